@@ -1,0 +1,38 @@
+import { DataSource } from 'typeorm';
+import { InitialSchema1763700000000 } from './migrations/1763700000000-initial-schema';
+
+/** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
+export const MIGRATIONS = [InitialSchema1763700000000];
+
+/** Result of a migration run. */
+export interface MigrationReport {
+  applied: string[];
+}
+
+/**
+ * Applies pending migrations with the schema owner's connection (`url`), each in its own transaction.
+ * Concurrent runners are serialised by a PostgreSQL advisory lock, so API and worker may both call this at start.
+ */
+export async function runMigrations(url: string): Promise<MigrationReport> {
+  const ds = new DataSource({ type: 'postgres', url, migrations: MIGRATIONS, migrationsTransactionMode: 'each', logging: false });
+  await ds.initialize();
+  try {
+    await ds.query('SELECT pg_advisory_lock(8153441)');
+    const applied = await ds.runMigrations();
+    return { applied: applied.map((m) => m.name) };
+  } finally {
+    await ds.query('SELECT pg_advisory_unlock(8153441)').catch(() => undefined);
+    await ds.destroy();
+  }
+}
+
+/** Reverts the most recent migration (operators only; see runbooks/database.md). */
+export async function revertLastMigration(url: string): Promise<void> {
+  const ds = new DataSource({ type: 'postgres', url, migrations: MIGRATIONS, logging: false });
+  await ds.initialize();
+  try {
+    await ds.undoLastMigration({ transaction: 'each' });
+  } finally {
+    await ds.destroy();
+  }
+}

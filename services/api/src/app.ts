@@ -1,0 +1,53 @@
+import express, { type Express } from 'express';
+import pinoHttp from 'pino-http';
+import type { Logger } from 'pino';
+import { correlationMiddleware } from './http/correlation';
+import { createErrorHandler, notFoundHandler } from './http/problem';
+import { healthRouter } from './routers/health.router';
+import { adminTokensRouter } from './routers/admin-tokens.router';
+import { intentsRouter } from './routers/intents.router';
+import { docsRouter } from './routers/docs.router';
+import type { HealthService } from './services/health.service';
+import type { TokenService } from './services/token.service';
+import type { IntentService } from './services/intent.service';
+
+/** Everything the HTTP app needs; `main.ts` wires real adapters, tests may wire the same against the test stack. */
+export interface AppDeps {
+  logger: Logger;
+  health: HealthService;
+  tokens: TokenService;
+  intents: IntentService;
+  /** Largest accepted JSON body in bytes. */
+  maxBodyBytes: number;
+}
+
+/** Builds the express app. No listening, no process-level side effects. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(correlationMiddleware);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (_req, res) => (res as express.Response).locals.correlationId,
+      customProps: (_req, res) => ({
+        correlation_id: (res as express.Response).locals.correlationId,
+        tenant_id: (res as express.Response).locals.tenantId,
+      }),
+      // Health probes would drown everything else.
+      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/api/v1/health') },
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+      },
+    }),
+  );
+  app.use(express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'] }));
+  app.use(docsRouter());
+  app.use('/api/v1', healthRouter(deps.health));
+  app.use('/api/v1', adminTokensRouter(deps.tokens));
+  app.use('/api/v1', intentsRouter(deps.tokens, deps.intents));
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(deps.logger));
+  return app;
+}

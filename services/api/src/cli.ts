@@ -1,0 +1,53 @@
+import { ConfigError, loadServiceConfig } from '@eucora/core';
+import { createDataSource } from '@eucora/persistence';
+import { runMigrations } from '@eucora/migrations';
+import { connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket } from '@eucora/runtime';
+import { bootstrapIfEmpty, createTenantWithAdmin } from './services/bootstrap.service';
+
+const USAGE = `usage: eucora-admin <command>
+  setup                      apply database migrations and create the evidence bucket (object lock)
+  bootstrap                  create the default tenant and print its admin token, only if no tenant exists (JSON)
+  tenant create <slug> <name>  create a tenant and print its first admin token (JSON)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return cmd ? 0 : 2;
+  }
+  const config = loadServiceConfig(process.env);
+  const logger = createLogger({ service: 'admin-cli', level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, destination: process.stderr as never });
+  if (cmd === 'setup') {
+    const report = await runMigrations(process.env.DATABASE_MIGRATION_URL || config.DATABASE_URL);
+    const bucket = await ensureEvidenceBucket(createMinioClient(config), config.S3_BUCKET, config.S3_REGION);
+    process.stdout.write(`${JSON.stringify({ migrationsApplied: report.applied, bucket: { name: config.S3_BUCKET, status: bucket } })}\n`);
+    return 0;
+  }
+  const ds = createDataSource({ url: config.DATABASE_URL, poolSize: 2, applicationName: 'eucora-admin' });
+  await connectWithRetry('database', () => ds.initialize(), logger, 20);
+  try {
+    if (cmd === 'bootstrap') {
+      const result = await bootstrapIfEmpty(ds);
+      process.stdout.write(`${JSON.stringify(result ? { created: true, tenantId: result.tenantId, slug: result.slug, token: result.adminToken.token } : { created: false })}\n`);
+      return 0;
+    }
+    if (cmd === 'tenant' && rest[0] === 'create' && rest[1] && rest[2]) {
+      const result = await createTenantWithAdmin(ds, rest[1], rest.slice(2).join(' '));
+      process.stdout.write(`${JSON.stringify({ tenantId: result.tenantId, slug: result.slug, token: result.adminToken.token })}\n`);
+      return 0;
+    }
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const message = err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`eucora-admin: ${message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,37 @@
+import type { RequestHandler, Response } from 'express';
+import { NotAllowedError, rolesGrant, UnauthenticatedError, type Permission, type Principal } from '@eucora/core';
+import type { TokenService } from '../services/token.service';
+
+/** Resolves `Authorization: Bearer …` into `res.locals.principal`; 401 otherwise. */
+export function authenticate(tokens: TokenService): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.header('authorization');
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!bearer) return next(new UnauthenticatedError());
+    try {
+      const principal = await tokens.authenticate(bearer);
+      res.locals.principal = principal;
+      res.locals.tenantId = principal.tenantId;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/** 403 unless one of the caller's roles grants `permission`. */
+export function requirePermission(permission: Permission): RequestHandler {
+  return (_req, res, next) => {
+    const principal = res.locals.principal as Principal | undefined;
+    if (!principal) return next(new UnauthenticatedError());
+    if (!rolesGrant(principal.roles, permission)) {
+      return next(new NotAllowedError(`This action needs the "${permission}" permission, which roles ${principal.roles.join(', ')} do not grant`));
+    }
+    next();
+  };
+}
+
+/** The authenticated caller; only valid behind `authenticate`. */
+export function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal;
+}

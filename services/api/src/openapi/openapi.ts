@@ -1,0 +1,80 @@
+import { OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { createIntentSchema, PRODUCT_VERSION } from '@eucora/core';
+import { createTokenSchema } from '../services/token.service';
+
+const problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string().optional(),
+  correlation_id: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
+export function buildOpenApiDocument(): object {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const Problem = registry.register('Problem', problem);
+  const CreateIntent = registry.register('CreateDeploymentIntent', createIntentSchema);
+  const CreateToken = registry.register('CreateToken', createTokenSchema);
+  const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+  const errors = {
+    400: problemResponse('Invalid input'),
+    401: problemResponse('Missing or invalid token'),
+    403: problemResponse('Role lacks the permission'),
+  };
+
+  registry.registerPath({ method: 'get', path: '/api/v1/health/live', summary: 'Liveness', responses: { 200: { description: 'Process is up' } } });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/health',
+    summary: 'Readiness: PostgreSQL, Temporal and the object store, each with status and latency',
+    responses: { 200: { description: 'All dependencies up' }, 503: { description: 'At least one dependency down' } },
+  });
+  registry.registerPath({ method: 'get', path: '/api/v1/version', summary: 'Product version', responses: { 200: { description: 'Version' } } });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/deployment-intents',
+    summary: 'File a deployment intent (idempotent by Idempotency-Key)',
+    security: [{ bearer: [] }],
+    request: {
+      headers: z.object({ 'Idempotency-Key': z.string().min(8).max(200) }),
+      body: { content: { 'application/json': { schema: CreateIntent } } },
+    },
+    responses: { 201: { description: 'Created (or replayed: header Idempotent-Replayed: true)' }, ...errors, 409: problemResponse('Key reused with another body'), 413: problemResponse('Body too large') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/deployment-intents/{id}',
+    summary: 'An intent with its state and timeline',
+    security: [{ bearer: [] }],
+    request: { params: z.object({ id: z.string().uuid() }) },
+    responses: { 200: { description: 'The intent' }, ...errors, 404: problemResponse('Unknown in this tenant') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/admin/tokens',
+    summary: 'Issue a token (the secret is shown once)',
+    security: [{ bearer: [] }],
+    request: { body: { content: { 'application/json': { schema: CreateToken } } } },
+    responses: { 201: { description: 'Issued' }, ...errors },
+  });
+  registry.registerPath({ method: 'get', path: '/api/v1/admin/tokens', summary: 'List tokens (never secrets)', security: [{ bearer: [] }], responses: { 200: { description: 'Tokens' }, ...errors } });
+  for (const action of ['disable', 'rotate'] as const) {
+    registry.registerPath({
+      method: 'post',
+      path: `/api/v1/admin/tokens/{id}/${action}`,
+      summary: action === 'disable' ? 'Disable a token' : 'Rotate a token: the old one stops working, the new secret is shown once',
+      security: [{ bearer: [] }],
+      request: { params: z.object({ id: z.string().uuid() }) },
+      responses: { [action === 'disable' ? 200 : 201]: { description: 'Done' }, ...errors, 404: problemResponse('Unknown in this tenant') },
+    });
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'EUCORA control plane API', version: PRODUCT_VERSION },
+  });
+}

@@ -1,0 +1,66 @@
+import { PRODUCT_VERSION } from '@eucora/core';
+
+/** One dependency the health endpoint probes. */
+export interface DependencyCheck {
+  /** Name shown in the report, e.g. `database`. */
+  name: string;
+  /** Resolves when the dependency answers; rejects (or outlives the timeout) when it does not. */
+  check(signal: AbortSignal): Promise<void>;
+}
+
+/** Status of one dependency. */
+export interface DependencyStatus {
+  status: 'up' | 'down';
+  latencyMs: number;
+  error?: string;
+}
+
+/** The `/api/v1/health` report. */
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  version: string;
+  checkedAt: string;
+  dependencies: Record<string, DependencyStatus>;
+}
+
+/** Runs every check in parallel, each bounded by `timeoutMs`. */
+export class HealthService {
+  constructor(private readonly checks: DependencyCheck[], private readonly timeoutMs: number) {}
+
+  async report(): Promise<HealthReport> {
+    const results = await Promise.all(this.checks.map((c) => this.run(c)));
+    const dependencies = Object.fromEntries(this.checks.map((c, i) => [c.name, results[i]!]));
+    return {
+      status: results.every((r) => r.status === 'up') ? 'ok' : 'degraded',
+      version: PRODUCT_VERSION,
+      checkedAt: new Date().toISOString(),
+      dependencies,
+    };
+  }
+
+  private async run(c: DependencyCheck): Promise<DependencyStatus> {
+    const started = performance.now();
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`no answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+    });
+    try {
+      await Promise.race([c.check(controller.signal), timeout]);
+      return { status: 'up', latencyMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      // Only the message: health is unauthenticated, so no stack, host or credential detail.
+      const message = err instanceof Error ? err.message : String(err);
+      return { status: 'down', latencyMs: Math.round(performance.now() - started), error: sanitize(message) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function sanitize(message: string): string {
+  return message.replace(/\/\/[^@/\s]*@/g, '//').slice(0, 200);
+}

@@ -1,0 +1,52 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { ServiceConfig } from '@eucora/core';
+import { createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
+import { createApp } from './app';
+import { connectWithRetry, createMinioClient } from '@eucora/runtime';
+import { databaseCheck, objectStoreCheck, temporalCheck } from './adapters/dependency-checks';
+import { TemporalWorkflowStarter } from './adapters/workflow-starter';
+import { HealthService } from './services/health.service';
+import { IntentService } from './services/intent.service';
+import { IntentDispatcher } from './services/intent-dispatcher';
+import { TokenService } from './services/token.service';
+
+/** A wired API: the express app plus what must be closed on shutdown. */
+export interface ApiRuntime {
+  app: ReturnType<typeof createApp>;
+  ds: DataSource;
+  dispatcher: IntentDispatcher;
+  intents: IntentService;
+  close(): Promise<void>;
+}
+
+/** Connects every real adapter from config. Used by `main.ts` and by integration tests against the test stack. */
+export async function wireApi(config: ServiceConfig, logger: Logger): Promise<ApiRuntime> {
+  const ds = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'eucora-api' });
+  await connectWithRetry('database', () => ds.initialize(), logger);
+  // Lazy: the API serves (and reports Temporal as down in health) even while Temporal is unreachable.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, tls: config.TEMPORAL_TLS ? {} : undefined });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const minio = createMinioClient(config);
+  const health = new HealthService(
+    [databaseCheck(ds), temporalCheck(connection, config.TEMPORAL_NAMESPACE), objectStoreCheck(minio, config.S3_BUCKET)],
+    config.HEALTH_TIMEOUT_MS,
+  );
+  const tokens = new TokenService(ds);
+  const intents = new IntentService(ds, new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE), logger);
+  const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger);
+  const app = createApp({ logger, health, tokens, intents, maxBodyBytes: config.MAX_BODY_BYTES });
+  return {
+    app,
+    ds,
+    dispatcher,
+    intents,
+    async close() {
+      dispatcher.stop();
+      await connection.close().catch(() => undefined);
+      await ds.destroy().catch(() => undefined);
+    },
+  };
+}
+

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+const port = z.coerce
+  .number({ invalid_type_error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be a port number 1-65535')
+  .max(65535, 'must be a port number 1-65535');
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Environment of the API and worker processes. Every variable is documented in README.md's configuration table;
+ * keep the two in step.
+ */
+export const serviceEnvSchema = z.object({
+  /** `development` | `test` | `production`; default `development`. */
+  EUCORA_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Interface the API binds to; default `127.0.0.1`. */
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** API port; default 8080. */
+  API_PORT: port.default(8080),
+  /** PostgreSQL connection string of the application role. Required. */
+  DATABASE_URL: z
+    .string({ required_error: 'is required (postgres://user:password@host:port/db)' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  /** Connection pool size per process; default 10. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Temporal frontend host:port; default `127.0.0.1:7233`. */
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  /** Temporal namespace; default `default`. */
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Task queue the worker polls and the API starts workflows on; default `eucora-intents`. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('eucora-intents'),
+  /** Connect to Temporal over TLS; default false. */
+  TEMPORAL_TLS: bool.default('false'),
+  /** S3/MinIO endpoint URL; default `http://127.0.0.1:9000`. */
+  S3_ENDPOINT: z.string().url('must be a URL such as http://127.0.0.1:9000').default('http://127.0.0.1:9000'),
+  /** S3 access key. Required. */
+  S3_ACCESS_KEY: z.string({ required_error: 'is required' }).min(3),
+  /** S3 secret key. Required; never logged. */
+  S3_SECRET_KEY: z.string({ required_error: 'is required' }).min(8, 'must be at least 8 characters'),
+  /** Evidence bucket (created with object lock); default `eucora-evidence`. */
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('eucora-evidence'),
+  /** S3 region; default `us-east-1`. */
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** pino level; default `info`. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted request body in bytes; default 1048576 (1 MiB). */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(1024 * 1024),
+  /** Per-dependency timeout of `/api/v1/health` checks in ms; default 1500. */
+  HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
+});
+
+/** The validated, frozen configuration of the API and worker. */
+export type ServiceConfig = Readonly<z.infer<typeof serviceEnvSchema>>;
+
+/** Raised when the environment is invalid; the message names each variable and what is expected. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates an environment once into a frozen object, or throws `ConfigError` naming every bad variable. */
+export function parseConfig<S extends z.ZodTypeAny>(schema: S, env: Record<string, string | undefined>): Readonly<z.infer<S>> {
+  // Empty strings mean "unset" so `FOO= npm start` falls back to the default instead of failing obscurely.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`);
+    throw new ConfigError(problems);
+  }
+  return Object.freeze(result.data);
+}
+
+/** Parses the service environment. */
+export function loadServiceConfig(env: Record<string, string | undefined>): ServiceConfig {
+  return parseConfig(serviceEnvSchema, env);
+}

@@ -1,0 +1,3 @@
+export * from './logger';
+export * from './minio-client';
+export * from './retry';

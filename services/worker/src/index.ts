@@ -1,0 +1,2 @@
+export * from './worker';
+export * from './adapters/postgres-intent-activity-store';

@@ -1,0 +1,32 @@
+import { ConfigError, loadServiceConfig } from '@eucora/core';
+import { createDataSource } from '@eucora/persistence';
+import { connectWithRetry, createLogger } from '@eucora/runtime';
+import { createIntentWorker } from './worker';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadServiceConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`eucora worker: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ service: 'worker', level: config.LOG_LEVEL });
+  const ds = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'eucora-worker' });
+  await connectWithRetry('database', () => ds.initialize(), logger);
+  const { worker, connection } = await connectWithRetry('temporal', () => createIntentWorker({ config, ds }), logger);
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker ready');
+  // The Temporal runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
+  await worker.run();
+  await connection.close();
+  await ds.destroy();
+  logger.info('worker stopped');
+}
+
+main().catch((err) => {
+  process.stderr.write(`eucora worker: failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

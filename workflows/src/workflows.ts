@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Only workflow files belong here.
+export { deploymentIntentWorkflow } from './deployment-intent.workflow';
