@@ -2,6 +2,7 @@ import { ConfigError, loadServiceConfig } from '@eucora/core';
 import { createDataSource } from '@eucora/persistence';
 import { connectWithRetry, createLogger } from '@eucora/runtime';
 import { createIntentWorker } from './worker';
+import { installTemporalLogging } from './temporal-logging';
 
 async function main(): Promise<void> {
   let config;
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ service: 'worker', level: config.LOG_LEVEL });
+  installTemporalLogging(logger, config.LOG_LEVEL);
   const ds = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'eucora-worker' });
   await connectWithRetry('database', () => ds.initialize(), logger);
   const { worker, connection } = await connectWithRetry('temporal', () => createIntentWorker({ config, ds }), logger);

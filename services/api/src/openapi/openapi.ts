@@ -1,5 +1,8 @@
-import { OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { extendZodWithOpenApi, OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+
+// Patches zod's prototype once, so the core schemas (built with the same zod) can be registered as they are.
+extendZodWithOpenApi(z);
 import { createIntentSchema, PRODUCT_VERSION } from '@eucora/core';
 import { createTokenSchema } from '../services/token.service';
 

@@ -82,3 +82,32 @@ export function parseConfig<S extends z.ZodTypeAny>(schema: S, env: Record<strin
 export function loadServiceConfig(env: Record<string, string | undefined>): ServiceConfig {
   return parseConfig(serviceEnvSchema, env);
 }
+
+/**
+ * Environment of `npm start` (the local stack launcher). Where `DATABASE_URL`, `TEMPORAL_ADDRESS` or `S3_ENDPOINT`
+ * is set, that component is used as is and not started.
+ */
+export const stackEnvSchema = z.object({
+  /** Where embedded data lives; default `.data` in the checkout. */
+  EUCORA_DATA_DIR: z.string().min(1).optional(),
+  /** Cache of the Temporal CLI and MinIO binaries; default `~/.cache/eucora/tools`. */
+  EUCORA_TOOLS_DIR: z.string().min(1).optional(),
+  /** Port of the embedded PostgreSQL; default 5544. */
+  PG_PORT: port.default(5544),
+  /** Port of the Temporal dev server's frontend; default 7233. */
+  TEMPORAL_PORT: port.default(7233),
+  /** Port of the Temporal Web UI; default 8233. */
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** Port of the embedded MinIO S3 API; default 9000. */
+  MINIO_PORT: port.default(9000),
+  /** Port of the MinIO console; default 9001. */
+  MINIO_CONSOLE_PORT: port.default(9001),
+  /** API port; default 8080. */
+  API_PORT: port.default(8080),
+  DATABASE_URL: serviceEnvSchema.shape.DATABASE_URL.optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  S3_ENDPOINT: z.string().url('must be a URL such as http://127.0.0.1:9000').optional(),
+});
+
+/** Validated launcher settings. */
+export type StackConfig = Readonly<z.infer<typeof stackEnvSchema>>;
