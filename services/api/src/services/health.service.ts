@@ -49,7 +49,10 @@ export class HealthService {
       }, this.timeoutMs);
     });
     try {
-      await Promise.race([c.check(controller.signal), timeout]);
+      const probe = c.check(controller.signal);
+      // A probe that loses the race may still reject later; that must not become an unhandled rejection.
+      probe.catch(() => undefined);
+      await Promise.race([probe, timeout]);
       return { status: 'up', latencyMs: Math.round(performance.now() - started) };
     } catch (err) {
       // Only the message: health is unauthenticated, so no stack, host or credential detail.

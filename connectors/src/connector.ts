@@ -1,0 +1,50 @@
+import type { Plane } from '@eucora/core';
+
+/** Per-device counts a plane reports for one ring. */
+export interface DeviceCounts {
+  targeted: number;
+  succeeded: number;
+  failed: number;
+  pending: number;
+  notApplicable: number;
+}
+
+/** Common to every connector call: idempotency key (derived from workflow id + ring + step) and correlation id. */
+export interface ConnectorCall {
+  tenantId: string;
+  idempotencyKey: string;
+  correlationId: string;
+}
+
+/** Deploy one ring of an intent. */
+export interface DeployRingRequest extends ConnectorCall {
+  intentId: string;
+  ring: { index: number; name: string; deviceGroup: string };
+  artifact: { name: string; version: string; publisher: string; sha256: string; installCommand: string; uninstallCommand: string };
+}
+
+/** What a deploy left on the plane: the object ids to poll and roll back. */
+export interface DeployRingResult {
+  plane: Plane;
+  /** Plane-side object ids (app id, policy id, deployment id, activity id, job id). */
+  objectIds: Record<string, string>;
+  /** True when an existing object was adopted instead of created (idempotent re-deploy). */
+  adopted: boolean;
+}
+
+/**
+ * One execution plane (Intune, Jamf, SCCM, Landscape, AWX). Every method is idempotent for a given idempotency key;
+ * transient failures surface as `UpstreamUnavailableError`, permanent ones as the other domain errors.
+ */
+export interface PlaneConnector {
+  readonly plane: Plane;
+  deployRing(req: DeployRingRequest): Promise<DeployRingResult>;
+  ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts>;
+  rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void>;
+}
+
+/** Success ratio in percent (integer arithmetic, floor), 0 when nothing is targeted. */
+export function successPercent(counts: DeviceCounts): number {
+  const applicable = counts.targeted - counts.notApplicable;
+  return applicable <= 0 ? 0 : Math.floor((counts.succeeded * 100) / applicable);
+}
