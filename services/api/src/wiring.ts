@@ -44,6 +44,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     intents,
     async close() {
       dispatcher.stop();
+      await health.drain();
       await connection.close().catch(() => undefined);
       await ds.destroy().catch(() => undefined);
     },

@@ -12,9 +12,9 @@ export function databaseCheck(ds: DataSource): DependencyCheck {
 export function temporalCheck(connection: Connection, namespace: string): DependencyCheck {
   return {
     name: 'temporal',
-    check: async (signal) => {
+    check: async (signal, timeoutMs) => {
       await connection.withAbortSignal(signal, () =>
-        connection.withDeadline(Date.now() + 5000, () => connection.workflowService.describeNamespace({ namespace })),
+        connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.describeNamespace({ namespace })),
       );
     },
   };

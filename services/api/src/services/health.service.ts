@@ -4,8 +4,8 @@ import { PRODUCT_VERSION } from '@eucora/core';
 export interface DependencyCheck {
   /** Name shown in the report, e.g. `database`. */
   name: string;
-  /** Resolves when the dependency answers; rejects (or outlives the timeout) when it does not. */
-  check(signal: AbortSignal): Promise<void>;
+  /** Resolves when the dependency answers; rejects (or outlives `timeoutMs`) when it does not. */
+  check(signal: AbortSignal, timeoutMs: number): Promise<void>;
 }
 
 /** Status of one dependency. */
@@ -25,7 +25,15 @@ export interface HealthReport {
 
 /** Runs every check in parallel, each bounded by `timeoutMs`. */
 export class HealthService {
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   constructor(private readonly checks: DependencyCheck[], private readonly timeoutMs: number) {}
+
+  /** Waits (at most twice the timeout) for probes still running, so clients can be closed under no live call. */
+  async drain(): Promise<void> {
+    const all = Promise.allSettled([...this.inFlight]);
+    await Promise.race([all, new Promise((r) => setTimeout(r, this.timeoutMs * 2).unref())]);
+  }
 
   async report(): Promise<HealthReport> {
     const results = await Promise.all(this.checks.map((c) => this.run(c)));
@@ -49,9 +57,11 @@ export class HealthService {
       }, this.timeoutMs);
     });
     try {
-      const probe = c.check(controller.signal);
+      const probe = c.check(controller.signal, this.timeoutMs);
       // A probe that loses the race may still reject later; that must not become an unhandled rejection.
-      probe.catch(() => undefined);
+      const settled = probe.catch(() => undefined);
+      this.inFlight.add(settled);
+      void settled.then(() => this.inFlight.delete(settled));
       await Promise.race([probe, timeout]);
       return { status: 'up', latencyMs: Math.round(performance.now() - started) };
     } catch (err) {
