@@ -7,3 +7,5 @@ export * from './intents/intent.schema';
 export * from './events/canonical-json';
 export * from './events/event-envelope';
 export * from './version';
+export * from './risk/risk-model';
+export * from './policy/policy';
