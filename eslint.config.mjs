@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   { files: ['services/core/src/**/*.ts'], rules: restrict([...internal([]), ...nodeBuiltins, 'typeorm', 'pg', 'express', 'minio', '@temporalio/*'], 'services/core is pure domain: no internal imports, no I/O.') },
   { files: ['connectors/src/**/*.ts', 'agent-sim/src/**/*.ts'], rules: restrict(internal(['@eucora/core']), 'connectors and agent-sim import only @eucora/core.') },
-  { files: ['workflows/src/**/*.ts'], ignores: ['workflows/src/**/*.test.ts'], rules: restrict(internal(['@eucora/core']), 'workflows import only @eucora/core (and types of their activities).') },
+  { files: ['workflows/src/**/*.ts'], ignores: ['workflows/src/**/*.test.ts'], rules: restrict(internal(['@eucora/core', '@eucora/connectors']), 'workflows import only @eucora/core and connector types.') },
   // Later blocks replace the rule for matching files, so this one repeats the internal-import limits.
   {
     files: ['workflows/src/**/*.workflow.ts'],

@@ -38,6 +38,11 @@ if (!existsSync(secretsFile)) {
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 }
 const secrets = JSON.parse(readFileSync(secretsFile, 'utf8'));
+if (!secrets.appDbPassword) {
+  // Added after the first release of the launcher: older .data folders get it on their next start.
+  secrets.appDbPassword = randomBytes(18).toString('base64url');
+  writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+}
 
 const group = new stack.ProcessGroup();
 let stopping = false;
@@ -65,7 +70,10 @@ try {
       password: secrets.pgPassword,
       logFile: path.join(logDir, 'postgres.log'),
     });
-    env.DATABASE_URL = pg.url;
+    // Migrations run as the owner; the API and worker connect as eucora_app, which cannot rewrite the audit events.
+    env.DATABASE_MIGRATION_URL = pg.url;
+    env.EUCORA_APP_DB_PASSWORD = secrets.appDbPassword;
+    env.DATABASE_URL = pg.url.replace(/^postgres:\/\/[^@]+@/, `postgres://eucora_app:${encodeURIComponent(secrets.appDbPassword)}@`);
     step('postgres', pg.fresh ? 'ready (new cluster)' : 'ready (existing data reused)');
   }
 
@@ -116,6 +124,8 @@ try {
   const cli = path.join(ROOT, 'services', 'api', 'dist', 'cli.js');
   step('migrations', 'applying migrations and ensuring the evidence bucket');
   const setup = spawnSync(process.execPath, [cli, 'setup'], { env, encoding: 'utf8' });
+  delete env.EUCORA_APP_DB_PASSWORD;
+  delete env.DATABASE_MIGRATION_URL;
   if (setup.status !== 0) throw new Error(`setup failed:\n${setup.stderr}`);
   const setupOut = JSON.parse(setup.stdout.trim().split('\n').at(-1));
   step('migrations', `${setupOut.migrationsApplied.length} applied; bucket ${setupOut.bucket.name} ${setupOut.bucket.status}`);

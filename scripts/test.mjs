@@ -52,6 +52,7 @@ try {
   const [pgPort, temporalPort, minioPort, minioConsolePort] = await Promise.all([stack.freePort(), stack.freePort(), stack.freePort(), stack.freePort()]);
   const [temporalBin, minioBin] = [await stack.ensureTool('temporal'), await stack.ensureTool('minio')];
   const pgPassword = randomBytes(12).toString('hex');
+  const appDbPassword = randomBytes(12).toString('hex');
   const s3 = { accessKey: `test-${randomBytes(4).toString('hex')}`, secretKey: randomBytes(16).toString('hex') };
   step('stack', `starting PostgreSQL :${pgPort}, Temporal :${temporalPort}, MinIO :${minioPort} in ${work}`);
   const started = Date.now();
@@ -66,7 +67,9 @@ try {
     ...process.env,
     EUCORA_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-    DATABASE_URL: pg.url,
+    DATABASE_URL: pg.url.replace(/^postgres:\/\/[^@]+@/, `postgres://eucora_app:${appDbPassword}@`),
+    // Superuser URL: only for tests that play an attacker with database access (audit tamper) or need the owner.
+    EUCORA_TEST_SUPERUSER_URL: pg.url,
     TEMPORAL_ADDRESS: temporal.address,
     S3_ENDPOINT: minio.endpoint,
     S3_ACCESS_KEY: s3.accessKey,
@@ -78,7 +81,10 @@ try {
     EUCORA_TEST_MINIO_PID: String(minio.child.pid),
     EUCORA_TEST_MINIO_CONSOLE_PORT: String(minioConsolePort),
   };
-  const setup = spawnSync(process.execPath, [path.join(ROOT, 'services', 'api', 'dist', 'cli.js'), 'setup'], { env, encoding: 'utf8' });
+  const setup = spawnSync(process.execPath, [path.join(ROOT, 'services', 'api', 'dist', 'cli.js'), 'setup'], {
+    env: { ...env, DATABASE_MIGRATION_URL: pg.url, EUCORA_APP_DB_PASSWORD: appDbPassword },
+    encoding: 'utf8',
+  });
   if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr}`);
   step('stack', `migrated: ${setup.stdout.trim()}`);
 

@@ -1,1 +1,4 @@
 export * from './fleet';
+export * from './ring-groups';
+export * from './sim-clock';
+export * from './intune/intune-simulator';

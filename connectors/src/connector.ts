@@ -32,14 +32,19 @@ export interface DeployRingResult {
   adopted: boolean;
 }
 
+/** Opaque per-plane counters (e.g. Intune's installSummary) recorded before a ring starts. */
+export type RingBaseline = Record<string, number>;
+
 /**
  * One execution plane (Intune, Jamf, SCCM, Landscape, AWX). Every method is idempotent for a given idempotency key;
  * transient failures surface as `UpstreamUnavailableError`, permanent ones as the other domain errors.
  */
 export interface PlaneConnector {
   readonly plane: Plane;
+  /** Plane-side counters taken just before a ring is deployed; ring status is measured against them. */
+  ringBaseline(req: DeployRingRequest): Promise<RingBaseline>;
   deployRing(req: DeployRingRequest): Promise<DeployRingResult>;
-  ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts>;
+  ringStatus(req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts>;
   rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void>;
 }
 

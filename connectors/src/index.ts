@@ -1,1 +1,5 @@
 export * from './connector';
+export * from './shared/http-errors';
+export * from './intune/intune.client';
+export * from './intune/intune.mapper';
+export * from './intune/intune.connector';

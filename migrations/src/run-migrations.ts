@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
 import { InitialSchema1763700000000 } from './migrations/1763700000000-initial-schema';
+import { Lifecycle1763800000000 } from './migrations/1763800000000-lifecycle';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS = [InitialSchema1763700000000];
+export const MIGRATIONS = [InitialSchema1763700000000, Lifecycle1763800000000];
 
 /** Result of a migration run. */
 export interface MigrationReport {
@@ -22,6 +23,22 @@ export async function runMigrations(url: string): Promise<MigrationReport> {
     return { applied: applied.map((m) => m.name) };
   } finally {
     await ds.query('SELECT pg_advisory_unlock(8153441)').catch(() => undefined);
+    await ds.destroy();
+  }
+}
+
+/**
+ * Lets the application role log in with `password` (run as the schema owner). The role itself comes from a migration;
+ * `npm start` and `npm test` call this so the API and worker never connect as the owner.
+ */
+export async function enableAppRoleLogin(url: string, password: string): Promise<void> {
+  const ds = new DataSource({ type: 'postgres', url, logging: false });
+  await ds.initialize();
+  try {
+    // Identifiers and passwords cannot be bound as parameters in ALTER ROLE; the password is quoted as a literal.
+    const literal = `'${password.replace(/'/g, "''")}'`;
+    await ds.query(`ALTER ROLE eucora_app WITH LOGIN PASSWORD ${literal}`);
+  } finally {
     await ds.destroy();
   }
 }

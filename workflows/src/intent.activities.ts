@@ -1,10 +1,13 @@
-import type { IntentState } from '@eucora/core';
+import { ApplicationFailure } from '@temporalio/activity';
+import { isPermanentDomainError, type IntentState, type PolicyDecision, type RiskResult } from '@eucora/core';
+import type { DeployRingResult, DeviceCounts, RingBaseline } from '@eucora/connectors';
 
 /** One state transition of an intent, recorded atomically with its event. */
 export interface TransitionInput {
   tenantId: string;
   intentId: string;
-  to: IntentState;
+  /** New state; omit to record an event without a state change. */
+  to?: IntentState;
   eventType: string;
   actor: string;
   reason: string;
@@ -14,29 +17,138 @@ export interface TransitionInput {
   dedupeKey: string;
 }
 
-/** Summary an assessment hands back to the workflow. */
-export interface AssessmentSummary {
-  plane: string;
-  ringCount: number;
-  changeType: string;
+/** A ring of the resolved plan. */
+export interface PlannedRing {
+  index: number;
+  name: string;
+  deviceGroup: string;
+  successThreshold: number;
+  soakSeconds: number;
 }
 
-/** Store the intent activities write through; implemented by the worker with PostgreSQL. */
+/** What assessment hands back to the workflow. */
+export interface Assessment {
+  plane: string;
+  changeType: string;
+  risk: RiskResult;
+  policy: PolicyDecision;
+  rings: PlannedRing[];
+  notBefore: string | null;
+  blackoutWindows: { start: string; end: string }[];
+}
+
+/** Identifies a ring step for connector activities. */
+export interface RingStepInput {
+  tenantId: string;
+  intentId: string;
+  correlationId: string;
+  ring: PlannedRing;
+  /** Derived from workflow id + ring + step. */
+  idempotencyKey: string;
+}
+
+/** Parts of a pack the workflow contributes (the rest is read from the database). */
+export interface EvidenceRequest {
+  tenantId: string;
+  intentId: string;
+  version: number;
+  previousPackHash: string | null;
+  createdAt: string;
+  testEvidence: import('@eucora/core').RingEvidence[];
+  approvals: import('@eucora/core').ApprovalEvidence[];
+  assessment: Assessment;
+}
+
+/** Persistence the activities need; PostgreSQL in the worker. */
 export interface IntentActivityStore {
-  /** Updates the intent's state and appends its event in one transaction; idempotent by `dedupeKey`. */
   recordTransition(input: TransitionInput): Promise<{ duplicate: boolean }>;
-  /** Loads what the assessment needs; throws `NotFoundError` when the intent is gone. */
-  loadForAssessment(tenantId: string, intentId: string): Promise<AssessmentSummary>;
+  assess(tenantId: string, intentId: string, now: string): Promise<Assessment>;
+  writeEvidencePack(req: EvidenceRequest): Promise<{ packId: string; sha256: string }>;
+  openCabItem(input: { tenantId: string; intentId: string; evidencePackId: string; evidenceHash: string; quorum: number; gateRing: number; assessment: Assessment; submittedBy: string }): Promise<{ cabItemId: string }>;
+  recordCabDecision(input: { tenantId: string; intentId: string; cabItemId: string; decision: 'approve' | 'reject'; actor: string; tokenId: string; comment?: string; evidenceHash: string; decidedAt: string; correlationId: string; dedupeKey: string }): Promise<void>;
+  closeCabItem(input: { tenantId: string; cabItemId: string; status: 'approved' | 'rejected' | 'withdrawn'; at: string }): Promise<void>;
+  saveRingDeployment(input: { tenantId: string; intentId: string; ring: PlannedRing; plane: string; status: string; deployment?: DeployRingResult; counts?: DeviceCounts }): Promise<void>;
+  loadDeployRequest(tenantId: string, intentId: string): Promise<{ plane: string; artifact: { name: string; version: string; publisher: string; sha256: string; installCommand: string; uninstallCommand: string } }>;
+}
+
+/** Resolves the connector of a plane for a tenant. */
+export interface ConnectorRegistry {
+  get(tenantId: string, plane: string): Promise<import('@eucora/connectors').PlaneConnector>;
+}
+
+/** Temporal must not retry errors a retry cannot fix: they become non-retryable failures, named by kind. */
+async function permanentToNonRetryable<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isPermanentDomainError(err)) throw ApplicationFailure.nonRetryable(err.message, err.kind);
+    throw err;
+  }
 }
 
 /** Builds the activities of the DeploymentIntent workflow from their dependencies. */
-export function createIntentActivities(store: IntentActivityStore) {
+export function createIntentActivities(store: IntentActivityStore, connectors: ConnectorRegistry) {
+  const deployRequest = async (s: RingStepInput) => {
+    const d = await store.loadDeployRequest(s.tenantId, s.intentId);
+    return {
+      plane: d.plane,
+      req: {
+        tenantId: s.tenantId,
+        intentId: s.intentId,
+        idempotencyKey: s.idempotencyKey,
+        correlationId: s.correlationId,
+        ring: { index: s.ring.index, name: s.ring.name, deviceGroup: s.ring.deviceGroup },
+        artifact: d.artifact,
+      },
+    };
+  };
   return {
     async recordTransition(input: TransitionInput): Promise<void> {
-      await store.recordTransition(input);
+      await permanentToNonRetryable(() => store.recordTransition(input));
     },
-    async assessIntent(tenantId: string, intentId: string): Promise<AssessmentSummary> {
-      return store.loadForAssessment(tenantId, intentId);
+    async assessIntent(tenantId: string, intentId: string, now: string): Promise<Assessment> {
+      return permanentToNonRetryable(() => store.assess(tenantId, intentId, now));
+    },
+    async writeEvidencePack(req: EvidenceRequest): Promise<{ packId: string; sha256: string }> {
+      return permanentToNonRetryable(() => store.writeEvidencePack(req));
+    },
+    async openCabItem(input: Parameters<IntentActivityStore['openCabItem']>[0]): Promise<{ cabItemId: string }> {
+      return permanentToNonRetryable(() => store.openCabItem(input));
+    },
+    async recordCabDecision(input: Parameters<IntentActivityStore['recordCabDecision']>[0]): Promise<void> {
+      await permanentToNonRetryable(() => store.recordCabDecision(input));
+    },
+    async closeCabItem(input: Parameters<IntentActivityStore['closeCabItem']>[0]): Promise<void> {
+      await permanentToNonRetryable(() => store.closeCabItem(input));
+    },
+    async ringBaseline(s: RingStepInput): Promise<RingBaseline> {
+      return permanentToNonRetryable(async () => {
+        const { plane, req } = await deployRequest(s);
+        return (await connectors.get(s.tenantId, plane)).ringBaseline(req);
+      });
+    },
+    async deployRing(s: RingStepInput): Promise<DeployRingResult> {
+      return permanentToNonRetryable(async () => {
+        const { plane, req } = await deployRequest(s);
+        const result = await (await connectors.get(s.tenantId, plane)).deployRing(req);
+        await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane, status: 'deployed', deployment: result });
+        return result;
+      });
+    },
+    async ringStatus(s: RingStepInput & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts> {
+      return permanentToNonRetryable(async () => {
+        const connector = await connectors.get(s.tenantId, s.deployment.plane);
+        const counts = await connector.ringStatus({ tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId, deployment: s.deployment, baseline: s.baseline });
+        await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'polling', counts });
+        return counts;
+      });
+    },
+    async rollbackRing(s: RingStepInput & { deployment: DeployRingResult }): Promise<void> {
+      await permanentToNonRetryable(async () => {
+        const connector = await connectors.get(s.tenantId, s.deployment.plane);
+        await connector.rollbackRing({ tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId, deployment: s.deployment });
+        await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'rolled_back' });
+      });
     },
   };
 }

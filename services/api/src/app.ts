@@ -7,6 +7,10 @@ import { healthRouter } from './routers/health.router';
 import { adminTokensRouter } from './routers/admin-tokens.router';
 import { intentsRouter } from './routers/intents.router';
 import { docsRouter } from './routers/docs.router';
+import { governanceRouter } from './routers/governance.router';
+import type { AuditService } from './services/audit.service';
+import type { CabService } from './services/cab.service';
+import type { ExceptionService } from './services/exception.service';
 import type { HealthService } from './services/health.service';
 import type { TokenService } from './services/token.service';
 import type { IntentService } from './services/intent.service';
@@ -17,6 +21,9 @@ export interface AppDeps {
   health: HealthService;
   tokens: TokenService;
   intents: IntentService;
+  cab: CabService;
+  exceptions: ExceptionService;
+  audit: AuditService;
   /** Largest accepted JSON body in bytes. */
   maxBodyBytes: number;
 }
@@ -47,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', healthRouter(deps.health));
   app.use('/api/v1', adminTokensRouter(deps.tokens));
   app.use('/api/v1', intentsRouter(deps.tokens, deps.intents));
+  app.use('/api/v1', governanceRouter(deps.tokens, deps.cab, deps.exceptions, deps.audit));
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;

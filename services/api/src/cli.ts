@@ -1,11 +1,12 @@
 import { ConfigError, loadServiceConfig } from '@eucora/core';
 import { createDataSource } from '@eucora/persistence';
-import { runMigrations } from '@eucora/migrations';
+import { enableAppRoleLogin, runMigrations } from '@eucora/migrations';
 import { connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket } from '@eucora/runtime';
 import { bootstrapIfEmpty, createTenantWithAdmin } from './services/bootstrap.service';
 
 const USAGE = `usage: eucora-admin <command>
-  setup                      apply database migrations and create the evidence bucket (object lock)
+  setup                      apply migrations (as DATABASE_MIGRATION_URL), enable login of role eucora_app when
+                             EUCORA_APP_DB_PASSWORD is set, and create the evidence bucket (object lock)
   bootstrap                  create the default tenant and print its admin token, only if no tenant exists (JSON)
   tenant create <slug> <name>  create a tenant and print its first admin token (JSON)`;
 
@@ -18,7 +19,10 @@ async function main(argv: string[]): Promise<number> {
   const config = loadServiceConfig(process.env);
   const logger = createLogger({ service: 'admin-cli', level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, destination: process.stderr as never });
   if (cmd === 'setup') {
-    const report = await runMigrations(process.env.DATABASE_MIGRATION_URL || config.DATABASE_URL);
+    const ownerUrl = process.env.DATABASE_MIGRATION_URL || config.DATABASE_URL;
+    const report = await runMigrations(ownerUrl);
+    const appPassword = process.env.EUCORA_APP_DB_PASSWORD;
+    if (appPassword) await enableAppRoleLogin(ownerUrl, appPassword);
     const bucket = await ensureEvidenceBucket(createMinioClient(config), config.S3_BUCKET, config.S3_REGION);
     process.stdout.write(`${JSON.stringify({ migrationsApplied: report.applied, bucket: { name: config.S3_BUCKET, status: bucket } })}\n`);
     return 0;

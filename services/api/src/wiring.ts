@@ -11,6 +11,9 @@ import { HealthService } from './services/health.service';
 import { IntentService } from './services/intent.service';
 import { IntentDispatcher } from './services/intent-dispatcher';
 import { TokenService } from './services/token.service';
+import { AuditService } from './services/audit.service';
+import { CabService } from './services/cab.service';
+import { ExceptionService } from './services/exception.service';
 
 /** A wired API: the express app plus what must be closed on shutdown. */
 export interface ApiRuntime {
@@ -18,6 +21,8 @@ export interface ApiRuntime {
   ds: DataSource;
   dispatcher: IntentDispatcher;
   intents: IntentService;
+  /** The Temporal client of this runtime (tests use it to inspect workflows). */
+  client: Client;
   close(): Promise<void>;
 }
 
@@ -34,14 +39,25 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     config.HEALTH_TIMEOUT_MS,
   );
   const tokens = new TokenService(ds);
-  const intents = new IntentService(ds, new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE), logger);
+  const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);
+  const intents = new IntentService(ds, workflows, logger, { pollInitialMs: config.RING_POLL_INITIAL_MS, pollMaxMs: config.RING_POLL_MAX_MS });
   const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger);
-  const app = createApp({ logger, health, tokens, intents, maxBodyBytes: config.MAX_BODY_BYTES });
+  const app = createApp({
+    logger,
+    health,
+    tokens,
+    intents,
+    cab: new CabService(ds, workflows),
+    exceptions: new ExceptionService(ds),
+    audit: new AuditService(ds),
+    maxBodyBytes: config.MAX_BODY_BYTES,
+  });
   return {
     app,
     ds,
     dispatcher,
     intents,
+    client,
     async close() {
       dispatcher.stop();
       await health.drain();

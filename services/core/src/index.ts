@@ -9,3 +9,5 @@ export * from './events/event-envelope';
 export * from './version';
 export * from './risk/risk-model';
 export * from './policy/policy';
+export * from './evidence/evidence-pack';
+export * from './evidence/findings';

@@ -9,3 +9,5 @@ export * from './repositories/api-token.repository';
 export * from './repositories/deployment-intent.repository';
 export * from './repositories/idempotency-key.repository';
 export * from './repositories/event.repository';
+export * from './repositories/exception.repository';
+export * from './repositories/cab.repository';

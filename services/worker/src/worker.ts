@@ -1,15 +1,20 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from '@eucora/core';
-import { createIntentActivities, WORKFLOWS_PATH } from '@eucora/workflows';
+import { createMinioClient } from '@eucora/runtime';
+import { createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
+import { EnvConnectorRegistry } from './adapters/env-connector-registry';
+import { MinioEvidenceStore } from './adapters/minio-evidence-store';
 import { PostgresIntentActivityStore } from './adapters/postgres-intent-activity-store';
 
 /** Options for building a worker; tests override the task queue to isolate themselves. */
 export interface WorkerOptions {
-  config: Pick<ServiceConfig, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_TLS'>;
+  config: ServiceConfig;
   ds: DataSource;
   /** Defaults to `config.TEMPORAL_TASK_QUEUE`. */
   taskQueue?: string;
+  /** Defaults to connectors from the environment (`INTUNE_*`). */
+  connectors?: ConnectorRegistry;
 }
 
 /** Connects to Temporal and builds a worker with real adapters. The caller runs and shuts it down. */
@@ -23,7 +28,20 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.taskQueue ?? opts.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createIntentActivities(new PostgresIntentActivityStore(opts.ds)),
+    activities: createIntentActivities(
+      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceRetention(opts.config)), opts.config.S3_BUCKET),
+      opts.connectors ?? new EnvConnectorRegistry(opts.config),
+    ),
   });
   return { worker, connection };
+}
+
+/** Retention of evidence packs: COMPLIANCE for 7 years in production, GOVERNANCE for a day elsewhere, unless configured. */
+export function evidenceRetention(config: ServiceConfig): { bucket: string; mode: 'COMPLIANCE' | 'GOVERNANCE'; days: number } {
+  const prod = config.EUCORA_ENV === 'production';
+  return {
+    bucket: config.S3_BUCKET,
+    mode: config.EVIDENCE_RETENTION_MODE ?? (prod ? 'COMPLIANCE' : 'GOVERNANCE'),
+    days: config.EVIDENCE_RETENTION_DAYS ?? (prod ? 2555 : 1),
+  };
 }

@@ -1,10 +1,24 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WORKFLOW_TYPES, type DeploymentIntentInput } from '@eucora/workflows';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ConflictError, NotAllowedError } from '@eucora/core';
+import {
+  approveUpdate,
+  cancelSignal,
+  rejectUpdate,
+  rollbackSignal,
+  WORKFLOW_TYPES,
+  type CabDecisionInput,
+  type CabDecisionResult,
+  type DeploymentIntentInput,
+} from '@eucora/workflows';
 
-/** Starts intent workflows; implemented with Temporal, replaceable in router tests that do not need a worker. */
+/** Talks to intent workflows; implemented with Temporal. */
 export interface WorkflowStarter {
   /** Starts the workflow `workflowId` unless it already exists (then does nothing). */
   startIntent(workflowId: string, input: DeploymentIntentInput): Promise<void>;
+  /** Sends cancel or rollback; `ConflictError` when the workflow is no longer running. */
+  signal(workflowId: string, kind: 'cancel' | 'rollback', payload: { actor: string; reason: string }): Promise<void>;
+  /** Runs the approve/reject update; the workflow's validator refusals become domain errors. */
+  decide(workflowId: string, kind: 'approve' | 'reject', decision: CabDecisionInput): Promise<CabDecisionResult>;
 }
 
 /** `WorkflowStarter` over a Temporal client. */
@@ -23,6 +37,31 @@ export class TemporalWorkflowStarter implements WorkflowStarter {
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw err;
+    }
+  }
+
+  async signal(workflowId: string, kind: 'cancel' | 'rollback', payload: { actor: string; reason: string }): Promise<void> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    const desc = await handle.describe().catch((err) => {
+      if (err instanceof WorkflowNotFoundError) throw new ConflictError('The intent has no running workflow');
+      throw err;
+    });
+    if (desc.status.name !== 'RUNNING') throw new ConflictError(`The intent's workflow is ${desc.status.name.toLowerCase()}; nothing to ${kind}`);
+    await handle.signal(kind === 'cancel' ? cancelSignal : rollbackSignal, payload);
+  }
+
+  async decide(workflowId: string, kind: 'approve' | 'reject', decision: CabDecisionInput): Promise<CabDecisionResult> {
+    try {
+      return await this.client.workflow.getHandle(workflowId).executeUpdate(kind === 'approve' ? approveUpdate : rejectUpdate, { args: [decision] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const message = err.cause?.message ?? err.message;
+        // Validator refusals: separation of duties and role → 403; stale evidence or no pending decision → 409.
+        if (/Stale evidence|No CAB decision|already approved/.test(message)) throw new ConflictError(message);
+        throw new NotAllowedError(message);
+      }
+      if (err instanceof WorkflowNotFoundError) throw new ConflictError('The intent has no running workflow');
       throw err;
     }
   }

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import {
+  INTENT_STATES,
+  PLANES,
   canonicalJson,
   ConflictError,
   createIntentSchema,
@@ -42,6 +45,9 @@ export interface IntentView {
   state: string;
   plane: string;
   changeType: string;
+  riskScore: number | null;
+  riskBand: string | null;
+  policyDecision: string | null;
   submittedBy: string;
   correlationId: string;
   workflowId: string;
@@ -56,6 +62,40 @@ function timeline(events: EventEnvelope[]): TimelineEntry[] {
   return events.map((e) => ({ at: e.createdAt, type: e.eventType, actor: e.actor, reason: e.reason, data: e.data, eventId: e.eventId, hash: e.hash }));
 }
 
+const TERMINAL = new Set(['completed', 'rejected', 'blocked', 'rolled_back', 'failed', 'cancelled']);
+
+const listQuerySchema = z
+  .object({
+    state: z.enum(INTENT_STATES).optional(),
+    plane: z.enum(PLANES).optional(),
+    submitter: z.string().min(1).max(200).optional(),
+    riskBand: z.enum(['low', 'medium', 'high']).optional(),
+    cursor: z.string().uuid('must be the nextCursor of a previous page').optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+const reasonSchema = z.object({ reason: z.string().trim().min(1).max(2000).optional() }).strict();
+
+function summary(intent: DeploymentIntentEntity): Omit<IntentView, 'timeline' | 'spec'> {
+  return {
+    id: intent.id,
+    title: intent.title,
+    state: intent.state,
+    plane: intent.plane,
+    changeType: intent.changeType,
+    riskScore: intent.riskScore,
+    riskBand: intent.riskBand,
+    policyDecision: intent.policyDecision,
+    submittedBy: intent.submittedBy,
+    correlationId: intent.correlationId,
+    workflowId: intent.workflowId,
+    workflowStarted: intent.workflowStartedAt !== null,
+    createdAt: intent.createdAt.toISOString(),
+    updatedAt: intent.updatedAt.toISOString(),
+  };
+}
+
 /** Creates deployment intents (idempotently) and reads them back, always within the caller's tenant. */
 export class IntentService {
   private readonly intents: DeploymentIntentRepository;
@@ -66,6 +106,8 @@ export class IntentService {
     private readonly ds: DataSource,
     private readonly starter: WorkflowStarter,
     private readonly logger: Logger,
+    /** Ring polling passed to each workflow (RING_POLL_INITIAL_MS / RING_POLL_MAX_MS). */
+    private readonly timing: { pollInitialMs: number; pollMaxMs: number } = { pollInitialMs: 2000, pollMaxMs: 60_000 },
   ) {
     this.intents = new DeploymentIntentRepository(ds);
     this.events = new EventRepository(ds);
@@ -113,6 +155,7 @@ export class IntentService {
           correlationId,
           workflowId: intentWorkflowId(principal.tenantId, id),
           workflowStartedAt: null,
+          artifactName: spec.artifact.name,
         },
         em,
       );
@@ -133,7 +176,9 @@ export class IntentService {
         tenantId: entity.tenantId,
         intentId: entity.id,
         submittedBy: entity.submittedBy,
+        submittedByTokenId: entity.submittedByTokenId,
         correlationId: entity.correlationId,
+        timing: this.timing,
       });
       await this.intents.markWorkflowStarted(entity.tenantId, entity.id, new Date());
       return true;
@@ -152,24 +197,37 @@ export class IntentService {
     return this.view(principal.tenantId, id);
   }
 
+  /** Lists the caller's intents, newest first; `cursor` is the last id of the previous page. */
+  async list(principal: Principal, q: Record<string, unknown>): Promise<{ items: Omit<IntentView, 'timeline' | 'spec'>[]; nextCursor: string | null }> {
+    const parsed = listQuerySchema.safeParse(q);
+    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
+    const f = parsed.data;
+    const rows = await this.intents.list(principal.tenantId, { state: f.state, plane: f.plane, submitter: f.submitter, riskBand: f.riskBand, afterId: f.cursor, limit: f.limit + 1 });
+    const page = rows.slice(0, f.limit);
+    return { items: page.map((i) => summary(i)), nextCursor: rows.length > f.limit ? page.at(-1)!.id : null };
+  }
+
+  /** The intent's timeline alone. */
+  async timelineOf(principal: Principal, id: string): Promise<{ items: TimelineEntry[] }> {
+    const intent = await this.get(principal, id);
+    return { items: intent.timeline };
+  }
+
+  /** Cancels (or rolls back) a running intent by signal; deployed rings are rolled back by the workflow. */
+  async signal(principal: Principal, id: string, kind: 'cancel' | 'rollback', body: unknown, correlationId: string): Promise<IntentView> {
+    const parsed = reasonSchema.safeParse(body ?? {});
+    if (!parsed.success) throw inputErrorFromZod(parsed.error, `${kind} request`);
+    const intent = await this.get(principal, id);
+    if (TERMINAL.has(intent.state)) throw new ConflictError(`The intent is ${intent.state}; nothing to ${kind}`);
+    await this.starter.signal(intent.workflowId, kind, { actor: principal.actor, reason: parsed.data.reason ?? `${kind} requested` });
+    this.logger.info({ tenant_id: principal.tenantId, intent_id: id, correlation_id: correlationId, kind }, 'intent signal sent');
+    return intent;
+  }
+
   private async view(tenantId: string, id: string): Promise<IntentView> {
     const intent = await this.intents.findById(tenantId, id);
     if (!intent) throw new NotFoundError(`Deployment intent ${id} not found`);
     const events = await this.events.listForAggregate(tenantId, 'deployment_intent', id);
-    return {
-      id: intent.id,
-      title: intent.title,
-      state: intent.state,
-      plane: intent.plane,
-      changeType: intent.changeType,
-      submittedBy: intent.submittedBy,
-      correlationId: intent.correlationId,
-      workflowId: intent.workflowId,
-      workflowStarted: intent.workflowStartedAt !== null,
-      createdAt: intent.createdAt.toISOString(),
-      updatedAt: intent.updatedAt.toISOString(),
-      spec: intent.spec,
-      timeline: timeline(events),
-    };
+    return { ...summary(intent), spec: intent.spec, timeline: timeline(events) };
   }
 }

@@ -51,6 +51,24 @@ export const serviceEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body in bytes; default 1048576 (1 MiB). */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(1024 * 1024),
+  /** First ring status poll after a deploy, ms (doubles up to RING_POLL_MAX_MS); default 2000. */
+  RING_POLL_INITIAL_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
+  /** Longest gap between ring status polls, ms; default 60000. */
+  RING_POLL_MAX_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+  /** Object-lock mode of evidence packs: COMPLIANCE (production default) or GOVERNANCE (dev/test default). */
+  EVIDENCE_RETENTION_MODE: z.enum(['COMPLIANCE', 'GOVERNANCE']).optional(),
+  /** Days evidence packs are locked; default 2555 (7 years) in production, 1 otherwise. */
+  EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** Microsoft Graph base URL of the Intune connector (demo: the agent-sim Intune simulator). Unset = no Intune connector. */
+  INTUNE_GRAPH_URL: z.string().url().optional(),
+  /** Token authority base URL (e.g. https://login.microsoftonline.com); default INTUNE_GRAPH_URL. */
+  INTUNE_AUTHORITY_URL: z.string().url().optional(),
+  /** Entra tenant id for the token request; default `common`. */
+  INTUNE_TENANT_ID: z.string().min(1).default('common'),
+  /** Client id of the Intune app registration. */
+  INTUNE_CLIENT_ID: z.string().min(1).optional(),
+  /** Client secret of the Intune app registration; never logged. */
+  INTUNE_CLIENT_SECRET: z.string().min(1).optional(),
   /** Per-dependency timeout of `/api/v1/health` checks in ms; default 1500. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
 });

@@ -17,6 +17,10 @@ export class DeploymentIntentEntity {
   @Column('text', { name: 'workflow_id' }) workflowId!: string;
   /** Set once Temporal accepted the workflow start; null means the dispatcher still has to start it. */
   @Column('timestamptz', { name: 'workflow_started_at', nullable: true }) workflowStartedAt!: Date | null;
+  @Column('int', { name: 'risk_score', nullable: true }) riskScore!: number | null;
+  @Column('text', { name: 'risk_band', nullable: true }) riskBand!: string | null;
+  @Column('text', { name: 'policy_decision', nullable: true }) policyDecision!: string | null;
+  @Column('text', { name: 'artifact_name', nullable: true }) artifactName!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

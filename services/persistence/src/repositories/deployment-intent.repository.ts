@@ -11,7 +11,7 @@ export class DeploymentIntentRepository {
     return em.getRepository(DeploymentIntentEntity);
   }
 
-  async insert(intent: Omit<DeploymentIntentEntity, 'createdAt' | 'updatedAt'>, em?: EntityManager): Promise<DeploymentIntentEntity> {
+  async insert(intent: Omit<DeploymentIntentEntity, 'createdAt' | 'updatedAt' | 'riskScore' | 'riskBand' | 'policyDecision'>, em?: EntityManager): Promise<DeploymentIntentEntity> {
     const repo = this.repo(em);
     return repo.save(repo.create(intent));
   }
@@ -26,6 +26,21 @@ export class DeploymentIntentRepository {
 
   async markWorkflowStarted(tenantId: string, id: string, at: Date): Promise<void> {
     await this.repo().update({ tenantId, id, workflowStartedAt: IsNull() }, { workflowStartedAt: at });
+  }
+
+  /** Lists a tenant's intents newest first, keyset-paginated on (created_at, id). */
+  async list(
+    tenantId: string,
+    f: { state?: string; plane?: string; submitter?: string; riskBand?: string; afterId?: string; limit: number },
+  ): Promise<DeploymentIntentEntity[]> {
+    const qb = this.repo().createQueryBuilder('i').where('i.tenant_id = :tenantId', { tenantId });
+    if (f.state) qb.andWhere('i.state = :state', { state: f.state });
+    if (f.plane) qb.andWhere('i.plane = :plane', { plane: f.plane });
+    if (f.submitter) qb.andWhere('i.submitted_by = :submitter', { submitter: f.submitter });
+    if (f.riskBand) qb.andWhere('i.risk_band = :band', { band: f.riskBand });
+    // Keyset on the cursor row's own (created_at, id): exact to the microsecond, stable under concurrent inserts.
+    if (f.afterId) qb.andWhere('(i.created_at, i.id) < (SELECT c.created_at, c.id FROM deployment_intents c WHERE c.tenant_id = :tenantId AND c.id = :afterId)', { afterId: f.afterId });
+    return qb.orderBy('i.created_at', 'DESC').addOrderBy('i.id', 'DESC').limit(f.limit).getMany();
   }
 
   /**

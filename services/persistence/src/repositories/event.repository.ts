@@ -76,9 +76,32 @@ export class EventRepository {
     return rows.map(toEnvelope);
   }
 
+  /** Audit query: filters by aggregate, type and time, in insertion order after `afterSeq`. */
+  async query(
+    tenantId: string,
+    f: { aggregateType?: string; aggregateId?: string; eventType?: string; from?: string; to?: string; afterSeq?: string; limit: number },
+  ): Promise<{ seq: string; event: EventEnvelope }[]> {
+    const qb = this.ds.getRepository(EventEntity).createQueryBuilder('e').where('e.tenant_id = :tenantId', { tenantId });
+    if (f.aggregateType) qb.andWhere('e.aggregate_type = :at', { at: f.aggregateType });
+    if (f.aggregateId) qb.andWhere('e.aggregate_id = :ai', { ai: f.aggregateId });
+    if (f.eventType) qb.andWhere('e.event_type = :et', { et: f.eventType });
+    // created_at is the hashed ISO string: lexical order equals time order for the fixed UTC format.
+    if (f.from) qb.andWhere('e.created_at >= :from', { from: f.from });
+    if (f.to) qb.andWhere('e.created_at < :to', { to: f.to });
+    if (f.afterSeq) qb.andWhere('e.seq > :after', { after: f.afterSeq });
+    const rows = await qb.orderBy('e.seq', 'ASC').limit(f.limit).getMany();
+    return rows.map((r) => ({ seq: r.seq, event: toEnvelope(r) }));
+  }
+
+  /** The stored head of a tenant's chain. */
+  async head(tenantId: string): Promise<{ lastHash: string; eventCount: number } | null> {
+    const h = await this.ds.getRepository(EventChainHeadEntity).findOneBy({ tenantId });
+    return h ? { lastHash: h.lastHash, eventCount: Number(h.eventCount) } : null;
+  }
+
   /** A tenant's whole chain in order (for verification). */
-  async listForTenant(tenantId: string): Promise<EventEnvelope[]> {
+  async listForTenant(tenantId: string): Promise<(EventEnvelope & { seq: string })[]> {
     const rows = await this.ds.getRepository(EventEntity).find({ where: { tenantId }, order: { seq: 'ASC' } });
-    return rows.map(toEnvelope);
+    return rows.map((r) => ({ ...toEnvelope(r), seq: r.seq }));
   }
 }

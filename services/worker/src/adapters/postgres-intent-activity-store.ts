@@ -1,16 +1,44 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { DEFAULT_RINGS, NotFoundError } from '@eucora/core';
-import { DeploymentIntentRepository, EventRepository } from '@eucora/persistence';
-import type { AssessmentSummary, IntentActivityStore, TransitionInput } from '@eucora/workflows';
+import {
+  buildEvidencePack,
+  canonicalJson,
+  DEFAULT_RINGS,
+  evaluatePolicy,
+  evidenceObjectKey,
+  InputError,
+  NotFoundError,
+  normaliseFindings,
+  scoreRisk,
+  sha256Hex,
+  type IntentSpec,
+  type PolicyException,
+} from '@eucora/core';
+import { DeploymentIntentRepository, EventRepository, type DeploymentIntentEntity } from '@eucora/persistence';
+import type { Assessment, EvidenceRequest, IntentActivityStore, TransitionInput } from '@eucora/workflows';
+import type { EvidenceStore } from './minio-evidence-store';
 
-/** `IntentActivityStore` over PostgreSQL: a transition's state change and event commit together or not at all. */
+/** Devices assumed when an intent does not say how many it targets (documented in docs/risk-and-policy.md). */
+export const ASSUMED_DEVICE_COUNT = 1000;
+
+/** `IntentActivityStore` over PostgreSQL and the evidence store. */
 export class PostgresIntentActivityStore implements IntentActivityStore {
   private readonly intents: DeploymentIntentRepository;
   private readonly events: EventRepository;
 
-  constructor(private readonly ds: DataSource) {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly evidence: EvidenceStore,
+    private readonly bucket: string,
+  ) {
     this.intents = new DeploymentIntentRepository(ds);
     this.events = new EventRepository(ds);
+  }
+
+  private async intent(tenantId: string, intentId: string): Promise<DeploymentIntentEntity> {
+    const intent = await this.intents.findById(tenantId, intentId);
+    if (!intent) throw new NotFoundError(`Deployment intent ${intentId} not found`);
+    return intent;
   }
 
   async recordTransition(input: TransitionInput): Promise<{ duplicate: boolean }> {
@@ -25,20 +53,178 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
           eventType: input.eventType,
           actor: input.actor,
           reason: input.reason,
-          data: { ...input.data, fromState: intent.state, toState: input.to },
+          data: { ...input.data, ...(input.to ? { fromState: intent.state, toState: input.to } : {}) },
           correlationId: input.correlationId,
           dedupeKey: input.dedupeKey,
         },
         em,
       );
-      if (!duplicate) await this.intents.setState(input.tenantId, input.intentId, input.to, em);
+      if (!duplicate && input.to) await this.intents.setState(input.tenantId, input.intentId, input.to, em);
       return { duplicate };
     });
   }
 
-  async loadForAssessment(tenantId: string, intentId: string): Promise<AssessmentSummary> {
-    const intent = await this.intents.findById(tenantId, intentId);
-    if (!intent) throw new NotFoundError(`Deployment intent ${intentId} not found`);
-    return { plane: intent.plane, changeType: intent.changeType, ringCount: (intent.spec.rings ?? DEFAULT_RINGS).length };
+  private async history(tenantId: string, intentId: string, artifactName: string) {
+    const rows: { state: string; halted: string }[] = await this.ds.query(
+      `SELECT i.state,
+              (SELECT count(*) FROM events e WHERE e.tenant_id = i.tenant_id AND e.aggregate_id = i.id::text AND e.event_type = 'ring.halted') AS halted
+         FROM deployment_intents i
+        WHERE i.tenant_id = $1 AND lower(i.artifact_name) = lower($2) AND i.id <> $3
+          AND i.state IN ('completed', 'rolled_back', 'failed')
+        ORDER BY i.created_at DESC LIMIT 10`,
+      [tenantId, artifactName, intentId],
+    );
+    if (rows.length === 0) return null;
+    return {
+      deployments: rows.length,
+      rollbacks: rows.filter((r) => r.state === 'rolled_back').length,
+      failedRings: rows.reduce((s, r) => s + Number(r.halted), 0),
+    };
+  }
+
+  private async exceptions(tenantId: string, packageName: string): Promise<(PolicyException & { row: Record<string, unknown> })[]> {
+    const rows: Record<string, unknown>[] = await this.ds.query(
+      `SELECT id, package_name, finding_ids, compensating_controls, justification, expires_at, status, requested_by, decided_by, decided_at
+         FROM exceptions WHERE tenant_id = $1 AND lower(package_name) = lower($2)`,
+      [tenantId, packageName],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      status: r.status as PolicyException['status'],
+      expiresAt: new Date(r.expires_at as string).toISOString(),
+      findingIds: r.finding_ids as string[],
+      packageName: String(r.package_name),
+      row: { ...r, expires_at: new Date(r.expires_at as string).toISOString(), decided_at: r.decided_at ? new Date(r.decided_at as string).toISOString() : null },
+    }));
+  }
+
+  async assess(tenantId: string, intentId: string, now: string): Promise<Assessment> {
+    const intent = await this.intent(tenantId, intentId);
+    const spec = intent.spec;
+    const findings = normaliseFindings(spec.vulnerabilityReport);
+    if (findings === null) throw new InputError('vulnerabilityReport is not Trivy, Grype or CycloneDX VEX JSON', [{ path: 'vulnerabilityReport', message: 'unrecognised format' }]);
+    const risk = scoreRisk({
+      privilege: spec.riskInputs.privilege,
+      signature: { signed: spec.artifact.signature.signed, knownPublisher: spec.artifact.signature.knownPublisher },
+      dataAccess: spec.riskInputs.dataAccess,
+      sbomPresent: spec.sbom !== undefined,
+      findings,
+      deviceCount: spec.targeting.deviceCount ?? ASSUMED_DEVICE_COUNT,
+      requiresReboot: spec.riskInputs.requiresReboot,
+      hasScripts: spec.riskInputs.hasScripts,
+      dependencies: spec.riskInputs.dependencies,
+      multiStep: spec.riskInputs.multiStep,
+      history: await this.history(tenantId, intentId, spec.artifact.name),
+    });
+    const exceptions = await this.exceptions(tenantId, spec.artifact.name);
+    const policy = evaluatePolicy({
+      riskScore: risk.score,
+      changeType: spec.changeType,
+      artifactHashMatches: null,
+      packageName: spec.artifact.name,
+      findings,
+      exceptions,
+      now,
+    });
+    await this.ds.query(`UPDATE deployment_intents SET risk_score = $3, risk_band = $4, policy_decision = $5 WHERE tenant_id = $1 AND id = $2`, [tenantId, intentId, risk.score, risk.band, policy.decision]);
+    const rings = (spec.rings ?? DEFAULT_RINGS).map((r, index) => ({ index, name: r.name, deviceGroup: r.group ?? r.name, successThreshold: r.successThreshold, soakSeconds: r.soakSeconds ?? 0 }));
+    return { plane: intent.plane, changeType: intent.changeType, risk, policy, rings, notBefore: spec.schedule.notBefore ?? null, blackoutWindows: spec.schedule.blackoutWindows };
+  }
+
+  async writeEvidencePack(req: EvidenceRequest): Promise<{ packId: string; sha256: string }> {
+    const existing: { id: string; sha256: string }[] = await this.ds.query(`SELECT id, sha256 FROM evidence_packs WHERE tenant_id = $1 AND intent_id = $2 AND version = $3`, [req.tenantId, req.intentId, req.version]);
+    if (existing[0]) return { packId: existing[0].id, sha256: existing[0].sha256 };
+    const intent = await this.intent(req.tenantId, req.intentId);
+    const spec: IntentSpec = intent.spec;
+    const findings = normaliseFindings(spec.vulnerabilityReport) ?? [];
+    const applied = new Set(req.assessment.policy.exceptionsApplied);
+    const exceptions = (await this.exceptions(req.tenantId, spec.artifact.name)).filter((e) => applied.has(e.id)).map((e) => e.row);
+    const { sbom, vulnerabilityReport: _vr, ...snapshot } = spec;
+    const pack = buildEvidencePack({
+      tenantId: req.tenantId,
+      intentId: req.intentId,
+      version: req.version,
+      previousPackHash: req.previousPackHash,
+      createdAt: req.createdAt,
+      intent: { ...snapshot, id: intent.id, submittedBy: intent.submittedBy, correlationId: intent.correlationId } as Record<string, unknown>,
+      artifact: { name: spec.artifact.name, version: spec.artifact.version, declaredSha256: spec.artifact.sha256, verifiedSha256: null, signature: { ...spec.artifact.signature } },
+      sbom: { present: sbom !== undefined, sha256: sbom ? sha256Hex(canonicalJson(sbom)) : null, document: (sbom as Record<string, unknown>) ?? null },
+      findings,
+      risk: req.assessment.risk,
+      policy: req.assessment.policy,
+      installation: { install: spec.artifact.installCommand, uninstall: spec.artifact.uninstallCommand, detection: { ...spec.artifact.detectionRule } },
+      rolloutPlan: req.assessment.rings.map((r) => ({ ...r })),
+      rollbackPlan: { ...spec.rollbackPlan },
+      testEvidence: req.testEvidence,
+      exceptions,
+      approvals: req.approvals,
+    });
+    const key = evidenceObjectKey(req.tenantId, req.intentId, pack.sha256);
+    const { retention } = await this.evidence.putOnce(key, pack.bytes);
+    const id = randomUUID();
+    await this.ds.query(
+      `INSERT INTO evidence_packs (id, tenant_id, intent_id, version, sha256, prev_sha256, bucket, object_key, size_bytes, retention_mode, retain_until)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (tenant_id, intent_id, version) DO NOTHING`,
+      [id, req.tenantId, req.intentId, req.version, pack.sha256, req.previousPackHash, this.bucket, key, pack.bytes.length, retention.mode, retention.retainUntil],
+    );
+    const row: { id: string; sha256: string }[] = await this.ds.query(`SELECT id, sha256 FROM evidence_packs WHERE tenant_id = $1 AND intent_id = $2 AND version = $3`, [req.tenantId, req.intentId, req.version]);
+    return { packId: row[0]!.id, sha256: row[0]!.sha256 };
+  }
+
+  async openCabItem(input: Parameters<IntentActivityStore['openCabItem']>[0]): Promise<{ cabItemId: string }> {
+    await this.ds.query(
+      `INSERT INTO cab_items (id, tenant_id, intent_id, status, risk_score, risk, policy, evidence_pack_id, evidence_hash, quorum, gate_ring, emergency, submitted_by)
+       VALUES ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (tenant_id, intent_id) DO NOTHING`,
+      [randomUUID(), input.tenantId, input.intentId, input.assessment.risk.score, JSON.stringify(input.assessment.risk), JSON.stringify(input.assessment.policy), input.evidencePackId, input.evidenceHash, input.quorum, input.gateRing, input.assessment.changeType === 'emergency', input.submittedBy],
+    );
+    const rows: { id: string }[] = await this.ds.query(`SELECT id FROM cab_items WHERE tenant_id = $1 AND intent_id = $2`, [input.tenantId, input.intentId]);
+    return { cabItemId: rows[0]!.id };
+  }
+
+  async recordCabDecision(input: Parameters<IntentActivityStore['recordCabDecision']>[0]): Promise<void> {
+    await this.ds.transaction(async (em) => {
+      await em.query(
+        `INSERT INTO cab_decisions (id, tenant_id, cab_item_id, decision, actor, actor_token_id, comment, evidence_hash, decided_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (cab_item_id, actor) DO NOTHING`,
+        [randomUUID(), input.tenantId, input.cabItemId, input.decision, input.actor, input.tokenId, input.comment ?? null, input.evidenceHash, input.decidedAt],
+      );
+      await this.events.append(
+        {
+          tenantId: input.tenantId,
+          aggregateType: 'deployment_intent',
+          aggregateId: input.intentId,
+          eventType: input.decision === 'approve' ? 'cab.approval_recorded' : 'cab.rejection_recorded',
+          actor: input.actor,
+          reason: `${input.actor} ${input.decision === 'approve' ? 'approved' : 'rejected'} on evidence ${input.evidenceHash}${input.comment ? `: ${input.comment}` : ''}`,
+          data: { action: input.decision, cabItemId: input.cabItemId, evidenceHash: input.evidenceHash, decidedAt: input.decidedAt },
+          correlationId: input.correlationId,
+          dedupeKey: input.dedupeKey,
+        },
+        em,
+      );
+    });
+  }
+
+  async closeCabItem(input: Parameters<IntentActivityStore['closeCabItem']>[0]): Promise<void> {
+    await this.ds.query(`UPDATE cab_items SET status = $3, decided_at = $4 WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`, [input.tenantId, input.cabItemId, input.status, input.at]);
+  }
+
+  async saveRingDeployment(input: Parameters<IntentActivityStore['saveRingDeployment']>[0]): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO ring_deployments (tenant_id, intent_id, ring_index, ring_name, plane, status, deployment, counts, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8, now())
+       ON CONFLICT (tenant_id, intent_id, ring_index) DO UPDATE
+         SET status = EXCLUDED.status,
+             deployment = COALESCE(EXCLUDED.deployment, ring_deployments.deployment),
+             counts = COALESCE(EXCLUDED.counts, ring_deployments.counts),
+             updated_at = now()`,
+      [input.tenantId, input.intentId, input.ring.index, input.ring.name, input.plane, input.status, input.deployment ? JSON.stringify(input.deployment) : null, input.counts ? JSON.stringify(input.counts) : null],
+    );
+  }
+
+  async loadDeployRequest(tenantId: string, intentId: string) {
+    const intent = await this.intent(tenantId, intentId);
+    const a = intent.spec.artifact;
+    return { plane: intent.plane, artifact: { name: a.name, version: a.version, publisher: a.publisher, sha256: a.sha256, installCommand: a.installCommand, uninstallCommand: a.uninstallCommand } };
   }
 }

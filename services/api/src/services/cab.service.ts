@@ -1,0 +1,51 @@
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { InputError, inputErrorFromZod, NotFoundError, type Principal } from '@eucora/core';
+import { CabRepository, type CabItemRow } from '@eucora/persistence';
+import type { CabDecisionResult } from '@eucora/workflows';
+import type { WorkflowStarter } from '../adapters/workflow-starter';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const sha = z.string().regex(/^[a-f0-9]{64}$/, 'must be the evidence pack SHA-256 shown on the CAB item');
+
+export const approveSchema = z.object({ evidenceHash: sha, comment: z.string().trim().max(4000).optional() }).strict();
+export const rejectSchema = z.object({ evidenceHash: sha, comment: z.string().trim().min(1, 'a rejection needs a comment').max(4000) }).strict();
+
+/** The CAB queue: items opened by intent workflows at their approval gate; decisions go to the workflow as updates. */
+export class CabService {
+  private readonly items: CabRepository;
+
+  constructor(ds: DataSource, private readonly workflows: WorkflowStarter) {
+    this.items = new CabRepository(ds);
+  }
+
+  async list(principal: Principal, status: unknown): Promise<{ items: CabItemRow[] }> {
+    const s = status === undefined ? 'pending' : String(status);
+    if (!['pending', 'approved', 'rejected', 'withdrawn', 'all'].includes(s)) {
+      throw new InputError('Invalid status', [{ path: 'status', message: 'must be pending, approved, rejected, withdrawn or all' }]);
+    }
+    return { items: await this.items.list(principal.tenantId, s === 'all' ? undefined : s) };
+  }
+
+  async get(principal: Principal, id: string): Promise<CabItemRow> {
+    if (!UUID_RE.test(id)) throw new InputError('Invalid CAB item id', [{ path: 'id', message: 'must be a UUID' }]);
+    const item = await this.items.findById(principal.tenantId, id);
+    if (!item) throw new NotFoundError(`CAB item ${id} not found`);
+    return item;
+  }
+
+  /** Approves or rejects. The workflow validates separation of duties, role and evidence hash, and records the decision. */
+  async decide(principal: Principal, id: string, kind: 'approve' | 'reject', body: unknown): Promise<CabDecisionResult & { item: CabItemRow }> {
+    const parsed = (kind === 'approve' ? approveSchema : rejectSchema).safeParse(body ?? {});
+    if (!parsed.success) throw inputErrorFromZod(parsed.error, `${kind} request`);
+    const item = await this.get(principal, id);
+    const result = await this.workflows.decide(item.workflowId, kind, {
+      actor: principal.actor,
+      tokenId: principal.tokenId,
+      roles: [...principal.roles],
+      evidenceHash: parsed.data.evidenceHash,
+      comment: parsed.data.comment,
+    });
+    return { ...result, item: (await this.items.findById(principal.tenantId, id))! };
+  }
+}

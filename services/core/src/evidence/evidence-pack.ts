@@ -1,0 +1,65 @@
+import { canonicalJson, sha256Hex } from '../events/canonical-json';
+import type { PolicyDecision } from '../policy/policy';
+import type { RiskFinding, RiskResult } from '../risk/risk-model';
+
+/** Layout version of the evidence pack; bump on any change of its fields. */
+export const EVIDENCE_PACK_SCHEMA_VERSION = 1;
+
+/** One ring's measured result, as test evidence. */
+export interface RingEvidence {
+  index: number;
+  name: string;
+  outcome: 'promoted' | 'halted' | 'rolled_back';
+  counts: { targeted: number; succeeded: number; failed: number; pending: number; notApplicable: number };
+  successPercent: number;
+  threshold: number;
+  at: string;
+}
+
+/** A CAB decision as recorded in the pack. */
+export interface ApprovalEvidence {
+  actor: string;
+  decision: 'approve' | 'reject';
+  evidenceHash: string;
+  at: string;
+  comment?: string;
+}
+
+/** Everything a pack holds (DESIGN.md §4). `createdAt` comes from the workflow, never from the wall clock. */
+export interface EvidencePackInput {
+  tenantId: string;
+  intentId: string;
+  version: number;
+  previousPackHash: string | null;
+  createdAt: string;
+  intent: Record<string, unknown>;
+  artifact: { name: string; version: string; declaredSha256: string; verifiedSha256: string | null; signature: Record<string, unknown> };
+  sbom: { present: boolean; sha256: string | null; document: Record<string, unknown> | null };
+  findings: RiskFinding[];
+  risk: RiskResult;
+  policy: PolicyDecision;
+  installation: { install: string; uninstall: string; detection: Record<string, unknown> };
+  rolloutPlan: Record<string, unknown>[];
+  rollbackPlan: Record<string, unknown>;
+  testEvidence: RingEvidence[];
+  exceptions: Record<string, unknown>[];
+  approvals: ApprovalEvidence[];
+}
+
+/** A built pack: canonical bytes and their SHA-256 (the pack's content address). */
+export interface BuiltEvidencePack {
+  bytes: Buffer;
+  sha256: string;
+}
+
+/** Builds the canonical bytes of a pack: same input → same bytes → same hash. */
+export function buildEvidencePack(input: EvidencePackInput): BuiltEvidencePack {
+  const doc = { schemaVersion: EVIDENCE_PACK_SCHEMA_VERSION, kind: 'eucora.evidence-pack', ...input };
+  const bytes = Buffer.from(canonicalJson(doc), 'utf8');
+  return { bytes, sha256: sha256Hex(bytes) };
+}
+
+/** Object key of a pack: `tenant/intent/sha256.json`. */
+export function evidenceObjectKey(tenantId: string, intentId: string, sha256: string): string {
+  return `${tenantId}/${intentId}/${sha256}.json`;
+}

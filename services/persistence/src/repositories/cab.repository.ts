@@ -1,0 +1,68 @@
+import type { DataSource } from 'typeorm';
+
+/** A CAB item with its intent's headline and decisions so far. */
+export interface CabItemRow {
+  id: string;
+  intentId: string;
+  intentTitle: string;
+  plane: string;
+  status: string;
+  riskScore: number;
+  risk: Record<string, unknown>;
+  policy: Record<string, unknown>;
+  evidencePackId: string;
+  evidenceHash: string;
+  quorum: number;
+  gateRing: number;
+  emergency: boolean;
+  submittedBy: string;
+  requestedAt: string;
+  decidedAt: string | null;
+  workflowId: string;
+  decisions: { decision: string; actor: string; comment: string | null; evidenceHash: string; decidedAt: string }[];
+}
+
+const SELECT = `
+  SELECT c.*, i.title AS intent_title, i.plane, i.workflow_id,
+         COALESCE((SELECT json_agg(json_build_object('decision', d.decision, 'actor', d.actor, 'comment', d.comment,
+                   'evidenceHash', d.evidence_hash, 'decidedAt', d.decided_at) ORDER BY d.decided_at)
+                   FROM cab_decisions d WHERE d.cab_item_id = c.id), '[]') AS decisions
+    FROM cab_items c JOIN deployment_intents i ON i.id = c.intent_id AND i.tenant_id = c.tenant_id`;
+
+function map(r: Record<string, unknown>): CabItemRow {
+  return {
+    id: String(r.id),
+    intentId: String(r.intent_id),
+    intentTitle: String(r.intent_title),
+    plane: String(r.plane),
+    status: String(r.status),
+    riskScore: Number(r.risk_score),
+    risk: r.risk as Record<string, unknown>,
+    policy: r.policy as Record<string, unknown>,
+    evidencePackId: String(r.evidence_pack_id),
+    evidenceHash: String(r.evidence_hash),
+    quorum: Number(r.quorum),
+    gateRing: Number(r.gate_ring),
+    emergency: Boolean(r.emergency),
+    submittedBy: String(r.submitted_by),
+    requestedAt: new Date(r.requested_at as string).toISOString(),
+    decidedAt: r.decided_at ? new Date(r.decided_at as string).toISOString() : null,
+    workflowId: String(r.workflow_id),
+    decisions: r.decisions as CabItemRow['decisions'],
+  };
+}
+
+/** CAB items, scoped by tenant. */
+export class CabRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async list(tenantId: string, status: string | undefined): Promise<CabItemRow[]> {
+    const rows = await this.ds.query(`${SELECT} WHERE c.tenant_id = $1 AND ($2::text IS NULL OR c.status = $2) ORDER BY c.requested_at ASC LIMIT 500`, [tenantId, status ?? null]);
+    return rows.map(map);
+  }
+
+  async findById(tenantId: string, id: string): Promise<CabItemRow | null> {
+    const rows = await this.ds.query(`${SELECT} WHERE c.tenant_id = $1 AND c.id = $2`, [tenantId, id]);
+    return rows[0] ? map(rows[0]) : null;
+  }
+}

@@ -1,0 +1,77 @@
+import type { DataSource } from 'typeorm';
+
+/** An exception row as the API returns it. */
+export interface ExceptionRow {
+  id: string;
+  packageName: string;
+  findingIds: string[];
+  compensatingControls: string;
+  justification: string;
+  expiresAt: string;
+  status: 'pending' | 'approved' | 'rejected';
+  requestedBy: string;
+  requestedByTokenId: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionComment: string | null;
+  createdAt: string;
+}
+
+function map(r: Record<string, unknown>): ExceptionRow {
+  const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+  return {
+    id: String(r.id),
+    packageName: String(r.package_name),
+    findingIds: r.finding_ids as string[],
+    compensatingControls: String(r.compensating_controls),
+    justification: String(r.justification),
+    expiresAt: iso(r.expires_at)!,
+    status: r.status as ExceptionRow['status'],
+    requestedBy: String(r.requested_by),
+    requestedByTokenId: String(r.requested_by_token_id),
+    decidedBy: (r.decided_by as string | null) ?? null,
+    decidedAt: iso(r.decided_at),
+    decisionComment: (r.decision_comment as string | null) ?? null,
+    createdAt: iso(r.created_at)!,
+  };
+}
+
+/** Security exceptions, scoped by tenant. */
+export class ExceptionRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async insert(tenantId: string, e: Omit<ExceptionRow, 'status' | 'decidedBy' | 'decidedAt' | 'decisionComment' | 'createdAt'>): Promise<ExceptionRow> {
+    const rows = await this.ds.query(
+      `INSERT INTO exceptions (id, tenant_id, package_name, finding_ids, compensating_controls, justification, expires_at, status, requested_by, requested_by_token_id)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,'pending',$8,$9) RETURNING *`,
+      [e.id, tenantId, e.packageName, e.findingIds, e.compensatingControls, e.justification, e.expiresAt, e.requestedBy, e.requestedByTokenId],
+    );
+    return map(rows[0]);
+  }
+
+  async findById(tenantId: string, id: string): Promise<ExceptionRow | null> {
+    const rows = await this.ds.query(`SELECT * FROM exceptions WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    return rows[0] ? map(rows[0]) : null;
+  }
+
+  async list(tenantId: string, filter: { status?: string; packageName?: string }): Promise<ExceptionRow[]> {
+    const rows = await this.ds.query(
+      `SELECT * FROM exceptions WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR lower(package_name) = lower($3))
+        ORDER BY created_at DESC LIMIT 500`,
+      [tenantId, filter.status ?? null, filter.packageName ?? null],
+    );
+    return rows.map(map);
+  }
+
+  /** Decides a pending exception; returns null when it was not pending. */
+  async decide(tenantId: string, id: string, status: 'approved' | 'rejected', by: string, comment: string | null): Promise<ExceptionRow | null> {
+    const rows = await this.ds.query(
+      `UPDATE exceptions SET status = $3, decided_by = $4, decided_at = now(), decision_comment = $5
+        WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING *`,
+      [tenantId, id, status, by, comment],
+    );
+    // TypeORM returns [rows, affected] for UPDATE … RETURNING on postgres.
+    const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Record<string, unknown>[];
+    return updated[0] ? map(updated[0]) : null;
+  }
+}
