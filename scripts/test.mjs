@@ -6,7 +6,7 @@ import { ensureBuilt, ensureDependencies, ROOT, step } from './lib/bootstrap.mjs
 ensureDependencies();
 
 const { spawnSync, spawn } = await import('node:child_process');
-const { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } = await import('node:fs');
+const { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } = await import('node:fs');
 const { randomBytes } = await import('node:crypto');
 const os = (await import('node:os')).default;
 const path = (await import('node:path')).default;
@@ -26,7 +26,11 @@ function findTests(dir, out = []) {
     if (entry === 'node_modules' || entry.startsWith('.')) continue;
     const full = path.join(dir, entry);
     if (statSync(full).isDirectory()) findTests(full, out);
-    else if (entry.endsWith('.test.js') && full.includes(`${path.sep}dist${path.sep}`)) out.push(full);
+    else if (entry.endsWith('.test.js') && full.includes(`${path.sep}dist${path.sep}`)) {
+      // Only compiled tests whose source still exists: a deleted test must not keep running from a stale dist/.
+      const source = full.replace(`${path.sep}dist${path.sep}`, `${path.sep}src${path.sep}`).replace(/\.js$/, '.ts');
+      if (existsSync(source)) out.push(full);
+    }
   }
   return out;
 }

@@ -1,0 +1,28 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '@eucora/workflows';
+
+const dir = path.resolve(__dirname, '../../../workflows/test-fixtures/histories');
+
+/** Recorded histories of the lifecycle scenarios replay against today's workflow code without determinism errors. */
+describe('workflow replay of recorded histories', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+
+  it('has the recorded scenarios', () => {
+    for (const name of ['low-risk-completes', 'medium-risk-approved', 'high-risk-two-approvals', 'bad-package-rolled-back', 'cancelled-mid-rollout']) {
+      assert.ok(files.includes(`${name}.json`), name);
+    }
+  });
+
+  for (const file of files) {
+    it(`replays ${file}`, async () => {
+      const history = temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+      assert.ok((history.events?.length ?? 0) > 10);
+      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, file);
+    });
+  }
+});

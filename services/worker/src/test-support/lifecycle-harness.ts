@@ -1,0 +1,132 @@
+// Integration harness for lifecycle tests: a real API runtime and a real worker against the test stack's PostgreSQL,
+// Temporal and MinIO, plus the Intune simulator over real HTTP.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { temporal } from '@temporalio/proto';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { IntuneSimulator } from '@eucora/agent-sim';
+import { createTestTenant, eventually, sampleIntent, startTestApi, type TestTenant } from '@eucora/api/dist/test-support/test-stack';
+import { createLogger } from '@eucora/runtime';
+import { installTemporalLogging } from '../temporal-logging';
+import { createIntentWorker } from '../worker';
+
+export interface Harness {
+  api: Awaited<ReturnType<typeof startTestApi>>;
+  sim: IntuneSimulator;
+  simUrl: string;
+  taskQueue: string;
+  env: Record<string, string>;
+  tenant: TestTenant;
+  rel: string;
+  cm1: string;
+  cm2: string;
+  secReviewer: string;
+  auditor: string;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+  submit(overrides?: Record<string, unknown>, token?: string): Promise<{ id: string; workflowId: string }>;
+  get(id: string, token?: string): Promise<request.Response>;
+  waitForState(id: string, states: string[], timeoutMs?: number): Promise<request.Response>;
+  waitForEvent(id: string, type: string, timeoutMs?: number): Promise<request.Response>;
+  saveHistory(workflowId: string, name: string): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Starts everything; `sim` installs finish within `installDurationMs`. */
+export async function startHarness(opts: { installDurationMs?: number; fleetSize?: number } = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    installTemporalLogging(createLogger({ service: 'worker', level: process.env.LOG_LEVEL ?? 'silent' }), 'warn');
+    runtimeInstalled = true;
+  }
+  const sim = new IntuneSimulator({ size: opts.fleetSize ?? 1000, labSize: 10 });
+  sim.config.installDurationMs = opts.installDurationMs ?? 200;
+  const simUrl = await sim.listen(0);
+  const taskQueue = `lifecycle-${randomUUID()}`;
+  const env = {
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    INTUNE_GRAPH_URL: simUrl,
+    INTUNE_CLIENT_ID: sim.clientId,
+    INTUNE_CLIENT_SECRET: sim.clientSecret,
+    RING_POLL_INITIAL_MS: '100',
+    RING_POLL_MAX_MS: '400',
+  };
+  const api = await startTestApi(env);
+  const tenant = await createTestTenant(api.ds);
+  let worker: Worker | undefined;
+  let connection: NativeConnection | undefined;
+  let running: Promise<void> | undefined;
+
+  const h: Harness = {
+    api,
+    sim,
+    simUrl,
+    taskQueue,
+    env,
+    tenant,
+    rel: await tenant.issue(['release_engineer'], 'rita-release'),
+    cm1: await tenant.issue(['change_manager'], 'carl-cab'),
+    cm2: await tenant.issue(['change_manager'], 'cora-cab'),
+    secReviewer: await tenant.issue(['security_reviewer'], 'sam-security'),
+    auditor: await tenant.issue(['auditor'], 'aude-auditor'),
+    async startWorker() {
+      ({ worker, connection } = await createIntentWorker({ config: api.config, ds: api.ds, taskQueue }));
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (!worker) return;
+      worker.shutdown();
+      await running;
+      await connection?.close();
+      worker = undefined;
+    },
+    async close() {
+      await h.stopWorker();
+      await api.close();
+      await sim.close();
+    },
+    async submit(overrides = {}, token = h.rel) {
+      const res = await request(api.app)
+        .post('/api/v1/deployment-intents')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Idempotency-Key', `k-${randomUUID()}`)
+        .send(sampleIntent(overrides));
+      if (res.status !== 201) throw new Error(`submit failed ${res.status}: ${JSON.stringify(res.body)}`);
+      return { id: res.body.id, workflowId: res.body.workflowId };
+    },
+    get: (id, token = h.rel) => request(api.app).get(`/api/v1/deployment-intents/${id}`).set('Authorization', `Bearer ${token}`),
+    async waitForState(id, states, timeoutMs = 60_000) {
+      return eventually(async () => {
+        const r = await h.get(id);
+        return states.includes(r.body.state) ? r : null;
+      }, timeoutMs, 150);
+    },
+    async waitForEvent(id, type, timeoutMs = 60_000) {
+      return eventually(async () => {
+        const r = await h.get(id);
+        return r.body.timeline?.some((e: { type: string }) => e.type === type) ? r : null;
+      }, timeoutMs, 150);
+    },
+    async saveHistory(workflowId, name) {
+      // Replay fixtures are refreshed only on request (EUCORA_RECORD_HISTORIES=1); the committed ones are replayed by replay.test.
+      if (process.env.EUCORA_RECORD_HISTORIES !== '1') return;
+      const history = await api.client.workflow.getHandle(workflowId).fetchHistory();
+      const dir = path.resolve(__dirname, '../../../../workflows/test-fixtures/histories');
+      mkdirSync(dir, { recursive: true });
+      const History = temporal.api.history.v1.History;
+      const obj = History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String, defaults: false });
+      writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(obj));
+    },
+  };
+  return h;
+}
+
+/** Event types of a response's timeline, in order. */
+export function types(res: request.Response): string[] {
+  return res.body.timeline.map((e: { type: string }) => e.type);
+}
+
+export { eventually };
