@@ -121,6 +121,28 @@ try {
     step('minio', 'ready');
   }
 
+  if (process.env.INTUNE_GRAPH_URL) {
+    step('agent-sim', `using INTUNE_GRAPH_URL ${process.env.INTUNE_GRAPH_URL}`);
+  } else {
+    await stack.assertPortFree(cfg.SIM_INTUNE_PORT, 'Intune simulator', 'SIM_INTUNE_PORT');
+    step('agent-sim', `starting the Intune simulator on 127.0.0.1:${cfg.SIM_INTUNE_PORT} (demo mode, ${process.env.SIM_FLEET_SIZE ?? 10000} devices)`);
+    const sim = group.spawn('agent-sim', process.execPath, [path.join(ROOT, 'agent-sim', 'dist', 'main.js')], {
+      env: { SIM_INTUNE_PORT: String(cfg.SIM_INTUNE_PORT) },
+      logFile: path.join(logDir, 'agent-sim.log'),
+    });
+    let simExited = false;
+    sim.once('exit', () => (simExited = true));
+    await stack.waitFor('the Intune simulator', async () => {
+      if (simExited) throw new Error(`agent-sim exited early; see ${logDir}/agent-sim.log`);
+      return (await fetch(`http://127.0.0.1:${cfg.SIM_INTUNE_PORT}/_sim/stats`, { signal: AbortSignal.timeout(1000) })).ok;
+    });
+    env.INTUNE_GRAPH_URL = `http://127.0.0.1:${cfg.SIM_INTUNE_PORT}`;
+    // The simulator's fixed demo credentials (agent-sim/src/intune/intune-simulator.ts); real tenants configure their own.
+    env.INTUNE_CLIENT_ID = 'eucora-sim-client';
+    env.INTUNE_CLIENT_SECRET = 'eucora-sim-secret';
+    step('agent-sim', 'ready');
+  }
+
   const cli = path.join(ROOT, 'services', 'api', 'dist', 'cli.js');
   step('migrations', 'applying migrations and ensuring the evidence bucket');
   const setup = spawnSync(process.execPath, [cli, 'setup'], { env, encoding: 'utf8' });
@@ -171,6 +193,7 @@ try {
     `  Health      ${api}/api/v1/health`,
     ...(temporalUi ? [`  Temporal UI ${temporalUi}`] : []),
     ...(minioConsole ? [`  MinIO       ${minioConsole} (credentials in ${secretsFile})`] : []),
+    ...(process.env.INTUNE_GRAPH_URL ? [] : [`  Intune sim  http://127.0.0.1:${cfg.SIM_INTUNE_PORT}/_sim/stats`]),
     `  Data        ${dataDir}   Logs ${logDir}`,
   ];
   if (bootOut.created) {

@@ -122,6 +122,8 @@ export const stackEnvSchema = z.object({
   MINIO_CONSOLE_PORT: port.default(9001),
   /** API port; default 8080. */
   API_PORT: port.default(8080),
+  /** Port of the agent-sim Intune simulator (demo mode); default 9401. */
+  SIM_INTUNE_PORT: port.default(9401),
   DATABASE_URL: serviceEnvSchema.shape.DATABASE_URL.optional(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
   S3_ENDPOINT: z.string().url('must be a URL such as http://127.0.0.1:9000').optional(),
