@@ -42,6 +42,6 @@ export default tseslint.config(
     },
   },
   { files: ['services/api/src/**/*.ts'], rules: restrict(['@eucora/worker', '@eucora/worker/*'], 'The API never imports the worker.') },
-  { files: ['services/worker/src/**/*.ts'], ignores: ['services/worker/src/**/*.test.ts', 'services/worker/src/test-support/**'], rules: restrict(['@eucora/api', '@eucora/api/*'], 'The worker never imports the API.') },
+  { files: ['services/worker/src/**/*.ts'], ignores: ['services/worker/src/**/*.test.ts', 'services/worker/src/test-support/**', 'services/worker/src/bench/**'], rules: restrict(['@eucora/api', '@eucora/api/*'], 'The worker never imports the API.') },
   { files: ['services/persistence/src/**/*.ts', 'services/runtime/src/**/*.ts', 'migrations/src/**/*.ts'], rules: restrict(['@eucora/api', '@eucora/api/*', '@eucora/worker', '@eucora/worker/*', '@eucora/workflows', '@eucora/workflows/*'], 'Adapters below the services never import services or workflows.') },
 );

@@ -6,9 +6,7 @@ import { ensureBuilt, ensureDependencies, ROOT, step } from './lib/bootstrap.mjs
 ensureDependencies();
 
 const { spawnSync, spawn } = await import('node:child_process');
-const { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } = await import('node:fs');
-const { randomBytes } = await import('node:crypto');
-const os = (await import('node:os')).default;
+const { existsSync, readdirSync, statSync } = await import('node:fs');
 const path = (await import('node:path')).default;
 
 step('lint', 'eslint (import directions of DESIGN.md §3, TypeScript rules)');
@@ -41,57 +39,16 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const work = mkdtempSync(path.join(os.tmpdir(), 'eucora-test-'));
-// PostgreSQL runs as its own user when we are root; it must be able to enter this directory.
-chmodSync(work, 0o755);
-const group = new stack.ProcessGroup();
+let stackHandle;
 let exitCode = 1;
 stack.onStopSignal(async () => {
-  await group.stopAll();
-  rmSync(work, { recursive: true, force: true });
+  await stackHandle?.stop();
   process.exit(130);
 });
 
 try {
-  const [pgPort, temporalPort, minioPort, minioConsolePort] = await Promise.all([stack.freePort(), stack.freePort(), stack.freePort(), stack.freePort()]);
-  const [temporalBin, minioBin] = [await stack.ensureTool('temporal'), await stack.ensureTool('minio')];
-  const pgPassword = randomBytes(12).toString('hex');
-  const appDbPassword = randomBytes(12).toString('hex');
-  const s3 = { accessKey: `test-${randomBytes(4).toString('hex')}`, secretKey: randomBytes(16).toString('hex') };
-  step('stack', `starting PostgreSQL :${pgPort}, Temporal :${temporalPort}, MinIO :${minioPort} in ${work}`);
-  const started = Date.now();
-  const [pg, temporal, minio] = await Promise.all([
-    stack.startPostgres(group, { dataDir: path.join(work, 'pg'), port: pgPort, password: pgPassword, logFile: path.join(work, 'postgres.log') }),
-    stack.startTemporal(group, { bin: temporalBin, port: temporalPort, headless: true, dbFile: path.join(work, 'temporal.db'), logFile: path.join(work, 'temporal.log') }),
-    stack.startMinio(group, { bin: minioBin, port: minioPort, consolePort: minioConsolePort, dataDir: path.join(work, 'minio'), ...s3, logFile: path.join(work, 'minio.log') }),
-  ]);
-  step('stack', `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-
-  const env = {
-    ...process.env,
-    EUCORA_ENV: 'test',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-    DATABASE_URL: pg.url.replace(/^postgres:\/\/[^@]+@/, `postgres://eucora_app:${appDbPassword}@`),
-    // Superuser URL: only for tests that play an attacker with database access (audit tamper) or need the owner.
-    EUCORA_TEST_SUPERUSER_URL: pg.url,
-    TEMPORAL_ADDRESS: temporal.address,
-    S3_ENDPOINT: minio.endpoint,
-    S3_ACCESS_KEY: s3.accessKey,
-    S3_SECRET_KEY: s3.secretKey,
-    S3_BUCKET: 'eucora-evidence-test',
-    // Lets tests stop and restart MinIO to prove health turns 503 and back.
-    EUCORA_TEST_MINIO_BIN: minioBin,
-    EUCORA_TEST_MINIO_DIR: path.join(work, 'minio'),
-    EUCORA_TEST_MINIO_PID: String(minio.child.pid),
-    EUCORA_TEST_MINIO_CONSOLE_PORT: String(minioConsolePort),
-  };
-  const setup = spawnSync(process.execPath, [path.join(ROOT, 'services', 'api', 'dist', 'cli.js'), 'setup'], {
-    env: { ...env, DATABASE_MIGRATION_URL: pg.url, EUCORA_APP_DB_PASSWORD: appDbPassword },
-    encoding: 'utf8',
-  });
-  if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr}`);
-  step('stack', `migrated: ${setup.stdout.trim()}`);
-
+  stackHandle = await stack.startEphemeralStack({ root: ROOT });
+  const env = stackHandle.env;
   step('test', `${files.length} test files`);
   exitCode = await new Promise((resolve) => {
     const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { cwd: ROOT, env, stdio: 'inherit' });
@@ -102,7 +59,6 @@ try {
   exitCode = 1;
 } finally {
   step('stack', 'stopping');
-  await group.stopAll();
-  rmSync(work, { recursive: true, force: true });
+  await stackHandle?.stop();
 }
 process.exit(exitCode);
