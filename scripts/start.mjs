@@ -58,6 +58,12 @@ stack.onStopSignal(() => void shutdown(0));
 
 try {
   const env = { ...process.env, EUCORA_ENV: process.env.EUCORA_ENV ?? 'development', API_PORT: String(cfg.API_PORT) };
+  if (!env.EVIDENCE_SIGNING_KEY_FILE) {
+    // Dev: the evidence signing keyring is generated once and kept with the data (mode 0600).
+    env.EVIDENCE_SIGNING_KEY_FILE = path.join(dataDir, 'evidence-keys.json');
+    const { ensureKeyring } = await import('../services/runtime/dist/index.js');
+    if (ensureKeyring(env.EVIDENCE_SIGNING_KEY_FILE)) step('evidence', `generated an Ed25519 signing keyring in ${env.EVIDENCE_SIGNING_KEY_FILE}`);
+  }
 
   if (cfg.DATABASE_URL) {
     step('postgres', 'using DATABASE_URL');

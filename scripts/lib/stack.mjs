@@ -320,6 +320,9 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
       S3_BUCKET: 'eucora-evidence-test',
       EUCORA_TEST_MINIO_BIN: minioBin,
     };
+    env.EVIDENCE_SIGNING_KEY_FILE = path.join(work, 'evidence-keys.json');
+    const { ensureKeyring } = await import(path.join(root, 'services', 'runtime', 'dist', 'index.js'));
+    ensureKeyring(env.EVIDENCE_SIGNING_KEY_FILE);
     const setup = spawnSync(process.execPath, [path.join(root, 'services', 'api', 'dist', 'cli.js'), 'setup'], {
       env: { ...env, DATABASE_MIGRATION_URL: pg.url, EUCORA_APP_DB_PASSWORD: appDbPassword },
       encoding: 'utf8',

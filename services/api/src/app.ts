@@ -8,6 +8,8 @@ import { adminTokensRouter } from './routers/admin-tokens.router';
 import { intentsRouter } from './routers/intents.router';
 import { docsRouter } from './routers/docs.router';
 import { governanceRouter } from './routers/governance.router';
+import { evidenceRouter } from './routers/evidence.router';
+import type { EvidenceService } from './services/evidence.service';
 import type { AuditService } from './services/audit.service';
 import type { CabService } from './services/cab.service';
 import type { ExceptionService } from './services/exception.service';
@@ -24,6 +26,7 @@ export interface AppDeps {
   cab: CabService;
   exceptions: ExceptionService;
   audit: AuditService;
+  evidence: EvidenceService;
   /** Largest accepted JSON body in bytes. */
   maxBodyBytes: number;
 }
@@ -55,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', adminTokensRouter(deps.tokens));
   app.use('/api/v1', intentsRouter(deps.tokens, deps.intents));
   app.use('/api/v1', governanceRouter(deps.tokens, deps.cab, deps.exceptions, deps.audit));
+  app.use('/api/v1', evidenceRouter(deps.tokens, deps.evidence));
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;

@@ -1,20 +1,28 @@
+#!/usr/bin/env node
 import { ConfigError, loadServiceConfig } from '@eucora/core';
 import { createDataSource } from '@eucora/persistence';
 import { enableAppRoleLogin, runMigrations } from '@eucora/migrations';
-import { connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket } from '@eucora/runtime';
+import { connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket, ensureKeyring, rotateKeyring } from '@eucora/runtime';
 import { bootstrapIfEmpty, createTenantWithAdmin } from './services/bootstrap.service';
 
 const USAGE = `usage: eucora-admin <command>
   setup                      apply migrations (as DATABASE_MIGRATION_URL), enable login of role eucora_app when
                              EUCORA_APP_DB_PASSWORD is set, and create the evidence bucket (object lock)
   bootstrap                  create the default tenant and print its admin token, only if no tenant exists (JSON)
-  tenant create <slug> <name>  create a tenant and print its first admin token (JSON)`;
+  tenant create <slug> <name>  create a tenant and print its first admin token (JSON)
+  evidence-keys init <file>    create an evidence signing keyring (Ed25519) unless it exists
+  evidence-keys rotate <file>  add a new signing key and make it active; old keys stay published for verification`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return cmd ? 0 : 2;
+  }
+  if (cmd === 'evidence-keys' && (rest[0] === 'init' || rest[0] === 'rotate') && rest[1]) {
+    if (rest[0] === 'init') process.stdout.write(`${JSON.stringify({ created: ensureKeyring(rest[1]), file: rest[1] })}\n`);
+    else process.stdout.write(`${JSON.stringify({ activeKeyId: rotateKeyring(rest[1]), file: rest[1] })}\n`);
+    return 0;
   }
   const config = loadServiceConfig(process.env);
   const logger = createLogger({ service: 'admin-cli', level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, destination: process.stderr as never });

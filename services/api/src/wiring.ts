@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from '@eucora/core';
 import { createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
 import { createApp } from './app';
-import { connectWithRetry, createMinioClient } from '@eucora/runtime';
+import { connectWithRetry, createMinioClient, loadKeyring } from '@eucora/runtime';
 import { databaseCheck, objectStoreCheck, temporalCheck } from './adapters/dependency-checks';
 import { TemporalWorkflowStarter } from './adapters/workflow-starter';
 import { HealthService } from './services/health.service';
@@ -14,6 +14,7 @@ import { TokenService } from './services/token.service';
 import { AuditService } from './services/audit.service';
 import { CabService } from './services/cab.service';
 import { ExceptionService } from './services/exception.service';
+import { EvidenceService } from './services/evidence.service';
 
 /** A wired API: the express app plus what must be closed on shutdown. */
 export interface ApiRuntime {
@@ -50,6 +51,8 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     cab: new CabService(ds, workflows),
     exceptions: new ExceptionService(ds),
     audit: new AuditService(ds),
+    // Re-read on each request so a rotation (new key in the file) is published without a restart.
+    evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
     maxBodyBytes: config.MAX_BODY_BYTES,
   });
   return {

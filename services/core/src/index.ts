@@ -11,3 +11,4 @@ export * from './risk/risk-model';
 export * from './policy/policy';
 export * from './evidence/evidence-pack';
 export * from './evidence/findings';
+export * from './evidence/evidence-signing';

@@ -1,3 +1,4 @@
 export * from './logger';
 export * from './minio-client';
 export * from './retry';
+export * from './signing-keyring';

@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from '@eucora/core';
-import { createMinioClient } from '@eucora/runtime';
+import { createMinioClient, loadKeyring } from '@eucora/runtime';
 import { createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
 import { MinioEvidenceStore } from './adapters/minio-evidence-store';
@@ -19,6 +19,10 @@ export interface WorkerOptions {
 
 /** Connects to Temporal and builds a worker with real adapters. The caller runs and shuts it down. */
 export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  if (!opts.config.EVIDENCE_SIGNING_KEY_FILE) {
+    throw new Error('EVIDENCE_SIGNING_KEY_FILE is required by the worker: the keyring that signs evidence packs (create one with `cli.js evidence-keys init <file>`)');
+  }
+  const keyring = loadKeyring(opts.config.EVIDENCE_SIGNING_KEY_FILE);
   const connection = await NativeConnection.connect({
     address: opts.config.TEMPORAL_ADDRESS,
     tls: opts.config.TEMPORAL_TLS ? {} : undefined,
@@ -29,7 +33,7 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     taskQueue: opts.taskQueue ?? opts.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
     activities: createIntentActivities(
-      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceRetention(opts.config)), opts.config.S3_BUCKET),
+      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceRetention(opts.config)), opts.config.S3_BUCKET, keyring),
       opts.connectors ?? new EnvConnectorRegistry(opts.config),
     ),
   });

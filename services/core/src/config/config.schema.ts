@@ -59,6 +59,8 @@ export const serviceEnvSchema = z.object({
   EVIDENCE_RETENTION_MODE: z.enum(['COMPLIANCE', 'GOVERNANCE']).optional(),
   /** Days evidence packs are locked; default 2555 (7 years) in production, 1 otherwise. */
   EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** Keyring of the Ed25519 evidence signing keys (JSON, mode 0600). Required by the worker; `npm start` creates one in .data. */
+  EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** Microsoft Graph base URL of the Intune connector (demo: the agent-sim Intune simulator). Unset = no Intune connector. */
   INTUNE_GRAPH_URL: z.string().url().optional(),
   /** Token authority base URL (e.g. https://login.microsoftonline.com); default INTUNE_GRAPH_URL. */

@@ -63,3 +63,8 @@ export function buildEvidencePack(input: EvidencePackInput): BuiltEvidencePack {
 export function evidenceObjectKey(tenantId: string, intentId: string, sha256: string): string {
   return `${tenantId}/${intentId}/${sha256}.json`;
 }
+
+/** Object key of a pack's signed manifest. */
+export function manifestObjectKey(tenantId: string, intentId: string, sha256: string): string {
+  return `${tenantId}/${intentId}/${sha256}.manifest.json`;
+}

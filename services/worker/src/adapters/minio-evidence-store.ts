@@ -3,7 +3,7 @@ import type { Client, RetentionOptions } from 'minio';
 /** Where packs are written once, under object lock. */
 export interface EvidenceStore {
   /** Writes `bytes` at `key` unless it exists (content-addressed, so an existing object has the same bytes). */
-  putOnce(key: string, bytes: Buffer): Promise<{ retention: { mode: string; retainUntil: Date } }>;
+  putOnce(key: string, bytes: Buffer): Promise<{ versionId: string | null; retention: { mode: string; retainUntil: Date } }>;
 }
 
 /** Options of the MinIO evidence store. */
@@ -22,7 +22,7 @@ export interface MinioEvidenceStoreOptions {
 export class MinioEvidenceStore implements EvidenceStore {
   constructor(private readonly client: Client, private readonly opts: MinioEvidenceStoreOptions) {}
 
-  async putOnce(key: string, bytes: Buffer): Promise<{ retention: { mode: string; retainUntil: Date } }> {
+  async putOnce(key: string, bytes: Buffer): Promise<{ versionId: string | null; retention: { mode: string; retainUntil: Date } }> {
     const existing = await this.client.statObject(this.opts.bucket, key).catch((err: { code?: string }) => {
       if (err.code === 'NotFound' || err.code === 'NoSuchKey') return null;
       throw err;
@@ -32,13 +32,13 @@ export class MinioEvidenceStore implements EvidenceStore {
       versionId = (await this.client.putObject(this.opts.bucket, key, bytes, bytes.length, { 'Content-Type': 'application/json' })).versionId;
     }
     const current = await this.client.getObjectRetention(this.opts.bucket, key).catch(() => null);
-    if (current?.retainUntilDate) return { retention: { mode: String(current.mode), retainUntil: new Date(current.retainUntilDate) } };
+    if (current?.retainUntilDate) return { versionId, retention: { mode: String(current.mode), retainUntil: new Date(current.retainUntilDate) } };
     const retainUntil = new Date(Date.now() + this.opts.days * 86_400_000);
     await this.client.putObjectRetention(this.opts.bucket, key, {
       versionId: versionId ?? '',
       mode: this.opts.mode as RetentionOptions['mode'],
       retainUntilDate: retainUntil.toISOString(),
     });
-    return { retention: { mode: this.opts.mode, retainUntil } };
+    return { versionId, retention: { mode: this.opts.mode, retainUntil } };
   }
 }

@@ -6,6 +6,9 @@ import {
   DEFAULT_RINGS,
   evaluatePolicy,
   evidenceObjectKey,
+  manifestObjectKey,
+  signManifest,
+  type EvidenceManifest,
   InputError,
   NotFoundError,
   normaliseFindings,
@@ -16,6 +19,7 @@ import {
 } from '@eucora/core';
 import { DeploymentIntentRepository, EventRepository, type DeploymentIntentEntity } from '@eucora/persistence';
 import type { Assessment, EvidenceRequest, IntentActivityStore, TransitionInput } from '@eucora/workflows';
+import type { SigningKeyring } from '@eucora/runtime';
 import type { EvidenceStore } from './minio-evidence-store';
 
 /** Devices assumed when an intent does not say how many it targets (documented in docs/risk-and-policy.md). */
@@ -30,6 +34,7 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     private readonly ds: DataSource,
     private readonly evidence: EvidenceStore,
     private readonly bucket: string,
+    private readonly keyring: SigningKeyring,
   ) {
     this.intents = new DeploymentIntentRepository(ds);
     this.events = new EventRepository(ds);
@@ -160,12 +165,28 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
       approvals: req.approvals,
     });
     const key = evidenceObjectKey(req.tenantId, req.intentId, pack.sha256);
-    const { retention } = await this.evidence.putOnce(key, pack.bytes);
+    const { retention, versionId } = await this.evidence.putOnce(key, pack.bytes);
+    // The manifest names the pack's hash and is signed with the active key; Ed25519 is deterministic, so a retry
+    // produces the same manifest object.
+    const manifest: EvidenceManifest = {
+      kind: 'eucora.evidence-manifest',
+      algorithm: 'Ed25519',
+      keyId: this.keyring.active.keyId,
+      packSha256: pack.sha256,
+      tenantId: req.tenantId,
+      intentId: req.intentId,
+      version: req.version,
+      previousPackHash: req.previousPackHash,
+      signedAt: req.createdAt,
+    };
+    const signature = signManifest(manifest, this.keyring.active.privateKey);
+    const mKey = manifestObjectKey(req.tenantId, req.intentId, pack.sha256);
+    await this.evidence.putOnce(mKey, Buffer.from(canonicalJson({ manifest, signature })));
     const id = randomUUID();
     await this.ds.query(
-      `INSERT INTO evidence_packs (id, tenant_id, intent_id, version, sha256, prev_sha256, bucket, object_key, size_bytes, retention_mode, retain_until)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (tenant_id, intent_id, version) DO NOTHING`,
-      [id, req.tenantId, req.intentId, req.version, pack.sha256, req.previousPackHash, this.bucket, key, pack.bytes.length, retention.mode, retention.retainUntil],
+      `INSERT INTO evidence_packs (id, tenant_id, intent_id, version, sha256, prev_sha256, bucket, object_key, size_bytes, retention_mode, retain_until, manifest, signature, key_id, manifest_key, version_id)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT (tenant_id, intent_id, version) DO NOTHING`,
+      [id, req.tenantId, req.intentId, req.version, pack.sha256, req.previousPackHash, this.bucket, key, pack.bytes.length, retention.mode, retention.retainUntil, JSON.stringify(manifest), signature, manifest.keyId, mKey, versionId],
     );
     const row: { id: string; sha256: string }[] = await this.ds.query(`SELECT id, sha256 FROM evidence_packs WHERE tenant_id = $1 AND intent_id = $2 AND version = $3`, [req.tenantId, req.intentId, req.version]);
     return { packId: row[0]!.id, sha256: row[0]!.sha256 };
