@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -26,6 +27,11 @@ const NON_RETRYABLE = ['InputError', 'NotFoundError', 'ConflictError', 'NotAllow
 const acts = proxyActivities<IntentActivities>({
   startToCloseTimeout: '60 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+// Streaming a large artifact from a URL takes a while; hashing is idempotent, so a retry simply starts over.
+const artifactActs = proxyActivities<IntentActivities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 // Connector calls: the connector's own retry handles short blips; Temporal's retry, capped at 60 s between attempts,
 // carries a long outage without multiplying requests (docs/resilience.md).
@@ -141,7 +147,9 @@ export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Pr
 
     live.state = 'assessing';
     live.step = 'assess';
-    const assessment = await acts.assessIntent(input.tenantId, input.intentId, now());
+    // Versioned with patched(): histories recorded before the artifact check replay without it.
+    const artifactCheck = patched('artifact-check-v1') ? await artifactActs.checkArtifact(input.tenantId, input.intentId) : null;
+    const assessment = await acts.assessIntent(input.tenantId, input.intentId, now(), artifactCheck);
     const { risk, policy } = assessment;
     live.riskScore = risk.score;
     live.decision = policy.decision;

@@ -26,8 +26,16 @@ export interface PlannedRing {
   soakSeconds: number;
 }
 
+/** The measured artifact: SHA-256 of the streamed bytes, and where they came from. */
+export interface ArtifactCheckResult {
+  verifiedSha256: string;
+  check: { source: 'upload' | 'url'; sizeBytes: number; url?: string; at: string };
+}
+
 /** What assessment hands back to the workflow. */
 export interface Assessment {
+  /** Null when no bytes were checked (no upload, no source URL). */
+  artifactCheck: ArtifactCheckResult | null;
   plane: string;
   changeType: string;
   risk: RiskResult;
@@ -62,7 +70,9 @@ export interface EvidenceRequest {
 /** Persistence the activities need; PostgreSQL in the worker. */
 export interface IntentActivityStore {
   recordTransition(input: TransitionInput): Promise<{ duplicate: boolean }>;
-  assess(tenantId: string, intentId: string, now: string): Promise<Assessment>;
+  assess(tenantId: string, intentId: string, now: string, artifactCheck: ArtifactCheckResult | null): Promise<Assessment>;
+  /** Streams the artifact (recorded upload or allow-listed URL) and measures its SHA-256; null when there is nothing to check. */
+  checkArtifact(tenantId: string, intentId: string): Promise<ArtifactCheckResult | null>;
   writeEvidencePack(req: EvidenceRequest): Promise<{ packId: string; sha256: string }>;
   openCabItem(input: { tenantId: string; intentId: string; evidencePackId: string; evidenceHash: string; quorum: number; gateRing: number; assessment: Assessment; submittedBy: string }): Promise<{ cabItemId: string }>;
   recordCabDecision(input: { tenantId: string; intentId: string; cabItemId: string; decision: 'approve' | 'reject'; actor: string; tokenId: string; comment?: string; evidenceHash: string; decidedAt: string; correlationId: string; dedupeKey: string }): Promise<void>;
@@ -106,8 +116,11 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
     async recordTransition(input: TransitionInput): Promise<void> {
       await permanentToNonRetryable(() => store.recordTransition(input));
     },
-    async assessIntent(tenantId: string, intentId: string, now: string): Promise<Assessment> {
-      return permanentToNonRetryable(() => store.assess(tenantId, intentId, now));
+    async assessIntent(tenantId: string, intentId: string, now: string, artifactCheck: ArtifactCheckResult | null = null): Promise<Assessment> {
+      return permanentToNonRetryable(() => store.assess(tenantId, intentId, now, artifactCheck));
+    },
+    async checkArtifact(tenantId: string, intentId: string): Promise<ArtifactCheckResult | null> {
+      return permanentToNonRetryable(() => store.checkArtifact(tenantId, intentId));
     },
     async writeEvidencePack(req: EvidenceRequest): Promise<{ packId: string; sha256: string }> {
       return permanentToNonRetryable(() => store.writeEvidencePack(req));

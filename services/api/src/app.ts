@@ -10,6 +10,7 @@ import { docsRouter } from './routers/docs.router';
 import { governanceRouter } from './routers/governance.router';
 import { evidenceRouter } from './routers/evidence.router';
 import type { EvidenceService } from './services/evidence.service';
+import type { ArtifactService } from './services/artifact.service';
 import type { AuditService } from './services/audit.service';
 import type { CabService } from './services/cab.service';
 import type { ExceptionService } from './services/exception.service';
@@ -27,6 +28,7 @@ export interface AppDeps {
   exceptions: ExceptionService;
   audit: AuditService;
   evidence: EvidenceService;
+  artifacts: ArtifactService;
   /** Largest accepted JSON body in bytes. */
   maxBodyBytes: number;
 }
@@ -56,7 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(docsRouter());
   app.use('/api/v1', healthRouter(deps.health));
   app.use('/api/v1', adminTokensRouter(deps.tokens));
-  app.use('/api/v1', intentsRouter(deps.tokens, deps.intents));
+  app.use('/api/v1', intentsRouter(deps.tokens, deps.intents, deps.artifacts));
   app.use('/api/v1', governanceRouter(deps.tokens, deps.cab, deps.exceptions, deps.audit));
   app.use('/api/v1', evidenceRouter(deps.tokens, deps.evidence));
   app.use(notFoundHandler);

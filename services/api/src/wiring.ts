@@ -15,6 +15,7 @@ import { AuditService } from './services/audit.service';
 import { CabService } from './services/cab.service';
 import { ExceptionService } from './services/exception.service';
 import { EvidenceService } from './services/evidence.service';
+import { ArtifactService } from './services/artifact.service';
 
 /** A wired API: the express app plus what must be closed on shutdown. */
 export interface ApiRuntime {
@@ -41,7 +42,11 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   );
   const tokens = new TokenService(ds);
   const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);
-  const intents = new IntentService(ds, workflows, logger, { pollInitialMs: config.RING_POLL_INITIAL_MS, pollMaxMs: config.RING_POLL_MAX_MS });
+  const artifacts = new ArtifactService(ds, config.ARTIFACT_MAX_BYTES);
+  const intents = new IntentService(ds, workflows, logger, { pollInitialMs: config.RING_POLL_INITIAL_MS, pollMaxMs: config.RING_POLL_MAX_MS }, {
+    urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
+    checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
+  });
   const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger);
   const app = createApp({
     logger,
@@ -51,6 +56,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     cab: new CabService(ds, workflows),
     exceptions: new ExceptionService(ds),
     audit: new AuditService(ds),
+    artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
     evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
     maxBodyBytes: config.MAX_BODY_BYTES,

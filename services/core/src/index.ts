@@ -12,3 +12,4 @@ export * from './policy/policy';
 export * from './evidence/evidence-pack';
 export * from './evidence/findings';
 export * from './evidence/evidence-signing';
+export * from './evidence/sbom';

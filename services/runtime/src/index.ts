@@ -2,3 +2,4 @@ export * from './logger';
 export * from './minio-client';
 export * from './retry';
 export * from './signing-keyring';
+export * from './stream-hash';

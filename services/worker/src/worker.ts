@@ -33,7 +33,10 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     taskQueue: opts.taskQueue ?? opts.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
     activities: createIntentActivities(
-      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceRetention(opts.config)), opts.config.S3_BUCKET, keyring),
+      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceRetention(opts.config)), opts.config.S3_BUCKET, keyring, {
+        urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
+        maxBytes: opts.config.ARTIFACT_MAX_BYTES,
+      }),
       opts.connectors ?? new EnvConnectorRegistry(opts.config),
     ),
   });

@@ -2,10 +2,28 @@ import { Router } from 'express';
 import { authenticate, principalOf, requirePermission } from '../http/auth';
 import type { TokenService } from '../services/token.service';
 import type { IntentService } from '../services/intent.service';
+import type { ArtifactService } from '../services/artifact.service';
 
 /** `/api/v1/deployment-intents`. */
-export function intentsRouter(tokens: TokenService, intents: IntentService): Router {
+export function intentsRouter(tokens: TokenService, intents: IntentService, artifacts: ArtifactService): Router {
   const r = Router();
+  // The artifact bytes stream through a hash; JSON parsing never touches this route's body.
+  r.post('/artifacts', authenticate(tokens), requirePermission('intents:create'), async (req, res) => {
+    // Refuse a declared oversize body before reading it; an undeclared (chunked) one is cut off by the service.
+    const declared = Number(req.header('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > artifacts.maxBytes) {
+      res.setHeader('Connection', 'close');
+      throw Object.assign(new Error('too large'), { type: 'entity.too.large', status: 413, limit: artifacts.maxBytes });
+    }
+    const name = req.header('x-file-name');
+    try {
+      const check = await artifacts.upload(principalOf(res), req, name && /^[\w .()-]{1,255}$/.test(name) ? name : undefined);
+      res.status(201).json(check);
+    } catch (err) {
+      if ((err as { status?: number }).status === 413) res.setHeader('Connection', 'close');
+      throw err;
+    }
+  });
   r.use('/deployment-intents', authenticate(tokens));
   r.post('/deployment-intents', requirePermission('intents:create'), async (req, res) => {
     const { intent, replayed } = await intents.create(principalOf(res), req.body, req.header('idempotency-key'), res.locals.correlationId);

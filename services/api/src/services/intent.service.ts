@@ -13,7 +13,9 @@ import {
   intentWorkflowId,
   NotFoundError,
   sha256Hex,
+  validateSbom,
   type EventEnvelope,
+  type IntentSpec,
   type Principal,
 } from '@eucora/core';
 import {
@@ -108,6 +110,8 @@ export class IntentService {
     private readonly logger: Logger,
     /** Ring polling passed to each workflow (RING_POLL_INITIAL_MS / RING_POLL_MAX_MS). */
     private readonly timing: { pollInitialMs: number; pollMaxMs: number } = { pollInitialMs: 2000, pollMaxMs: 60_000 },
+    /** Intake checks of artifact references: URL host allow-list and existence of artifact checks. */
+    private readonly artifactRules: { urlAllowlist: readonly string[]; checkExists: (tenantId: string, id: string) => Promise<boolean> } = { urlAllowlist: [], checkExists: async () => false },
   ) {
     this.intents = new DeploymentIntentRepository(ds);
     this.events = new EventRepository(ds);
@@ -132,6 +136,7 @@ export class IntentService {
     const parsed = createIntentSchema.safeParse(body);
     if (!parsed.success) throw inputErrorFromZod(parsed.error, 'deployment intent');
     const spec = parsed.data;
+    await this.checkReferences(principal, spec);
     const requestHash = sha256Hex(canonicalJson(body));
     const id = randomUUID();
 
@@ -166,6 +171,23 @@ export class IntentService {
     if (!entity) throw new NotFoundError(`Deployment intent ${outcome.intentId} not found`);
     await this.tryStart(entity);
     return { intent: await this.view(principal.tenantId, outcome.intentId), replayed: outcome.replayed };
+  }
+
+  /** Intake checks that need more than the schema: a valid SBOM, an allow-listed source URL, a known artifact check. */
+  private async checkReferences(principal: Principal, spec: IntentSpec): Promise<void> {
+    if (spec.sbom) {
+      const v = await validateSbom(spec.sbom);
+      if (!v.ok) throw new InputError(`Invalid SBOM: ${v.errors[0]?.path}: ${v.errors[0]?.message}`, v.errors.map((e) => ({ path: `sbom.${e.path}`, message: e.message })));
+    }
+    if (spec.artifact.sourceUrl) {
+      const url = new URL(spec.artifact.sourceUrl);
+      if (!['http:', 'https:'].includes(url.protocol) || !this.artifactRules.urlAllowlist.includes(url.hostname.toLowerCase())) {
+        throw new InputError('Artifact URL not allowed', [{ path: 'artifact.sourceUrl', message: `host ${url.hostname} is not on ARTIFACT_URL_ALLOWLIST` }]);
+      }
+    }
+    if (spec.artifact.checkId && !(await this.artifactRules.checkExists(principal.tenantId, spec.artifact.checkId))) {
+      throw new InputError('Unknown artifact check', [{ path: 'artifact.checkId', message: 'no artifact upload with this id in your tenant' }]);
+    }
   }
 
   /** Starts the intent's workflow if that has not been confirmed yet; failures are logged and left to the dispatcher. */

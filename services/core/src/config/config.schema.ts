@@ -61,6 +61,13 @@ export const serviceEnvSchema = z.object({
   EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** Keyring of the Ed25519 evidence signing keys (JSON, mode 0600). Required by the worker; `npm start` creates one in .data. */
   EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** Hosts the worker may fetch artifacts from (`artifact.sourceUrl`), comma-separated; default none. */
+  ARTIFACT_URL_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  /** Largest artifact accepted by upload or URL fetch, bytes; default 8 GiB. */
+  ARTIFACT_MAX_BYTES: z.coerce.number().int().min(1).default(8 * 1024 ** 3),
   /** Microsoft Graph base URL of the Intune connector (demo: the agent-sim Intune simulator). Unset = no Intune connector. */
   INTUNE_GRAPH_URL: z.string().url().optional(),
   /** Token authority base URL (e.g. https://login.microsoftonline.com); default INTUNE_GRAPH_URL. */

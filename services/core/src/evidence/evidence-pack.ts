@@ -33,8 +33,16 @@ export interface EvidencePackInput {
   previousPackHash: string | null;
   createdAt: string;
   intent: Record<string, unknown>;
-  artifact: { name: string; version: string; declaredSha256: string; verifiedSha256: string | null; signature: Record<string, unknown> };
-  sbom: { present: boolean; sha256: string | null; document: Record<string, unknown> | null };
+  artifact: {
+    name: string;
+    version: string;
+    declaredSha256: string;
+    /** SHA-256 measured by streaming the bytes (upload or allow-listed URL); null when no bytes were checked. */
+    verifiedSha256: string | null;
+    check: { source: 'upload' | 'url'; sizeBytes: number; url?: string; at: string } | null;
+    signature: Record<string, unknown>;
+  };
+  sbom: { present: boolean; source: 'supplied' | 'generated'; specVersion: string; sha256: string; document: Record<string, unknown> };
   findings: RiskFinding[];
   risk: RiskResult;
   policy: PolicyDecision;

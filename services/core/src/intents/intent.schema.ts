@@ -37,6 +37,24 @@ export const artifactSchema = z
         value: z.string().min(1).max(4000),
       })
       .strict(),
+    /** Components the artifact contains; an SBOM is generated from them when none is supplied. */
+    components: z
+      .array(
+        z
+          .object({
+            name: z.string().trim().min(1).max(200),
+            version: z.string().trim().min(1).max(100),
+            purl: z.string().max(500).optional(),
+            type: z.enum(['library', 'application', 'framework', 'file']).optional(),
+          })
+          .strict(),
+      )
+      .max(5000)
+      .default([]),
+    /** Id of an artifact check (`POST /api/v1/artifacts`) whose streamed SHA-256 is compared with `sha256`. */
+    checkId: z.string().uuid().optional(),
+    /** Where the worker fetches the artifact to hash it; the host must be on ARTIFACT_URL_ALLOWLIST. */
+    sourceUrl: z.string().url().max(2000).optional(),
   })
   .strict();
 

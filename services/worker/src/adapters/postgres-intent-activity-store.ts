@@ -5,6 +5,8 @@ import {
   canonicalJson,
   DEFAULT_RINGS,
   evaluatePolicy,
+  generateSbom,
+  UpstreamUnavailableError,
   evidenceObjectKey,
   manifestObjectKey,
   signManifest,
@@ -18,9 +20,17 @@ import {
   type PolicyException,
 } from '@eucora/core';
 import { DeploymentIntentRepository, EventRepository, type DeploymentIntentEntity } from '@eucora/persistence';
-import type { Assessment, EvidenceRequest, IntentActivityStore, TransitionInput } from '@eucora/workflows';
-import type { SigningKeyring } from '@eucora/runtime';
+import type { ArtifactCheckResult, Assessment, EvidenceRequest, IntentActivityStore, TransitionInput } from '@eucora/workflows';
+import { Readable } from 'node:stream';
+import { hashStream, type SigningKeyring } from '@eucora/runtime';
 import type { EvidenceStore } from './minio-evidence-store';
+
+/** The SBOM as evidence: the supplied document, or one generated from the declared components; hashed either way. */
+function sbomEvidence(spec: IntentSpec) {
+  if (spec.sbom) return { present: true, source: 'supplied' as const, specVersion: String(spec.sbom.specVersion), sha256: sha256Hex(canonicalJson(spec.sbom)), document: spec.sbom };
+  const json = generateSbom(spec.artifact, spec.artifact.components);
+  return { present: spec.artifact.components.length > 0, source: 'generated' as const, specVersion: '1.6', sha256: sha256Hex(json), document: JSON.parse(json) as Record<string, unknown> };
+}
 
 /** Devices assumed when an intent does not say how many it targets (documented in docs/risk-and-policy.md). */
 export const ASSUMED_DEVICE_COUNT = 1000;
@@ -35,6 +45,8 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     private readonly evidence: EvidenceStore,
     private readonly bucket: string,
     private readonly keyring: SigningKeyring,
+    /** Where artifacts may be fetched from, and how large they may be. */
+    private readonly artifacts: { urlAllowlist: readonly string[]; maxBytes: number } = { urlAllowlist: [], maxBytes: 8 * 1024 ** 3 },
   ) {
     this.intents = new DeploymentIntentRepository(ds);
     this.events = new EventRepository(ds);
@@ -103,7 +115,35 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     }));
   }
 
-  async assess(tenantId: string, intentId: string, now: string): Promise<Assessment> {
+  async checkArtifact(tenantId: string, intentId: string): Promise<ArtifactCheckResult | null> {
+    const intent = await this.intent(tenantId, intentId);
+    const a = intent.spec.artifact;
+    if (a.checkId) {
+      const rows: { sha256: string; size_bytes: string; created_at: string }[] = await this.ds.query(`SELECT sha256, size_bytes, created_at FROM artifact_checks WHERE tenant_id = $1 AND id = $2`, [tenantId, a.checkId]);
+      if (!rows[0]) throw new NotFoundError(`Artifact check ${a.checkId} not found`);
+      return { verifiedSha256: rows[0].sha256, check: { source: 'upload', sizeBytes: Number(rows[0].size_bytes), at: new Date(rows[0].created_at).toISOString() } };
+    }
+    if (a.sourceUrl) {
+      const url = new URL(a.sourceUrl);
+      // Checked again here: the allow-list may have shrunk since the intent was filed.
+      if (!this.artifacts.urlAllowlist.includes(url.hostname.toLowerCase())) throw new InputError('Artifact URL not allowed', [{ path: 'artifact.sourceUrl', message: `host ${url.hostname} is not on ARTIFACT_URL_ALLOWLIST` }]);
+      let res: Response;
+      try {
+        res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(25 * 60_000) });
+      } catch (err) {
+        throw new UpstreamUnavailableError(`artifact fetch failed: ${(err as Error).message}`, 'artifact-source');
+      }
+      if (!res.ok || !res.body) {
+        if (res.status >= 500 || res.status === 429) throw new UpstreamUnavailableError(`artifact source answered ${res.status}`, 'artifact-source');
+        throw new InputError(`artifact source answered ${res.status}`, [{ path: 'artifact.sourceUrl', message: `HTTP ${res.status}` }]);
+      }
+      const m = await hashStream(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), this.artifacts.maxBytes);
+      return { verifiedSha256: m.sha256, check: { source: 'url', sizeBytes: m.sizeBytes, url: a.sourceUrl, at: new Date().toISOString() } };
+    }
+    return null;
+  }
+
+  async assess(tenantId: string, intentId: string, now: string, artifactCheck: ArtifactCheckResult | null = null): Promise<Assessment> {
     const intent = await this.intent(tenantId, intentId);
     const spec = intent.spec;
     const findings = normaliseFindings(spec.vulnerabilityReport);
@@ -112,7 +152,8 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
       privilege: spec.riskInputs.privilege,
       signature: { signed: spec.artifact.signature.signed, knownPublisher: spec.artifact.signature.knownPublisher },
       dataAccess: spec.riskInputs.dataAccess,
-      sbomPresent: spec.sbom !== undefined,
+      // A generated SBOM only knows what was declared: with no declared components the contents are unknown.
+      sbomPresent: spec.sbom !== undefined || spec.artifact.components.length > 0,
       findings,
       deviceCount: spec.targeting.deviceCount ?? ASSUMED_DEVICE_COUNT,
       requiresReboot: spec.riskInputs.requiresReboot,
@@ -125,7 +166,7 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     const policy = evaluatePolicy({
       riskScore: risk.score,
       changeType: spec.changeType,
-      artifactHashMatches: null,
+      artifactHashMatches: artifactCheck ? artifactCheck.verifiedSha256 === spec.artifact.sha256 : null,
       packageName: spec.artifact.name,
       findings,
       exceptions,
@@ -133,7 +174,7 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     });
     await this.ds.query(`UPDATE deployment_intents SET risk_score = $3, risk_band = $4, policy_decision = $5 WHERE tenant_id = $1 AND id = $2`, [tenantId, intentId, risk.score, risk.band, policy.decision]);
     const rings = (spec.rings ?? DEFAULT_RINGS).map((r, index) => ({ index, name: r.name, deviceGroup: r.group ?? r.name, successThreshold: r.successThreshold, soakSeconds: r.soakSeconds ?? 0 }));
-    return { plane: intent.plane, changeType: intent.changeType, risk, policy, rings, notBefore: spec.schedule.notBefore ?? null, blackoutWindows: spec.schedule.blackoutWindows };
+    return { artifactCheck, plane: intent.plane, changeType: intent.changeType, risk, policy, rings, notBefore: spec.schedule.notBefore ?? null, blackoutWindows: spec.schedule.blackoutWindows };
   }
 
   async writeEvidencePack(req: EvidenceRequest): Promise<{ packId: string; sha256: string }> {
@@ -144,7 +185,7 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     const findings = normaliseFindings(spec.vulnerabilityReport) ?? [];
     const applied = new Set(req.assessment.policy.exceptionsApplied);
     const exceptions = (await this.exceptions(req.tenantId, spec.artifact.name)).filter((e) => applied.has(e.id)).map((e) => e.row);
-    const { sbom, vulnerabilityReport: _vr, ...snapshot } = spec;
+    const { sbom: _sbom, vulnerabilityReport: _vr, ...snapshot } = spec;
     const pack = buildEvidencePack({
       tenantId: req.tenantId,
       intentId: req.intentId,
@@ -152,8 +193,15 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
       previousPackHash: req.previousPackHash,
       createdAt: req.createdAt,
       intent: { ...snapshot, id: intent.id, submittedBy: intent.submittedBy, correlationId: intent.correlationId } as Record<string, unknown>,
-      artifact: { name: spec.artifact.name, version: spec.artifact.version, declaredSha256: spec.artifact.sha256, verifiedSha256: null, signature: { ...spec.artifact.signature } },
-      sbom: { present: sbom !== undefined, sha256: sbom ? sha256Hex(canonicalJson(sbom)) : null, document: (sbom as Record<string, unknown>) ?? null },
+      artifact: {
+        name: spec.artifact.name,
+        version: spec.artifact.version,
+        declaredSha256: spec.artifact.sha256,
+        verifiedSha256: req.assessment.artifactCheck?.verifiedSha256 ?? null,
+        check: req.assessment.artifactCheck?.check ?? null,
+        signature: { ...spec.artifact.signature },
+      },
+      sbom: sbomEvidence(spec),
       findings,
       risk: req.assessment.risk,
       policy: req.assessment.policy,

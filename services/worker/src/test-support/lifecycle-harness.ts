@@ -37,7 +37,7 @@ export interface Harness {
 let runtimeInstalled = false;
 
 /** Starts everything; `sim` installs finish within `installDurationMs`. */
-export async function startHarness(opts: { installDurationMs?: number; fleetSize?: number } = {}): Promise<Harness> {
+export async function startHarness(opts: { installDurationMs?: number; fleetSize?: number; env?: Record<string, string> } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     installTemporalLogging(createLogger({ service: 'worker', level: process.env.LOG_LEVEL ?? 'silent' }), 'warn');
     runtimeInstalled = true;
@@ -53,6 +53,7 @@ export async function startHarness(opts: { installDurationMs?: number; fleetSize
     INTUNE_CLIENT_SECRET: sim.clientSecret,
     RING_POLL_INITIAL_MS: '100',
     RING_POLL_MAX_MS: '400',
+    ...(opts.env ?? {}),
   };
   const api = await startTestApi(env);
   const tenant = await createTestTenant(api.ds);
