@@ -2,7 +2,7 @@
 import { ConfigError, loadServiceConfig } from '@eucora/core';
 import { createDataSource } from '@eucora/persistence';
 import { enableAppRoleLogin, runMigrations } from '@eucora/migrations';
-import { connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket, ensureKeyring, rotateKeyring } from '@eucora/runtime';
+import { connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket, ensureKeyring, evidenceRetention, rotateKeyring } from '@eucora/runtime';
 import { bootstrapIfEmpty, createTenantWithAdmin } from './services/bootstrap.service';
 
 const USAGE = `usage: eucora-admin <command>
@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     const report = await runMigrations(ownerUrl);
     const appPassword = process.env.EUCORA_APP_DB_PASSWORD;
     if (appPassword) await enableAppRoleLogin(ownerUrl, appPassword);
-    const bucket = await ensureEvidenceBucket(createMinioClient(config), config.S3_BUCKET, config.S3_REGION);
+    const bucket = await ensureEvidenceBucket(createMinioClient(config), config.S3_BUCKET, config.S3_REGION, evidenceRetention(config));
     process.stdout.write(`${JSON.stringify({ migrationsApplied: report.applied, bucket: { name: config.S3_BUCKET, status: bucket } })}\n`);
     return 0;
   }

@@ -55,6 +55,10 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
     assert.match(meta.body.signature, /^[A-Za-z0-9+/=]{80,}$/);
     assert.equal(meta.body.manifest.packSha256, packs[0]!.sha256);
     assert.equal(packs[0]!.objectKey, `${h.tenant.tenantId}/${intentId}/${packs[0]!.sha256}.json`);
+    // The typings list a void overload first; the call returns the lock configuration.
+    const lock = (await (createMinioClient(h.api.config).getObjectLockConfig(h.api.config.S3_BUCKET) as unknown as Promise<{ objectLockEnabled: string; mode: string; unit: string; validity: number }>));
+    assert.equal(lock.objectLockEnabled, 'Enabled');
+    assert.deepEqual([lock.mode, lock.unit, lock.validity], ['GOVERNANCE', 'Days', 1]);
   });
 
   it('MinIO itself refuses to delete the locked version; a PUT to the key cannot replace what is served', async () => {

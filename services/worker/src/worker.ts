@@ -1,7 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from '@eucora/core';
-import { createMinioClient, loadKeyring } from '@eucora/runtime';
+import { createMinioClient, evidenceRetention, loadKeyring } from '@eucora/runtime';
 import { createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
 import { MinioEvidenceStore } from './adapters/minio-evidence-store';
@@ -33,7 +33,7 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     taskQueue: opts.taskQueue ?? opts.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
     activities: createIntentActivities(
-      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceRetention(opts.config)), opts.config.S3_BUCKET, keyring, {
+      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceStoreOptions(opts.config)), opts.config.S3_BUCKET, keyring, {
         urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
         maxBytes: opts.config.ARTIFACT_MAX_BYTES,
       }),
@@ -43,12 +43,7 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
   return { worker, connection };
 }
 
-/** Retention of evidence packs: COMPLIANCE for 7 years in production, GOVERNANCE for a day elsewhere, unless configured. */
-export function evidenceRetention(config: ServiceConfig): { bucket: string; mode: 'COMPLIANCE' | 'GOVERNANCE'; days: number } {
-  const prod = config.EUCORA_ENV === 'production';
-  return {
-    bucket: config.S3_BUCKET,
-    mode: config.EVIDENCE_RETENTION_MODE ?? (prod ? 'COMPLIANCE' : 'GOVERNANCE'),
-    days: config.EVIDENCE_RETENTION_DAYS ?? (prod ? 2555 : 1),
-  };
+/** Evidence store settings from config (bucket and retention). */
+function evidenceStoreOptions(config: ServiceConfig): { bucket: string; mode: 'COMPLIANCE' | 'GOVERNANCE'; days: number } {
+  return { bucket: config.S3_BUCKET, ...evidenceRetention(config) };
 }
