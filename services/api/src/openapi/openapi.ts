@@ -5,6 +5,8 @@ import { z } from 'zod';
 extendZodWithOpenApi(z);
 import { createIntentSchema, PRODUCT_VERSION } from '@eucora/core';
 import { createTokenSchema } from '../services/token.service';
+import { approveSchema, rejectSchema } from '../services/cab.service';
+import { createExceptionSchema } from '../services/exception.service';
 
 const problem = z.object({
   type: z.string(),
@@ -74,6 +76,40 @@ export function buildOpenApiDocument(): object {
       security: [{ bearer: [] }],
       request: { params: z.object({ id: z.string().uuid() }) },
       responses: { [action === 'disable' ? 200 : 201]: { description: 'Done' }, ...errors, 404: problemResponse('Unknown in this tenant') },
+    });
+  }
+  const bearer = [{ bearer: [] }];
+  const idParam = { params: z.object({ id: z.string().uuid() }) };
+  const simple: [string, 'get' | 'post', string, object?][] = [
+    ['/api/v1/deployment-intents', 'get', 'List intents (filters state, plane, submitter, riskBand; cursor pagination)'],
+    ['/api/v1/deployment-intents/{id}/events', 'get', 'Timeline of an intent'],
+    ['/api/v1/deployment-intents/{id}/cancel', 'post', 'Cancel a running intent (deployed rings are rolled back)'],
+    ['/api/v1/deployment-intents/{id}/rollback', 'post', 'Roll back every deployed ring of a running intent'],
+    ['/api/v1/cab/items', 'get', 'CAB queue (status=pending by default)'],
+    ['/api/v1/cab/items/{id}', 'get', 'One CAB item with risk breakdown, policy reasons, evidence hash and decisions'],
+    ['/api/v1/cab/items/{id}/approve', 'post', 'Approve, bound to the evidence hash', { body: { content: { 'application/json': { schema: registry.register('CabApprove', approveSchema) } } } }],
+    ['/api/v1/cab/items/{id}/reject', 'post', 'Reject with a comment', { body: { content: { 'application/json': { schema: registry.register('CabReject', rejectSchema) } } } }],
+    ['/api/v1/exceptions', 'post', 'Request a time-boxed exception', { body: { content: { 'application/json': { schema: registry.register('CreateException', createExceptionSchema) } } } }],
+    ['/api/v1/exceptions', 'get', 'List exceptions'],
+    ['/api/v1/exceptions/{id}/approve', 'post', 'Approve an exception (security reviewer)'],
+    ['/api/v1/exceptions/{id}/reject', 'post', 'Reject an exception (security reviewer)'],
+    ['/api/v1/artifacts', 'post', 'Upload artifact bytes to measure their SHA-256 (application/octet-stream)'],
+    ['/api/v1/evidence/signing-keys', 'get', 'Public keys of evidence signatures'],
+    ['/api/v1/evidence-packs', 'get', 'Evidence packs of an intent (?intent=)'],
+    ['/api/v1/evidence-packs/{id}', 'get', 'Evidence pack metadata, retention and signature'],
+    ['/api/v1/evidence-packs/{id}/content', 'get', 'The stored pack bytes'],
+    ['/api/v1/evidence-packs/{id}/verify', 'get', 'Re-verify storage, signature and chain'],
+    ['/api/v1/audit/events', 'get', 'Audit events (filters aggregateType, aggregateId, type, from, to; cursor)'],
+    ['/api/v1/audit/verify', 'get', "Recompute the tenant's hash chain"],
+  ];
+  for (const [path, method, summary, body] of simple) {
+    registry.registerPath({
+      method,
+      path,
+      summary,
+      security: path.includes('signing-keys') ? [] : bearer,
+      request: { ...(path.includes('{id}') ? idParam : {}), ...(body ?? {}) },
+      responses: { 200: { description: 'OK' }, ...errors },
     });
   }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
