@@ -3,3 +3,4 @@ export * from './shared/http-errors';
 export * from './intune/intune.client';
 export * from './intune/intune.mapper';
 export * from './intune/intune.connector';
+export * from './shared/resilience';

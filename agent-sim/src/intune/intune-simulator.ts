@@ -15,8 +15,18 @@ export interface IntuneSimConfig {
   installDurationMs: number;
   /** When true every Graph call answers 503 (a full outage); admin endpoints keep working. Default false. */
   outage: boolean;
-  /** Extra latency per Graph call in ms; default 0. */
+  /** Extra latency per Graph call in ms (set above the client timeout to simulate hangs); default 0. */
   latencyMs: number;
+  /** The next N Graph calls answer `failStatus`; default 0. */
+  failNext: number;
+  /** Status of injected failures (500, 502, 503, 504 transient; 400, 403, 404… permanent); default 503. */
+  failStatus: number;
+  /** Share (0–1) of Graph calls that answer `failStatus` at random; default 0. */
+  errorRate: number;
+  /** The next N Graph calls answer 429 with `Retry-After: retryAfterSeconds`; default 0. */
+  throttleNext: number;
+  /** Retry-After of throttled answers, seconds; default 1. */
+  retryAfterSeconds: number;
 }
 
 interface Assignment {
@@ -70,7 +80,18 @@ function displayNameFilter(filter: unknown): string | null {
  * See ../shared/vendor-contracts.md §1.
  */
 export class IntuneSimulator {
-  readonly config: IntuneSimConfig = { failureRate: 0, failureRules: [], installDurationMs: 2000, outage: false, latencyMs: 0 };
+  readonly config: IntuneSimConfig = {
+    failureRate: 0,
+    failureRules: [],
+    installDurationMs: 2000,
+    outage: false,
+    latencyMs: 0,
+    failNext: 0,
+    failStatus: 503,
+    errorRate: 0,
+    throttleNext: 0,
+    retryAfterSeconds: 1,
+  };
   readonly clientId = 'eucora-sim-client';
   readonly clientSecret = 'eucora-sim-secret';
   private readonly tokens = new Set<string>();
@@ -168,6 +189,7 @@ export class IntuneSimulator {
     app.use(express.urlencoded({ extended: false }));
 
     app.get('/_sim/stats', (_req, res) => void res.json({ ...this.getStats(), groups: this.groupSizes(), config: this.config }));
+    // Fault injection and behaviour: POST a partial IntuneSimConfig, e.g. {"outage": true} or {"throttleNext": 3, "retryAfterSeconds": 2}.
     app.post('/_sim/config', (req, res) => {
       Object.assign(this.config, req.body ?? {});
       res.json(this.config);
@@ -183,6 +205,15 @@ export class IntuneSimulator {
       this.stats.requestsByRoute[route] = (this.stats.requestsByRoute[route] ?? 0) + 1;
       if (this.config.latencyMs > 0) await new Promise((r) => setTimeout(r, this.config.latencyMs));
       if (this.config.outage) return graphError(res, 503, 'ServiceUnavailable', 'The service is temporarily unavailable.');
+      if (this.config.throttleNext > 0) {
+        this.config.throttleNext--;
+        res.setHeader('Retry-After', String(this.config.retryAfterSeconds));
+        return graphError(res, 429, 'TooManyRequests', 'Too many requests; retry after the interval in Retry-After.');
+      }
+      if (this.config.failNext > 0 || (this.config.errorRate > 0 && Math.random() < this.config.errorRate)) {
+        if (this.config.failNext > 0) this.config.failNext--;
+        return graphError(res, this.config.failStatus, this.config.failStatus >= 500 ? 'ServiceUnavailable' : 'BadRequest', `Injected fault (${this.config.failStatus})`);
+      }
       next();
     });
 

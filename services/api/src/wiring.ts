@@ -39,6 +39,12 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   const health = new HealthService(
     [databaseCheck(ds), temporalCheck(connection, config.TEMPORAL_NAMESPACE), objectStoreCheck(minio, config.S3_BUCKET)],
     config.HEALTH_TIMEOUT_MS,
+    async () => {
+      const rows: { plane: string; state: 'closed' | 'open' | 'half_open'; n: number }[] = await ds.query(`SELECT plane, state, count(*)::int AS n FROM connector_breakers GROUP BY plane, state`);
+      const out: Record<string, { closed: number; open: number; half_open: number }> = {};
+      for (const r of rows) (out[r.plane] ??= { closed: 0, open: 0, half_open: 0 })[r.state] = r.n;
+      return out;
+    },
   );
   const tokens = new TokenService(ds);
   const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);

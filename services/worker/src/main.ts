@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   installTemporalLogging(logger, config.LOG_LEVEL);
   const ds = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'eucora-worker' });
   await connectWithRetry('database', () => ds.initialize(), logger);
-  const { worker, connection } = await connectWithRetry('temporal', () => createIntentWorker({ config, ds }), logger);
+  const { worker, connection } = await connectWithRetry('temporal', () => createIntentWorker({ config, ds, logger }), logger);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker ready');
   // The Temporal runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
   await worker.run();

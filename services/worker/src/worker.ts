@@ -1,5 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import type { ResilienceOptions } from '@eucora/connectors';
 import type { ServiceConfig } from '@eucora/core';
 import { createMinioClient, evidenceRetention, loadKeyring } from '@eucora/runtime';
 import { createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
@@ -15,6 +17,10 @@ export interface WorkerOptions {
   taskQueue?: string;
   /** Defaults to connectors from the environment (`INTUNE_*`). */
   connectors?: ConnectorRegistry;
+  /** Receives breaker transitions and other worker logs. */
+  logger?: Logger;
+  /** Overrides of the connector retry/breaker/timeout defaults (tests shorten them). */
+  resilience?: ResilienceOptions;
 }
 
 /** Connects to Temporal and builds a worker with real adapters. The caller runs and shuts it down. */
@@ -37,7 +43,18 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
         urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
         maxBytes: opts.config.ARTIFACT_MAX_BYTES,
       }),
-      opts.connectors ?? new EnvConnectorRegistry(opts.config),
+      opts.connectors ??
+        new EnvConnectorRegistry(opts.config, {
+          ds: opts.ds,
+          logger: opts.logger,
+          resilience: opts.resilience ?? {
+            timeoutMs: opts.config.CONNECTOR_TIMEOUT_MS,
+            retries: opts.config.CONNECTOR_RETRIES,
+            consecutiveFailures: opts.config.BREAKER_CONSECUTIVE_FAILURES,
+            errorThresholdPercentage: opts.config.BREAKER_ERROR_PERCENTAGE,
+            resetTimeoutMs: opts.config.BREAKER_RESET_MS,
+          },
+        }),
     ),
   });
   return { worker, connection };

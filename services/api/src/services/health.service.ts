@@ -21,13 +21,20 @@ export interface HealthReport {
   version: string;
   checkedAt: string;
   dependencies: Record<string, DependencyStatus>;
+  /** Circuit breakers per plane: how many tenants' breakers are in each state. Informational: a plane outage does not make the control plane unready. */
+  connectors?: Record<string, { closed: number; open: number; half_open: number }>;
 }
 
 /** Runs every check in parallel, each bounded by `timeoutMs`. */
 export class HealthService {
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(private readonly checks: DependencyCheck[], private readonly timeoutMs: number) {}
+  constructor(
+    private readonly checks: DependencyCheck[],
+    private readonly timeoutMs: number,
+    /** Breaker summary source (PostgreSQL in production); omitted in reports when absent or failing. */
+    private readonly breakers?: () => Promise<HealthReport['connectors']>,
+  ) {}
 
   /** Waits (at most twice the timeout) for probes still running, so clients can be closed under no live call. */
   async drain(): Promise<void> {
@@ -38,11 +45,13 @@ export class HealthService {
   async report(): Promise<HealthReport> {
     const results = await Promise.all(this.checks.map((c) => this.run(c)));
     const dependencies = Object.fromEntries(this.checks.map((c, i) => [c.name, results[i]!]));
+    const connectors = dependencies.database?.status === 'up' && this.breakers ? await this.breakers().catch(() => undefined) : undefined;
     return {
       status: results.every((r) => r.status === 'up') ? 'ok' : 'degraded',
       version: PRODUCT_VERSION,
       checkedAt: new Date().toISOString(),
       dependencies,
+      ...(connectors ? { connectors } : {}),
     };
   }
 

@@ -68,6 +68,16 @@ export const serviceEnvSchema = z.object({
     .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
   /** Largest artifact accepted by upload or URL fetch, bytes; default 8 GiB. */
   ARTIFACT_MAX_BYTES: z.coerce.number().int().min(1).default(8 * 1024 ** 3),
+  /** Per-attempt timeout of a plane call, ms; default 30000. */
+  CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Retries of a plane call after the first attempt (transient errors only); default 3. */
+  CONNECTOR_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** Consecutive plane failures that open a breaker; default 5. */
+  BREAKER_CONSECUTIVE_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Failure percentage (rolling 60 s, at least 20 calls) that opens a breaker; default 50. */
+  BREAKER_ERROR_PERCENTAGE: z.coerce.number().int().min(1).max(100).default(50),
+  /** Open breaker → half-open probe after this long, ms; default 60000. */
+  BREAKER_RESET_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** Microsoft Graph base URL of the Intune connector (demo: the agent-sim Intune simulator). Unset = no Intune connector. */
   INTUNE_GRAPH_URL: z.string().url().optional(),
   /** Token authority base URL (e.g. https://login.microsoftonline.com); default INTUNE_GRAPH_URL. */
