@@ -38,9 +38,10 @@ if (!existsSync(secretsFile)) {
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 }
 const secrets = JSON.parse(readFileSync(secretsFile, 'utf8'));
-if (!secrets.appDbPassword) {
-  // Added after the first release of the launcher: older .data folders get it on their next start.
-  secrets.appDbPassword = randomBytes(18).toString('base64url');
+// Added after the first release of the launcher: older .data folders get them on their next start.
+if (!secrets.appDbPassword || !secrets.connectorSecretKey) {
+  secrets.appDbPassword ??= randomBytes(18).toString('base64url');
+  secrets.connectorSecretKey ??= randomBytes(32).toString('base64');
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 }
 
@@ -57,7 +58,12 @@ async function shutdown(code) {
 stack.onStopSignal(() => void shutdown(0));
 
 try {
-  const env = { ...process.env, EUCORA_ENV: process.env.EUCORA_ENV ?? 'development', API_PORT: String(cfg.API_PORT) };
+  const env = {
+    ...process.env,
+    EUCORA_ENV: process.env.EUCORA_ENV ?? 'development',
+    API_PORT: String(cfg.API_PORT),
+    CONNECTOR_SECRET_KEY: process.env.CONNECTOR_SECRET_KEY ?? secrets.connectorSecretKey,
+  };
   if (!env.EVIDENCE_SIGNING_KEY_FILE) {
     // Dev: the evidence signing keyring is generated once and kept with the data (mode 0600).
     env.EVIDENCE_SIGNING_KEY_FILE = path.join(dataDir, 'evidence-keys.json');

@@ -92,8 +92,8 @@ export class IntuneSimulator {
     throttleNext: 0,
     retryAfterSeconds: 1,
   };
-  readonly clientId = 'eucora-sim-client';
-  readonly clientSecret = 'eucora-sim-secret';
+  readonly clientId: string;
+  readonly clientSecret: string;
   private readonly tokens = new Set<string>();
   private readonly apps = new Map<string, SimApp>();
   private readonly groupsByName: Map<string, string[]>;
@@ -101,7 +101,10 @@ export class IntuneSimulator {
   private stats: IntuneSimStats = { requests: 0, requestsByRoute: {}, apps: 0, appsByDisplayName: {}, requiredAssignmentAdds: {}, uninstallAssignments: 0 };
   private server: Server | undefined;
 
-  constructor(fleet: FleetOptions = {}) {
+  /** `credentials` default to the fixed demo pair `eucora-sim-client` / `eucora-sim-secret`. */
+  constructor(fleet: FleetOptions = {}, credentials: { clientId: string; clientSecret: string } = { clientId: 'eucora-sim-client', clientSecret: 'eucora-sim-secret' }) {
+    this.clientId = credentials.clientId;
+    this.clientSecret = credentials.clientSecret;
     this.groupsByName = assignRingGroups(generateFleet(fleet));
     for (const name of this.groupsByName.keys()) {
       // Stable GUID-shaped ids per group name.

@@ -11,6 +11,8 @@ import { governanceRouter } from './routers/governance.router';
 import { evidenceRouter } from './routers/evidence.router';
 import type { EvidenceService } from './services/evidence.service';
 import type { ArtifactService } from './services/artifact.service';
+import type { ConnectorConfigService } from './services/connector-config.service';
+import { connectorsRouter } from './routers/connectors.router';
 import type { AuditService } from './services/audit.service';
 import type { CabService } from './services/cab.service';
 import type { ExceptionService } from './services/exception.service';
@@ -29,6 +31,7 @@ export interface AppDeps {
   audit: AuditService;
   evidence: EvidenceService;
   artifacts: ArtifactService;
+  connectors: ConnectorConfigService;
   /** Largest accepted JSON body in bytes. */
   maxBodyBytes: number;
 }
@@ -61,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', intentsRouter(deps.tokens, deps.intents, deps.artifacts));
   app.use('/api/v1', governanceRouter(deps.tokens, deps.cab, deps.exceptions, deps.audit));
   app.use('/api/v1', evidenceRouter(deps.tokens, deps.evidence));
+  app.use('/api/v1', connectorsRouter(deps.tokens, deps.connectors));
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from '@eucora/core';
 import { createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
 import { createApp } from './app';
-import { connectWithRetry, createMinioClient, loadKeyring } from '@eucora/runtime';
+import { connectWithRetry, createMinioClient, loadKeyring, SecretBox } from '@eucora/runtime';
 import { databaseCheck, objectStoreCheck, temporalCheck } from './adapters/dependency-checks';
 import { TemporalWorkflowStarter } from './adapters/workflow-starter';
 import { HealthService } from './services/health.service';
@@ -16,6 +16,7 @@ import { CabService } from './services/cab.service';
 import { ExceptionService } from './services/exception.service';
 import { EvidenceService } from './services/evidence.service';
 import { ArtifactService } from './services/artifact.service';
+import { ConnectorConfigService } from './services/connector-config.service';
 
 /** A wired API: the express app plus what must be closed on shutdown. */
 export interface ApiRuntime {
@@ -65,6 +66,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
     evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
+    connectors: new ConnectorConfigService(ds, config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null),
     maxBodyBytes: config.MAX_BODY_BYTES,
   });
   return {

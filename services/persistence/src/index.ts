@@ -11,3 +11,4 @@ export * from './repositories/idempotency-key.repository';
 export * from './repositories/event.repository';
 export * from './repositories/exception.repository';
 export * from './repositories/cab.repository';
+export * from './repositories/connector-config.repository';

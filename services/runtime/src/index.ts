@@ -3,3 +3,4 @@ export * from './minio-client';
 export * from './retry';
 export * from './signing-keyring';
 export * from './stream-hash';
+export * from './secret-box';

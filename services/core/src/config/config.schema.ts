@@ -68,6 +68,8 @@ export const serviceEnvSchema = z.object({
     .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
   /** Largest artifact accepted by upload or URL fetch, bytes; default 8 GiB. */
   ARTIFACT_MAX_BYTES: z.coerce.number().int().min(1).default(8 * 1024 ** 3),
+  /** 32-byte key (base64) that encrypts connector credentials at rest; `npm start` generates one. Required to configure connectors. */
+  CONNECTOR_SECRET_KEY: z.string().min(40).optional(),
   /** Per-attempt timeout of a plane call, ms; default 30000. */
   CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Retries of a plane call after the first attempt (transient errors only); default 3. */

@@ -1,42 +1,72 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { NotFoundError, type ServiceConfig } from '@eucora/core';
+import { ConnectorConfigRepository } from '@eucora/persistence';
+import { SecretBox } from '@eucora/runtime';
 import { IntuneConnector, ResilienceRegistry, type BreakerState, type PlaneConnector, type ResilienceOptions } from '@eucora/connectors';
 import type { ConnectorRegistry } from '@eucora/workflows';
 
+interface IntuneEndpoint {
+  graphUrl: string;
+  authorityUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
 /**
- * Connectors configured from the process environment (one plane endpoint for all tenants), each tenant with its own
- * breaker. Per-tenant connector configuration through the API replaces the endpoint source with the connectors issue.
+ * The connectors of each tenant: the tenant's own configuration (`PUT /api/v1/connectors/:plane`, credentials decrypted
+ * here only) or, when it has none, the process-wide one from the environment (`INTUNE_*`, the demo simulator). Each tenant
+ * and plane has its own breaker. A configuration change is picked up within `refreshMs`.
  */
 export class EnvConnectorRegistry implements ConnectorRegistry {
-  private readonly intune = new Map<string, IntuneConnector>();
+  private readonly cache = new Map<string, { at: number; version: string; connector: PlaneConnector }>();
   private readonly resilience: ResilienceRegistry;
+  private readonly configs: ConnectorConfigRepository | undefined;
+  private readonly box: SecretBox | undefined;
 
   constructor(
     private readonly config: ServiceConfig,
-    opts: { ds?: DataSource; logger?: Logger; resilience?: ResilienceOptions } = {},
+    opts: { ds?: DataSource; logger?: Logger; resilience?: ResilienceOptions; refreshMs?: number } = {},
   ) {
     this.resilience = new ResilienceRegistry(opts.resilience, (tenantId, plane, state) => recordBreaker(opts, tenantId, plane, state));
+    this.configs = opts.ds ? new ConnectorConfigRepository(opts.ds) : undefined;
+    this.box = config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : undefined;
+    this.refreshMs = opts.refreshMs ?? 30_000;
+  }
+
+  private readonly refreshMs: number;
+
+  private async endpoint(tenantId: string, plane: string): Promise<{ version: string; intune: IntuneEndpoint } | null> {
+    const row = await this.configs?.find(tenantId, plane);
+    if (row) {
+      if (!this.box) throw new NotFoundError(`The ${plane} connector of this tenant is configured but CONNECTOR_SECRET_KEY is not set on the worker`);
+      const creds = JSON.parse(this.box.open(row.credentialsSealed, `${tenantId}:${plane}`)) as { clientSecret: string };
+      return {
+        version: row.updatedAt,
+        intune: { graphUrl: row.baseUrl, authorityUrl: row.authUrl ?? row.baseUrl, tenantId: row.settings.tenantId ?? 'common', clientId: row.settings.clientId ?? '', clientSecret: creds.clientSecret },
+      };
+    }
+    const c = this.config;
+    if (plane === 'intune' && c.INTUNE_GRAPH_URL && c.INTUNE_CLIENT_ID && c.INTUNE_CLIENT_SECRET) {
+      return { version: 'env', intune: { graphUrl: c.INTUNE_GRAPH_URL, authorityUrl: c.INTUNE_AUTHORITY_URL ?? c.INTUNE_GRAPH_URL, tenantId: c.INTUNE_TENANT_ID, clientId: c.INTUNE_CLIENT_ID, clientSecret: c.INTUNE_CLIENT_SECRET } };
+    }
+    return null;
   }
 
   async get(tenantId: string, plane: string): Promise<PlaneConnector> {
-    const c = this.config;
-    if (plane === 'intune' && c.INTUNE_GRAPH_URL && c.INTUNE_CLIENT_ID && c.INTUNE_CLIENT_SECRET) {
-      let conn = this.intune.get(tenantId);
-      if (!conn) {
-        conn = new IntuneConnector({
-          graphUrl: c.INTUNE_GRAPH_URL,
-          authorityUrl: c.INTUNE_AUTHORITY_URL ?? c.INTUNE_GRAPH_URL,
-          tenantId: c.INTUNE_TENANT_ID,
-          clientId: c.INTUNE_CLIENT_ID,
-          clientSecret: c.INTUNE_CLIENT_SECRET,
-          caller: this.resilience.get(tenantId, 'intune'),
-        });
-        this.intune.set(tenantId, conn);
-      }
-      return conn;
+    const key = `${tenantId}:${plane}`;
+    const cached = this.cache.get(key);
+    if (cached && Date.now() - cached.at < this.refreshMs) return cached.connector;
+    const ep = plane === 'intune' ? await this.endpoint(tenantId, plane) : null;
+    if (!ep) throw new NotFoundError(`No connector is configured for plane "${plane}"`);
+    if (cached && cached.version === ep.version) {
+      cached.at = Date.now();
+      return cached.connector;
     }
-    throw new NotFoundError(`No connector is configured for plane "${plane}"`);
+    const connector = new IntuneConnector({ ...ep.intune, caller: this.resilience.get(tenantId, plane) });
+    this.cache.set(key, { at: Date.now(), version: ep.version, connector });
+    return connector;
   }
 }
 

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import type { DataSource } from 'typeorm';
+import { InputError, inputErrorFromZod, NotFoundError, UpstreamUnavailableError, PLANES, type Principal } from '@eucora/core';
+import { ConnectorConfigRepository, EventRepository, type ConnectorConfigRow } from '@eucora/persistence';
+import type { SecretBox } from '@eucora/runtime';
+
+/** Planes whose connector exists; the others are refused until their connector lands. */
+const SUPPORTED = new Set(['intune']);
+
+const intuneSchema = z
+  .object({
+    baseUrl: z.string().url().describe('Microsoft Graph base URL, e.g. https://graph.microsoft.com'),
+    authUrl: z.string().url().optional(),
+    settings: z.object({ tenantId: z.string().min(1).max(200), clientId: z.string().min(1).max(200) }).strict(),
+    credentials: z.object({ clientSecret: z.string().min(1).max(4000) }).strict(),
+  })
+  .strict();
+
+/** A connector configuration as returned: never the credentials. */
+export interface ConnectorConfigView {
+  plane: string;
+  baseUrl: string;
+  authUrl: string | null;
+  settings: Record<string, string>;
+  credentialsSet: true;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+const view = (r: ConnectorConfigRow): ConnectorConfigView => ({ plane: r.plane, baseUrl: r.baseUrl, authUrl: r.authUrl, settings: r.settings, credentialsSet: true, updatedBy: r.updatedBy, updatedAt: r.updatedAt });
+
+/** Per-tenant connector configuration; credentials are sealed with AES-256-GCM before they reach the database. */
+export class ConnectorConfigService {
+  private readonly repo: ConnectorConfigRepository;
+  private readonly events: EventRepository;
+
+  constructor(ds: DataSource, private readonly box: SecretBox | null) {
+    this.repo = new ConnectorConfigRepository(ds);
+    this.events = new EventRepository(ds);
+  }
+
+  private plane(plane: string): string {
+    if (!(PLANES as readonly string[]).includes(plane)) throw new InputError('Unknown plane', [{ path: 'plane', message: `must be one of ${PLANES.join(', ')}` }]);
+    if (!SUPPORTED.has(plane)) throw new InputError('Plane not yet supported', [{ path: 'plane', message: `no ${plane} connector in this release` }]);
+    return plane;
+  }
+
+  async put(principal: Principal, plane: string, body: unknown, correlationId: string): Promise<ConnectorConfigView> {
+    this.plane(plane);
+    if (!this.box) throw new UpstreamUnavailableError('CONNECTOR_SECRET_KEY is not configured on the API', 'secret-key');
+    const parsed = intuneSchema.safeParse(body);
+    if (!parsed.success) throw inputErrorFromZod(parsed.error, `${plane} connector configuration`);
+    const c = parsed.data;
+    const row = await this.repo.upsert({
+      tenantId: principal.tenantId,
+      plane,
+      baseUrl: c.baseUrl,
+      authUrl: c.authUrl ?? null,
+      settings: c.settings,
+      credentialsSealed: this.box.seal(JSON.stringify(c.credentials), `${principal.tenantId}:${plane}`),
+      updatedBy: principal.actor,
+    });
+    await this.events.append({
+      tenantId: principal.tenantId,
+      aggregateType: 'connector',
+      aggregateId: plane,
+      eventType: 'connector.configured',
+      actor: principal.actor,
+      reason: `${plane} connector configured for ${c.baseUrl} (credentials replaced)`,
+      data: { action: 'configure', baseUrl: c.baseUrl, settings: c.settings },
+      correlationId,
+      dedupeKey: `connector.configured:${plane}:${row.updatedAt}`,
+    });
+    return view(row);
+  }
+
+  async list(principal: Principal): Promise<{ items: ConnectorConfigView[] }> {
+    return { items: (await this.repo.list(principal.tenantId)).map(view) };
+  }
+
+  async get(principal: Principal, plane: string): Promise<ConnectorConfigView> {
+    const row = await this.repo.find(principal.tenantId, plane);
+    if (!row) throw new NotFoundError(`No ${plane} connector configured`);
+    return view(row);
+  }
+
+  async remove(principal: Principal, plane: string): Promise<void> {
+    if (!(await this.repo.remove(principal.tenantId, plane))) throw new NotFoundError(`No ${plane} connector configured`);
+  }
+}
