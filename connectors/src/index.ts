@@ -4,3 +4,5 @@ export * from './intune/intune.client';
 export * from './intune/intune.mapper';
 export * from './intune/intune.connector';
 export * from './shared/resilience';
+export * from './shared/http-client';
+export * from './awx/awx.connector';

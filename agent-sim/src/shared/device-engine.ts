@@ -1,0 +1,72 @@
+import { generateFleet, type FleetOptions } from '../fleet';
+import { assignRingGroups } from '../ring-groups';
+import { unit } from '../sim-clock';
+
+/** One device's install for one deployment object. */
+export interface DeviceRun {
+  deviceId: string;
+  outcome: 'succeeded' | 'failed' | 'removed';
+  readyAt: number;
+}
+
+/** Behaviour shared by the plane simulators. */
+export interface EngineConfig {
+  /** Installs finish uniformly within this many ms; default 2000. */
+  installDurationMs: number;
+  /** Default failure rate 0–1. */
+  failureRate: number;
+  /** Per-package failure rates by name substring; first match wins. */
+  failureRules: { match: string; rate: number }[];
+}
+
+/**
+ * The simulated fleet behind every plane: ring groups, and per deployment object the devices it reached, each finishing
+ * at a deterministic time with a deterministic outcome (hash of object and device).
+ */
+export class DeviceEngine {
+  readonly config: EngineConfig = { installDurationMs: 2000, failureRate: 0, failureRules: [] };
+  readonly groups: Map<string, string[]>;
+  readonly deviceNames = new Map<string, string>();
+  private readonly runs = new Map<string, Map<string, DeviceRun>>();
+
+  constructor(fleet: FleetOptions = {}) {
+    const devices = generateFleet(fleet);
+    for (const d of devices) this.deviceNames.set(d.id, d.name);
+    this.groups = assignRingGroups(devices);
+  }
+
+  members(group: string): string[] {
+    return this.groups.get(group) ?? [];
+  }
+
+  private rate(packageName: string): number {
+    return this.config.failureRules.find((r) => packageName.includes(r.match))?.rate ?? this.config.failureRate;
+  }
+
+  /** Starts installs of `packageName` under deployment object `key` on the devices of `group` (again = no-op). */
+  install(key: string, packageName: string, devices: string[]): void {
+    const runs = this.runs.get(key) ?? new Map<string, DeviceRun>();
+    const now = Date.now();
+    const rate = this.rate(packageName);
+    for (const id of devices) {
+      if (runs.has(id)) continue;
+      runs.set(id, { deviceId: id, outcome: unit(`fail:${key}:${id}`) < rate ? 'failed' : 'succeeded', readyAt: now + Math.floor(unit(`t:${key}:${id}`) * this.config.installDurationMs) });
+    }
+    this.runs.set(key, runs);
+  }
+
+  /** Marks the devices of `key` as removed (rollback). */
+  remove(key: string): number {
+    const runs = this.runs.get(key);
+    if (!runs) return 0;
+    const now = Date.now();
+    for (const r of runs.values()) Object.assign(r, { outcome: 'removed', readyAt: now + Math.floor(this.config.installDurationMs / 2) });
+    return runs.size;
+  }
+
+  /** Per-device state of `key` now: pending until readyAt. */
+  states(key: string): { deviceId: string; state: 'pending' | 'succeeded' | 'failed' | 'removed' }[] {
+    const now = Date.now();
+    return [...(this.runs.get(key)?.values() ?? [])].map((r) => ({ deviceId: r.deviceId, state: now < r.readyAt ? 'pending' : r.outcome }));
+  }
+}

@@ -1,0 +1,119 @@
+import { NotAllowedError, NotFoundError } from '@eucora/core';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
+import { PlaneHttp } from '../shared/http-client';
+import type { ResilientCaller } from '../shared/resilience';
+
+/** Where and how to reach one AWX/Tower. */
+export interface AwxOptions {
+  baseUrl: string;
+  username: string;
+  password: string;
+  /** Template that installs (`extra_vars`: package_name, package_version, sha256, install_command); default `eucora-deploy`. */
+  deployTemplate?: string;
+  /** Template that uninstalls; default `eucora-rollback`. */
+  rollbackTemplate?: string;
+  caller?: ResilientCaller;
+}
+
+interface Job {
+  id: number;
+  status: string;
+}
+
+const ACTIVE = new Set(['new', 'pending', 'waiting', 'running']);
+
+/** Label that tags a launch so a retry finds the job instead of launching again (AWX launches are never idempotent). */
+export function awxLabel(req: Pick<DeployRingRequest, 'intentId'> & { ring: { index: number } }, step: 'deploy' | 'rollback'): string {
+  return `eucora:${req.intentId}:ring${req.ring.index}:${step}`;
+}
+
+/**
+ * AWX connector (vendor-contracts.md §5): a ring is a job of the deploy template with `limit` = the ring's inventory group,
+ * tagged with a label naming intent, ring and step; before every launch the label is looked up, so a repeated deploy finds
+ * the job it launched before. Status from the job and its host summaries; rollback cancels a still-running deploy job
+ * (405 = already finished, fine) and launches the rollback template.
+ */
+export class AwxConnector implements PlaneConnector {
+  readonly plane = 'awx' as const;
+  private readonly http: PlaneHttp;
+  private token: string | undefined;
+
+  constructor(private readonly opts: AwxOptions) {
+    this.http = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: opts.caller, describe: (t) => t.slice(0, 300) });
+  }
+
+  private async auth(): Promise<Record<string, string>> {
+    if (!this.token) {
+      const basic = Buffer.from(`${this.opts.username}:${this.opts.password}`).toString('base64');
+      const res = await this.http.send('POST', '/api/v2/tokens/', { headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' }, body: '{}' });
+      this.token = (JSON.parse(res.text) as { token: string }).token;
+    }
+    return { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' };
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown, accept?: number[]): Promise<{ status: number; body: T }> {
+    const send = async () => this.http.send(method, path, { headers: await this.auth(), body: body === undefined ? undefined : JSON.stringify(body), accept: [401, ...(accept ?? [])] });
+    let res = await send();
+    if (res.status === 401) {
+      this.token = undefined;
+      res = await send();
+      if (res.status === 401) throw new NotAllowedError('awx answered 401 after a token refresh');
+    }
+    return { status: res.status, body: (res.text ? JSON.parse(res.text) : null) as T };
+  }
+
+  private async template(name: string): Promise<number> {
+    const r = await this.json<{ results: { id: number }[] }>('GET', `/api/v2/job_templates/?name=${encodeURIComponent(name)}`);
+    const t = r.body.results[0];
+    if (!t) throw new NotFoundError(`AWX: no job template named "${name}"`);
+    return t.id;
+  }
+
+  private async findJob(label: string): Promise<Job | undefined> {
+    const r = await this.json<{ results: Job[] }>('GET', `/api/v2/jobs/?labels__name=${encodeURIComponent(label)}&order_by=-id`);
+    return r.body.results[0];
+  }
+
+  private async launch(template: string, label: string, limit: string, extraVars: Record<string, unknown>): Promise<{ id: number; adopted: boolean }> {
+    const existing = await this.findJob(label);
+    if (existing) return { id: existing.id, adopted: true };
+    const id = await this.template(template);
+    const r = await this.json<{ job: number }>('POST', `/api/v2/job_templates/${id}/launch/`, { limit, extra_vars: extraVars, labels: [label] });
+    return { id: r.body.job, adopted: false };
+  }
+
+  async ringBaseline(): Promise<RingBaseline> {
+    return {}; // every ring is its own job: nothing to subtract
+  }
+
+  async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
+    const { id, adopted } = await this.launch(this.opts.deployTemplate ?? 'eucora-deploy', awxLabel(req, 'deploy'), req.ring.deviceGroup, {
+      package_name: req.artifact.name,
+      package_version: req.artifact.version,
+      sha256: req.artifact.sha256,
+      install_command: req.artifact.installCommand,
+      eucora_intent: req.intentId,
+    });
+    return { plane: 'awx', objectIds: { jobId: String(id), limit: req.ring.deviceGroup, ringIndex: String(req.ring.index), intentId: req.intentId }, adopted };
+  }
+
+  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts> {
+    const jobId = req.deployment.objectIds.jobId!;
+    const job = (await this.json<Job>('GET', `/api/v2/jobs/${jobId}/`)).body;
+    if (ACTIVE.has(job.status)) return { targeted: 1, succeeded: 0, failed: 0, pending: 1, notApplicable: 0 };
+    const hosts = (await this.json<{ results: { failures: number; dark: number; failed: boolean }[] }>('GET', `/api/v2/jobs/${jobId}/job_host_summaries/`)).body.results;
+    const failed = hosts.filter((h) => h.failed || h.failures > 0 || h.dark > 0).length;
+    if (hosts.length === 0) {
+      // A job that ended without hosts failed as a whole (e.g. canceled, or the limit matched nothing).
+      return job.status === 'successful' ? { targeted: 0, succeeded: 0, failed: 0, pending: 0, notApplicable: 0 } : { targeted: 1, succeeded: 0, failed: 1, pending: 0, notApplicable: 0 };
+    }
+    return { targeted: hosts.length, succeeded: hosts.length - failed, failed, pending: 0, notApplicable: 0 };
+  }
+
+  async rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void> {
+    const o = req.deployment.objectIds;
+    // 202 = canceled, 405 = already finished: both fine before the rollback launch.
+    await this.json('POST', `/api/v2/jobs/${o.jobId}/cancel/`, undefined, [405]);
+    await this.launch(this.opts.rollbackTemplate ?? 'eucora-rollback', awxLabel({ intentId: o.intentId!, ring: { index: Number(o.ringIndex) } }, 'rollback'), o.limit!, { deploy_job_id: Number(o.jobId) });
+  }
+}

@@ -1,0 +1,167 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { AwxSimulator, type SimServer } from '@eucora/agent-sim';
+import { AwxConnector, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector } from '@eucora/connectors';
+import { isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
+
+/** One plane under contract test: its simulator and how to build its connector against it. */
+interface PlaneCase {
+  plane: string;
+  sim: () => SimServer;
+  connector: (url: string, sim: SimServer, caller: ResilientCaller) => PlaneConnector;
+  /** Object count on the simulator for this intent (apps, policies, deployments, jobs…), to prove idempotency. */
+  objects: (sim: SimServer, req: DeployRingRequest) => number;
+}
+
+const CASES: PlaneCase[] = [
+  {
+    plane: 'awx',
+    sim: () => new AwxSimulator({ size: 400, labSize: 6 }),
+    connector: (url, sim, caller) => new AwxConnector({ baseUrl: url, username: 'eucora', password: (sim as AwxSimulator).password, caller }),
+    objects: (sim, req) => ((sim.getStats().jobsByLabel as Record<string, number>)[`eucora:${req.intentId}:ring${req.ring.index}:deploy`] ?? 0),
+  },
+];
+
+const request = (): DeployRingRequest => {
+  const intentId = randomUUID();
+  return {
+    tenantId: 't',
+    intentId,
+    idempotencyKey: `wf:${intentId}:ring:0:deploy`,
+    correlationId: 'c',
+    ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
+    artifact: { name: 'ContractPkg', version: '1.0', publisher: 'Contoso', sha256: 'a'.repeat(64), installCommand: 'install.sh', uninstallCommand: 'uninstall.sh' },
+  };
+};
+
+for (const c of CASES) {
+  describe(`${c.plane} connector contract (over HTTP against agent-sim)`, () => {
+    const sim = c.sim();
+    let url: string;
+    before(async () => {
+      sim.engine.config.installDurationMs = 60;
+      url = await sim.listen(0);
+    });
+    after(async () => sim.close());
+    const clean = () => Object.assign(sim.faults, { outage: false, failNext: 0, failStatus: 503, throttleNext: 0, latencyMs: 0, errorRate: 0 });
+    const settle = async (conn: PlaneConnector, r: DeployRingRequest, d: Awaited<ReturnType<PlaneConnector['deployRing']>>, baseline: Record<string, number>) => {
+      let counts = await conn.ringStatus({ ...r, deployment: d, baseline });
+      for (let i = 0; i < 60 && (counts.pending > 0 || counts.targeted === 0); i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        counts = await conn.ringStatus({ ...r, deployment: d, baseline });
+      }
+      return counts;
+    };
+
+    it('deploy → status → rollback', async () => {
+      const conn = c.connector(url, sim, new ResilientCaller(c.plane, { retryInitialMs: 20 }));
+      const r = request();
+      const baseline = await conn.ringBaseline(r);
+      const d = await conn.deployRing(r);
+      assert.equal(d.plane, c.plane);
+      const counts = await settle(conn, r, d, baseline);
+      assert.equal(counts.targeted, 6);
+      assert.equal(counts.succeeded, 6);
+      assert.equal(counts.failed, 0);
+      await conn.rollbackRing({ ...r, deployment: d });
+      await conn.rollbackRing({ ...r, deployment: d }); // a retried rollback changes nothing more
+    });
+
+    it('a failing package shows failed devices', async () => {
+      sim.engine.config.failureRules = [{ match: 'Broken', rate: 1 }];
+      const conn = c.connector(url, sim, new ResilientCaller(c.plane, { retryInitialMs: 20 }));
+      const r = { ...request(), artifact: { ...request().artifact, name: 'BrokenPkg' } };
+      const baseline = await conn.ringBaseline(r);
+      const counts = await settle(conn, r, await conn.deployRing(r), baseline);
+      assert.equal(counts.failed, counts.targeted);
+      assert.ok(counts.targeted > 0);
+      sim.engine.config.failureRules = [];
+    });
+
+    it('a repeated deploy of the same intent and ring converges to one object, also from a fresh client', async () => {
+      const r = request();
+      const a = await c.connector(url, sim, new ResilientCaller(c.plane)).deployRing(r);
+      const b = await c.connector(url, sim, new ResilientCaller(c.plane)).deployRing(r);
+      assert.equal(b.adopted, true);
+      assert.deepEqual(b.objectIds, a.objectIds);
+      assert.equal(c.objects(sim, r), 1);
+    });
+
+    it('transient faults (503 twice, then a 429 with Retry-After) are survived', async () => {
+      clean();
+      const conn = c.connector(url, sim, new ResilientCaller(c.plane, { retryInitialMs: 20, retryMaxMs: 2000 }));
+      sim.faults.failNext = 2;
+      await conn.deployRing(request());
+      sim.faults.throttleNext = 1;
+      sim.faults.retryAfterSeconds = 1;
+      const t0 = Date.now();
+      await conn.deployRing(request());
+      assert.ok(Date.now() - t0 >= 950, 'waited for Retry-After');
+      clean();
+    });
+
+    it('permanent faults fail fast and are not retried', async () => {
+      clean();
+      const conn = c.connector(url, sim, new ResilientCaller(c.plane, { retryInitialMs: 20 }));
+      await conn.deployRing(request()); // authenticate first
+      sim.faults.failNext = 1;
+      sim.faults.failStatus = 403;
+      const before = sim.getStats().requests;
+      await assert.rejects(conn.deployRing(request()), (err) => isPermanentDomainError(err));
+      assert.equal(sim.getStats().requests - before, 1);
+      clean();
+    });
+
+    it('the breaker opens after 5 failures and closes after a successful half-open probe', async () => {
+      clean();
+      const states: BreakerState[] = [];
+      const conn = c.connector(url, sim, new ResilientCaller(c.plane, { retries: 0, resetTimeoutMs: 500 }, (s) => states.push(s)));
+      await conn.deployRing(request());
+      sim.faults.outage = true;
+      for (let i = 0; i < 5; i++) await assert.rejects(conn.deployRing(request()), (err) => isUpstreamUnavailableError(err));
+      const before = sim.getStats().requests;
+      await assert.rejects(conn.deployRing(request()), (err) => err instanceof BreakerOpenError);
+      assert.equal(sim.getStats().requests, before);
+      sim.faults.outage = false;
+      await new Promise((r) => setTimeout(r, 600));
+      await conn.deployRing(request());
+      assert.deepEqual(states, ['open', 'half_open', 'closed']);
+    });
+  });
+}
+
+describe('AWX simulator pinned to the contract', () => {
+  const sim = new AwxSimulator({ size: 100, labSize: 3 });
+  let url: string;
+  let h: Record<string, string>;
+  before(async () => {
+    sim.engine.config.installDurationMs = 30;
+    url = await sim.listen(0);
+    const t = await fetch(`${url}/api/v2/tokens/`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`eucora:${sim.password}`).toString('base64')}` } });
+    assert.equal(t.status, 201);
+    h = { authorization: `Bearer ${((await t.json()) as { token: string }).token}`, 'content-type': 'application/json' };
+  });
+  after(async () => sim.close());
+
+  it('launch is not idempotent, cancel of a finished job is 405, extra_vars filters and locked templates are rejected', async () => {
+    const launch = () => fetch(`${url}/api/v2/job_templates/7/launch/`, { method: 'POST', headers: h, body: JSON.stringify({ limit: 'lab' }) });
+    const a = await launch();
+    const b = await launch();
+    assert.equal(a.status, 201);
+    assert.match(a.headers.get('location') ?? '', /^\/api\/v2\/jobs\/\d+\/$/);
+    const ja = (await a.json()) as { job: number };
+    assert.notEqual(ja.job, ((await b.json()) as { job: number }).job);
+    await new Promise((r) => setTimeout(r, 200));
+    const done = (await (await fetch(`${url}/api/v2/jobs/${ja.job}/`, { headers: h })).json()) as { status: string };
+    assert.equal(done.status, 'successful');
+    const cancel = await fetch(`${url}/api/v2/jobs/${ja.job}/cancel/`, { method: 'POST', headers: h });
+    assert.equal(cancel.status, 405);
+    assert.ok(((await cancel.json()) as { detail: string }).detail);
+    assert.equal((await fetch(`${url}/api/v2/jobs/?extra_vars__icontains=x`, { headers: h })).status, 400);
+    const locked = await fetch(`${url}/api/v2/job_templates/9/launch/`, { method: 'POST', headers: h, body: JSON.stringify({ extra_vars: { a: 1 } }) });
+    assert.equal(locked.status, 400);
+    assert.match(((await locked.json()) as { extra_vars: string[] }).extra_vars[0]!, /not allowed on launch/);
+    assert.equal((await fetch(`${url}/api/v2/jobs/`, { headers: { authorization: 'Bearer nope' } })).status, 401);
+  });
+});
