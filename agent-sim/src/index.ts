@@ -6,3 +6,5 @@ export * from './shared/fault-injection';
 export * from './shared/device-engine';
 export * from './shared/sim-server';
 export * from './awx/awx-simulator';
+export * from './shared/odata';
+export * from './sccm/sccm-simulator';

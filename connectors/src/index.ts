@@ -6,3 +6,4 @@ export * from './intune/intune.connector';
 export * from './shared/resilience';
 export * from './shared/http-client';
 export * from './awx/awx.connector';
+export * from './sccm/sccm.connector';

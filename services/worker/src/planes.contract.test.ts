@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { AwxSimulator, type SimServer } from '@eucora/agent-sim';
-import { AwxConnector, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector } from '@eucora/connectors';
+import { AwxSimulator, SccmSimulator, type SimServer } from '@eucora/agent-sim';
+import { AwxConnector, SccmConnector, sccmAppName, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector } from '@eucora/connectors';
 import { isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
 
 /** One plane under contract test: its simulator and how to build its connector against it. */
@@ -20,6 +20,17 @@ const CASES: PlaneCase[] = [
     sim: () => new AwxSimulator({ size: 400, labSize: 6 }),
     connector: (url, sim, caller) => new AwxConnector({ baseUrl: url, username: 'eucora', password: (sim as AwxSimulator).password, caller }),
     objects: (sim, req) => ((sim.getStats().jobsByLabel as Record<string, number>)[`eucora:${req.intentId}:ring${req.ring.index}:deploy`] ?? 0),
+  },
+  {
+    plane: 'sccm',
+    sim: () => new SccmSimulator({ size: 400, labSize: 6 }),
+    connector: (url, sim, caller) => new SccmConnector({ baseUrl: url, username: (sim as SccmSimulator).username, password: (sim as SccmSimulator).password, caller }),
+    // One application and one install deployment for this intent (a second of either would count as 2+).
+    objects: (sim, req) => {
+      const st = sim.getStats() as unknown as { appsByName: Record<string, number>; assignmentsByKey: Record<string, number> };
+      const installs = Object.entries(st.assignmentsByKey).filter(([k]) => k.startsWith(`${sccmAppName(req)}|`) && k.endsWith('|1')).reduce((n, [, v]) => n + v, 0);
+      return Math.max(st.appsByName[sccmAppName(req)] ?? 0, installs);
+    },
   },
 ];
 
@@ -163,5 +174,32 @@ describe('AWX simulator pinned to the contract', () => {
     assert.equal(locked.status, 400);
     assert.match(((await locked.json()) as { extra_vars: string[] }).extra_vars[0]!, /not allowed on launch/);
     assert.equal((await fetch(`${url}/api/v2/jobs/`, { headers: { authorization: 'Bearer nope' } })).status, 401);
+  });
+});
+
+describe('SCCM simulator pinned to the contract', () => {
+  const sim = new SccmSimulator({ size: 50, labSize: 3 });
+  let url: string;
+  let h: Record<string, string>;
+  before(async () => {
+    url = await sim.listen(0);
+    h = { authorization: `Basic ${Buffer.from(`${sim.username}:${sim.password}`).toString('base64')}`, 'content-type': 'application/json' };
+  });
+  after(async () => sim.close());
+
+  it('a duplicate create succeeds and makes a duplicate; GET by key returns {value:[obj]}; errors are {error:{code,message}}', async () => {
+    const body = JSON.stringify({ SDMPackageXML: '<AppMgmtDigest><Application><DisplayInfo><Info><Title>Dup App</Title></Info></DisplayInfo></Application></AppMgmtDigest>' });
+    const a = (await (await fetch(`${url}/AdminService/wmi/SMS_Application`, { method: 'POST', headers: h, body })).json()) as { CI_ID: number };
+    const b = (await (await fetch(`${url}/AdminService/wmi/SMS_Application`, { method: 'POST', headers: h, body })).json()) as { CI_ID: number };
+    assert.notEqual(a.CI_ID, b.CI_ID);
+    const list = (await (await fetch(`${url}/AdminService/wmi/SMS_Application?$filter=${encodeURIComponent("LocalizedDisplayName eq 'Dup App' and IsLatest eq true")}&$select=CI_ID`, { headers: h })).json()) as { value: { CI_ID: number }[]; '@odata.context': string };
+    assert.equal(list.value.length, 2);
+    assert.deepEqual(Object.keys(list.value[0]!), ['CI_ID']);
+    assert.match(list['@odata.context'], /\$metadata#SMS_Application/);
+    const one = (await (await fetch(`${url}/AdminService/wmi/SMS_Application(${a.CI_ID})`, { headers: h })).json()) as { value: unknown[] };
+    assert.equal(one.value.length, 1);
+    const bad = await fetch(`${url}/AdminService/wmi/SMS_Application`, { method: 'POST', headers: h, body: '{}' });
+    assert.equal(bad.status, 400);
+    assert.ok(((await bad.json()) as { error: { code: string; message: string } }).error.message);
   });
 });
