@@ -8,3 +8,5 @@ export * from './shared/sim-server';
 export * from './awx/awx-simulator';
 export * from './shared/odata';
 export * from './sccm/sccm-simulator';
+export * from './shared/xml';
+export * from './jamf/jamf-simulator';

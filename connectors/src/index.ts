@@ -7,3 +7,4 @@ export * from './shared/resilience';
 export * from './shared/http-client';
 export * from './awx/awx.connector';
 export * from './sccm/sccm.connector';
+export * from './jamf/jamf.connector';

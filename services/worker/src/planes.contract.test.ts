@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { AwxSimulator, SccmSimulator, type SimServer } from '@eucora/agent-sim';
-import { AwxConnector, SccmConnector, sccmAppName, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector } from '@eucora/connectors';
+import { AwxSimulator, JamfSimulator, SccmSimulator, type SimServer } from '@eucora/agent-sim';
+import { AwxConnector, JamfConnector, jamfNames, SccmConnector, sccmAppName, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector } from '@eucora/connectors';
 import { isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
 
 /** One plane under contract test: its simulator and how to build its connector against it. */
@@ -31,6 +31,12 @@ const CASES: PlaneCase[] = [
       const installs = Object.entries(st.assignmentsByKey).filter(([k]) => k.startsWith(`${sccmAppName(req)}|`) && k.endsWith('|1')).reduce((n, [, v]) => n + v, 0);
       return Math.max(st.appsByName[sccmAppName(req)] ?? 0, installs);
     },
+  },
+  {
+    plane: 'jamf',
+    sim: () => new JamfSimulator({ size: 400, labSize: 6 }),
+    connector: (url, sim, caller) => new JamfConnector({ baseUrl: url, clientId: (sim as JamfSimulator).clientId, clientSecret: (sim as JamfSimulator).clientSecret, caller }),
+    objects: (sim, req) => ((sim.getStats().policiesByName as Record<string, number>)[jamfNames(req).policy] ?? 0),
   },
 ];
 
@@ -201,5 +207,38 @@ describe('SCCM simulator pinned to the contract', () => {
     const bad = await fetch(`${url}/AdminService/wmi/SMS_Application`, { method: 'POST', headers: h, body: '{}' });
     assert.equal(bad.status, 400);
     assert.ok(((await bad.json()) as { error: { code: string; message: string } }).error.message);
+  });
+});
+
+describe('Jamf simulator pinned to the contract', () => {
+  const sim = new JamfSimulator({ size: 50, labSize: 3 });
+  let url: string;
+  let h: Record<string, string>;
+  before(async () => {
+    url = await sim.listen(0);
+    const t = (await (await fetch(`${url}/api/v1/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }) })).json()) as { access_token: string; expires_in: number; token_type: string };
+    assert.equal(t.expires_in, 599);
+    assert.equal(t.token_type, 'Bearer');
+    h = { authorization: `Bearer ${t.access_token}` };
+  });
+  after(async () => sim.close());
+
+  it('duplicate package → 400 DUPLICATE_FIELD; duplicate policy name (any case) → 409 with an HTML body', async () => {
+    const pkg = { packageName: 'dup-pkg', fileName: 'dup.pkg' };
+    assert.equal((await fetch(`${url}/api/v1/packages`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify(pkg) })).status, 201);
+    const dup = await fetch(`${url}/api/v1/packages`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify(pkg) });
+    assert.equal(dup.status, 400);
+    const err = (await dup.json()) as { errors: { code: string; field: string }[] };
+    assert.deepEqual([err.errors[0]!.code, err.errors[0]!.field], ['DUPLICATE_FIELD', 'packageName']);
+    const xml = (name: string) => `<policy><general><name>${name}</name><enabled>true</enabled></general></policy>`;
+    const first = await fetch(`${url}/JSSResource/policies/id/0`, { method: 'POST', headers: { ...h, 'content-type': 'application/xml' }, body: xml('Dup Policy') });
+    assert.equal(first.status, 201);
+    assert.match(await first.text(), /<policy><id>\d+<\/id><\/policy>/);
+    const second = await fetch(`${url}/JSSResource/policies/id/0`, { method: 'POST', headers: { ...h, 'content-type': 'application/xml' }, body: xml('DUP POLICY') });
+    assert.equal(second.status, 409);
+    assert.match(second.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await second.text(), /<p>Error: Duplicate name<\/p>/);
+    const list = (await (await fetch(`${url}/JSSResource/policies`, { headers: { ...h, accept: 'application/json' } })).json()) as { policies: { id: number; name: string }[] };
+    assert.equal(list.policies.filter((p) => p.name.toLowerCase() === 'dup policy').length, 1);
   });
 });
