@@ -10,3 +10,5 @@ export * from './shared/odata';
 export * from './sccm/sccm-simulator';
 export * from './shared/xml';
 export * from './jamf/jamf-simulator';
+export * from './landscape/landscape-signature';
+export * from './landscape/landscape-simulator';

@@ -8,3 +8,4 @@ export * from './shared/http-client';
 export * from './awx/awx.connector';
 export * from './sccm/sccm.connector';
 export * from './jamf/jamf.connector';
+export * from './landscape/landscape.connector';

@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { AwxSimulator, JamfSimulator, SccmSimulator, type SimServer } from '@eucora/agent-sim';
-import { AwxConnector, JamfConnector, jamfNames, SccmConnector, sccmAppName, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector } from '@eucora/connectors';
+import { AwxSimulator, JamfSimulator, LandscapeSimulator, landscapeSignature, SccmSimulator, type SimServer } from '@eucora/agent-sim';
+import { AwxConnector, JamfConnector, jamfNames, LandscapeConnector, landscapeTitles, signLandscape, SccmConnector, sccmAppName, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector } from '@eucora/connectors';
 import { isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
 
 /** One plane under contract test: its simulator and how to build its connector against it. */
@@ -37,6 +37,12 @@ const CASES: PlaneCase[] = [
     sim: () => new JamfSimulator({ size: 400, labSize: 6 }),
     connector: (url, sim, caller) => new JamfConnector({ baseUrl: url, clientId: (sim as JamfSimulator).clientId, clientSecret: (sim as JamfSimulator).clientSecret, caller }),
     objects: (sim, req) => ((sim.getStats().policiesByName as Record<string, number>)[jamfNames(req).policy] ?? 0),
+  },
+  {
+    plane: 'landscape',
+    sim: () => new LandscapeSimulator({ size: 400, labSize: 6 }),
+    connector: (url, sim, caller) => new LandscapeConnector({ baseUrl: url, accessKey: (sim as LandscapeSimulator).accessKey, secretKey: (sim as LandscapeSimulator).secretKey, caller }),
+    objects: (sim, req) => ((sim.getStats().executionsBySummary as Record<string, number>)[`Run script: ${landscapeTitles(req).install} on tag:${req.ring.deviceGroup}`] ?? 0),
   },
 ];
 
@@ -240,5 +246,45 @@ describe('Jamf simulator pinned to the contract', () => {
     assert.match(await second.text(), /<p>Error: Duplicate name<\/p>/);
     const list = (await (await fetch(`${url}/JSSResource/policies`, { headers: { ...h, accept: 'application/json' } })).json()) as { policies: { id: number; name: string }[] };
     assert.equal(list.policies.filter((p) => p.name.toLowerCase() === 'dup policy').length, 1);
+  });
+});
+
+describe('Landscape simulator pinned to the contract', () => {
+  const sim = new LandscapeSimulator({ size: 50, labSize: 3 });
+  let url: string;
+  before(async () => {
+    url = await sim.listen(0);
+  });
+  after(async () => sim.close());
+  const call = (params: Record<string, string>, secret = sim.secretKey) => {
+    const all: Record<string, string> = { ...params, access_key_id: sim.accessKey, signature_method: 'HmacSHA256', signature_version: '2', timestamp: '2026-11-21T10:00:00Z', version: '2011-08-01' };
+    all.signature = signLandscape(secret, 'GET', new URL(url).host, '/api/', all);
+    return fetch(`${url}/api/?${new URLSearchParams(all)}`);
+  };
+
+  it('verifies signature v2: the connector and simulator implementations agree, and a bad signature is rejected', async () => {
+    const params = { action: 'GetScripts', b: 'x y', a: "it's(1)*" };
+    assert.equal(signLandscape('k', 'GET', 'Host:1', '/api/', params), landscapeSignature('k', 'GET', 'host:1', '/api/', params));
+    assert.equal((await call({ action: 'GetScripts' })).status, 200);
+    const bad = await call({ action: 'GetScripts' }, 'wrong-secret');
+    assert.equal(bad.status, 401);
+    assert.equal(((await bad.json()) as { error: string }).error, 'InvalidSignature');
+  });
+
+  it('DuplicateScript is a named 400 error; ExecuteScript always makes a new activity group', async () => {
+    const code = Buffer.from('echo hi').toString('base64');
+    assert.equal((await call({ action: 'CreateScript', title: 'dup', code })).status, 200);
+    const dup = await call({ action: 'CreateScript', title: 'dup', code });
+    assert.equal(dup.status, 400);
+    assert.deepEqual(Object.keys((await dup.json()) as object).sort(), ['error', 'message']);
+    const scripts = (await (await call({ action: 'GetScripts' })).json()) as { id: number; title: string }[];
+    const id = String(scripts.find((s) => s.title === 'dup')!.id);
+    const a = (await (await call({ action: 'ExecuteScript', query: 'tag:lab', script_id: id, username: 'root' })).json()) as { id: number; type: string };
+    const b = (await (await call({ action: 'ExecuteScript', query: 'tag:lab', script_id: id, username: 'root' })).json()) as { id: number };
+    assert.equal(a.type, 'ActivityGroup');
+    assert.notEqual(a.id, b.id);
+    const children = (await (await call({ action: 'GetActivities', query: `parent-id:${a.id}` })).json()) as { parent_id: number; activity_status: string }[];
+    assert.equal(children.length, 3);
+    assert.ok(children.every((c) => c.parent_id === a.id));
   });
 });
