@@ -38,12 +38,14 @@ describe('connector configuration per tenant', () => {
     assert.ok(!h.api.logs.lines.some((l) => l.includes('Tenant-Own-Secret-42')), 'never logged');
   });
 
-  it('only admins configure; other tenants cannot see it; unsupported planes and bad bodies are 400', async () => {
+  it('only admins configure; other tenants cannot see it; unknown planes and bodies of the wrong shape are 400', async () => {
     assert.equal((await put(h.rel, 'intune', config('x'))).status, 403);
     const other = await createTestTenant(h.api.ds);
     assert.equal((await request(h.api.app).get('/api/v1/connectors/intune').set('Authorization', `Bearer ${other.adminToken}`)).status, 404);
     const jamf = await put(h.tenant.adminToken, 'jamf', config('x'));
-    assert.equal(jamf.status, 400);
+    assert.equal(jamf.status, 400, 'Intune settings are not Jamf settings');
+    assert.equal(jamf.body.errors[0].path, 'settings');
+    assert.equal((await put(h.tenant.adminToken, 'bigfix', config('x'))).status, 400);
     const bad = await put(h.tenant.adminToken, 'intune', { baseUrl: 'not a url', settings: {}, credentials: {} });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.errors[0].path, 'baseUrl');

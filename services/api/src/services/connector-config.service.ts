@@ -4,17 +4,19 @@ import { InputError, inputErrorFromZod, NotFoundError, UpstreamUnavailableError,
 import { ConnectorConfigRepository, EventRepository, type ConnectorConfigRow } from '@eucora/persistence';
 import type { SecretBox } from '@eucora/runtime';
 
-/** Planes whose connector exists; the others are refused until their connector lands. */
-const SUPPORTED = new Set(['intune']);
+const str = z.string().min(1).max(500);
+const secret = z.string().min(1).max(4000);
+const config = <S extends z.ZodRawShape, C extends z.ZodRawShape>(settings: S, credentials: C) =>
+  z.object({ baseUrl: z.string().url(), authUrl: z.string().url().optional(), settings: z.object(settings).strict(), credentials: z.object(credentials).strict() }).strict();
 
-const intuneSchema = z
-  .object({
-    baseUrl: z.string().url().describe('Microsoft Graph base URL, e.g. https://graph.microsoft.com'),
-    authUrl: z.string().url().optional(),
-    settings: z.object({ tenantId: z.string().min(1).max(200), clientId: z.string().min(1).max(200) }).strict(),
-    credentials: z.object({ clientSecret: z.string().min(1).max(4000) }).strict(),
-  })
-  .strict();
+/** What each plane needs (vendor-contracts.md); credentials are the secret half. */
+export const CONNECTOR_CONFIG_SCHEMAS = {
+  intune: config({ tenantId: str, clientId: str }, { clientSecret: secret }),
+  jamf: config({ clientId: str }, { clientSecret: secret }),
+  sccm: config({ username: str }, { password: secret }),
+  landscape: config({ accessKey: str }, { secretKey: secret }),
+  awx: config({ username: str, deployTemplate: str.optional(), rollbackTemplate: str.optional() }, { password: secret }),
+} as const;
 
 /** A connector configuration as returned: never the credentials. */
 export interface ConnectorConfigView {
@@ -41,14 +43,13 @@ export class ConnectorConfigService {
 
   private plane(plane: string): string {
     if (!(PLANES as readonly string[]).includes(plane)) throw new InputError('Unknown plane', [{ path: 'plane', message: `must be one of ${PLANES.join(', ')}` }]);
-    if (!SUPPORTED.has(plane)) throw new InputError('Plane not yet supported', [{ path: 'plane', message: `no ${plane} connector in this release` }]);
     return plane;
   }
 
   async put(principal: Principal, plane: string, body: unknown, correlationId: string): Promise<ConnectorConfigView> {
     this.plane(plane);
     if (!this.box) throw new UpstreamUnavailableError('CONNECTOR_SECRET_KEY is not configured on the API', 'secret-key');
-    const parsed = intuneSchema.safeParse(body);
+    const parsed = CONNECTOR_CONFIG_SCHEMAS[plane as keyof typeof CONNECTOR_CONFIG_SCHEMAS].safeParse(body);
     if (!parsed.success) throw inputErrorFromZod(parsed.error, `${plane} connector configuration`);
     const c = parsed.data;
     const row = await this.repo.upsert({
@@ -56,7 +57,7 @@ export class ConnectorConfigService {
       plane,
       baseUrl: c.baseUrl,
       authUrl: c.authUrl ?? null,
-      settings: c.settings,
+      settings: c.settings as Record<string, string>,
       credentialsSealed: this.box.seal(JSON.stringify(c.credentials), `${principal.tenantId}:${plane}`),
       updatedBy: principal.actor,
     });

@@ -3,20 +3,51 @@ import type { Logger } from 'pino';
 import { NotFoundError, type ServiceConfig } from '@eucora/core';
 import { ConnectorConfigRepository } from '@eucora/persistence';
 import { SecretBox } from '@eucora/runtime';
-import { IntuneConnector, ResilienceRegistry, type BreakerState, type PlaneConnector, type ResilienceOptions } from '@eucora/connectors';
+import {
+  AwxConnector,
+  IntuneConnector,
+  JamfConnector,
+  LandscapeConnector,
+  ResilienceRegistry,
+  SccmConnector,
+  type BreakerState,
+  type PlaneConnector,
+  type ResilienceOptions,
+  type ResilientCaller,
+} from '@eucora/connectors';
 import type { ConnectorRegistry } from '@eucora/workflows';
 
-interface IntuneEndpoint {
-  graphUrl: string;
-  authorityUrl: string;
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
+/** A plane endpoint with decrypted credentials, as the connector factories need it. */
+interface Endpoint {
+  baseUrl: string;
+  authUrl: string | null;
+  settings: Record<string, string>;
+  credentials: Record<string, string>;
+}
+
+/** Builds the connector of a plane from its endpoint. */
+function buildConnector(plane: string, e: Endpoint, caller: ResilientCaller): PlaneConnector {
+  const s = e.settings;
+  const c = e.credentials;
+  switch (plane) {
+    case 'intune':
+      return new IntuneConnector({ graphUrl: e.baseUrl, authorityUrl: e.authUrl ?? e.baseUrl, tenantId: s.tenantId ?? 'common', clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller });
+    case 'jamf':
+      return new JamfConnector({ baseUrl: e.baseUrl, clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller });
+    case 'sccm':
+      return new SccmConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', caller });
+    case 'landscape':
+      return new LandscapeConnector({ baseUrl: e.baseUrl, accessKey: s.accessKey ?? '', secretKey: c.secretKey ?? '', caller });
+    case 'awx':
+      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, caller });
+    default:
+      throw new NotFoundError(`Unknown plane "${plane}"`);
+  }
 }
 
 /**
  * The connectors of each tenant: the tenant's own configuration (`PUT /api/v1/connectors/:plane`, credentials decrypted
- * here only) or, when it has none, the process-wide one from the environment (`INTUNE_*`, the demo simulator). Each tenant
+ * here only) or, for Intune when it has none, the process-wide one from the environment (`INTUNE_*`, the demo simulator). Each tenant
  * and plane has its own breaker. A configuration change is picked up within `refreshMs`.
  */
 export class EnvConnectorRegistry implements ConnectorRegistry {
@@ -37,19 +68,19 @@ export class EnvConnectorRegistry implements ConnectorRegistry {
 
   private readonly refreshMs: number;
 
-  private async endpoint(tenantId: string, plane: string): Promise<{ version: string; intune: IntuneEndpoint } | null> {
+  private async endpoint(tenantId: string, plane: string): Promise<{ version: string; endpoint: Endpoint } | null> {
     const row = await this.configs?.find(tenantId, plane);
     if (row) {
       if (!this.box) throw new NotFoundError(`The ${plane} connector of this tenant is configured but CONNECTOR_SECRET_KEY is not set on the worker`);
-      const creds = JSON.parse(this.box.open(row.credentialsSealed, `${tenantId}:${plane}`)) as { clientSecret: string };
-      return {
-        version: row.updatedAt,
-        intune: { graphUrl: row.baseUrl, authorityUrl: row.authUrl ?? row.baseUrl, tenantId: row.settings.tenantId ?? 'common', clientId: row.settings.clientId ?? '', clientSecret: creds.clientSecret },
-      };
+      const credentials = JSON.parse(this.box.open(row.credentialsSealed, `${tenantId}:${plane}`)) as Record<string, string>;
+      return { version: row.updatedAt, endpoint: { baseUrl: row.baseUrl, authUrl: row.authUrl, settings: row.settings, credentials } };
     }
     const c = this.config;
     if (plane === 'intune' && c.INTUNE_GRAPH_URL && c.INTUNE_CLIENT_ID && c.INTUNE_CLIENT_SECRET) {
-      return { version: 'env', intune: { graphUrl: c.INTUNE_GRAPH_URL, authorityUrl: c.INTUNE_AUTHORITY_URL ?? c.INTUNE_GRAPH_URL, tenantId: c.INTUNE_TENANT_ID, clientId: c.INTUNE_CLIENT_ID, clientSecret: c.INTUNE_CLIENT_SECRET } };
+      return {
+        version: 'env',
+        endpoint: { baseUrl: c.INTUNE_GRAPH_URL, authUrl: c.INTUNE_AUTHORITY_URL ?? null, settings: { tenantId: c.INTUNE_TENANT_ID, clientId: c.INTUNE_CLIENT_ID }, credentials: { clientSecret: c.INTUNE_CLIENT_SECRET } },
+      };
     }
     return null;
   }
@@ -58,13 +89,13 @@ export class EnvConnectorRegistry implements ConnectorRegistry {
     const key = `${tenantId}:${plane}`;
     const cached = this.cache.get(key);
     if (cached && Date.now() - cached.at < this.refreshMs) return cached.connector;
-    const ep = plane === 'intune' ? await this.endpoint(tenantId, plane) : null;
+    const ep = await this.endpoint(tenantId, plane);
     if (!ep) throw new NotFoundError(`No connector is configured for plane "${plane}"`);
     if (cached && cached.version === ep.version) {
       cached.at = Date.now();
       return cached.connector;
     }
-    const connector = new IntuneConnector({ ...ep.intune, caller: this.resilience.get(tenantId, plane) });
+    const connector = buildConnector(plane, ep.endpoint, this.resilience.get(tenantId, plane));
     this.cache.set(key, { at: Date.now(), version: ep.version, connector });
     return connector;
   }
