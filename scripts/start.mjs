@@ -136,8 +136,8 @@ try {
   if (process.env.INTUNE_GRAPH_URL) {
     step('agent-sim', `using INTUNE_GRAPH_URL ${process.env.INTUNE_GRAPH_URL}`);
   } else {
-    await stack.assertPortFree(cfg.SIM_INTUNE_PORT, 'Intune simulator', 'SIM_INTUNE_PORT');
-    step('agent-sim', `starting the Intune simulator on 127.0.0.1:${cfg.SIM_INTUNE_PORT} (demo mode, ${process.env.SIM_FLEET_SIZE ?? 10000} devices)`);
+    for (let i = 0; i < 5; i++) await stack.assertPortFree(cfg.SIM_INTUNE_PORT + i, 'plane simulators (5 consecutive ports)', 'SIM_INTUNE_PORT');
+    step('agent-sim', `starting the plane simulators on 127.0.0.1:${cfg.SIM_INTUNE_PORT}-${cfg.SIM_INTUNE_PORT + 4} (demo mode, ${process.env.SIM_FLEET_SIZE ?? 10000} devices)`);
     const sim = group.spawn('agent-sim', process.execPath, [path.join(ROOT, 'agent-sim', 'dist', 'main.js')], {
       env: { SIM_INTUNE_PORT: String(cfg.SIM_INTUNE_PORT) },
       logFile: path.join(logDir, 'agent-sim.log'),
@@ -205,7 +205,9 @@ try {
     `  Health      ${api}/api/v1/health`,
     ...(temporalUi ? [`  Temporal UI ${temporalUi}`] : []),
     ...(minioConsole ? [`  MinIO       ${minioConsole} (credentials in ${secretsFile})`] : []),
-    ...(process.env.INTUNE_GRAPH_URL ? [] : [`  Intune sim  http://127.0.0.1:${cfg.SIM_INTUNE_PORT}/_sim/stats`]),
+    ...(process.env.INTUNE_GRAPH_URL
+      ? []
+      : [`  Simulators  intune :${cfg.SIM_INTUNE_PORT}, jamf :${cfg.SIM_INTUNE_PORT + 1}, sccm :${cfg.SIM_INTUNE_PORT + 2}, landscape :${cfg.SIM_INTUNE_PORT + 3}, awx :${cfg.SIM_INTUNE_PORT + 4} (GET /_sim/stats)`]),
     `  Data        ${dataDir}   Logs ${logDir}`,
   ];
   if (bootOut.created) {
