@@ -12,6 +12,7 @@ import { evidenceRouter } from './routers/evidence.router';
 import type { EvidenceService } from './services/evidence.service';
 import type { ArtifactService } from './services/artifact.service';
 import type { ConnectorConfigService } from './services/connector-config.service';
+import type { ApiMetrics } from './http/metrics';
 import { connectorsRouter } from './routers/connectors.router';
 import type { AuditService } from './services/audit.service';
 import type { CabService } from './services/cab.service';
@@ -32,6 +33,8 @@ export interface AppDeps {
   evidence: EvidenceService;
   artifacts: ArtifactService;
   connectors: ConnectorConfigService;
+  /** Prometheus registry and request timing; `/metrics` is served when present. */
+  metrics?: ApiMetrics;
   /** Largest accepted JSON body in bytes. */
   maxBodyBytes: number;
 }
@@ -42,6 +45,13 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(correlationMiddleware);
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.use(metrics.middleware());
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   app.use(
     pinoHttp({
       logger: deps.logger,

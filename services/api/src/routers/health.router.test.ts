@@ -64,6 +64,18 @@ describe('health: real dependencies, and MinIO going down and coming back', () =
     assert.equal(v.body.version, version);
   });
 
+  it('/metrics serves Prometheus text with the version and per-route latency (no ids in labels)', async () => {
+    await request(api.app).get('/api/v1/version');
+    await request(api.app).get('/api/v1/deployment-intents/00000000-0000-4000-8000-000000000000');
+    const m = await request(api.app).get('/metrics');
+    assert.equal(m.status, 200);
+    assert.match(m.headers['content-type'] ?? '', /text\/plain/);
+    assert.match(m.text, /eucora_info\{version="\d+\.\d+\.\d+"\} 1/);
+    assert.match(m.text, /eucora_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/version",status="200"\} \d+/);
+    assert.ok(!m.text.includes('00000000-0000-4000-8000-000000000000'), 'no raw ids in labels');
+    assert.match(m.text, /eucora_intents|# HELP eucora_intents/);
+  });
+
   it('200 with every dependency up and a latency each', async () => {
     const res = await request(api.app).get('/api/v1/health');
     assert.equal(res.status, 200, JSON.stringify(res.body));
