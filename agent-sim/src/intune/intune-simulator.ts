@@ -4,29 +4,16 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { generateFleet, type FleetOptions } from '../fleet';
 import { assignRingGroups } from '../ring-groups';
 import { hash32, unit } from '../sim-clock';
+import { faultMiddleware, type FaultConfig } from '../shared/fault-injection';
 
-/** Behaviour of the simulated tenant; changed at run time through `POST /_sim/config`. */
-export interface IntuneSimConfig {
+/** Behaviour of the simulated tenant, fault injection included; changed at run time through `POST /_sim/config`. */
+export interface IntuneSimConfig extends FaultConfig {
   /** Share of installs that fail (0–1); default 0. */
   failureRate: number;
   /** Per-app failure rates by displayName substring; the first match wins over `failureRate`. */
   failureRules: { match: string; rate: number }[];
   /** Installs finish uniformly within this many ms after assignment; 0 = instant. Default 2000. */
   installDurationMs: number;
-  /** When true every Graph call answers 503 (a full outage); admin endpoints keep working. Default false. */
-  outage: boolean;
-  /** Extra latency per Graph call in ms (set above the client timeout to simulate hangs); default 0. */
-  latencyMs: number;
-  /** The next N Graph calls answer `failStatus`; default 0. */
-  failNext: number;
-  /** Status of injected failures (500, 502, 503, 504 transient; 400, 403, 404… permanent); default 503. */
-  failStatus: number;
-  /** Share (0–1) of Graph calls that answer `failStatus` at random; default 0. */
-  errorRate: number;
-  /** The next N Graph calls answer 429 with `Retry-After: retryAfterSeconds`; default 0. */
-  throttleNext: number;
-  /** Retry-After of throttled answers, seconds; default 1. */
-  retryAfterSeconds: number;
 }
 
 interface Assignment {
@@ -202,23 +189,8 @@ export class IntuneSimulator {
       res.status(204).end();
     });
 
-    app.use(async (req: Request, res: Response, next: NextFunction) => {
-      this.stats.requests++;
-      const route = `${req.method} ${req.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{id}')}`;
-      this.stats.requestsByRoute[route] = (this.stats.requestsByRoute[route] ?? 0) + 1;
-      if (this.config.latencyMs > 0) await new Promise((r) => setTimeout(r, this.config.latencyMs));
-      if (this.config.outage) return graphError(res, 503, 'ServiceUnavailable', 'The service is temporarily unavailable.');
-      if (this.config.throttleNext > 0) {
-        this.config.throttleNext--;
-        res.setHeader('Retry-After', String(this.config.retryAfterSeconds));
-        return graphError(res, 429, 'TooManyRequests', 'Too many requests; retry after the interval in Retry-After.');
-      }
-      if (this.config.failNext > 0 || (this.config.errorRate > 0 && Math.random() < this.config.errorRate)) {
-        if (this.config.failNext > 0) this.config.failNext--;
-        return graphError(res, this.config.failStatus, this.config.failStatus >= 500 ? 'ServiceUnavailable' : 'BadRequest', `Injected fault (${this.config.failStatus})`);
-      }
-      next();
-    });
+    // Shared fault injection and counters (agent-sim/src/shared/fault-injection.ts); the fault knobs live in `config`.
+    app.use(faultMiddleware(this.config, this.stats, (res, status, message) => graphError(res, status, status === 429 ? 'TooManyRequests' : status >= 500 ? 'ServiceUnavailable' : 'BadRequest', message)));
 
     app.post('/:tenant/oauth2/v2.0/token', (req, res) => {
       const b = req.body as Record<string, string>;

@@ -1,18 +1,8 @@
-import { ConfigError, loadServiceConfig } from '@eucora/core';
-import { createLogger } from '@eucora/runtime';
+import { createLogger, loadConfigOrExit } from '@eucora/runtime';
 import { wireApi } from './wiring';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadServiceConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`eucora api: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('api');
   const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
   const runtime = await wireApi(config, logger);
   runtime.dispatcher.start();

@@ -4,3 +4,4 @@ export * from './retry';
 export * from './signing-keyring';
 export * from './stream-hash';
 export * from './secret-box';
+export * from './startup';

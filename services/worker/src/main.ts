@@ -1,20 +1,10 @@
-import { ConfigError, loadServiceConfig } from '@eucora/core';
 import { createDataSource } from '@eucora/persistence';
-import { connectWithRetry, createLogger } from '@eucora/runtime';
+import { connectWithRetry, createLogger, loadConfigOrExit } from '@eucora/runtime';
 import { createIntentWorker } from './worker';
 import { installTemporalLogging } from './temporal-logging';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadServiceConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`eucora worker: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('worker');
   const logger = createLogger({ service: 'worker', level: config.LOG_LEVEL });
   installTemporalLogging(logger, config.LOG_LEVEL);
   const ds = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'eucora-worker' });
