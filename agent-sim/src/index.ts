@@ -12,3 +12,4 @@ export * from './shared/xml';
 export * from './jamf/jamf-simulator';
 export * from './landscape/landscape-signature';
 export * from './landscape/landscape-simulator';
+export * from './shared/loopback';

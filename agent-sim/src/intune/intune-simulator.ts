@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { closeServer, listenOnLoopback } from '../shared/loopback';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { generateFleet, type FleetOptions } from '../fleet';
 import { assignRingGroups } from '../ring-groups';
@@ -284,15 +285,12 @@ export class IntuneSimulator {
 
   /** Listens on 127.0.0.1:`port` (0 = any free port); resolves with the base URL. */
   async listen(port = 0): Promise<string> {
-    const app = this.app();
-    this.server = await new Promise<Server>((resolve) => {
-      const s = app.listen(port, '127.0.0.1', () => resolve(s));
-    });
-    const addr = this.server.address();
-    return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`;
+    const { server, url } = await listenOnLoopback(this.app(), port);
+    this.server = server;
+    return url;
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { closeServer, listenOnLoopback } from './loopback';
 import express from 'express';
 import { defaultFaults, faultMiddleware, type FaultConfig, type RequestStats } from './fault-injection';
 import { DeviceEngine } from './device-engine';
@@ -41,15 +42,12 @@ export abstract class SimServer {
   }
 
   async listen(port = 0): Promise<string> {
-    const app = this.app();
-    this.server = await new Promise<Server>((resolve) => {
-      const s = app.listen(port, '127.0.0.1', () => resolve(s));
-    });
-    const addr = this.server.address();
-    return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`;
+    const { server, url } = await listenOnLoopback(this.app(), port);
+    this.server = server;
+    return url;
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 }
