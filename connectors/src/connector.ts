@@ -1,13 +1,7 @@
-import type { Plane } from '@eucora/core';
+import type { Plane, RingCounts } from '@eucora/core';
 
 /** Per-device counts a plane reports for one ring. */
-export interface DeviceCounts {
-  targeted: number;
-  succeeded: number;
-  failed: number;
-  pending: number;
-  notApplicable: number;
-}
+export type DeviceCounts = RingCounts;
 
 /** Common to every connector call: idempotency key (derived from workflow id + ring + step) and correlation id. */
 export interface ConnectorCall {
@@ -46,10 +40,4 @@ export interface PlaneConnector {
   deployRing(req: DeployRingRequest): Promise<DeployRingResult>;
   ringStatus(req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts>;
   rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void>;
-}
-
-/** Success ratio in percent (integer arithmetic, floor), 0 when nothing is targeted. */
-export function successPercent(counts: DeviceCounts): number {
-  const applicable = counts.targeted - counts.notApplicable;
-  return applicable <= 0 ? 0 : Math.floor((counts.succeeded * 100) / applicable);
 }

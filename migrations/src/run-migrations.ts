@@ -46,14 +46,3 @@ export async function enableAppRoleLogin(url: string, password: string): Promise
     await ds.destroy();
   }
 }
-
-/** Reverts the most recent migration (operators only; see runbooks/database.md). */
-export async function revertLastMigration(url: string): Promise<void> {
-  const ds = new DataSource({ type: 'postgres', url, migrations: MIGRATIONS, logging: false });
-  await ds.initialize();
-  try {
-    await ds.undoLastMigration({ transaction: 'each' });
-  } finally {
-    await ds.destroy();
-  }
-}

@@ -8,6 +8,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ApprovalEvidence, IntentState, RingEvidence } from '@eucora/core';
+// Deep import on purpose: the package index also loads Node built-ins, which the workflow sandbox must not see.
+import { ringVerdict, successPercent as percentOf } from '@eucora/core/dist/intents/ring-verdict';
 import type { Assessment, IntentActivities, PlannedRing, RingStepInput } from './intent.activities';
 import {
   approveUpdate,
@@ -41,15 +43,6 @@ const planeActs = proxyActivities<IntentActivities>({
 });
 
 type Abort = { kind: 'cancel' | 'rollback' | 'reject'; actor: string; reason: string };
-
-/** Integer percent helpers: success when succeeded/targeted ≥ threshold; halt when failed/targeted > 1 − threshold. */
-function ringVerdict(c: { targeted: number; succeeded: number; failed: number; notApplicable: number }, threshold: number): 'success' | 'failure' | 'pending' {
-  const applicable = c.targeted - c.notApplicable;
-  if (applicable <= 0) return 'pending';
-  if (c.failed * 100 > (100 - threshold) * applicable) return 'failure';
-  if (c.succeeded * 100 >= threshold * applicable) return 'success';
-  return 'pending';
-}
 
 /**
  * The DeploymentIntent workflow: assess (risk + policy) → evidence pack → CAB gate where policy demands it → ring by ring
@@ -248,7 +241,7 @@ export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Pr
       if (abort) return await finishAbort(abort);
 
       const applicable = counts.targeted - counts.notApplicable;
-      const successPercent = applicable > 0 ? Math.floor((counts.succeeded * 100) / applicable) : 0;
+      const successPercent = percentOf(counts);
       testEvidence.push({ index: ring.index, name: ring.name, outcome: verdict, counts, successPercent, threshold: ring.successThreshold, at: now() });
       if (verdict === 'halted') {
         rs.status = 'halted';

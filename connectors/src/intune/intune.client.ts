@@ -1,4 +1,5 @@
-import { errorForStatus, networkError } from '../shared/http-errors';
+import { errorForStatus } from '../shared/http-errors';
+import { PlaneHttp } from '../shared/http-client';
 import { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one Intune tenant through Microsoft Graph. */
@@ -21,13 +22,27 @@ interface CachedToken {
   expiresAt: number;
 }
 
+/** Graph's error body `{"error":{"code","message"}}` as one line. */
+function describeGraphError(text: string): string {
+  try {
+    const j = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    return `${j.error?.code ?? ''} ${j.error?.message ?? ''}`.trim() || text;
+  } catch {
+    return text;
+  }
+}
+
 /** Minimal Graph client: client-credential token cached until shortly before expiry and refreshed once on 401. */
 export class IntuneClient {
   private token: CachedToken | undefined;
-  private readonly caller: ResilientCaller;
+  private readonly graph: PlaneHttp;
+  private readonly authority: PlaneHttp;
 
   constructor(private readonly opts: IntuneClientOptions) {
-    this.caller = opts.caller ?? new ResilientCaller('intune', { timeoutMs: opts.timeoutMs });
+    // One policy for both hosts: a broken token endpoint is as much an outage of the plane as a broken Graph.
+    const caller = opts.caller ?? new ResilientCaller('intune', { timeoutMs: opts.timeoutMs });
+    this.graph = new PlaneHttp({ plane: 'intune', baseUrl: opts.graphUrl, caller, describe: describeGraphError });
+    this.authority = new PlaneHttp({ plane: 'intune', baseUrl: opts.authorityUrl, caller });
   }
 
   private async fetchToken(): Promise<string> {
@@ -37,21 +52,19 @@ export class IntuneClient {
       scope: 'https://graph.microsoft.com/.default',
       grant_type: 'client_credentials',
     });
-    const json = await this.caller.call(async (signal) => {
-      let res: globalThis.Response;
+    const res = await this.authority.send('POST', `/${encodeURIComponent(this.opts.tenantId)}/oauth2/v2.0/token`, { body, accept: [400] });
+    const j = (() => {
       try {
-        res = await fetch(`${this.opts.authorityUrl}/${encodeURIComponent(this.opts.tenantId)}/oauth2/v2.0/token`, { method: 'POST', body, signal });
-      } catch (err) {
-        throw networkError('intune', err);
+        return JSON.parse(res.text) as { access_token?: string; expires_in?: number; error?: string };
+      } catch {
+        return {} as { access_token?: string; expires_in?: number; error?: string };
       }
-      const j = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
-      // invalid_client (400) is a credential problem: permanent, like a 401.
-      if (!res.ok || !j.access_token) throw errorForStatus('intune', res.status === 400 ? 401 : res.status, `token: ${j.error ?? 'no token'}`, res.headers.get('retry-after'));
-      return j as { access_token: string; expires_in?: number };
-    });
+    })();
+    // invalid_client (400) is a credential problem: permanent, like a 401.
+    if (!j.access_token) throw errorForStatus('intune', 401, `token: ${j.error ?? 'no token'}`, null);
     // Refresh a minute early so a token never expires mid-call.
-    this.token = { value: json.access_token, expiresAt: Date.now() + Math.max(0, (json.expires_in ?? 3599) - 60) * 1000 };
-    return json.access_token;
+    this.token = { value: j.access_token, expiresAt: Date.now() + Math.max(0, (j.expires_in ?? 3599) - 60) * 1000 };
+    return j.access_token;
   }
 
   private async bearer(): Promise<string> {
@@ -62,37 +75,16 @@ export class IntuneClient {
   /** One Graph call; returns the parsed JSON body (or null for 204). */
   async request<T>(method: string, path: string, body?: unknown, retriedAuth = false): Promise<T> {
     const token = await this.bearer();
-    const outcome = await this.caller.call(async (signal) => {
-      let res: globalThis.Response;
-      try {
-        res = await fetch(`${this.opts.graphUrl}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-          body: body !== undefined ? JSON.stringify(body) : undefined,
-          signal,
-        });
-      } catch (err) {
-        throw networkError('intune', err);
-      }
-      if (res.status === 401 && !retriedAuth) return { reauth: true as const };
-      if (!res.ok) {
-        const text = await res.text().catch(() => '');
-        let detail = text;
-        try {
-          const j = JSON.parse(text) as { error?: { code?: string; message?: string } };
-          detail = `${j.error?.code ?? ''} ${j.error?.message ?? ''}`.trim() || text;
-        } catch {
-          /* not JSON: keep text */
-        }
-        throw errorForStatus('intune', res.status, detail, res.headers.get('retry-after'));
-      }
-      return { value: res.status === 204 ? null : ((await res.json()) as T) };
+    const res = await this.graph.send(method, path, {
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      accept: retriedAuth ? [] : [401],
     });
-    if ('reauth' in outcome) {
+    if (res.status === 401) {
       // Token expired or revoked: refresh once, then a second 401 is permanent.
       this.token = undefined;
       return this.request<T>(method, path, body, true);
     }
-    return outcome.value as T;
+    return (res.status === 204 || !res.text ? null : JSON.parse(res.text)) as T;
   }
 }

@@ -13,3 +13,4 @@ export * from './evidence/evidence-pack';
 export * from './evidence/findings';
 export * from './evidence/evidence-signing';
 export * from './evidence/sbom';
+export * from './intents/ring-verdict';

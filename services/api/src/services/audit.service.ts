@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { computeEventHash, GENESIS_HASH, inputErrorFromZod, type EventEnvelope, type Principal } from '@eucora/core';
+import { inputErrorFromZod, verifyChain, type EventEnvelope, type Principal } from '@eucora/core';
 import { EventRepository } from '@eucora/persistence';
 
 const querySchema = z
@@ -44,14 +44,11 @@ export class AuditService {
   /** Recomputes every hash and link of the tenant's chain in order and names the first broken one. */
   async verify(principal: Principal): Promise<AuditVerification> {
     const events = await this.events.listForTenant(principal.tenantId);
-    let prev = GENESIS_HASH;
-    let checked = 0;
-    for (const e of events) {
-      const { hash, seq, ...rest } = e;
-      if (e.prevHash !== prev) return { ok: false, checked, headHash: null, firstBroken: { seq, eventId: e.eventId, reason: 'prev_hash_mismatch' } };
-      if (computeEventHash(rest) !== hash) return { ok: false, checked, headHash: null, firstBroken: { seq, eventId: e.eventId, reason: 'hash_mismatch' } };
-      prev = hash;
-      checked++;
+    const chain = verifyChain(events);
+    const { checked, lastHash: prev } = chain;
+    if (chain.firstBroken) {
+      const seq = events.find((e) => e.eventId === chain.firstBroken!.eventId)!.seq;
+      return { ok: false, checked, headHash: null, firstBroken: { seq, ...chain.firstBroken } };
     }
     const head = await this.events.head(principal.tenantId);
     if (head && (head.lastHash !== prev || head.eventCount !== checked)) {

@@ -47,16 +47,21 @@ export interface ChainVerification {
   firstBroken?: { eventId: string; reason: 'hash_mismatch' | 'prev_hash_mismatch' };
 }
 
-/** Recomputes a tenant's chain in order; stops at the first broken link. */
-export function verifyChain(events: Iterable<EventEnvelope>, startPrevHash = GENESIS_HASH): ChainVerification {
+/** The hashed fields of an envelope, whatever else a stored row carries (e.g. its sequence number). */
+function envelopeFields(e: EventEnvelope): Omit<EventEnvelope, 'hash'> {
+  const { eventId, tenantId, aggregateType, aggregateId, eventType, actor, reason, data, correlationId, createdAt, schemaVersion, prevHash } = e;
+  return { eventId, tenantId, aggregateType, aggregateId, eventType, actor, reason, data, correlationId, createdAt, schemaVersion, prevHash };
+}
+
+/** Recomputes a tenant's chain in order; stops at the first broken link. Extra fields on the events are ignored. */
+export function verifyChain(events: Iterable<EventEnvelope>, startPrevHash = GENESIS_HASH): ChainVerification & { lastHash: string } {
   let prev = startPrevHash;
   let checked = 0;
   for (const e of events) {
-    if (e.prevHash !== prev) return { ok: false, checked, firstBroken: { eventId: e.eventId, reason: 'prev_hash_mismatch' } };
-    const { hash, ...rest } = e;
-    if (computeEventHash(rest) !== hash) return { ok: false, checked, firstBroken: { eventId: e.eventId, reason: 'hash_mismatch' } };
-    prev = hash;
+    if (e.prevHash !== prev) return { ok: false, checked, lastHash: prev, firstBroken: { eventId: e.eventId, reason: 'prev_hash_mismatch' } };
+    if (computeEventHash(envelopeFields(e)) !== e.hash) return { ok: false, checked, lastHash: prev, firstBroken: { eventId: e.eventId, reason: 'hash_mismatch' } };
+    prev = e.hash;
     checked++;
   }
-  return { ok: true, checked };
+  return { ok: true, checked, lastHash: prev };
 }

@@ -9,10 +9,6 @@ export class TenantRepository {
     return em.getRepository(TenantEntity).save(em.getRepository(TenantEntity).create(tenant));
   }
 
-  async findBySlug(slug: string): Promise<TenantEntity | null> {
-    return this.ds.getRepository(TenantEntity).findOneBy({ slug });
-  }
-
   async count(): Promise<number> {
     return this.ds.getRepository(TenantEntity).count();
   }
