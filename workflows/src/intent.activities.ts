@@ -78,7 +78,7 @@ export interface IntentActivityStore {
   recordCabDecision(input: { tenantId: string; intentId: string; cabItemId: string; decision: 'approve' | 'reject'; actor: string; tokenId: string; comment?: string; evidenceHash: string; decidedAt: string; correlationId: string; dedupeKey: string }): Promise<void>;
   closeCabItem(input: { tenantId: string; cabItemId: string; status: 'approved' | 'rejected' | 'withdrawn'; at: string }): Promise<void>;
   saveRingDeployment(input: { tenantId: string; intentId: string; ring: PlannedRing; plane: string; status: string; deployment?: DeployRingResult; counts?: DeviceCounts }): Promise<void>;
-  loadDeployRequest(tenantId: string, intentId: string): Promise<{ plane: string; artifact: { name: string; version: string; publisher: string; sha256: string; installCommand: string; uninstallCommand: string } }>;
+  loadDeployRequest(tenantId: string, intentId: string): Promise<{ plane: string; artifact: import('@eucora/connectors').DeployArtifact }>;
 }
 
 /** Resolves the connector of a plane for a tenant. */

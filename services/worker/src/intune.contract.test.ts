@@ -23,7 +23,7 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
     idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: 'c',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: group },
-    artifact: { name: 'Contract', version: '1.0', publisher: 'Contoso', sha256: 'a'.repeat(64), installCommand: 'i', uninstallCommand: 'u' },
+    artifact: { name: 'Contract', version: '1.0', publisher: 'Contoso', sha256: 'a'.repeat(64), installCommand: 'i', uninstallCommand: 'u', platform: 'windows', format: 'msi', sizeBytes: 1024, detectionRule: { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' } },
   });
   const reset = () => Object.assign(sim.config, { outage: false, failNext: 0, failStatus: 503, throttleNext: 0, latencyMs: 0, errorRate: 0 });
 

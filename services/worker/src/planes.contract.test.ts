@@ -54,7 +54,7 @@ const request = (): DeployRingRequest => {
     idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: 'c',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
-    artifact: { name: 'ContractPkg', version: '1.0', publisher: 'Contoso', sha256: 'a'.repeat(64), installCommand: 'install.sh', uninstallCommand: 'uninstall.sh' },
+    artifact: { name: 'ContractPkg', version: '1.0', publisher: 'Contoso', sha256: 'a'.repeat(64), installCommand: 'install.sh', uninstallCommand: 'uninstall.sh', platform: 'linux', format: 'script', sizeBytes: 1024, detectionRule: { type: 'file', value: '/opt/contract/VERSION' } },
   };
 };
 

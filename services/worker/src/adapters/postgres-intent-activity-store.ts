@@ -294,6 +294,20 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
   async loadDeployRequest(tenantId: string, intentId: string) {
     const intent = await this.intent(tenantId, intentId);
     const a = intent.spec.artifact;
-    return { plane: intent.plane, artifact: { name: a.name, version: a.version, publisher: a.publisher, sha256: a.sha256, installCommand: a.installCommand, uninstallCommand: a.uninstallCommand } };
+    return {
+      plane: intent.plane,
+      artifact: {
+        name: a.name,
+        version: a.version,
+        publisher: a.publisher,
+        sha256: a.sha256,
+        installCommand: a.installCommand,
+        uninstallCommand: a.uninstallCommand,
+        platform: a.platform,
+        format: a.format,
+        sizeBytes: a.sizeBytes,
+        detectionRule: { type: a.detectionRule.type, value: a.detectionRule.value },
+      },
+    };
   }
 }
