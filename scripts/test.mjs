@@ -6,7 +6,7 @@ import { ensureBuilt, ensureDependencies, ROOT, step } from './lib/bootstrap.mjs
 ensureDependencies();
 
 const { spawnSync, spawn } = await import('node:child_process');
-const { existsSync, readdirSync, statSync } = await import('node:fs');
+const { existsSync, readdirSync, readFileSync, statSync } = await import('node:fs');
 const path = (await import('node:path')).default;
 
 step('lint', 'eslint (import directions of DESIGN.md §3, TypeScript rules)');
@@ -32,12 +32,23 @@ function findTests(dir, out = []) {
   }
   return out;
 }
-const filter = process.argv[2];
-const files = findTests(ROOT).filter((f) => !filter || f.includes(filter)).sort();
+// A test needs the real stack when its source uses the test-support helpers or the stack's environment; everything else
+// (pure logic, simulators over loopback, replay of recorded histories) is the unit tier and runs without starting anything.
+const NEEDS_STACK = /test-support|process\.env\.(DATABASE_URL|TEMPORAL_ADDRESS|S3_ENDPOINT)|startTestApi/;
+function needsStack(file) {
+  return NEEDS_STACK.test(readFileSync(file, 'utf8'));
+}
+const args = process.argv.slice(2);
+const tier = args[0] === 'unit' || args[0] === 'integration' ? args.shift() : null;
+const filter = args[0];
+let files = findTests(ROOT).filter((f) => !filter || f.includes(filter)).sort();
+if (tier === 'unit') files = files.filter((f) => !needsStack(f));
+if (tier === 'integration') files = files.filter((f) => needsStack(f));
 if (files.length === 0) {
   process.stderr.write('[eucora] no test files found\n');
   process.exit(1);
 }
+const stackNeeded = files.some(needsStack);
 
 let stackHandle;
 let exitCode = 1;
@@ -47,9 +58,12 @@ stack.onStopSignal(async () => {
 });
 
 try {
-  stackHandle = await stack.startEphemeralStack({ root: ROOT });
-  const env = stackHandle.env;
-  step('test', `${files.length} test files`);
+  let env = process.env;
+  if (stackNeeded) {
+    stackHandle = await stack.startEphemeralStack({ root: ROOT });
+    env = stackHandle.env;
+  } else step('stack', 'not needed: every selected test is unit tier');
+  step('test', `${files.length} test files${tier ? ` (${tier} tier)` : ''}`);
   exitCode = await new Promise((resolve) => {
     const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { cwd: ROOT, env, stdio: 'inherit' });
     child.on('exit', (code) => resolve(code ?? 1));
@@ -58,7 +72,9 @@ try {
   process.stderr.write(`[eucora] test run failed: ${err.stack ?? err.message}\n`);
   exitCode = 1;
 } finally {
-  step('stack', 'stopping');
-  await stackHandle?.stop();
+  if (stackHandle) {
+    step('stack', 'stopping');
+    await stackHandle.stop();
+  }
 }
 process.exit(exitCode);
