@@ -22,6 +22,9 @@ interface Job {
   status: string;
 }
 
+/** Presigned artifact URLs handed to a playbook live this long, s: 1 day. */
+const CONTENT_URL_TTL_S = 86_400;
+
 const ACTIVE = new Set(['new', 'pending', 'waiting', 'running']);
 
 /** Label that tags a launch so a retry finds the job instead of launching again (AWX launches are never idempotent). */
@@ -131,6 +134,8 @@ export class AwxConnector implements PlaneConnector {
       sha256: req.artifact.sha256,
       install_command: req.artifact.installCommand,
       eucora_intent: req.intentId,
+      // The playbook fetches the verified bytes itself (and checks sha256); AWX gets a reference, never the bytes.
+      ...(req.content ? { artifact_url: await req.content.downloadUrl(CONTENT_URL_TTL_S), artifact_file: req.content.fileName } : {}),
     });
     return { plane: 'awx', objectIds: { jobId: String(id), limit: req.ring.deviceGroup, ringIndex: String(req.ring.index), intentId: req.intentId }, adopted };
   }
