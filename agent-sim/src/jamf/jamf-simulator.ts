@@ -99,7 +99,9 @@ export class JamfSimulator extends SimServer {
     const policiesByName: Record<string, number> = {};
     for (const p of this.policies.values()) policiesByName[p.name] = (policiesByName[p.name] ?? 0) + 1;
     const uploads = this.content.size;
-    return { packages: this.packages.size, groups: this.groups.size, policies: this.policies.size, scripts: this.scripts.size, uploads, policiesByName };
+    const packagesByName: Record<string, number> = {};
+    for (const p of this.packages.values()) packagesByName[p.packageName] = (packagesByName[p.packageName] ?? 0) + 1;
+    return { packages: this.packages.size, groups: this.groups.size, policies: this.policies.size, scripts: this.scripts.size, uploads, policiesByName, packagesByName };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
