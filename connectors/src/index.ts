@@ -9,3 +9,4 @@ export * from './awx/awx.connector';
 export * from './sccm/sccm.connector';
 export * from './jamf/jamf.connector';
 export * from './landscape/landscape.connector';
+export * from './sccm/sccm.sdm-package';

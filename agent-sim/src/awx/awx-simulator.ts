@@ -6,10 +6,32 @@ import { SimServer } from '../shared/sim-server';
 interface Template {
   id: number;
   name: string;
+  organization: number;
+  inventory: number;
+  /** The template's own limit and extra vars: what a job runs with when the launch's values are ignored. */
+  limit: string;
+  extra_vars: Record<string, unknown>;
   ask_variables_on_launch: boolean;
   ask_limit_on_launch: boolean;
   ask_labels_on_launch: boolean;
+  ask_inventory_on_launch: boolean;
+  ask_tags_on_launch: boolean;
 }
+
+interface Label {
+  id: number;
+  name: string;
+  organization: number;
+}
+
+/** Launch fields and the template flag that must prompt for each (AWX JobLaunchSerializer); unprompted → `ignored_fields`. */
+const PROMPTS: [field: string, flag: keyof Template][] = [
+  ['extra_vars', 'ask_variables_on_launch'],
+  ['limit', 'ask_limit_on_launch'],
+  ['labels', 'ask_labels_on_launch'],
+  ['inventory', 'ask_inventory_on_launch'],
+  ['job_tags', 'ask_tags_on_launch'],
+];
 
 interface Job {
   id: number;
@@ -17,7 +39,7 @@ interface Job {
   name: string;
   limit: string;
   extraVars: Record<string, unknown>;
-  labels: string[];
+  labels: number[];
   created: number;
   canceled: boolean;
 }
@@ -25,19 +47,24 @@ interface Job {
 const ACTIVE = new Set(['new', 'pending', 'waiting', 'running']);
 
 /**
- * Ansible AWX (API v2) simulator, vendor-contracts.md §5: token from Basic auth, job templates by name, launch (never
- * idempotent: every POST is a new job), job status and per-host summaries, cancel (202 when active, 405 when not), and
- * `labels__name` lookups; `extra_vars__icontains` filters are rejected as AWX does.
+ * Ansible AWX (API v2) simulator, vendor-contracts.md §5, A5 and Corrections to Part 1: token from Basic auth, job templates
+ * by name with their launch prompts, labels per organization (`labels` on launch are label ids), launch (never idempotent:
+ * every POST is a new job; a field the template does not prompt for is moved to `ignored_fields` and the job runs with the
+ * template's own values, so an ignored `limit` reaches every host of the inventory), job status and per-host summaries,
+ * cancel (202 when active, 405 when not), and `labels__name` lookups; `extra_vars__icontains` filters are rejected.
  */
 export class AwxSimulator extends SimServer {
   readonly username = 'eucora';
   readonly password: string;
   private readonly tokens = new Set<string>();
-  private readonly templates: Template[] = [
-    { id: 7, name: 'eucora-deploy', ask_variables_on_launch: true, ask_limit_on_launch: true, ask_labels_on_launch: true },
-    { id: 8, name: 'eucora-rollback', ask_variables_on_launch: true, ask_limit_on_launch: true, ask_labels_on_launch: true },
-    { id: 9, name: 'locked-template', ask_variables_on_launch: false, ask_limit_on_launch: false, ask_labels_on_launch: false },
+  readonly organization = 1;
+  readonly templates: Template[] = [
+    { id: 7, name: 'eucora-deploy', organization: 1, inventory: 1, limit: '', extra_vars: {}, ask_variables_on_launch: true, ask_limit_on_launch: true, ask_labels_on_launch: true, ask_inventory_on_launch: false, ask_tags_on_launch: false },
+    { id: 8, name: 'eucora-rollback', organization: 1, inventory: 1, limit: '', extra_vars: {}, ask_variables_on_launch: true, ask_limit_on_launch: true, ask_labels_on_launch: true, ask_inventory_on_launch: false, ask_tags_on_launch: false },
+    { id: 9, name: 'locked-template', organization: 1, inventory: 1, limit: '', extra_vars: {}, ask_variables_on_launch: false, ask_limit_on_launch: false, ask_labels_on_launch: false, ask_inventory_on_launch: false, ask_tags_on_launch: false },
   ];
+  private readonly labels = new Map<number, Label>();
+  private nextLabel = 1;
   private readonly jobs = new Map<number, Job>();
   private nextJob = 100;
   launches = 0;
@@ -49,8 +76,8 @@ export class AwxSimulator extends SimServer {
 
   protected counters() {
     const byLabel: Record<string, number> = {};
-    for (const j of this.jobs.values()) for (const l of j.labels) byLabel[l] = (byLabel[l] ?? 0) + 1;
-    return { jobs: this.jobs.size, launches: this.launches, jobsByLabel: byLabel };
+    for (const j of this.jobs.values()) for (const l of j.labels) byLabel[this.labels.get(l)?.name ?? String(l)] = (byLabel[this.labels.get(l)?.name ?? String(l)] ?? 0) + 1;
+    return { jobs: this.jobs.size, launches: this.launches, jobsByLabel: byLabel, labels: this.labels.size };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
@@ -84,7 +111,7 @@ export class AwxSimulator extends SimServer {
       limit: j.limit,
       extra_vars: JSON.stringify(j.extraVars),
       artifacts: {},
-      summary_fields: { labels: { count: j.labels.length, results: j.labels.map((name, i) => ({ id: i + 1, name })) } },
+      summary_fields: { labels: { count: j.labels.length, results: j.labels.map((id) => ({ id, name: this.labels.get(id)?.name ?? '' })) } },
     };
   }
 
@@ -107,37 +134,84 @@ export class AwxSimulator extends SimServer {
 
     app.get('/api/v2/job_templates/', authed, (req, res) => {
       const name = typeof req.query.name === 'string' ? req.query.name : undefined;
-      res.json(page(this.templates.filter((t) => !name || t.name === name)));
+      res.json(page(this.templates.filter((t) => !name || t.name === name).map((t) => ({ ...t, extra_vars: JSON.stringify(t.extra_vars), type: 'job_template' }))));
     });
     app.get('/api/v2/job_templates/:id/launch/', authed, (req, res) => {
       const t = this.templates.find((x) => x.id === Number(req.params.id));
       if (!t) return this.renderError(res, 404, 'Not found.');
-      res.json({ can_start_without_user_input: true, variables_needed_to_start: [], ask_variables_on_launch: t.ask_variables_on_launch, ask_limit_on_launch: t.ask_limit_on_launch, ask_labels_on_launch: t.ask_labels_on_launch });
+      res.json({
+        can_start_without_user_input: true,
+        variables_needed_to_start: [],
+        ask_variables_on_launch: t.ask_variables_on_launch,
+        ask_limit_on_launch: t.ask_limit_on_launch,
+        ask_labels_on_launch: t.ask_labels_on_launch,
+        ask_inventory_on_launch: t.ask_inventory_on_launch,
+        ask_tags_on_launch: t.ask_tags_on_launch,
+        defaults: { extra_vars: JSON.stringify(t.extra_vars), limit: t.limit, labels: [], inventory: { id: t.inventory } },
+        job_template_data: { id: t.id, name: t.name },
+      });
+    });
+    app.get('/api/v2/labels/', authed, (req, res) => {
+      const name = typeof req.query.name === 'string' ? req.query.name : undefined;
+      const org = typeof req.query.organization === 'string' ? Number(req.query.organization) : undefined;
+      res.json(page([...this.labels.values()].filter((l) => (name === undefined || l.name === name) && (org === undefined || l.organization === org))));
+    });
+    app.post('/api/v2/labels/', authed, (req, res) => {
+      const b = (req.body ?? {}) as { name?: unknown; organization?: unknown };
+      const errors: Record<string, string[]> = {};
+      if (typeof b.name !== 'string' || !b.name) errors.name = ['This field is required.'];
+      if (typeof b.organization !== 'number' || b.organization !== this.organization) errors.organization = [b.organization === undefined ? 'This field is required.' : `Invalid pk "${String(b.organization)}" - object does not exist.`];
+      if (Object.keys(errors).length) return void res.status(400).json(errors);
+      if ([...this.labels.values()].some((l) => l.name === b.name && l.organization === b.organization)) {
+        return void res.status(400).json({ __all__: ['Label with this Name and Organization already exists.'] });
+      }
+      const l: Label = { id: this.nextLabel++, name: b.name as string, organization: b.organization as number };
+      this.labels.set(l.id, l);
+      res.status(201).json({ ...l, type: 'label', url: `/api/v2/labels/${l.id}/` });
     });
     app.post('/api/v2/job_templates/:id/launch/', authed, (req, res) => {
       const t = this.templates.find((x) => x.id === Number(req.params.id));
       if (!t) return this.renderError(res, 404, 'Not found.');
-      const body = (req.body ?? {}) as { extra_vars?: Record<string, unknown>; limit?: string; labels?: string[] };
-      if (body.extra_vars && Object.keys(body.extra_vars).length > 0 && !t.ask_variables_on_launch) {
-        return void res.status(400).json({ extra_vars: [`Variables ${Object.keys(body.extra_vars).join(', ')} are not allowed on launch. Check the Prompt on Launch setting on the Job Template to include the extra variables.`] });
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const ignored: Record<string, unknown> = {};
+      const accepted: Record<string, unknown> = {};
+      for (const [field, flag] of PROMPTS) {
+        if (body[field] === undefined) continue;
+        if (t[flag]) accepted[field] = body[field];
+        else ignored[field] = body[field];
+      }
+      let labels: number[] = [];
+      if (accepted.labels !== undefined) {
+        const given = accepted.labels;
+        if (!Array.isArray(given)) return void res.status(400).json({ labels: [`Expected a list of items but got type "${typeof given}".`] });
+        for (const l of given) {
+          if (typeof l !== 'number' || !Number.isInteger(l)) return void res.status(400).json({ labels: [`Incorrect type. Expected pk value, received ${typeof l === 'string' ? 'str' : typeof l}.`] });
+          if (!this.labels.has(l)) return void res.status(400).json({ labels: [`Invalid pk "${l}" - object does not exist.`] });
+        }
+        labels = given as number[];
       }
       const id = this.nextJob++;
       this.launches++;
-      const job: Job = { id, templateId: t.id, name: t.name, limit: body.limit ?? '', extraVars: body.extra_vars ?? {}, labels: body.labels ?? [], created: Date.now(), canceled: false };
+      const extraVars = { ...t.extra_vars, ...((accepted.extra_vars as Record<string, unknown> | undefined) ?? {}) };
+      const limit = typeof accepted.limit === 'string' ? accepted.limit : t.limit;
+      const job: Job = { id, templateId: t.id, name: t.name, limit, extraVars, labels, created: Date.now(), canceled: false };
       this.jobs.set(id, job);
       const pkg = String(job.extraVars.package_name ?? '');
-      const devices = this.engine.members(job.limit);
+      // An empty limit is the whole inventory: every host.
+      const devices = job.limit ? this.engine.members(job.limit) : [...this.engine.deviceNames.keys()];
       if (t.name === 'eucora-rollback') {
         const target = [...this.jobs.values()].find((j) => j.id === Number(job.extraVars.deploy_job_id));
         if (target) this.engine.remove(`awx:${target.id}`);
         this.engine.install(`awx:${id}`, '', devices);
       } else this.engine.install(`awx:${id}`, pkg, devices);
-      res.status(201).location(`/api/v2/jobs/${id}/`).json({ job: id, ignored_fields: {}, ...this.view(job) });
+      res.status(201).location(`/api/v2/jobs/${id}/`).json({ job: id, ignored_fields: ignored, ...this.view(job) });
     });
     app.get('/api/v2/jobs/', authed, (req, res) => {
       if (Object.keys(req.query).some((k) => k.startsWith('extra_vars'))) return this.renderError(res, 400, 'Filtering on extra_vars is not allowed.');
       const label = typeof req.query.labels__name === 'string' ? req.query.labels__name : undefined;
-      res.json(page([...this.jobs.values()].filter((j) => !label || j.labels.includes(label)).map((j) => this.view(j))));
+      const named = (j: Job) => j.labels.some((l) => this.labels.get(l)?.name === label);
+      const jobs = [...this.jobs.values()].filter((j) => !label || named(j)).sort((a, b) => (req.query.order_by === '-id' ? b.id - a.id : a.id - b.id));
+      res.json(page(jobs.map((j) => this.view(j))));
     });
     app.get('/api/v2/jobs/:id/', authed, (req, res) => {
       const j = this.jobs.get(Number(req.params.id));

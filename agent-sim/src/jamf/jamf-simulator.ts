@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { FleetOptions } from '../fleet';
 import { SimServer } from '../shared/sim-server';
@@ -13,22 +13,63 @@ interface Pkg {
 interface Group {
   id: number;
   name: string;
-  criterionValue: string;
+  isSmart: boolean;
+  /** Static group: the ring group of the simulated directory whose computers it holds. */
+  ringGroup: string;
+}
+interface Script {
+  id: number;
+  name: string;
+  scriptContents: string;
+  priority: string;
 }
 interface Policy {
   id: number;
   name: string;
   enabled: boolean;
+  triggerCheckin: boolean;
   groupId: number;
   packageId: number;
   action: string;
+  scriptId: number;
+  /** `<parameter4>` of the policy's script: the simulator reads it as the package the script removes. */
+  scriptParameter4: string;
+}
+
+/** Inventory fields a smart-group criterion may name (a subset of Jamf's); any other name is 409 (contracts A2). */
+export const JAMF_INVENTORY_FIELDS = new Set(['Computer Name', 'Serial Number', 'Operating System Version', 'Last Check-in', 'Computer Group', 'Department', 'Building', 'Model', 'Application Title', 'Username']);
+
+/** Parses one `multipart/form-data` body (the simulator buffers it; real JCDS streams to S3) into its file parts. */
+function multipartFiles(body: Buffer, contentType: string): Map<string, { fileName: string; data: Buffer }> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  const out = new Map<string, { fileName: string; data: Buffer }>();
+  if (!boundary) return out;
+  const sep = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  let at = body.indexOf(sep);
+  while (at >= 0) {
+    const start = at + sep.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const headerEnd = body.indexOf('\r\n\r\n', start);
+    const next = body.indexOf(sep, headerEnd);
+    if (headerEnd < 0 || next < 0) break;
+    const headers = body.subarray(start, headerEnd).toString();
+    const name = /name="([^"]*)"/i.exec(headers)?.[1];
+    const fileName = /filename="([^"]*)"/i.exec(headers)?.[1];
+    if (name && fileName !== undefined) out.set(name, { fileName, data: body.subarray(headerEnd + 4, next - 2) });
+    at = next;
+  }
+  return out;
 }
 
 /**
- * Jamf Pro simulator (vendor-contracts.md §2): OAuth client credentials (and the Basic-auth token), packages over the Jamf
- * Pro API (JSON; duplicate name → 400 DUPLICATE_FIELD), smart computer groups and policies over the Classic API (XML;
- * duplicate name → 409 with an HTML body), JSON lists with `Accept: application/json`, and per-computer policy logs.
- * A smart group's criterion value names the ring group whose computers it contains.
+ * Jamf Pro simulator (vendor-contracts.md §2, A2): OAuth client credentials (and the Basic-auth token), packages over the
+ * Jamf Pro API (JSON; duplicate name → 400 DUPLICATE_FIELD; `POST …/{id}/upload` multipart `file`, after which `hashValue`
+ * is the SHA3-512 of the bytes), scripts (`/api/v1/scripts`), static computer groups (one per ring group, pre-created like
+ * an admin's) and policies over the Classic API (XML; duplicate name → 409 with an HTML body), JSON lists with
+ * `Accept: application/json`, and per-computer policy logs. As strict as Jamf on: smart-group criteria must name an
+ * inventory field (else 409); a policy runs only when enabled with `<trigger_checkin>true</trigger_checkin>`; an install of
+ * a package with no uploaded content fails on every device; the package action `Uninstall` removes nothing (packages not
+ * indexed by Jamf Admin); a script policy removes the package named in its `<parameter4>`.
  */
 export class JamfSimulator extends SimServer {
   readonly clientId = 'eucora-jamf';
@@ -37,6 +78,9 @@ export class JamfSimulator extends SimServer {
   private readonly packages = new Map<number, Pkg>();
   private readonly groups = new Map<number, Group>();
   private readonly policies = new Map<number, Policy>();
+  private readonly scripts = new Map<number, Script>();
+  /** Bytes received per package id (SHA3-512 and size), the JCDS content. */
+  private readonly content = new Map<number, { sha3: string; size: number }>();
   private readonly computerIds = new Map<string, number>();
   private nextId = 1;
 
@@ -45,12 +89,19 @@ export class JamfSimulator extends SimServer {
     this.clientSecret = clientSecret;
     let i = 1;
     for (const id of this.engine.deviceNames.keys()) this.computerIds.set(id, i++);
+    for (const name of this.engine.groups.keys()) {
+      const id = this.nextId++;
+      this.groups.set(id, { id, name, isSmart: false, ringGroup: name });
+    }
   }
 
   protected counters() {
     const policiesByName: Record<string, number> = {};
     for (const p of this.policies.values()) policiesByName[p.name] = (policiesByName[p.name] ?? 0) + 1;
-    return { packages: this.packages.size, groups: this.groups.size, policies: this.policies.size, policiesByName };
+    const uploads = this.content.size;
+    const packagesByName: Record<string, number> = {};
+    for (const p of this.packages.values()) packagesByName[p.packageName] = (packagesByName[p.packageName] ?? 0) + 1;
+    return { packages: this.packages.size, groups: this.groups.size, policies: this.policies.size, scripts: this.scripts.size, uploads, policiesByName, packagesByName };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
@@ -62,7 +113,12 @@ export class JamfSimulator extends SimServer {
   }
 
   private members(g: Group): string[] {
-    return this.engine.members(g.criterionValue);
+    return g.isSmart ? [] : this.engine.members(g.ringGroup);
+  }
+
+  private pkgView(p: Pkg) {
+    const c = this.content.get(p.id);
+    return { ...p, hashType: c ? 'SHA3_512' : (p.hashType ?? null), hashValue: c?.sha3 ?? null, size: c ? String(c.size) : null };
   }
 
   protected routes(app: express.Express): void {
@@ -99,8 +155,39 @@ export class JamfSimulator extends SimServer {
     // Jamf Pro API (JSON)
     app.get('/api/v1/packages', authed, (req, res) => {
       const m = /^packageName=="(.*)"$/.exec(String(req.query.filter ?? ''));
-      const results = [...this.packages.values()].filter((p) => !m || p.packageName === m[1]);
+      const results = [...this.packages.values()].filter((p) => !m || p.packageName === m[1]).map((p) => this.pkgView(p));
       res.json({ totalCount: results.length, results });
+    });
+    app.get('/api/v1/packages/:id', authed, (req, res) => {
+      const p = this.packages.get(Number(req.params.id));
+      if (!p) return this.renderError(res, 404, 'Package not found');
+      res.json(this.pkgView(p));
+    });
+    app.post('/api/v1/packages/:id/upload', authed, express.raw({ type: 'multipart/form-data', limit: '512mb' }), (req, res) => {
+      const p = this.packages.get(Number(req.params.id));
+      if (!p) return this.renderError(res, 404, 'Package not found');
+      const file = Buffer.isBuffer(req.body) ? multipartFiles(req.body, req.header('content-type') ?? '').get('file') : undefined;
+      if (!file) return this.renderError(res, 400, 'multipart field "file" is required');
+      // JCDS processes the upload before Jamf shows the hash: poll GET /api/v1/packages/{id} until hashValue is set.
+      const digest = { sha3: createHash('sha3-512').update(file.data).digest('hex'), size: file.data.length };
+      setTimeout(() => this.content.set(p.id, digest), 50).unref();
+      res.status(201).json({ id: String(p.id), href: `/api/v1/packages/${p.id}` });
+    });
+    app.get('/api/v1/scripts', authed, (req, res) => {
+      const m = /^name=="(.*)"$/.exec(String(req.query.filter ?? ''));
+      const results = [...this.scripts.values()].filter((x) => !m || x.name === m[1]).map((x) => ({ ...x, id: String(x.id) }));
+      res.json({ totalCount: results.length, results });
+    });
+    app.post('/api/v1/scripts', authed, (req, res) => {
+      const b = req.body as Partial<Script>;
+      if (typeof b.name !== 'string' || !b.name || typeof b.scriptContents !== 'string' || !b.scriptContents) return this.renderError(res, 400, 'name and scriptContents are required');
+      if (b.priority !== undefined && !['BEFORE', 'AFTER', 'AT_REBOOT'].includes(String(b.priority))) return this.renderError(res, 400, 'priority must be BEFORE, AFTER or AT_REBOOT');
+      if ([...this.scripts.values()].some((x) => x.name === b.name)) {
+        return void res.status(400).json({ httpStatus: 400, errors: [{ code: 'DUPLICATE_FIELD', field: 'name', description: 'Script name must be unique', id: '0' }] });
+      }
+      const id = this.nextId++;
+      this.scripts.set(id, { id, name: b.name, scriptContents: b.scriptContents, priority: String(b.priority ?? 'AFTER') });
+      res.status(201).json({ id: String(id), href: `/api/v1/scripts/${id}` });
     });
     app.post('/api/v1/packages', authed, (req, res) => {
       const b = req.body as Pkg;
@@ -109,7 +196,10 @@ export class JamfSimulator extends SimServer {
         return void res.status(400).json({ httpStatus: 400, errors: [{ code: 'DUPLICATE_FIELD', field: 'packageName', description: 'Package name must be unique', id: '0' }] });
       }
       const id = this.nextId++;
-      this.packages.set(id, { ...b, id });
+      // hashValue is Jamf's to compute from the uploaded bytes; a client-sent one is not content.
+      const meta: Pkg = { ...b, id };
+      delete meta.hashValue;
+      this.packages.set(id, meta);
       res.status(201).json({ id: String(id), href: `/api/v1/packages/${id}` });
     });
 
@@ -118,42 +208,76 @@ export class JamfSimulator extends SimServer {
       if ((req.header('accept') ?? '').includes('application/json')) return void res.json({ [key]: items });
       res.type("application/xml").send(`<${key}><size>${items.length}</size></${key}>`);
     };
-    app.get('/JSSResource/computergroups', authed, (req, res) => listJson(req, res, 'computer_groups', [...this.groups.values()].map((g) => ({ id: g.id, name: g.name, is_smart: true }))));
+    app.get('/JSSResource/computergroups', authed, (req, res) => listJson(req, res, 'computer_groups', [...this.groups.values()].map((g) => ({ id: g.id, name: g.name, is_smart: g.isSmart }))));
+    const groupJson = (res: Response, g: Group) =>
+      void res.json({ computer_group: { id: g.id, name: g.name, is_smart: g.isSmart, computers: this.members(g).map((d) => ({ id: this.computerIds.get(d), name: this.engine.deviceNames.get(d), serial_number: `SIM${this.computerIds.get(d)}` })) } });
     app.get('/JSSResource/computergroups/id/:id', authed, (req, res) => {
       const g = this.groups.get(Number(req.params.id));
       if (!g) return this.html(res, 404, 'The server has not found anything matching the request URI');
-      res.json({ computer_group: { id: g.id, name: g.name, is_smart: true, computers: this.members(g).map((d) => ({ id: this.computerIds.get(d), name: this.engine.deviceNames.get(d) })) } });
+      groupJson(res, g);
+    });
+    app.get('/JSSResource/computergroups/name/:name', authed, (req, res) => {
+      const g = [...this.groups.values()].find((x) => x.name.toLowerCase() === String(req.params.name).toLowerCase());
+      if (!g) return this.html(res, 404, 'The server has not found anything matching the request URI');
+      groupJson(res, g);
     });
     app.post('/JSSResource/computergroups/id/0', authed, (req, res) => {
       const xml = String(req.body ?? '');
       const name = xmlUnescape(xmlTag(xml, 'name') ?? '');
-      const value = xmlUnescape(xmlTag(xmlTag(xml, 'criterion') ?? '', 'value') ?? '');
+      const isSmart = xmlTag(xml, 'is_smart') === 'true';
       if (!name) return this.html(res, 400, 'Error: Problem with computer group name');
       if ([...this.groups.values()].some((g) => g.name.toLowerCase() === name.toLowerCase())) return this.html(res, 409, 'Error: Duplicate name');
+      if (isSmart) {
+        for (const c of (xmlTag(xml, 'criteria') ?? '').split('</criterion>')) {
+          const field = xmlUnescape(xmlTag(c, 'name') ?? '');
+          if (field && !JAMF_INVENTORY_FIELDS.has(field)) return this.html(res, 409, `Error: Problem with criteria: ${xmlEscape(field)}`);
+        }
+      }
       const id = this.nextId++;
-      this.groups.set(id, { id, name, criterionValue: value });
+      // A created static group starts empty here (ring membership from EUCORA is issue #10); smart groups match nothing.
+      this.groups.set(id, { id, name, isSmart, ringGroup: '' });
       res.status(201).type('application/xml').send(`<computer_group><id>${id}</id></computer_group>`);
     });
     app.get('/JSSResource/policies', authed, (req, res) => listJson(req, res, 'policies', [...this.policies.values()].map((p) => ({ id: p.id, name: p.name }))));
-    const parsePolicy = (xml: string) => ({
-      name: xmlUnescape(xmlTag(xmlTag(xml, 'general') ?? '', 'name') ?? ''),
-      enabled: (xmlTag(xmlTag(xml, 'general') ?? '', 'enabled') ?? 'true') === 'true',
-      groupId: Number(xmlTag(xmlTag(xmlTag(xml, 'scope') ?? '', 'computer_group') ?? '', 'id') ?? 0),
-      packageId: Number(xmlTag(xmlTag(xmlTag(xml, 'package_configuration') ?? '', 'package') ?? '', 'id') ?? 0),
-      action: xmlTag(xmlTag(xmlTag(xml, 'package_configuration') ?? '', 'package') ?? '', 'action') ?? 'Install',
-    });
+    const parsePolicy = (xml: string) => {
+      const general = xmlTag(xml, 'general') ?? '';
+      const pkg = xmlTag(xmlTag(xml, 'package_configuration') ?? '', 'package') ?? '';
+      const script = xmlTag(xmlTag(xml, 'scripts') ?? '', 'script') ?? '';
+      return {
+        name: xmlUnescape(xmlTag(general, 'name') ?? ''),
+        enabled: (xmlTag(general, 'enabled') ?? 'true') === 'true',
+        triggerCheckin: xmlTag(general, 'trigger_checkin') === 'true',
+        groupId: Number(xmlTag(xmlTag(xmlTag(xml, 'scope') ?? '', 'computer_group') ?? '', 'id') ?? 0),
+        packageId: Number(xmlTag(pkg, 'id') ?? 0),
+        action: xmlTag(pkg, 'action') ?? 'Install',
+        scriptId: Number(xmlTag(script, 'id') ?? 0),
+        scriptParameter4: xmlUnescape(xmlTag(script, 'parameter4') ?? ''),
+      };
+    };
+    // A policy runs at check-in on the computers in scope at that moment, and only with trigger_checkin (contracts A2).
     const activate = (p: Policy) => {
       const g = this.groups.get(p.groupId);
+      if (!g || !p.enabled || !p.triggerCheckin) return;
       const pkg = this.packages.get(p.packageId);
-      if (!g || !pkg || !p.enabled) return;
-      if (p.action === 'Uninstall') {
-        for (const other of this.policies.values()) if (other.packageId === p.packageId && other.groupId === p.groupId && other.action !== 'Uninstall') this.engine.remove(`jamf:${other.id}`);
+      const script = this.scripts.get(p.scriptId);
+      if (script) {
+        const target = [...this.packages.values()].find((x) => x.packageName === p.scriptParameter4);
+        if (target) for (const other of this.policies.values()) if (other.packageId === target.id && other.groupId === p.groupId && other.id !== p.id) this.engine.remove(`jamf:${other.id}`);
         this.engine.install(`jamf:${p.id}`, '', this.members(g));
-      } else this.engine.install(`jamf:${p.id}`, pkg.packageName, this.members(g));
+        return;
+      }
+      if (!pkg) return;
+      // Uninstall works only for packages indexed by Jamf Admin (gone since 11.7): the policy completes, nothing is removed.
+      if (p.action === 'Uninstall') return this.engine.install(`jamf:${p.id}`, '', this.members(g));
+      // No uploaded content: the install fails on every device.
+      this.engine.install(`jamf:${p.id}`, pkg.packageName, this.members(g), !this.content.has(pkg.id));
     };
     app.post('/JSSResource/policies/id/0', authed, (req, res) => {
       const p = parsePolicy(String(req.body ?? ''));
       if (!p.name) return this.html(res, 400, 'Error: Problem with policy name');
+      if (p.scriptId && !this.scripts.has(p.scriptId)) return this.html(res, 409, 'Error: Problem with script');
+      if (p.packageId && !this.packages.has(p.packageId)) return this.html(res, 409, 'Error: Problem with package');
+      if (p.groupId && !this.groups.has(p.groupId)) return this.html(res, 409, 'Error: Problem with scope');
       if ([...this.policies.values()].some((x) => x.name.toLowerCase() === p.name.toLowerCase())) return this.html(res, 409, 'Error: Duplicate name');
       const id = this.nextId++;
       const policy = { id, ...p };
@@ -164,8 +288,12 @@ export class JamfSimulator extends SimServer {
     app.put('/JSSResource/policies/id/:id', authed, (req, res) => {
       const p = this.policies.get(Number(req.params.id));
       if (!p) return this.html(res, 404, 'The server has not found anything matching the request URI');
-      const enabled = xmlTag(xmlTag(String(req.body ?? ''), 'general') ?? '', 'enabled');
+      const general = xmlTag(String(req.body ?? ''), 'general') ?? '';
+      const enabled = xmlTag(general, 'enabled');
+      const checkin = xmlTag(general, 'trigger_checkin');
       if (enabled !== undefined) p.enabled = enabled === 'true';
+      if (checkin !== undefined) p.triggerCheckin = checkin === 'true';
+      activate(p);
       res.status(201).type('application/xml').send(`<policy><id>${p.id}</id></policy>`);
     });
     app.delete('/JSSResource/policies/id/:id', authed, (req, res) => {

@@ -18,13 +18,30 @@ interface ActivityGroup {
   scriptId: number;
   query: string;
   created: string;
-  canceled: boolean;
+  /** Child activity ids canceled by CancelActivities. */
+  canceled: Set<number>;
 }
 
+interface ActivityView {
+  id: number;
+  parent_id: number | null;
+  type: string;
+  summary: string;
+  activity_status: string;
+  creation_time: string;
+  [k: string]: unknown;
+}
+
+/** Statuses CancelActivities may change; anything else selected is an `InvalidActivityStatusChange` (contracts A4). */
+const CANCELLABLE = new Set(['undelivered', 'scheduled', 'unapproved', 'delivered']);
+
 /**
- * Canonical Landscape legacy API simulator (vendor-contracts.md §4): HMAC-SHA256 signature v2 checked on every call,
- * CreateScript (DuplicateScript on a reused title), GetScripts, ExecuteScript (always a new ActivityGroup with one child
- * activity per computer matching `tag:<group>`), GetActivities (`parent-id:N`, `type:ActivityGroup`) and CancelActivities.
+ * Canonical Landscape legacy API simulator (vendor-contracts.md §4, A4): HMAC-SHA256 signature v2 checked on every call,
+ * CreateScript (DuplicateScript on a reused title), GetScripts, RemoveScript, ExecuteScript (always a new ActivityGroup,
+ * summary `Run script: <title>`, with one child activity per computer matching `tag:<group>`; children are `undelivered`
+ * until the computer picks them up), GetActivities (query terms `id:` `parent-id:` `status:` `type:` `created-after:`
+ * `created-before:`, space = AND) and CancelActivities (400 `InvalidActivityStatusChange` with `<id> => <message>` lines when
+ * the selection holds finished activities).
  */
 export class LandscapeSimulator extends SimServer {
   readonly accessKey = 'EUCORAACCESSKEY';
@@ -42,7 +59,7 @@ export class LandscapeSimulator extends SimServer {
   protected counters() {
     const executionsBySummary: Record<string, number> = {};
     for (const g of this.groups.values()) executionsBySummary[g.summary] = (executionsBySummary[g.summary] ?? 0) + 1;
-    return { scripts: this.scripts.size, executions: this.executions, executionsBySummary };
+    return { scripts: this.scripts.size, executions: this.executions, activityGroups: this.groups.size, executionsBySummary };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
@@ -53,25 +70,57 @@ export class LandscapeSimulator extends SimServer {
     res.status(400).json({ error: name, message });
   }
 
-  private children(g: ActivityGroup) {
-    return this.engine.states(`landscape:${g.id}`).map((s, i) => ({
-      id: g.id * 1000 + i + 1,
-      parent_id: g.id,
-      computer_id: i + 1,
-      type: 'ExecuteScriptRequest',
-      summary: g.summary,
-      activity_status: g.canceled && s.state === 'pending' ? 'canceled' : s.state === 'pending' ? 'delivered' : s.state === 'failed' ? 'failed' : 'succeeded',
-      result_code: s.state === 'failed' ? 1 : s.state === 'pending' ? null : 0,
-      result_text: s.state === 'failed' ? 'script exited with 1' : '',
-      creation_time: g.created,
-      completion_time: s.state === 'pending' ? null : new Date().toISOString(),
-      children: [],
-      progress: s.state === 'pending' ? 50 : 100,
-    }));
+  private children(g: ActivityGroup): ActivityView[] {
+    const age = Date.now() - Date.parse(g.created);
+    return this.engine.states(`landscape:${g.id}`).map((s, i) => {
+      const id = g.id * 1000 + i + 1;
+      const canceled = g.canceled.has(id);
+      // Pending work is undelivered until the computer's next exchange (half the install time here), then delivered.
+      const pending = age < this.engine.config.installDurationMs / 2 ? 'undelivered' : 'delivered';
+      const status = canceled ? 'canceled' : s.state === 'pending' ? pending : s.state === 'failed' ? 'failed' : 'succeeded';
+      return {
+        id,
+        parent_id: g.id,
+        computer_id: i + 1,
+        type: 'ExecuteScriptRequest',
+        summary: g.summary,
+        activity_status: status,
+        result_code: status === 'failed' ? 1 : status === 'succeeded' ? 0 : null,
+        result_text: status === 'failed' ? 'script exited with 1' : '',
+        creation_time: g.created,
+        completion_time: status === 'failed' || status === 'succeeded' ? new Date().toISOString() : null,
+        children: [],
+        progress: status === 'succeeded' || status === 'failed' ? 100 : 0,
+      };
+    });
   }
 
-  private groupView(g: ActivityGroup) {
-    return { id: g.id, parent_id: null, summary: g.summary, type: 'ActivityGroup', creator: { name: 'EUCORA', email: 'eucora@example.com', id: 1 }, creation_time: g.created };
+  private groupView(g: ActivityGroup): ActivityView {
+    return { id: g.id, parent_id: null, summary: g.summary, type: 'ActivityGroup', creator: { name: 'EUCORA', email: 'eucora@example.com', id: 1 }, creation_time: g.created, activity_status: 'succeeded' };
+  }
+
+  /** Activities selected by a query (contracts A4 keywords; space = AND), or the InvalidQuery message. */
+  private select(query: string): ActivityView[] | string {
+    const terms = query.trim().split(/\s+/).filter(Boolean);
+    if (!terms.length) return 'an activity query is required';
+    const tests: ((a: ActivityView) => boolean)[] = [];
+    for (const t of terms) {
+      const m = /^(id|parent-id|status|type|created-after|created-before):(.+)$/.exec(t);
+      if (!m) return `Unsupported query term: ${t}`;
+      const [, key, value] = m as unknown as [string, string, string];
+      if (key === 'id' || key === 'parent-id') {
+        if (!/^\d+$/.test(value)) return `${key} takes a number: ${t}`;
+        tests.push(key === 'id' ? (a) => a.id === Number(value) : (a) => a.parent_id === Number(value));
+      } else if (key === 'status') tests.push((a) => a.activity_status === value);
+      else if (key === 'type') tests.push((a) => a.type === value);
+      else {
+        const at = Date.parse(value);
+        if (Number.isNaN(at)) return `${key} takes a date: ${t}`;
+        tests.push(key === 'created-after' ? (a) => Date.parse(a.creation_time) > at : (a) => Date.parse(a.creation_time) < at);
+      }
+    }
+    const all = [...this.groups.values()].flatMap((g) => [this.groupView(g), ...this.children(g)]);
+    return all.filter((a) => tests.every((f) => f(a)));
   }
 
   protected routes(app: express.Express): void {
@@ -94,12 +143,16 @@ export class LandscapeSimulator extends SimServer {
         }
         case 'GetScripts':
           return void res.json([...this.scripts.values()].map((s) => ({ id: s.id, title: s.title, time_limit: s.time_limit, username: s.username, access_group: s.access_group })));
+        case 'RemoveScript': {
+          if (!this.scripts.delete(Number(params.script_id))) return this.named(res, 'UnknownScript', `No script with id ${params.script_id}`);
+          return void res.json(null);
+        }
         case 'ExecuteScript': {
           const script = this.scripts.get(Number(params.script_id));
           if (!script) return this.named(res, 'UnknownScript', `No script with id ${params.script_id}`);
           const tag = /^tag:(.+)$/.exec(String(params.query ?? ''))?.[1];
           if (!tag) return this.named(res, 'InvalidQuery', 'query must be tag:<name>');
-          const g: ActivityGroup = { id: this.nextId++, summary: `Run script: ${script.title} on ${params.query}`, scriptId: script.id, query: String(params.query), created: new Date().toISOString(), canceled: false };
+          const g: ActivityGroup = { id: this.nextId++, summary: `Run script: ${script.title}`, scriptId: script.id, query: String(params.query), created: new Date().toISOString(), canceled: new Set() };
           this.groups.set(g.id, g);
           this.executions++;
           const devices = this.engine.members(tag);
@@ -110,22 +163,25 @@ export class LandscapeSimulator extends SimServer {
           return void res.json(this.groupView(g));
         }
         case 'GetActivities': {
-          const q = String(params.query ?? '');
-          const parent = /parent-id:(\d+)/.exec(q)?.[1];
-          if (parent) {
-            const g = this.groups.get(Number(parent));
-            return void res.json(g ? this.children(g) : []);
-          }
-          if (/type:ActivityGroup/.test(q)) return void res.json([...this.groups.values()].map((g) => this.groupView(g)));
-          return this.named(res, 'InvalidQuery', 'supported queries: parent-id:N, type:ActivityGroup');
+          const found = this.select(String(params.query ?? ''));
+          if (typeof found === 'string') return this.named(res, 'InvalidQuery', found);
+          return void res.json(found);
         }
         case 'CancelActivities': {
-          const parent = /parent-id:(\d+)/.exec(String(params.query ?? ''))?.[1];
-          const g = parent ? this.groups.get(Number(parent)) : undefined;
-          if (!g) return void res.json([]);
-          const pending = this.children(g).filter((c) => c.activity_status === 'delivered').map((c) => c.id);
-          g.canceled = true;
-          return void res.json(pending);
+          const found = this.select(String(params.query ?? ''));
+          if (typeof found === 'string') return this.named(res, 'InvalidQuery', found);
+          const stuck = found.filter((a) => a.type !== 'ActivityGroup' && !CANCELLABLE.has(a.activity_status));
+          if (stuck.length) {
+            const lines = stuck.map((a) => `${a.id} => Activity ${a.id} is ${a.activity_status} and cannot be canceled`);
+            return void res.status(400).json({ error: 'InvalidActivityStatusChange', message: lines.join('\n') });
+          }
+          const ids: number[] = [];
+          for (const a of found) {
+            if (a.type === 'ActivityGroup') continue;
+            this.groups.get(a.parent_id!)!.canceled.add(a.id);
+            ids.push(a.id);
+          }
+          return void res.json(ids);
         }
         default:
           return this.named(res, 'UnknownAction', `Unknown action ${params.action}`);

@@ -43,11 +43,14 @@ export class DeviceEngine {
     return this.config.failureRules.find((r) => packageName.includes(r.match))?.rate ?? this.config.failureRate;
   }
 
-  /** Starts installs of `packageName` under deployment object `key` on the devices of `group` (again = no-op). */
-  install(key: string, packageName: string, devices: string[]): void {
+  /**
+   * Starts installs of `packageName` under deployment object `key` on the devices of `group` (again = no-op);
+   * `forceFailure` fails every device (e.g. a package without content).
+   */
+  install(key: string, packageName: string, devices: string[], forceFailure = false): void {
     const runs = this.runs.get(key) ?? new Map<string, DeviceRun>();
     const now = Date.now();
-    const rate = this.rate(packageName);
+    const rate = forceFailure ? 2 : this.rate(packageName);
     for (const id of devices) {
       if (runs.has(id)) continue;
       runs.set(id, { deviceId: id, outcome: unit(`fail:${key}:${id}`) < rate ? 'failed' : 'succeeded', readyAt: now + Math.floor(unit(`t:${key}:${id}`) * this.config.installDurationMs) });

@@ -1,4 +1,4 @@
-import { NotAllowedError, NotFoundError } from '@eucora/core';
+import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { PlaneHttp } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
@@ -12,6 +12,8 @@ export interface AwxOptions {
   deployTemplate?: string;
   /** Template that uninstalls; default `eucora-rollback`. */
   rollbackTemplate?: string;
+  /** Organization of the launch labels; default the job template's own `organization`. */
+  organizationId?: number;
   caller?: ResilientCaller;
 }
 
@@ -20,6 +22,9 @@ interface Job {
   status: string;
 }
 
+/** Presigned artifact URLs handed to a playbook live this long, s: 1 day. */
+const CONTENT_URL_TTL_S = 86_400;
+
 const ACTIVE = new Set(['new', 'pending', 'waiting', 'running']);
 
 /** Label that tags a launch so a retry finds the job instead of launching again (AWX launches are never idempotent). */
@@ -27,10 +32,16 @@ export function awxLabel(req: Pick<DeployRingRequest, 'intentId'> & { ring: { in
   return `eucora:${req.intentId}:ring${req.ring.index}:${step}`;
 }
 
+/** What the connector needs the template to prompt for; anything else AWX would silently ignore. */
+const REQUIRED_PROMPTS = ['ask_limit_on_launch', 'ask_labels_on_launch', 'ask_variables_on_launch'] as const;
+
 /**
- * AWX connector (vendor-contracts.md §5): a ring is a job of the deploy template with `limit` = the ring's inventory group,
- * tagged with a label naming intent, ring and step; before every launch the label is looked up, so a repeated deploy finds
- * the job it launched before. Status from the job and its host summaries; rollback cancels a still-running deploy job
+ * AWX connector (vendor-contracts.md §5, A5, Corrections to Part 1): a ring is a job of the deploy template with `limit` =
+ * the ring's inventory group, tagged with a label (by id, looked up or created in the template's organization before each
+ * launch) naming intent, ring and step; before every launch the label's jobs are looked up, so a repeated deploy finds
+ * the job it launched before. It refuses to launch unless `GET …/launch/` shows the template prompts for limit, labels
+ * and variables, and cancels a job whose launch answer lists `ignored_fields` (AWX would run it with the template's own
+ * limit: every host). Status from the job and its host summaries; rollback cancels a still-running deploy job
  * (405 = already finished, fine) and launches the rollback template.
  */
 export class AwxConnector implements PlaneConnector {
@@ -62,11 +73,11 @@ export class AwxConnector implements PlaneConnector {
     return { status: res.status, body: (res.text ? JSON.parse(res.text) : null) as T };
   }
 
-  private async template(name: string): Promise<number> {
-    const r = await this.json<{ results: { id: number }[] }>('GET', `/api/v2/job_templates/?name=${encodeURIComponent(name)}`);
+  private async template(name: string): Promise<{ id: number; organization: number | null }> {
+    const r = await this.json<{ results: { id: number; organization?: number | null }[] }>('GET', `/api/v2/job_templates/?name=${encodeURIComponent(name)}`);
     const t = r.body.results[0];
     if (!t) throw new NotFoundError(`AWX: no job template named "${name}"`);
-    return t.id;
+    return { id: t.id, organization: t.organization ?? null };
   }
 
   private async findJob(label: string): Promise<Job | undefined> {
@@ -74,11 +85,41 @@ export class AwxConnector implements PlaneConnector {
     return r.body.results[0];
   }
 
+  /** Label id for `name` in `organization`: looked up, created when absent (labels vanish with their last job). */
+  private async labelId(name: string, organization: number): Promise<number> {
+    const find = async () => {
+      const q = `name=${encodeURIComponent(name)}&organization=${organization}`;
+      return (await this.json<{ results: { id: number }[] }>('GET', `/api/v2/labels/?${q}`)).body.results[0]?.id;
+    };
+    const existing = await find();
+    if (existing !== undefined) return existing;
+    const r = await this.json<{ id?: number }>('POST', '/api/v2/labels/', { name, organization }, [400]);
+    if (r.status === 400) {
+      // (name, organization) is unique: a concurrent attempt created it between our lookup and the POST.
+      const raced = await find();
+      if (raced !== undefined) return raced;
+      throw new InputError(`AWX refused to create label "${name}": ${JSON.stringify(r.body).slice(0, 200)}`);
+    }
+    if (typeof r.body.id !== 'number') throw new InputError('AWX label create returned no id');
+    return r.body.id;
+  }
+
   private async launch(template: string, label: string, limit: string, extraVars: Record<string, unknown>): Promise<{ id: number; adopted: boolean }> {
     const existing = await this.findJob(label);
     if (existing) return { id: existing.id, adopted: true };
-    const id = await this.template(template);
-    const r = await this.json<{ job: number }>('POST', `/api/v2/job_templates/${id}/launch/`, { limit, extra_vars: extraVars, labels: [label] });
+    const t = await this.template(template);
+    const prompts = (await this.json<Record<string, unknown>>('GET', `/api/v2/job_templates/${t.id}/launch/`)).body;
+    const missing = REQUIRED_PROMPTS.filter((p) => prompts[p] !== true);
+    if (missing.length) throw new InputError(`AWX template "${template}" must prompt on launch for ${missing.join(', ')}; refusing to launch (AWX would ignore them)`);
+    const organization = this.opts.organizationId ?? t.organization;
+    if (organization === null) throw new InputError(`AWX template "${template}" has no organization for its labels; set organizationId`);
+    const labelId = await this.labelId(label, organization);
+    const r = await this.json<{ job: number; ignored_fields?: Record<string, unknown> }>('POST', `/api/v2/job_templates/${t.id}/launch/`, { limit, extra_vars: extraVars, labels: [labelId] });
+    const ignored = Object.keys(r.body.ignored_fields ?? {});
+    if (ignored.length) {
+      await this.json('POST', `/api/v2/jobs/${r.body.job}/cancel/`, undefined, [405]);
+      throw new InputError(`AWX ignored ${ignored.join(', ')} on launch of "${template}"; job ${r.body.job} canceled`);
+    }
     return { id: r.body.job, adopted: false };
   }
 
@@ -93,6 +134,8 @@ export class AwxConnector implements PlaneConnector {
       sha256: req.artifact.sha256,
       install_command: req.artifact.installCommand,
       eucora_intent: req.intentId,
+      // The playbook fetches the verified bytes itself (and checks sha256); AWX gets a reference, never the bytes.
+      ...(req.content ? { artifact_url: await req.content.downloadUrl(CONTENT_URL_TTL_S), artifact_file: req.content.fileName } : {}),
     });
     return { plane: 'awx', objectIds: { jobId: String(id), limit: req.ring.deviceGroup, ringIndex: String(req.ring.index), intentId: req.intentId }, adopted };
   }

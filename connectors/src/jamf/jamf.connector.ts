@@ -1,5 +1,8 @@
-import { NotAllowedError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { ConflictError, InputError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
+import { errorForStatus, networkError } from '../shared/http-errors';
+import type { ArtifactContent, ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { PlaneHttp } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
@@ -15,21 +18,27 @@ export interface JamfOptions {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Natural keys: package per artifact version; smart group and policy per intent and ring. */
+/** How long the connector waits for Jamf to show the uploaded package's `hashValue`, ms. */
+const HASH_WAIT_MS = 120_000;
+
+/** Natural keys: package per artifact version; policies and the uninstall script per intent and ring. */
 export function jamfNames(req: Pick<DeployRingRequest, 'intentId' | 'artifact'> & { ring: { index: number } }) {
   return {
     packageName: `${req.artifact.name}-${req.artifact.version}`,
-    group: `EUCORA ${req.intentId} ring${req.ring.index}`,
     policy: `EUCORA ${req.intentId} ring${req.ring.index} install`,
     uninstall: `EUCORA ${req.intentId} ring${req.ring.index} uninstall`,
+    uninstallScript: `EUCORA ${req.intentId} uninstall`,
   };
 }
 
 /**
- * Jamf Pro connector (vendor-contracts.md §2): OAuth token; package looked up by name (JSON API) before create; smart group
- * (criterion = ring group) and policy (Classic XML) looked up case-insensitively by name before create, and a 409 "Duplicate
- * name" adopts the existing object. Status from each computer's policy logs; rollback disables the install policy and
- * adds an uninstall policy for the same group.
+ * Jamf Pro connector (vendor-contracts.md §2, A2): OAuth token; package looked up by name (JSON API) before create, its file
+ * uploaded (`POST /api/v1/packages/{id}/upload`, multipart `file`, streamed from the verified content) until Jamf shows
+ * its SHA3-512 `hashValue`, which must match the bytes sent; the ring's static computer group found by name
+ * (`ring.deviceGroup`); an Install policy (Classic XML, `trigger_checkin`) looked up case-insensitively by name before
+ * create, a 409 "Duplicate name" adopting the existing one. Status from each computer's policy logs. Rollback disables
+ * the install policy and adds a policy running the intent's uninstall command as a script (not package action
+ * `Uninstall`, which removes nothing for packages uploaded since Jamf Pro 11.7).
  */
 export class JamfConnector implements PlaneConnector {
   readonly plane = 'jamf' as const;
@@ -64,34 +73,145 @@ export class JamfConnector implements PlaneConnector {
     return res;
   }
 
-  private async findByName(list: 'computer_groups' | 'policies', name: string): Promise<number | undefined> {
-    const path = list === 'policies' ? '/JSSResource/policies' : '/JSSResource/computergroups';
-    const items = (JSON.parse((await this.req('GET', path)).text) as Record<string, { id: number; name: string }[]>)[list] ?? [];
+  private async policyByName(name: string): Promise<number | undefined> {
+    const items = (JSON.parse((await this.req('GET', '/JSSResource/policies')).text) as { policies?: { id: number; name: string }[] }).policies ?? [];
     return items.find((i) => i.name.toLowerCase() === name.toLowerCase())?.id;
   }
 
-  private async createClassic(list: 'computer_groups' | 'policies', name: string, path: string, xml: string): Promise<{ id: number; created: boolean }> {
-    const existing = await this.findByName(list, name);
+  private async createPolicy(name: string, xml: string): Promise<{ id: number; created: boolean }> {
+    const existing = await this.policyByName(name);
     if (existing) return { id: existing, created: false };
-    const res = await this.req('POST', path, { xml }, [409]);
+    const res = await this.req('POST', '/JSSResource/policies/id/0', { xml }, [409]);
     if (res.status === 409) {
-      // A concurrent or earlier attempt created it between our lookup and the POST: adopt it.
-      const id = await this.findByName(list, name);
+      // A concurrent or earlier attempt created it between our lookup and the POST: adopt it — or say why not.
+      const id = await this.policyByName(name);
       if (id) return { id, created: false };
+      throw new ConflictError(`jamf answered 409 to policy "${name}" and no policy of that name exists: ${res.text.replace(/<[^>]+>/g, ' ').trim().slice(0, 200)}`);
     }
-    return { id: Number(/<id>(\d+)<\/id>/.exec(res.text)?.[1]), created: true };
+    const id = Number(/<id>(\d+)<\/id>/.exec(res.text)?.[1]);
+    if (!Number.isInteger(id) || id <= 0) throw new InputError(`jamf policy create for "${name}" returned no id`);
+    return { id, created: true };
   }
 
+  /** The ring's static group, by name (contracts A2: `GET /JSSResource/computergroups/name/{name}`). */
+  private async groupId(name: string): Promise<number> {
+    const res = await this.req('GET', `/JSSResource/computergroups/name/${encodeURIComponent(name)}`, undefined, [404]);
+    if (res.status === 404) throw new NotFoundError(`jamf: no computer group named "${name}" (the ring's static group)`);
+    const id = (JSON.parse(res.text) as { computer_group?: { id?: number } }).computer_group?.id;
+    if (typeof id !== 'number') throw new InputError(`jamf: computer group "${name}" has no id`);
+    return id;
+  }
+
+  private async packageRecord(id: number): Promise<{ hashType?: string | null; hashValue?: string | null }> {
+    return JSON.parse((await this.req('GET', `/api/v1/packages/${id}`)).text) as { hashType?: string; hashValue?: string };
+  }
+
+  /** Streams the verified bytes as multipart `file` (never buffered) and returns their SHA3-512 as sent. */
+  private async upload(id: number, content: ArtifactContent): Promise<string> {
+    const boundary = `eucora-${randomUUID()}`;
+    const name = content.fileName.replace(/["\r\n]/g, '_');
+    let sent = '';
+    await this.http.caller.call(async (signal) => {
+      const source = await content.open();
+      const sha3 = createHash('sha3-512');
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+      async function* parts() {
+        yield head;
+        for await (const chunk of source) {
+          sha3.update(chunk as Buffer);
+          yield chunk as Buffer;
+        }
+        yield tail;
+      }
+      let res: Response;
+      try {
+        res = await fetch(`${this.opts.baseUrl}/api/v1/packages/${id}/upload`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${await this.bearer()}`, accept: 'application/json', 'content-type': `multipart/form-data; boundary=${boundary}` },
+          body: Readable.toWeb(Readable.from(parts())) as ReadableStream,
+          duplex: 'half',
+          signal,
+        } as RequestInit);
+      } catch (err) {
+        source.destroy();
+        throw networkError('jamf', err);
+      }
+      const text = await res.text().catch(() => '');
+      if (res.status === 401) this.token = undefined;
+      if (!res.ok) throw errorForStatus('jamf', res.status, text.replace(/<[^>]+>/g, ' ').slice(0, 300), res.headers.get('retry-after'));
+      sent = sha3.digest('hex');
+    });
+    return sent;
+  }
+
+  /** Package by name, created when absent, with its file uploaded and Jamf's SHA3-512 matching the verified bytes. */
   private async packageId(req: DeployRingRequest): Promise<number> {
     const { packageName } = jamfNames(req);
-    const found = JSON.parse((await this.req('GET', `/api/v1/packages?page=0&page-size=100&sort=id&filter=${encodeURIComponent(`packageName=="${packageName}"`)}`)).text) as { results: { id: string }[] };
-    if (found.results[0]) return Number(found.results[0].id);
-    const res = await this.req('POST', '/api/v1/packages', { json: { packageName, fileName: `${packageName}.pkg`, categoryId: '-1', priority: 10, info: `EUCORA ${req.intentId}`, notes: req.artifact.sha256, rebootRequired: false, osInstall: false, suppressUpdates: false, hashType: 'SHA3_512', hashValue: req.artifact.sha256 } });
-    return Number((JSON.parse(res.text) as { id: string }).id);
+    const filter = encodeURIComponent(`packageName=="${packageName}"`);
+    const found = JSON.parse((await this.req('GET', `/api/v1/packages?page=0&page-size=100&sort=id&filter=${filter}`)).text) as { results: { id: string; hashValue?: string | null }[] };
+    let id = found.results[0] ? Number(found.results[0].id) : undefined;
+    if (found.results[0]?.hashValue && id !== undefined) return id; // already uploaded (by us or by an admin)
+    if (!req.content) throw new InputError(`jamf: package "${packageName}" has no uploaded file and the intent's artifact bytes are not available`);
+    if (id === undefined) {
+      const res = await this.req('POST', '/api/v1/packages', {
+        json: {
+          packageName,
+          fileName: req.content.fileName,
+          categoryId: '-1',
+          priority: 10,
+          info: `EUCORA ${req.intentId}`,
+          notes: `sha256 ${req.artifact.sha256}`,
+          fillUserTemplate: false,
+          rebootRequired: false,
+          osInstall: false,
+          suppressUpdates: false,
+          suppressFromDock: false,
+          suppressEula: false,
+          suppressRegistration: false,
+        },
+      });
+      id = Number((JSON.parse(res.text) as { id?: string }).id);
+      if (!Number.isInteger(id) || id <= 0) throw new InputError(`jamf package create for "${packageName}" returned no id`);
+    }
+    const sent = await this.upload(id, req.content);
+    const until = Date.now() + HASH_WAIT_MS;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 5000)) {
+      const p = await this.packageRecord(id);
+      if (p.hashValue) {
+        if (p.hashType !== 'SHA3_512' || p.hashValue.toLowerCase() !== sent) throw new InputError(`jamf package ${id}: hash after upload (${p.hashType}) does not match the bytes sent`);
+        return id;
+      }
+      if (Date.now() > until) throw new UpstreamUnavailableError(`jamf package ${id}: no hashValue ${HASH_WAIT_MS / 1000}s after upload`, 'jamf');
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
-  private policyXml(name: string, groupId: number, packageId: number, action: 'Install' | 'Uninstall'): string {
-    return `<policy><general><name>${esc(name)}</name><enabled>true</enabled><frequency>Once per computer</frequency><category><name>EUCORA</name></category></general><scope><computer_groups><computer_group><id>${groupId}</id></computer_group></computer_groups></scope><package_configuration><packages><size>1</size><package><id>${packageId}</id><action>${action}</action></package></packages></package_configuration><maintenance><recon>true</recon></maintenance></policy>`;
+  private policyXml(name: string, groupId: number, what: { packageId: number } | { scriptId: number; parameter4: string }): string {
+    const payload =
+      'packageId' in what
+        ? `<package_configuration><packages><size>1</size><package><id>${what.packageId}</id><action>Install</action></package></packages></package_configuration>`
+        : `<scripts><size>1</size><script><id>${what.scriptId}</id><priority>After</priority><parameter4>${esc(what.parameter4)}</parameter4></script></scripts>`;
+    return `<policy><general><name>${esc(name)}</name><enabled>true</enabled><trigger_checkin>true</trigger_checkin><frequency>Once per computer</frequency><category><name>EUCORA</name></category></general><scope><computer_groups><computer_group><id>${groupId}</id></computer_group></computer_groups></scope>${payload}<maintenance><recon>true</recon></maintenance></policy>`;
+  }
+
+  /** The uninstall script (the intent's uninstall command), looked up by name before `POST /api/v1/scripts`. */
+  private async scriptId(name: string, contents: string): Promise<number> {
+    const find = async () => {
+      const r = JSON.parse((await this.req('GET', `/api/v1/scripts?page=0&page-size=100&filter=${encodeURIComponent(`name=="${name}"`)}`)).text) as { results: { id: string }[] };
+      return r.results[0] ? Number(r.results[0].id) : undefined;
+    };
+    const existing = await find();
+    if (existing) return existing;
+    const res = await this.req('POST', '/api/v1/scripts', { json: { name, scriptContents: contents, priority: 'AFTER', categoryId: '-1', info: 'EUCORA rollback' } }, [400]);
+    if (res.status === 400) {
+      const raced = await find();
+      if (raced) return raced;
+      throw new InputError(`jamf refused script "${name}": ${res.text.slice(0, 200)}`);
+    }
+    const id = Number((JSON.parse(res.text) as { id?: string }).id);
+    if (!Number.isInteger(id) || id <= 0) throw new InputError(`jamf script create for "${name}" returned no id`);
+    return id;
   }
 
   async ringBaseline(): Promise<RingBaseline> {
@@ -101,12 +221,22 @@ export class JamfConnector implements PlaneConnector {
   async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
     const names = jamfNames(req);
     const packageId = await this.packageId(req);
-    const group = await this.createClassic('computer_groups', names.group, '/JSSResource/computergroups/id/0',
-      `<computer_group><name>${esc(names.group)}</name><is_smart>true</is_smart><criteria><criterion><name>EUCORA Ring</name><priority>0</priority><and_or>and</and_or><search_type>is</search_type><value>${esc(req.ring.deviceGroup)}</value></criterion></criteria></computer_group>`);
-    const policy = await this.createClassic('policies', names.policy, '/JSSResource/policies/id/0', this.policyXml(names.policy, group.id, packageId, 'Install'));
-    return { plane: 'jamf', objectIds: { packageId: String(packageId), groupId: String(group.id), policyId: String(policy.id), uninstallName: names.uninstall }, adopted: !group.created && !policy.created };
+    const groupId = await this.groupId(req.ring.deviceGroup);
+    const policy = await this.createPolicy(names.policy, this.policyXml(names.policy, groupId, { packageId }));
+    return {
+      plane: 'jamf',
+      objectIds: {
+        packageId: String(packageId),
+        packageName: names.packageName,
+        groupId: String(groupId),
+        policyId: String(policy.id),
+        uninstallName: names.uninstall,
+        uninstallScript: names.uninstallScript,
+        uninstallCommand: req.artifact.uninstallCommand,
+      },
+      adopted: !policy.created,
+    };
   }
-
   async ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts> {
     const o = req.deployment.objectIds;
     const group = JSON.parse((await this.req('GET', `/JSSResource/computergroups/id/${o.groupId}`)).text) as { computer_group: { computers: { id: number }[] } };
@@ -129,7 +259,9 @@ export class JamfConnector implements PlaneConnector {
 
   async rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void> {
     const o = req.deployment.objectIds;
+    if (!o.uninstallCommand) throw new InputError('jamf rollback: the deployment carries no uninstall command');
     await this.req('PUT', `/JSSResource/policies/id/${o.policyId}`, { xml: '<policy><general><enabled>false</enabled></general></policy>' }, [404]);
-    await this.createClassic('policies', o.uninstallName!, '/JSSResource/policies/id/0', this.policyXml(o.uninstallName!, Number(o.groupId), Number(o.packageId), 'Uninstall'));
+    const scriptId = await this.scriptId(o.uninstallScript!, `#!/bin/sh\n${o.uninstallCommand}\n`);
+    await this.createPolicy(o.uninstallName!, this.policyXml(o.uninstallName!, Number(o.groupId), { scriptId, parameter4: o.packageName! }));
   }
 }

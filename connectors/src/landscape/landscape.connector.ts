@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { InputError, NotAllowedError } from '@eucora/core';
+import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { PlaneHttp } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
@@ -11,6 +11,8 @@ export interface LandscapeOptions {
   accessKey: string;
   secretKey: string;
   caller?: ResilientCaller;
+  /** How far back a resumed deploy looks for the activity group it may have created before a crash, days; default 30. */
+  resumeLookbackDays?: number;
 }
 
 const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -27,24 +29,63 @@ export function signLandscape(secret: string, verb: string, host: string, path: 
   return createHmac('sha256', secret).update(`${verb}\n${host.toLowerCase()}\n${path}\n${canonical}`).digest('base64');
 }
 
-/** Script titles (unique on Landscape) for an intent's artifact. */
-export function landscapeTitles(req: Pick<DeployRingRequest, 'intentId' | 'artifact'>) {
+/**
+ * Script titles (unique on Landscape) per intent and ring: ExecuteScript's summary is `Run script: <title>`, so a title
+ * unique per ring makes the activity group findable by its summary after a crash.
+ */
+export function landscapeTitles(req: Pick<DeployRingRequest, 'intentId' | 'artifact'> & { ring: { index: number } }) {
   const what = `${req.artifact.name} ${req.artifact.version}`;
-  return { install: `eucora ${req.intentId} ${what} install`, uninstall: `eucora ${req.intentId} ${what} uninstall` };
+  const base = `eucora ${req.intentId} r${req.ring.index} ${what}`;
+  return { install: `${base} install`, uninstall: `${base} uninstall` };
+}
+
+/** The summary Landscape gives the activity group of an ExecuteScript (contracts A4). */
+export const landscapeSummary = (title: string) => `Run script: ${title}`;
+
+/** Presigned download URLs in install scripts live this long (the script may run for later rings too), s: 7 days. */
+const CONTENT_URL_TTL_S = 7 * 86_400;
+
+const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The install script: with verified content, the computer downloads the bytes from a presigned URL, checks their SHA-256
+ * and runs the install command in that folder; without content, the install command alone (e.g. an apt package).
+ */
+async function installScript(req: DeployRingRequest): Promise<string> {
+  if (!req.content) return `#!/bin/sh\nset -e\n${req.artifact.installCommand}\n`;
+  const dir = `/var/tmp/eucora-${req.content.sha256}`;
+  const file = `${dir}/${req.content.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  const url = await req.content.downloadUrl(CONTENT_URL_TTL_S);
+  return [
+    '#!/bin/sh',
+    'set -e',
+    `mkdir -p ${sq(dir)}`,
+    `curl -fsSL -o ${sq(file)} ${sq(url)}`,
+    `echo ${sq(`${req.content.sha256}  ${file}`)} | sha256sum -c -`,
+    `cd ${sq(dir)}`,
+    req.artifact.installCommand,
+    '',
+  ].join('\n');
 }
 
 interface Activity {
   id: number;
+  parent_id: number | null;
   summary: string;
   activity_status: string;
+  creation_time?: string;
 }
 
+/** Work CancelActivities may still stop; finished or running activities answer InvalidActivityStatusChange. */
+const CANCEL_STATUSES = ['undelivered', 'scheduled', 'unapproved'] as const;
+
 /**
- * Landscape connector (vendor-contracts.md §4): install and uninstall scripts per intent (looked up by their unique title
- * before CreateScript; DuplicateScript adopts), one ExecuteScript per ring on `tag:<ring group>`. ExecuteScript always
- * creates a new activity group, so before executing the connector looks for the group it may have created already (by its
- * summary) and resumes that one. Status from the group's child activities; rollback cancels undelivered work and runs the
- * uninstall script on the same computers.
+ * Landscape connector (vendor-contracts.md §4, A4): install and uninstall scripts per intent and ring (looked up by their
+ * unique title before CreateScript; DuplicateScript adopts), one ExecuteScript per ring on `tag:<ring group>`.
+ * ExecuteScript always creates a new activity group; its id is returned at once (the workflow persists it before polling)
+ * and a deploy that crashed before that finds it by summary `Run script: <title>` with `parent_id` null among groups
+ * created after the look-back, and resumes it. Status from `parent-id:<group>`; rollback cancels only undelivered,
+ * scheduled and unapproved work and runs the uninstall script (which must still exist) on the same computers.
  */
 export class LandscapeConnector implements PlaneConnector {
   readonly plane = 'landscape' as const;
@@ -73,7 +114,7 @@ export class LandscapeConnector implements PlaneConnector {
   }
 
   private async script(title: string, code: string): Promise<number> {
-    const find = async () => (await this.action<{ id: number; title: string }[]>('GetScripts', {})).body.find((s) => s.title === title)?.id;
+    const find = () => this.findScript(title);
     const existing = await find();
     if (existing) return existing;
     const res = await this.action<{ id?: number; error?: string }>('CreateScript', { title, code: Buffer.from(code).toString('base64'), time_limit: '1800', username: 'root', access_group: 'global' }, [400]);
@@ -84,12 +125,24 @@ export class LandscapeConnector implements PlaneConnector {
     return res.body.id!;
   }
 
+  private async findScript(title: string): Promise<number | undefined> {
+    return (await this.action<{ id: number; title: string }[]>('GetScripts', {})).body.find((s) => s.title === title)?.id;
+  }
+
+  /** The activity group an earlier attempt started for `title`, if any (unique title → unique summary). */
+  private async findGroup(title: string): Promise<number | undefined> {
+    const since = new Date(Date.now() - (this.opts.resumeLookbackDays ?? 30) * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const groups = (await this.action<Activity[]>('GetActivities', { query: `type:ActivityGroup created-after:${since}` })).body;
+    const mine = groups.filter((g) => g.parent_id === null && g.summary === landscapeSummary(title)).sort((a, b) => a.id - b.id);
+    return mine[0]?.id;
+  }
+
   private async execute(scriptId: number, title: string, query: string): Promise<{ id: number; adopted: boolean }> {
-    const summary = `Run script: ${title} on ${query}`;
-    const groups = (await this.action<Activity[]>('GetActivities', { query: 'type:ActivityGroup' })).body;
-    const found = groups.find((g) => g.summary === summary);
-    if (found) return { id: found.id, adopted: true };
-    return { id: (await this.action<Activity>('ExecuteScript', { query, script_id: String(scriptId), username: 'root' })).body.id, adopted: false };
+    const found = await this.findGroup(title);
+    if (found !== undefined) return { id: found, adopted: true };
+    const group = (await this.action<Activity>('ExecuteScript', { query, script_id: String(scriptId), username: 'root' })).body;
+    if (typeof group.id !== 'number') throw new InputError('landscape ExecuteScript returned no activity group id');
+    return { id: group.id, adopted: false };
   }
 
   async ringBaseline(): Promise<RingBaseline> {
@@ -98,7 +151,7 @@ export class LandscapeConnector implements PlaneConnector {
 
   async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
     const t = landscapeTitles(req);
-    const scriptId = await this.script(t.install, `#!/bin/sh\nset -e\n${req.artifact.installCommand}\n`);
+    const scriptId = await this.script(t.install, await installScript(req));
     await this.script(t.uninstall, `#!/bin/sh\nset -e\n${req.artifact.uninstallCommand}\n`);
     const query = `tag:${req.ring.deviceGroup}`;
     const run = await this.execute(scriptId, t.install, query);
@@ -106,16 +159,19 @@ export class LandscapeConnector implements PlaneConnector {
   }
 
   async ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts> {
-    const children = (await this.action<Activity[]>('GetActivities', { query: `parent-id:${req.deployment.objectIds.activityGroupId}` })).body;
+    const children = (await this.action<Activity[]>('GetActivities', { query: `parent-id:${Number(req.deployment.objectIds.activityGroupId)}` })).body;
     const n = (...s: string[]) => children.filter((c) => s.includes(c.activity_status)).length;
     return { targeted: children.length, succeeded: n('succeeded'), failed: n('failed', 'canceled'), pending: n('undelivered', 'unapproved', 'delivered', 'scheduled'), notApplicable: 0 };
   }
 
   async rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void> {
     const o = req.deployment.objectIds;
-    await this.action('CancelActivities', { query: `parent-id:${o.activityGroupId}` });
-    // The uninstall script was created with the install one; the fallback body only matters if it was deleted since.
-    const scriptId = await this.script(o.uninstallTitle!, '#!/bin/sh\nexit 0\n');
+    const gid = Number(o.activityGroupId);
+    if (!Number.isInteger(gid)) throw new InputError(`landscape rollback: no activity group id in the deployment (${String(o.activityGroupId)})`);
+    for (const status of CANCEL_STATUSES) await this.action('CancelActivities', { query: `parent-id:${gid} status:${status}` });
+    const scriptId = await this.findScript(o.uninstallTitle!);
+    // Recreating a missing uninstall script would need its code, which only the intent has: fail rather than run a no-op.
+    if (scriptId === undefined) throw new NotFoundError(`landscape rollback: uninstall script "${o.uninstallTitle}" no longer exists`);
     await this.execute(scriptId, o.uninstallTitle!, o.query!);
   }
 }

@@ -1,7 +1,9 @@
-import { NotAllowedError } from '@eucora/core';
+import { randomUUID } from 'node:crypto';
+import { InputError, NotAllowedError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { PlaneHttp } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
+import { buildSdmPackageXml } from './sccm.sdm-package';
 
 /** Where and how to reach one SCCM AdminService (Basic auth stands in for Negotiate; keep it pluggable). */
 export interface SccmOptions {
@@ -10,6 +12,13 @@ export interface SccmOptions {
   username: string;
   password: string;
   caller?: ResilientCaller;
+  /**
+   * UNC content source root for applications EUCORA creates; the deployment type's `<Location>` is `<root>\<sha256>\`, where
+   * the operator's content sync stages the verified bytes. Default `\\<provider host>\EUCORAContent$`.
+   */
+  contentLocation?: string;
+  /** `ScopeId_<SiteID>` for created applications; default read from `SMS_Identification.GetSiteID`. */
+  authoringScopeId?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -22,11 +31,12 @@ export function sccmAppName(req: Pick<DeployRingRequest, 'intentId' | 'artifact'
 }
 
 /**
- * SCCM connector (vendor-contracts.md §3). The AdminService makes a duplicate on every create, so every create is
+ * SCCM connector (vendor-contracts.md §3, A3). The AdminService makes a duplicate on every create, so every create is
  * preceded by a lookup on the natural key: application LocalizedDisplayName + IsLatest, collection Name, deployment
- * (AppModelID, TargetCollectionID, DesiredConfigType). Rings target the collection named like the ring group. Status from
- * SMS_AppDeploymentAssetDetails (per machine; the summary class lags). Rollback deletes the install deployment and deploys
- * the uninstall (DesiredConfigType 2).
+ * (TargetCollectionID, AppModelID = the application's numeric ModelID). An absent application is created from a minimal
+ * SDMPackageXML (Script deployment type, the intent's detection rule, content referenced by UNC). Rings target the
+ * collection named like the ring group. Status from SMS_AppDeploymentAssetDetails (per machine; the summary class lags).
+ * Rollback deletes the install deployment and deploys the uninstall (DesiredConfigType 2).
  */
 export class SccmConnector implements PlaneConnector {
   readonly plane = 'sccm' as const;
@@ -58,12 +68,30 @@ export class SccmConnector implements PlaneConnector {
     return (await this.call<{ value: Obj[] }>('GET', path)).body.value[0];
   }
 
+  private async scopeId(): Promise<string> {
+    if (this.opts.authoringScopeId) return this.opts.authoringScopeId;
+    const site = (await this.call<{ SiteID?: string }>('GET', '/SMS_Identification.GetSiteID')).body.SiteID;
+    if (!site) throw new InputError('sccm: SMS_Identification.GetSiteID returned no SiteID');
+    return `ScopeId_${site.replace(/[{}]/g, '')}`;
+  }
+
+  /** The application (looked up by LocalizedDisplayName + IsLatest; created with a deployment type and content when absent). */
   private async application(req: DeployRingRequest): Promise<{ app: Obj; created: boolean }> {
     const name = sccmAppName(req);
     const found = await this.first(`/SMS_Application?$filter=${encodeURIComponent(`LocalizedDisplayName eq ${q(name)} and IsLatest eq true`)}`);
     if (found) return { app: found, created: false };
-    const xml = `<AppMgmtDigest xmlns="http://schemas.microsoft.com/SystemCenterConfigurationManager/2009/AppMgmtDigest"><Application><DisplayInfo DefaultLanguage="en-US"><Info Language="en-US"><Title>${name.replace(/[<&>]/g, '')}</Title><Publisher>${req.artifact.publisher.replace(/[<&>]/g, '')}</Publisher><Version>${req.artifact.version.replace(/[<&>]/g, '')}</Version></Info></DisplayInfo></Application></AppMgmtDigest>`;
-    return { app: (await this.call<Obj>('POST', '/SMS_Application', { SDMPackageXML: xml })).body, created: true };
+    const root = this.opts.contentLocation ?? `\\\\${new URL(this.opts.baseUrl).hostname}\\EUCORAContent$`;
+    const xml = buildSdmPackageXml({
+      authoringScopeId: await this.scopeId(),
+      title: name,
+      artifact: req.artifact,
+      contentLocation: `${root}\\${req.artifact.sha256}`,
+      fileName: req.content?.fileName ?? `${req.artifact.name}-${req.artifact.version}.${req.artifact.format}`,
+      sizeBytes: req.content?.sizeBytes ?? req.artifact.sizeBytes,
+    });
+    const created = (await this.call<Obj>('POST', '/SMS_Application', { SDMPackageXML: xml })).body;
+    if (typeof created.CI_ID !== 'number' || typeof created.ModelID !== 'number') throw new InputError('sccm: SMS_Application create returned no numeric CI_ID/ModelID');
+    return { app: created, created: true };
   }
 
   private async collection(name: string): Promise<Obj> {
@@ -72,15 +100,20 @@ export class SccmConnector implements PlaneConnector {
     return (await this.call<Obj>('POST', '/SMS_Collection', { Name: name, CollectionType: 2, LimitToCollectionID: 'SMS00001', RefreshType: 2, Comment: 'Created by EUCORA' })).body;
   }
 
-  private async deployment(app: Obj, coll: Obj, desired: 1 | 2, name: string): Promise<{ assignment: Obj; created: boolean }> {
-    const found = await this.first(`/SMS_ApplicationAssignment?$filter=${encodeURIComponent(`AppModelID eq ${q(String(app.ModelName))} and TargetCollectionID eq ${q(String(coll.CollectionID))} and DesiredConfigType eq ${desired}`)}`);
+  /** Deployment of `app` to `coll`, looked up by (TargetCollectionID, AppModelID = numeric ModelID) before create. */
+  private async deployment(app: Obj, coll: Obj, desired: 1 | 2): Promise<{ assignment: Obj; created: boolean }> {
+    const modelId = Number(app.ModelID);
+    if (!Number.isInteger(modelId)) throw new InputError(`sccm: application ${String(app.CI_ID)} has no numeric ModelID`);
+    const filter = `TargetCollectionID eq ${q(String(coll.CollectionID))} and AppModelID eq ${modelId}`;
+    const rows = (await this.call<{ value: Obj[] }>('GET', `/SMS_ApplicationAssignment?$filter=${encodeURIComponent(filter)}`)).body.value;
+    const found = rows.find((r) => Number(r.DesiredConfigType) === desired);
     if (found) return { assignment: found, created: false };
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const body = {
       ApplicationName: app.LocalizedDisplayName,
-      AssignmentName: `${name} ${desired === 1 ? 'install' : 'uninstall'}`,
-      AssignedCIs: [app.CI_ID],
-      AppModelID: app.ModelName,
+      AssignmentName: `${String(app.LocalizedDisplayName)}_${String(coll.Name)}_${desired === 1 ? 'Install' : 'Uninstall'}`,
+      AssignedCIs: [Number(app.CI_ID)],
+      AppModelID: modelId,
       TargetCollectionID: coll.CollectionID,
       CollectionName: coll.Name,
       AssignmentAction: 2,
@@ -95,8 +128,11 @@ export class SccmConnector implements PlaneConnector {
       NotifyUser: false,
       OverrideServiceWindows: false,
       Enabled: true,
+      AssignmentUniqueID: `{${randomUUID().toUpperCase()}}`,
     };
-    return { assignment: (await this.call<Obj>('POST', '/SMS_ApplicationAssignment', body)).body, created: true };
+    const created = (await this.call<Obj>('POST', '/SMS_ApplicationAssignment', body)).body;
+    if (typeof created.AssignmentID !== 'number') throw new InputError('sccm: SMS_ApplicationAssignment create returned no AssignmentID');
+    return { assignment: created, created: true };
   }
 
   async ringBaseline(): Promise<RingBaseline> {
@@ -106,10 +142,17 @@ export class SccmConnector implements PlaneConnector {
   async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
     const { app, created } = await this.application(req);
     const coll = await this.collection(req.ring.deviceGroup);
-    const dep = await this.deployment(app, coll, 1, sccmAppName(req));
+    const dep = await this.deployment(app, coll, 1);
     return {
       plane: 'sccm',
-      objectIds: { ciId: String(app.CI_ID), appModelId: String(app.ModelName), collectionId: String(coll.CollectionID), assignmentId: String(dep.assignment.AssignmentID), appName: String(app.LocalizedDisplayName) },
+      objectIds: {
+        ciId: String(app.CI_ID),
+        modelId: String(app.ModelID),
+        collectionId: String(coll.CollectionID),
+        collectionName: String(coll.Name),
+        assignmentId: String(dep.assignment.AssignmentID),
+        appName: String(app.LocalizedDisplayName),
+      },
       adopted: !created && !dep.created,
     };
   }
@@ -123,6 +166,6 @@ export class SccmConnector implements PlaneConnector {
   async rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void> {
     const o = req.deployment.objectIds;
     await this.call('DELETE', `/SMS_ApplicationAssignment(${o.assignmentId})`, undefined, [404]);
-    await this.deployment({ ModelName: o.appModelId, LocalizedDisplayName: o.appName, CI_ID: Number(o.ciId) }, { CollectionID: o.collectionId, Name: '' }, 2, o.appName!);
+    await this.deployment({ ModelID: Number(o.modelId), LocalizedDisplayName: o.appName, CI_ID: Number(o.ciId) }, { CollectionID: o.collectionId, Name: o.collectionName }, 2);
   }
 }
