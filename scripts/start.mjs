@@ -152,6 +152,10 @@ try {
     // The simulator's fixed demo credentials (agent-sim/src/intune/intune-simulator.ts); real tenants configure their own.
     env.INTUNE_CLIENT_ID = 'eucora-sim-client';
     env.INTUNE_CLIENT_SECRET = 'eucora-sim-secret';
+    // Demo mode: tenants may point connectors at the five loopback simulators over plain http, and at nothing else on loopback.
+    const sims = `127.0.0.1:${cfg.SIM_INTUNE_PORT}-${cfg.SIM_INTUNE_PORT + 4}`;
+    env.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS = [process.env.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, sims].filter(Boolean).join(',');
+    env.EUCORA_OUTBOUND_ALLOW_HOSTS = [process.env.EUCORA_OUTBOUND_ALLOW_HOSTS, sims].filter(Boolean).join(',');
     step('agent-sim', 'ready');
   }
 

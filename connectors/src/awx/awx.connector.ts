@@ -1,6 +1,6 @@
 import { NotAllowedError, NotFoundError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
-import { PlaneHttp } from '../shared/http-client';
+import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one AWX/Tower. */
@@ -13,6 +13,8 @@ export interface AwxOptions {
   /** Template that uninstalls; default `eucora-rollback`. */
   rollbackTemplate?: string;
   caller?: ResilientCaller;
+  /** Outbound-URL guard run before every request; default none. */
+  check?: OutboundCheck;
 }
 
 interface Job {
@@ -39,7 +41,7 @@ export class AwxConnector implements PlaneConnector {
   private token: string | undefined;
 
   constructor(private readonly opts: AwxOptions) {
-    this.http = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: opts.caller, describe: (t) => t.slice(0, 300) });
+    this.http = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
   }
 
   private async auth(): Promise<Record<string, string>> {

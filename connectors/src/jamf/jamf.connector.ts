@@ -1,6 +1,6 @@
 import { NotAllowedError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
-import { PlaneHttp } from '../shared/http-client';
+import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one Jamf Pro. */
@@ -9,6 +9,8 @@ export interface JamfOptions {
   clientId: string;
   clientSecret: string;
   caller?: ResilientCaller;
+  /** Outbound-URL guard run before every request; default none. */
+  check?: OutboundCheck;
   /** Parallel policy-log reads; Jamf asks for at most 5 connections. Default 5. */
   concurrency?: number;
 }
@@ -37,7 +39,7 @@ export class JamfConnector implements PlaneConnector {
   private token: { value: string; until: number } | undefined;
 
   constructor(private readonly opts: JamfOptions) {
-    this.http = new PlaneHttp({ plane: 'jamf', baseUrl: opts.baseUrl, caller: opts.caller, describe: (t) => t.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300) });
+    this.http = new PlaneHttp({ plane: 'jamf', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
   }
 
   private async bearer(): Promise<string> {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { InputError, NotAllowedError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
-import { PlaneHttp } from '../shared/http-client';
+import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one Landscape server (legacy API keys). */
@@ -11,6 +11,8 @@ export interface LandscapeOptions {
   accessKey: string;
   secretKey: string;
   caller?: ResilientCaller;
+  /** Outbound-URL guard run before every request; default none. */
+  check?: OutboundCheck;
 }
 
 const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -53,7 +55,7 @@ export class LandscapeConnector implements PlaneConnector {
 
   constructor(private readonly opts: LandscapeOptions) {
     this.url = new URL(opts.baseUrl);
-    this.http = new PlaneHttp({ plane: 'landscape', baseUrl: opts.baseUrl, caller: opts.caller, describe: (t) => t.slice(0, 300) });
+    this.http = new PlaneHttp({ plane: 'landscape', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
   }
 
   private async action<T>(action: string, params: Record<string, string>, accept: number[] = []): Promise<{ status: number; body: T }> {

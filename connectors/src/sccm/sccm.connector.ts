@@ -1,6 +1,6 @@
 import { NotAllowedError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
-import { PlaneHttp } from '../shared/http-client';
+import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one SCCM AdminService (Basic auth stands in for Negotiate; keep it pluggable). */
@@ -10,6 +10,8 @@ export interface SccmOptions {
   username: string;
   password: string;
   caller?: ResilientCaller;
+  /** Outbound-URL guard run before every request; default none. */
+  check?: OutboundCheck;
 }
 
 type Obj = Record<string, unknown>;
@@ -37,13 +39,7 @@ export class SccmConnector implements PlaneConnector {
       plane: 'sccm',
       baseUrl: `${opts.baseUrl}/AdminService/wmi`,
       caller: opts.caller,
-      describe: (t) => {
-        try {
-          return (JSON.parse(t) as { error?: { message?: string } }).error?.message ?? t;
-        } catch {
-          return t;
-        }
-      },
+      check: opts.check,
     });
   }
 

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from '@eucora/core';
 import { createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
 import { createApp } from './app';
-import { connectWithRetry, createMinioClient, loadKeyring, SecretBox } from '@eucora/runtime';
+import { connectWithRetry, createMinioClient, loadKeyring, outboundPolicyFrom, SecretBox } from '@eucora/runtime';
 import { databaseCheck, objectStoreCheck, temporalCheck } from './adapters/dependency-checks';
 import { TemporalWorkflowStarter } from './adapters/workflow-starter';
 import { HealthService } from './services/health.service';
@@ -67,7 +67,11 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
     evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
-    connectors: new ConnectorConfigService(ds, config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null),
+    connectors: new ConnectorConfigService(
+      ds,
+      config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
+      outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
+    ),
     metrics: new ApiMetrics(ds),
     maxBodyBytes: config.MAX_BODY_BYTES,
   });

@@ -14,7 +14,7 @@ describe('connector configuration per tenant', () => {
   before(async () => {
     own.config.installDurationMs = 20;
     ownUrl = await own.listen(0);
-    h = await startHarness({ installDurationMs: 20 });
+    h = await startHarness({ installDurationMs: 20, allowUrls: [ownUrl] });
     await h.startWorker();
   });
   after(async () => {
