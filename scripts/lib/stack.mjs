@@ -320,6 +320,10 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
       S3_BUCKET: 'eucora-evidence-test',
       EUCORA_TEST_MINIO_BIN: minioBin,
       CONNECTOR_SECRET_KEY: randomBytes(32).toString('base64'),
+      // Rate limits off by default so tests that drive many requests (fuzz, matrices) measure what they mean to;
+      // the rate-limit tests turn them on with their own settings.
+      EUCORA_RATE_LIMIT_TOKEN_RPS: process.env.EUCORA_RATE_LIMIT_TOKEN_RPS ?? '0',
+      EUCORA_RATE_LIMIT_TENANT_RPS: process.env.EUCORA_RATE_LIMIT_TENANT_RPS ?? '0',
     };
     env.EVIDENCE_SIGNING_KEY_FILE = path.join(work, 'evidence-keys.json');
     const { ensureKeyring } = await import(path.join(root, 'services', 'runtime', 'dist', 'index.js'));

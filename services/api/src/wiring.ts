@@ -18,6 +18,7 @@ import { EvidenceService } from './services/evidence.service';
 import { ArtifactService } from './services/artifact.service';
 import { ConnectorConfigService } from './services/connector-config.service';
 import { ApiMetrics } from './http/metrics';
+import { ApiRateLimiter } from './http/rate-limit';
 
 /** A wired API: the express app plus what must be closed on shutdown. */
 export interface ApiRuntime {
@@ -74,6 +75,13 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     ),
     metrics: new ApiMetrics(ds),
     maxBodyBytes: config.MAX_BODY_BYTES,
+    rateLimiter: new ApiRateLimiter({
+      tokenRps: config.EUCORA_RATE_LIMIT_TOKEN_RPS,
+      tokenBurst: config.EUCORA_RATE_LIMIT_TOKEN_BURST,
+      tenantRps: config.EUCORA_RATE_LIMIT_TENANT_RPS,
+      tenantBurst: config.EUCORA_RATE_LIMIT_TENANT_BURST,
+    }),
+    metricsToken: config.EUCORA_METRICS_TOKEN,
   });
   return {
     app,
