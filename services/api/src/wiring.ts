@@ -55,8 +55,8 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   const intents = new IntentService(ds, workflows, logger, { pollInitialMs: config.RING_POLL_INITIAL_MS, pollMaxMs: config.RING_POLL_MAX_MS }, {
     urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
-  });
-  const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger);
+  }, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
+  const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
   const app = createApp({
     logger,
     health,
