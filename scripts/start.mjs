@@ -6,7 +6,7 @@ ensureDependencies();
 ensureBuilt();
 
 const { randomBytes } = await import('node:crypto');
-const { existsSync, mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
+const { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
 const { spawnSync } = await import('node:child_process');
 const path = (await import('node:path')).default;
 const stack = await import('./lib/stack.mjs');
@@ -25,7 +25,8 @@ try {
 
 const dataDir = path.resolve(cfg.EUCORA_DATA_DIR ?? path.join(ROOT, '.data'));
 const logDir = path.join(dataDir, 'logs');
-mkdirSync(logDir, { recursive: true });
+mkdirSync(logDir, { recursive: true, mode: 0o700 });
+chmodSync(logDir, 0o700);
 
 // Local secrets are generated once and kept with the data they protect (mode 0600, git-ignored).
 const secretsFile = path.join(dataDir, 'secrets.json');

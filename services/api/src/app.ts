@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
+import { safeErrorSerializer } from '@eucora/runtime';
 import { correlationMiddleware } from './http/correlation';
 import { createErrorHandler, notFoundHandler } from './http/problem';
 import { healthRouter } from './routers/health.router';
@@ -70,6 +71,8 @@ export function createApp(deps: AppDeps): Express {
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/api/v1/health') },
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        // issue 8 finding 10: no SQL parameters, stacks only at debug
+        err: safeErrorSerializer(deps.logger.isLevelEnabled('debug')),
       },
     }),
   );

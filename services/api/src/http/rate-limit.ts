@@ -57,6 +57,12 @@ class Buckets {
     };
   }
 
+  /** Gives back a token taken by a request that another limit refused: a refused request costs nothing. */
+  refund(key: string): void {
+    const b = this.map.get(key);
+    if (b) b.tokens = Math.min(this.burst, b.tokens + 1);
+  }
+
   /** Forgets buckets that have refilled: they are indistinguishable from new ones. */
   private sweep(now: number): void {
     for (const [k, b] of this.map) if (b.tokens + ((now - b.at) / 1000) * this.rps >= this.burst) this.map.delete(k);
@@ -109,11 +115,12 @@ export class ApiRateLimiter {
   private charge(res: Response, checks: [string, Buckets, string][]): boolean {
     const active = checks.filter(([, b]) => b.enabled);
     if (active.length === 0) return true;
-    const results = active.map(([name, b, key]) => ({ name, b, r: b.take(`${name}:${key}`) }));
+    const results = active.map(([name, b, key]) => ({ name, b, key: `${name}:${key}`, r: b.take(`${name}:${key}`) }));
     res.setHeader('RateLimit-Policy', results.map((x) => x.b.policy(x.name)).join(', '));
     res.setHeader('RateLimit', results.map((x) => `"${x.name}";r=${x.r.remaining};t=${x.r.resetSeconds}`).join(', '));
     const denied = results.filter((x) => !x.r.ok);
     if (denied.length === 0) return true;
+    for (const x of results) if (x.r.ok) x.b.refund(x.key);
     const retry = Math.max(...denied.map((x) => x.r.retryAfterSeconds));
     res.setHeader('Retry-After', String(retry));
     sendProblem(res, {
