@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { InputError, NotAllowedError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
+import { cleanErrorCode, vendorErrorCode } from '../shared/http-errors';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one Landscape server (legacy API keys). */
@@ -70,7 +71,7 @@ export class LandscapeConnector implements PlaneConnector {
     };
     all.signature = signLandscape(this.opts.secretKey, 'POST', this.url.host, '/api/', all);
     const res = await this.http.send('POST', '/api/', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(all), accept: [401, ...accept] });
-    if (res.status === 401) throw new NotAllowedError(`landscape refused the credentials or signature: ${res.text.slice(0, 200)}`);
+    if (res.status === 401) throw new NotAllowedError(`landscape answered 401 (${vendorErrorCode(res.text) ?? 'credentials or signature refused'})`);
     return { status: res.status, body: JSON.parse(res.text) as T };
   }
 
@@ -81,7 +82,7 @@ export class LandscapeConnector implements PlaneConnector {
     const res = await this.action<{ id?: number; error?: string }>('CreateScript', { title, code: Buffer.from(code).toString('base64'), time_limit: '1800', username: 'root', access_group: 'global' }, [400]);
     if (res.status === 400) {
       if (res.body.error === 'DuplicateScript') return (await find())!;
-      throw new InputError(`landscape CreateScript failed: ${res.body.error}`);
+      throw new InputError(`landscape CreateScript failed (${cleanErrorCode(res.body.error) ?? 'unknown error'})`);
     }
     return res.body.id!;
   }
