@@ -35,6 +35,13 @@ describe('logger error serialisation (issue 8, finding 10)', () => {
     assert.ok(!out.text.includes('secret_hash'), out.text);
   });
 
+  it('treats `error` (the Temporal SDK key) the same', () => {
+    const out = new Capture();
+    createLogger({ service: 'worker', level: 'info', destination: out }).warn({ error: queryFailed() }, 'Activity failed');
+    assert.ok(!out.text.includes('PARAM-MARKER') && !out.text.includes('secret_hash'), out.text);
+    assert.match(out.text, /"code":"22P02"/);
+  });
+
   it('keeps the stack at debug level', () => {
     const out = new Capture();
     createLogger({ service: 'api', level: 'debug', destination: out }).error({ err: new Error('boom') }, 'unhandled error');

@@ -73,12 +73,14 @@ function cutQuotedValues(message: string): string {
 
 /** JSON logger with `service` and `version` on every line, secrets redacted, errors through `safeErrorSerializer`. */
 export function createLogger(opts: LoggerOptions): Logger {
+  const errors = safeErrorSerializer(['debug', 'trace'].includes(opts.level ?? 'info'));
   return pino(
     {
       level: opts.level ?? 'info',
       base: { service: opts.service, version: PRODUCT_VERSION },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { err: safeErrorSerializer(['debug', 'trace'].includes(opts.level ?? 'info')) },
+      // `error` too: the Temporal SDK logs activity failures under that key.
+      serializers: { err: errors, error: errors },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
