@@ -48,7 +48,8 @@ export function judgeAudit(report, allow, today = new Date()) {
     const p = w ? entryProblem(w, today, 'auditUnavailable waiver') : 'no auditUnavailable waiver';
     const long = w && w.reviewed && (day(w.expires) - day(w.reviewed)) / 86_400_000 > MAX_WAIVER_DAYS;
     if (p || long || !w.reviewed) {
-      failures.push(`npm audit could not run (${why}); failing closed (${p ?? (long ? `waiver longer than ${MAX_WAIVER_DAYS} days` : 'waiver needs "reviewed"')})`);
+      const because = p ?? (long ? `waiver longer than ${MAX_WAIVER_DAYS} days` : 'waiver needs "reviewed"');
+      failures.push(`npm audit could not run (${why}); failing closed (${because})`);
     } else {
       warnings.push(`npm audit could not run (${why}); passing on the reviewed waiver until ${w.expires}: ${w.reason}`);
     }
@@ -64,7 +65,8 @@ export function judgeAudit(report, allow, today = new Date()) {
       if (!['high', 'critical'].includes(a.severity)) continue;
       const id = String(a.source ?? a.url ?? a.title);
       const ghsa = /GHSA-[\w-]+/.exec(a.url ?? '')?.[0];
-      if (allowed.has(`${name}:${id}`) || (ghsa && allowed.has(`${name}:${ghsa}`))) warnings.push(`${name}: ${a.severity} ${ghsa ?? id} allowed by review`);
+      const isAllowed = allowed.has(`${name}:${id}`) || (ghsa && allowed.has(`${name}:${ghsa}`));
+      if (isAllowed) warnings.push(`${name}: ${a.severity} ${ghsa ?? id} allowed by review`);
       else failures.push(`${name}: ${a.severity} advisory ${ghsa ?? id} (${a.title ?? ''}) in ${a.range ?? 'some versions'}`);
     }
   }
@@ -87,7 +89,9 @@ export function judgeLockfile(lock) {
   const failures = [];
   for (const [p, e] of Object.entries(lock.packages ?? {})) {
     if (!p || e.link || !p.includes('node_modules/')) continue;
-    if (e.resolved !== undefined && !e.resolved.startsWith('https://')) failures.push(`${p}: resolved from "${e.resolved}" (https tarballs only)`);
+    if (e.resolved !== undefined && !e.resolved.startsWith('https://')) {
+      failures.push(`${p}: resolved from "${e.resolved}" (https tarballs only)`);
+    }
     if (!e.integrity || !e.integrity.startsWith('sha512-')) failures.push(`${p}: no sha512 integrity`);
   }
   return { ok: failures.length === 0, failures, warnings: [] };
@@ -104,7 +108,8 @@ const RULES = [
   { id: 'eucora-api-token', re: /\beucora\.[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}\b/g },
 ];
 // A value assigned to a secret-looking name, judged by entropy (placeholders and words are fine).
-const ASSIGN = /\b([A-Za-z0-9_]*(?:secret|password|passwd|token|api_?key|access_?key|private_?key|client_?secret)[A-Za-z0-9_]*)["']?\s*[:=]\s*["'`]([^"'`\s]{20,})["'`]/gi;
+const NAME = '[A-Za-z0-9_]*(?:secret|password|passwd|token|api_?key|access_?key|private_?key|client_?secret)[A-Za-z0-9_]*';
+const ASSIGN = new RegExp(`\\b(${NAME})["']?\\s*[:=]\\s*["'\`]([^"'\`\\s]{20,})["'\`]`, 'gi');
 
 function entropy(s) {
   const counts = new Map();
@@ -122,7 +127,9 @@ export function scanSecrets(files) {
   for (const { path: file, text } of files) {
     const lineOf = (i) => text.slice(0, i).split('\n').length;
     for (const rule of RULES) {
-      for (const m of text.matchAll(rule.re)) findings.push({ rule: rule.id, file, line: lineOf(m.index), fingerprint: fingerprint(file, m[0]) });
+      for (const m of text.matchAll(rule.re)) {
+        findings.push({ rule: rule.id, file, line: lineOf(m.index), fingerprint: fingerprint(file, m[0]) });
+      }
     }
     for (const m of text.matchAll(ASSIGN)) {
       const value = m[2];
@@ -183,7 +190,12 @@ const readJson = (p, fallback) => {
 
 function selfTest() {
   const today = new Date('2026-06-01T00:00:00Z');
-  const vuln = { vulnerabilities: { leftpad: { severity: 'high', via: [{ source: 1001, url: 'https://github.com/advisories/GHSA-aaaa-bbbb-cccc', severity: 'high', title: 'x', range: '<2' }] } } };
+  const via = [{ source: 1001, url: 'https://github.com/advisories/GHSA-aaaa-bbbb-cccc', severity: 'high', title: 'x', range: '<2' }];
+  const vuln = { vulnerabilities: { leftpad: { severity: 'high', via } } };
+  const down = { error: { summary: '405' } };
+  const gitSourced = { resolved: 'git+ssh://h/x', integrity: 'sha512-a' };
+  const waiver = (reviewed, expires) => ({ auditUnavailable: { reason: 'r', reviewedBy: 's', reviewed, expires } });
+  const moderate = { vulnerabilities: { x: { severity: 'moderate', via: [{ severity: 'moderate' }] } } };
   const entry = { id: 'GHSA-aaaa-bbbb-cccc', package: 'leftpad', reason: 'not reachable', reviewedBy: 'sec', expires: '2026-07-01' };
   const key = ['-----BEGIN', 'PRIVATE KEY-----'].join(' ');
   const aws = ['AKIA', 'Z7QW4MNX2PLK9RTY'].join('');
@@ -199,19 +211,20 @@ function selfTest() {
     ['an allow-listed advisory passes', judgeAudit(vuln, { advisories: [entry] }, today).ok],
     ['an expired allow list entry fails', !judgeAudit(vuln, { advisories: [{ ...entry, expires: '2026-05-01' }] }, today).ok],
     ['an entry without a reason fails', !judgeAudit(vuln, { advisories: [{ ...entry, reason: '' }] }, today).ok],
-    ['a moderate advisory passes', judgeAudit({ vulnerabilities: { x: { severity: 'moderate', via: [{ severity: 'moderate' }] } } }, {}, today).ok],
-    ['an unreachable audit fails closed', !judgeAudit({ error: { summary: '405' } }, {}, today).ok],
-    ['an unreachable audit with a reviewed waiver passes', judgeAudit({ error: { summary: '405' } }, { auditUnavailable: { reason: 'r', reviewedBy: 's', reviewed: '2026-05-20', expires: '2026-06-15' } }, today).ok],
-    ['an over-long waiver fails', !judgeAudit({ error: { summary: '405' } }, { auditUnavailable: { reason: 'r', reviewedBy: 's', reviewed: '2026-01-01', expires: '2026-12-01' } }, today).ok],
-    ['an expired waiver fails', !judgeAudit({ error: { summary: '405' } }, { auditUnavailable: { reason: 'r', reviewedBy: 's', reviewed: '2026-05-01', expires: '2026-05-20' } }, today).ok],
-    ['a git-sourced lock entry fails', !judgeLockfile({ packages: { 'node_modules/x': { resolved: 'git+ssh://h/x.git', integrity: 'sha512-a' } } }).ok],
+    ['a moderate advisory passes', judgeAudit(moderate, {}, today).ok],
+    ['an unreachable audit fails closed', !judgeAudit(down, {}, today).ok],
+    ['an unreachable audit with a reviewed waiver passes', judgeAudit(down, waiver('2026-05-20', '2026-06-15'), today).ok],
+    ['an over-long waiver fails', !judgeAudit(down, waiver('2026-01-01', '2026-12-01'), today).ok],
+    ['an expired waiver fails', !judgeAudit(down, waiver('2026-05-01', '2026-05-20'), today).ok],
+    ['a git-sourced lock entry fails', !judgeLockfile({ packages: { 'node_modules/x': gitSourced } }).ok],
     ['a private key is found', found.some((f) => f.rule === 'private-key')],
     ['an AWS access key id is found', found.some((f) => f.rule === 'aws-access-key-id')],
     ['a high-entropy client secret is found', found.some((f) => f.rule === 'high-entropy-secret' && f.file === 'c.ts')],
     ['a low-entropy placeholder is not', !found.some((f) => f.file === 'd.ts')],
     ['a finding fails unless allowed by fingerprint', !judgeSecrets(found, {}, today).ok],
   ];
-  const allowAll = { findings: found.map((f) => ({ file: f.file, fingerprint: f.fingerprint, reason: 'fixture', reviewedBy: 's', expires: '2026-12-31' })) };
+  const review = { reason: 'fixture', reviewedBy: 's', expires: '2026-12-31' };
+  const allowAll = { findings: found.map((f) => ({ file: f.file, fingerprint: f.fingerprint, ...review })) };
   checks.push(['allowed fingerprints pass', judgeSecrets(found, allowAll, today).ok]);
   const bad = checks.filter(([, ok]) => !ok);
   for (const [name] of bad) log(`SELF-TEST FAILED: ${name}`);

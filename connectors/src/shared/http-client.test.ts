@@ -36,9 +36,11 @@ describe('PlaneHttp: no redirects, no upstream bodies, pinned addresses', () => 
       if (req.url?.includes('/oauth2/')) {
         res.writeHead(307, { location: `${target.url}/steal${req.url}` }).end();
       } else if (req.url === '/graph-error') {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'BadRequest', message: `${MARKER} internal detail` } }));
+        const body = { error: { code: 'BadRequest', message: `${MARKER} internal detail` } };
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       } else if (req.url === '/minio-like') {
-        res.writeHead(403, { 'content-type': 'application/xml' }).end(`<Error><Code>AccessDenied</Code><Message>${MARKER}</Message></Error>`);
+        const xml = `<Error><Code>AccessDenied</Code><Message>${MARKER}</Message></Error>`;
+        res.writeHead(403, { 'content-type': 'application/xml' }).end(xml);
       } else {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, host: req.headers.host }));
       }
@@ -50,7 +52,9 @@ describe('PlaneHttp: no redirects, no upstream bodies, pinned addresses', () => 
   });
 
   it('a 307 on the token endpoint is not followed: the secret never reaches the redirect target', async () => {
-    const client = new IntuneClient({ graphUrl: plane.url, authorityUrl: plane.url, tenantId: 't', clientId: 'c', clientSecret: 'Very-Secret-Value-9', caller: caller() });
+    const secret = 'Very-Secret-Value-9';
+    const opts = { graphUrl: plane.url, authorityUrl: plane.url, tenantId: 't', clientId: 'c', clientSecret: secret };
+    const client = new IntuneClient({ ...opts, caller: caller() });
     await assert.rejects(client.request('GET', '/v1.0/deviceAppManagement/mobileApps'), (err: Error) => {
       assert.ok(isInputError(err), 'permanent');
       assert.match(err.message, /307 \(redirect not followed\)/);
@@ -99,7 +103,8 @@ describe('PlaneHttp: no redirects, no upstream bodies, pinned addresses', () => 
     assert.equal(res.status, 200);
     assert.equal(JSON.parse(res.text).host, `plane.rebind.invalid:${port}`, 'Host header keeps the name');
     assert.deepEqual(checked, ['plane.rebind.invalid']);
-    const refusing = new PlaneHttp({ plane: 'intune', baseUrl: plane.url, caller: caller(), check: async () => Promise.reject(new Error('refused by policy')) });
+    const check = async () => Promise.reject(new Error('refused by policy'));
+    const refusing = new PlaneHttp({ plane: 'intune', baseUrl: plane.url, caller: caller(), check });
     await assert.rejects(refusing.send('GET', '/anything'), /refused by policy/);
   });
 });

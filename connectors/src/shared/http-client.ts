@@ -18,6 +18,13 @@ export interface HttpResult {
  */
 export type OutboundCheck = (url: URL) => Promise<{ address: string }>;
 
+/** One request's headers, body and the non-2xx statuses the caller handles itself. */
+export interface SendInit {
+  headers?: Record<string, string>;
+  body?: string | URLSearchParams;
+  accept?: number[];
+}
+
 /** Options of a plane HTTP client. */
 export interface PlaneHttpOptions {
   plane: string;
@@ -49,19 +56,20 @@ export class PlaneHttp {
     this.caller = opts.caller ?? new ResilientCaller(opts.plane);
   }
 
-  async send(method: string, path: string, init: { headers?: Record<string, string>; body?: string | URLSearchParams; accept?: number[] } = {}): Promise<HttpResult> {
+  async send(method: string, path: string, init: SendInit = {}): Promise<HttpResult> {
     const url = new URL(`${this.opts.baseUrl}${path}`);
     const pinned = this.opts.check ? (await this.opts.check(url)).address : undefined;
     return this.caller.call(async (signal) => {
       let res: HttpResult;
       try {
-        res = await request(url, method, init.headers ?? {}, init.body, signal, pinned);
+        res = await request(url, method, init, signal, pinned);
       } catch (err) {
         throw networkError(this.opts.plane, err);
       }
       if (res.status >= 300 && res.status < 400 && !init.accept?.includes(res.status)) throw redirectError(this.opts.plane, res.status);
       if ((res.status < 200 || res.status >= 300) && !init.accept?.includes(res.status)) {
-        throw errorForStatus(this.opts.plane, res.status, (this.opts.errorCode ?? vendorErrorCode)(res.text), res.headers.get('retry-after'));
+        const code = (this.opts.errorCode ?? vendorErrorCode)(res.text);
+        throw errorForStatus(this.opts.plane, res.status, code, res.headers.get('retry-after'));
       }
       return res;
     });
@@ -69,15 +77,19 @@ export class PlaneHttp {
 }
 
 /** One request over node:http(s), connecting to `pinned` when given (TLS still verifies the URL's host name). */
-function request(url: URL, method: string, headers: Record<string, string>, body: string | URLSearchParams | undefined, signal: AbortSignal, pinned?: string): Promise<HttpResult> {
+function request(url: URL, method: string, init: SendInit, signal: AbortSignal, pinned?: string): Promise<HttpResult> {
+  const body = init.body;
   const payload = body === undefined ? undefined : Buffer.from(body.toString());
-  const h: Record<string, string> = { ...headers };
-  if (body instanceof URLSearchParams && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/x-www-form-urlencoded';
+  const h: Record<string, string> = { ...(init.headers ?? {}) };
+  if (body instanceof URLSearchParams && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
+    h['content-type'] = 'application/x-www-form-urlencoded';
+  }
   if (payload) h['content-length'] = String(payload.length);
   const lookup: LookupFunction | undefined = pinned
     ? (_host, options, cb) => {
         const family = pinned.includes(':') ? 6 : 4;
-        if ((options as { all?: boolean }).all) (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: pinned, family }]);
+        type AllCallback = (e: null, a: { address: string; family: number }[]) => void;
+        if ((options as { all?: boolean }).all) (cb as unknown as AllCallback)(null, [{ address: pinned, family }]);
         else cb(null, pinned, family);
       }
     : undefined;

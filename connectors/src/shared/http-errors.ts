@@ -61,6 +61,7 @@ export function vendorErrorCode(text: string): string | undefined {
   const o = j as { error?: unknown; errors?: unknown; code?: unknown };
   if (o.error && typeof o.error === 'object') return cleanErrorCode((o.error as { code?: unknown }).code);
   if (typeof o.error === 'string') return cleanErrorCode(o.error);
-  if (Array.isArray(o.errors) && o.errors[0] && typeof o.errors[0] === 'object') return cleanErrorCode((o.errors[0] as { code?: unknown }).code);
+  const first: unknown = Array.isArray(o.errors) ? o.errors[0] : undefined;
+  if (first && typeof first === 'object') return cleanErrorCode((first as { code?: unknown }).code);
   return cleanErrorCode(o.code);
 }

@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
     const metrics = deps.metrics;
     app.use(metrics.middleware());
     // --- issue 8 finding 7: /metrics needs a metrics token or an sre/admin API token ---
-    app.get('/metrics', metricsAuth(deps.tokens, deps.metricsToken), metrics.handler());
+    app.get('/metrics', metricsAuth(deps.tokens, deps.metricsToken, deps.rateLimiter), metrics.handler());
   }
   // --- issue 8 finding 6: rate limits, charged by `authenticate` (health and metrics exempt) ---
   if (deps.rateLimiter) app.use(deps.rateLimiter.middleware());

@@ -13,7 +13,10 @@ class Capture extends Writable {
 
 /** Like TypeORM's QueryFailedError: the statement, its parameters and the driver error ride along as properties. */
 function queryFailed(): Error {
-  const driverError = Object.assign(new Error('invalid input syntax for type uuid: "PARAM-MARKER-1"'), { code: '22P02', detail: 'Key (id)=(PARAM-MARKER-2)' });
+  const driverError = Object.assign(new Error('invalid input syntax for type uuid: "PARAM-MARKER-1"'), {
+    code: '22P02',
+    detail: 'Key (id)=(PARAM-MARKER-2)',
+  });
   return Object.assign(new Error('invalid input syntax for type uuid: "PARAM-MARKER-1"'), {
     name: 'QueryFailedError',
     query: 'SELECT * FROM api_tokens WHERE id = $1 AND secret_hash = $2',

@@ -22,7 +22,10 @@ export interface OutboundPolicy {
 }
 
 /** Builds a policy from the two comma-separated settings (`EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS`, `EUCORA_OUTBOUND_ALLOW_HOSTS`). */
-export function outboundPolicyFrom(allowHttp: string | readonly string[] = [], allowPrivate: string | readonly string[] = []): OutboundPolicy {
+export function outboundPolicyFrom(
+  allowHttp: string | readonly string[] = [],
+  allowPrivate: string | readonly string[] = [],
+): OutboundPolicy {
   const list = (v: string | readonly string[]) => (typeof v === 'string' ? v.split(',') : v).map((s) => s.trim()).filter(Boolean);
   return { allowHttp: list(allowHttp), allowPrivate: list(allowPrivate) };
 }
@@ -99,7 +102,8 @@ function matches(entries: readonly string[], hostname: string, address: string |
   });
 }
 
-const refuse = (field: string, message: string): InputError => new InputError(`${field} is not an allowed outbound URL: ${message}`, [{ path: field, message }]);
+const refuse = (field: string, message: string): InputError =>
+  new InputError(`${field} is not an allowed outbound URL: ${message}`, [{ path: field, message }]);
 
 const defaultResolve = (hostname: string): Promise<ResolvedAddress[]> => lookup(hostname, { all: true, verbatim: true });
 
@@ -116,7 +120,9 @@ export async function assertOutboundUrlAllowed(url: string, policy: OutboundPoli
   } catch {
     throw refuse(field, 'must be an absolute https:// URL');
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw refuse(field, `scheme "${parsed.protocol}" is not allowed; use https:`);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw refuse(field, `scheme "${parsed.protocol}" is not allowed; use https:`);
+  }
   if (parsed.username || parsed.password) throw refuse(field, 'credentials in the URL are not allowed; use the credentials field');
   // WHATWG URL parsing already normalised decimal/hex/octal IPv4 forms (2130706433, 0x7f.1) to dotted quads.
   const hostname = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, '');

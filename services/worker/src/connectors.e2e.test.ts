@@ -107,7 +107,8 @@ describe('connector configuration per tenant', () => {
 
   it('an upstream error body never reaches events, the timeline or API responses; a 307 is not followed with the secret', async () => {
     const configure = async (baseUrl: string, secret: string) => {
-      const res = await put(h.tenant.adminToken, 'intune', { baseUrl, settings: { tenantId: 'contoso', clientId: 'tenant-app' }, credentials: { clientSecret: secret } });
+      const body = { baseUrl, settings: { tenantId: 'contoso', clientId: 'tenant-app' }, credentials: { clientSecret: secret } };
+      const res = await put(h.tenant.adminToken, 'intune', body);
       assert.equal(res.status, 200, JSON.stringify(res.body));
       await h.stopWorker();
       await h.startWorker();
@@ -124,7 +125,8 @@ describe('connector configuration per tenant', () => {
     assert.ok(!JSON.stringify(list.body).includes(MARKER));
 
     await configure(redirectUrl, 'Redirected-Secret-2');
-    const redirected = await h.submit({ title: 'Redirecting plane', artifact: { ...(sampleIntent().artifact as object), name: 'RedirectPkg' } });
+    const artifact = { ...(sampleIntent().artifact as object), name: 'RedirectPkg' };
+    const redirected = await h.submit({ title: 'Redirecting plane', artifact });
     const done = await h.waitForState(redirected.id, ['failed', 'completed', 'rolled_back'], 60_000);
     assert.equal(done.body.state, 'failed');
     assert.match(JSON.stringify(done.body.timeline), /307 \(redirect not followed\)/);

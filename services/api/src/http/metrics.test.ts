@@ -40,12 +40,13 @@ describe('/metrics (real PostgreSQL)', () => {
   });
 
   it('1,000 random paths (and random ids on real routes) leave the page size unchanged; labels are route templates', async () => {
+    const auth = { Authorization: `Bearer ${sre}` };
     const hit = async (i: number) => {
       const kinds = [
         () => request(api.app).get(`/${randomBytes(6).toString('hex')}/${i}`),
         () => request(api.app).post(`/api/v1/${randomBytes(4).toString('hex')}?x=${i}`),
-        () => request(api.app).get(`/api/v1/deployment-intents/${randomUUID()}`).set('Authorization', `Bearer ${sre}`),
-        () => request(api.app).get(`/api/v1/deployment-intents/${i}-${randomBytes(3).toString('hex')}`).set('Authorization', `Bearer ${sre}`),
+        () => request(api.app).get(`/api/v1/deployment-intents/${randomUUID()}`).set(auth),
+        () => request(api.app).get(`/api/v1/deployment-intents/${i}-${randomBytes(3).toString('hex')}`).set(auth),
       ];
       await kinds[i % kinds.length]!();
     };

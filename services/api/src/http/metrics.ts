@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { NotAllowedError, PRODUCT_VERSION, UnauthenticatedError } from '@eucora/core';
+import { isUnauthenticatedError, NotAllowedError, PRODUCT_VERSION, UnauthenticatedError } from '@eucora/core';
+import type { ApiRateLimiter } from './rate-limit';
 import type { TokenService } from '../services/token.service';
 
 /**
@@ -99,18 +100,21 @@ export function routeTemplate(req: Request): string {
  * Guards `/metrics`: a bearer that is the dedicated `EUCORA_METRICS_TOKEN` (constant-time compare) or an API token
  * with role `sre` or `admin`; 401 without one, 403 for other roles. The page shows cross-tenant counts, so never public.
  */
-export function metricsAuth(tokens: TokenService, metricsToken: string | undefined): RequestHandler {
+export function metricsAuth(tokens: TokenService, metricsToken: string | undefined, limiter?: ApiRateLimiter): RequestHandler {
   const expected = metricsToken ? createHash('sha256').update(metricsToken).digest() : undefined;
   return async (req, res, next) => {
     const header = req.header('authorization');
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!bearer) return next(new UnauthenticatedError('/metrics needs a bearer token (EUCORA_METRICS_TOKEN or an sre/admin API token)'));
+    const refused = new UnauthenticatedError('/metrics needs a bearer token (EUCORA_METRICS_TOKEN or an sre/admin API token)');
+    // Failed scrapes are charged like failed logins, so the metrics token cannot be guessed at full speed.
+    if (!bearer) return limiter && !limiter.admitAnonymous(req, res) ? undefined : next(refused);
     if (expected && timingSafeEqual(createHash('sha256').update(bearer).digest(), expected)) return next();
     try {
       const principal = await tokens.authenticate(bearer);
       if (!principal.roles.some((r) => r === 'sre' || r === 'admin')) return next(new NotAllowedError('/metrics needs role sre or admin'));
       next();
     } catch (err) {
+      if (limiter && isUnauthenticatedError(err) && !limiter.admitAnonymous(req, res)) return;
       next(err);
     }
   };

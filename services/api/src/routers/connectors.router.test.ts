@@ -17,10 +17,16 @@ describe('connector configuration refuses SSRF targets (real PostgreSQL)', () =>
   });
   after(async () => api.close());
 
-  const put = (body: object) => request(api.app).put('/api/v1/connectors/intune').set('Authorization', `Bearer ${tenant.adminToken}`).send(body);
-  const body = (baseUrl: string, authUrl?: string) => ({ baseUrl, ...(authUrl ? { authUrl } : {}), settings: { tenantId: 'contoso', clientId: 'app' }, credentials: { clientSecret: 'S3cret-Value-77' } });
+  const admin = () => ({ Authorization: `Bearer ${tenant.adminToken}` });
+  const put = (body: object) => request(api.app).put('/api/v1/connectors/intune').set(admin()).send(body);
+  const body = (baseUrl: string, authUrl?: string) => ({
+    baseUrl,
+    ...(authUrl ? { authUrl } : {}),
+    settings: { tenantId: 'contoso', clientId: 'app' },
+    credentials: { clientSecret: 'S3cret-Value-77' },
+  });
 
-  it('refuses metadata, file:, gopher:, loopback PostgreSQL/MinIO, localhost, mapped IPv6 and decimal IPs with 400 naming the field', async () => {
+  it('refuses metadata, file:, gopher:, loopback PG/MinIO, localhost, mapped IPv6 and decimal IPs: 400 naming the field', async () => {
     const cases: [string, object][] = [
       ['baseUrl', body('http://169.254.169.254/latest/meta-data/')],
       ['baseUrl', body('https://169.254.169.254/')],
@@ -52,11 +58,14 @@ describe('connector configuration refuses SSRF targets (real PostgreSQL)', () =>
   it('the operator-allowed simulator port is accepted; DELETE writes an audit event', async () => {
     const ok = await put(body('http://127.0.0.1:9401'));
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
-    const del = await request(api.app).delete('/api/v1/connectors/intune').set('Authorization', `Bearer ${tenant.adminToken}`).set('X-Correlation-Id', 'del-connector-1');
+    const del = await request(api.app).delete('/api/v1/connectors/intune').set(admin()).set('X-Correlation-Id', 'del-connector-1');
     assert.equal(del.status, 204);
-    const events = await api.ds.query(`SELECT event_type, actor, correlation_id FROM events WHERE tenant_id = $1 AND aggregate_type = 'connector' ORDER BY seq`, [tenant.tenantId]);
+    const events = await api.ds.query(
+      `SELECT event_type, actor, correlation_id FROM events WHERE tenant_id = $1 AND aggregate_type = 'connector' ORDER BY seq`,
+      [tenant.tenantId],
+    );
     assert.deepEqual(events.map((e: { event_type: string }) => e.event_type), ['connector.configured', 'connector.removed']);
     assert.equal(events[1].correlation_id, 'del-connector-1');
-    assert.equal((await request(api.app).delete('/api/v1/connectors/intune').set('Authorization', `Bearer ${tenant.adminToken}`)).status, 404);
+    assert.equal((await request(api.app).delete('/api/v1/connectors/intune').set(admin())).status, 404);
   });
 });

@@ -28,15 +28,27 @@ describe('per-tenant fairness of workflow starts (real PostgreSQL and Temporal)'
     const rel = await t.issue(['release_engineer']);
     const out = [];
     for (let i = 0; i < n; i++) {
-      const res = await request(api.app).post('/api/v1/deployment-intents').set('Authorization', `Bearer ${rel}`).set('Idempotency-Key', `k-${randomUUID()}`).send(sampleIntent({ title: `flood ${i}` }));
+      const res = await request(api.app)
+        .post('/api/v1/deployment-intents')
+        .set('Authorization', `Bearer ${rel}`)
+        .set('Idempotency-Key', `k-${randomUUID()}`)
+        .send(sampleIntent({ title: `flood ${i}` }));
       assert.equal(res.status, 201, JSON.stringify(res.body));
       out.push({ id: res.body.id as string, workflowStarted: res.body.workflowStarted as boolean });
     }
     return out;
   };
-  const dispatcher = () => new IntentDispatcher(new DeploymentIntentRepository(api.ds), api.intents, silent, { graceMs: 0, maxAssessing: CAP, tenantIds: [a.tenantId, b.tenantId, c.tenantId] });
+  const dispatcher = () =>
+    new IntentDispatcher(new DeploymentIntentRepository(api.ds), api.intents, silent, {
+      graceMs: 0,
+      maxAssessing: CAP,
+      tenantIds: [a.tenantId, b.tenantId, c.tenantId],
+    });
   const finishAssessing = (t: TestTenant) =>
-    api.ds.query(`UPDATE deployment_intents SET state = 'awaiting_approval' WHERE tenant_id = $1 AND workflow_started_at IS NOT NULL`, [t.tenantId]);
+    api.ds.query(
+      `UPDATE deployment_intents SET state = 'awaiting_approval' WHERE tenant_id = $1 AND workflow_started_at IS NOT NULL`,
+      [t.tenantId],
+    );
 
   it("tenant A's flood is held at the cap while tenant B's single intent starts at once", async () => {
     const flood = await file(a, 8);
@@ -53,13 +65,18 @@ describe('per-tenant fairness of workflow starts (real PostgreSQL and Temporal)'
     await finishAssessing(c);
     assert.equal(await dispatcher().sweep(), 5, 'A gets 3 (its cap), C its 2 remaining');
     const started: { tenant_id: string; title: string }[] = await api.ds.query(
-      `SELECT tenant_id, title FROM deployment_intents WHERE tenant_id = ANY($1::uuid[]) AND state = 'submitted' AND workflow_started_at IS NOT NULL ORDER BY workflow_started_at`,
+      `SELECT tenant_id, title FROM deployment_intents
+       WHERE tenant_id = ANY($1::uuid[]) AND state = 'submitted' AND workflow_started_at IS NOT NULL ORDER BY workflow_started_at`,
       [[a.tenantId, c.tenantId]],
     );
     const who = started.map((r) => (r.tenant_id === a.tenantId ? 'A' : 'C'));
     assert.deepEqual(who, ['A', 'C', 'A', 'C', 'A'], 'round-robin, not A first');
-    assert.deepEqual(started.filter((r) => r.tenant_id === a.tenantId).map((r) => r.title), ['flood 3', 'flood 4', 'flood 5'], 'oldest first');
-    const stillHeld = await api.ds.query(`SELECT count(*)::int AS n FROM deployment_intents WHERE tenant_id = $1 AND workflow_started_at IS NULL`, [a.tenantId]);
+    const aTitles = started.filter((r) => r.tenant_id === a.tenantId).map((r) => r.title);
+    assert.deepEqual(aTitles, ['flood 3', 'flood 4', 'flood 5'], 'oldest first');
+    const stillHeld = await api.ds.query(
+      `SELECT count(*)::int AS n FROM deployment_intents WHERE tenant_id = $1 AND workflow_started_at IS NULL`,
+      [a.tenantId],
+    );
     assert.equal(stillHeld[0].n, 2);
   });
 });

@@ -49,7 +49,8 @@ export class IntentDispatcher {
     try {
       const cap = this.opts.maxAssessing ?? Number.POSITIVE_INFINITY;
       const batch = this.opts.batchSize ?? 100;
-      const due = await this.intents.findUnstartedRoundRobin(new Date(Date.now() - (this.opts.graceMs ?? 3000)), Math.min(cap, batch), batch, this.opts.tenantIds);
+      const olderThan = new Date(Date.now() - (this.opts.graceMs ?? 3000));
+      const due = await this.intents.findUnstartedRoundRobin(olderThan, Math.min(cap, batch), batch, this.opts.tenantIds);
       const assessing = await this.intents.countAssessing([...new Set(due.map((i) => i.tenantId))]);
       let started = 0;
       for (const intent of due) {

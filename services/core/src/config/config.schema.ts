@@ -93,7 +93,7 @@ export const serviceEnvSchema = z.object({
   /** Per-dependency timeout of `/api/v1/health` checks in ms; default 1500. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
   // --- outbound URLs, rate limits, fairness, metrics (issue 8, findings 3, 6, 7) ---
-  /** Hosts where outbound plain `http:` is allowed (`host`, `IP`, `CIDR`, each optionally `:port` or `:lo-hi`), comma-separated; default none. */
+  /** Hosts where outbound plain `http:` is allowed (`host`, `IP`, `CIDR`, optionally `:port`/`:lo-hi`), comma-separated; default none. */
   EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS: z.string().default(''),
   /** Hosts/CIDRs (same syntax) whose private, loopback or link-local addresses outbound calls may reach; default none. */
   EUCORA_OUTBOUND_ALLOW_HOSTS: z.string().default(''),

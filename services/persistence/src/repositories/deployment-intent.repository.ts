@@ -59,11 +59,17 @@ export class DeploymentIntentRepository {
    * Unstarted intents in round-robin order across tenants: every tenant's oldest first, then every tenant's second, …
    * so one tenant's backlog cannot fill a sweep. At most `perTenant` rows per tenant.
    */
-  async findUnstartedRoundRobin(olderThan: Date, perTenant: number, limit: number, tenantIds?: readonly string[]): Promise<DeploymentIntentEntity[]> {
+  async findUnstartedRoundRobin(
+    olderThan: Date,
+    perTenant: number,
+    limit: number,
+    tenantIds?: readonly string[],
+  ): Promise<DeploymentIntentEntity[]> {
     const rows: { id: string; tenant_id: string }[] = await this.ds.query(
       `SELECT id, tenant_id FROM (
          SELECT id, tenant_id, created_at, row_number() OVER (PARTITION BY tenant_id ORDER BY created_at, id) AS rn
-         FROM deployment_intents WHERE workflow_started_at IS NULL AND created_at < $1 AND ($4::uuid[] IS NULL OR tenant_id = ANY($4::uuid[]))
+         FROM deployment_intents
+         WHERE workflow_started_at IS NULL AND created_at < $1 AND ($4::uuid[] IS NULL OR tenant_id = ANY($4::uuid[]))
        ) q WHERE rn <= $2 ORDER BY rn, created_at, id LIMIT $3`,
       [olderThan, perTenant, limit, tenantIds ?? null],
     );
