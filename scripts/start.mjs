@@ -25,6 +25,8 @@ try {
 
 const dataDir = path.resolve(cfg.EUCORA_DATA_DIR ?? path.join(ROOT, '.data'));
 const logDir = path.join(dataDir, 'logs');
+// The data dir keeps default permissions (PostgreSQL, running as its own user, must traverse it); logs are owner-only.
+mkdirSync(dataDir, { recursive: true });
 mkdirSync(logDir, { recursive: true, mode: 0o700 });
 chmodSync(logDir, 0o700);
 
