@@ -6,7 +6,7 @@ ensureDependencies();
 ensureBuilt();
 
 const { randomBytes } = await import('node:crypto');
-const { existsSync, mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
+const { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
 const { spawnSync } = await import('node:child_process');
 const path = (await import('node:path')).default;
 const stack = await import('./lib/stack.mjs');
@@ -25,7 +25,10 @@ try {
 
 const dataDir = path.resolve(cfg.EUCORA_DATA_DIR ?? path.join(ROOT, '.data'));
 const logDir = path.join(dataDir, 'logs');
-mkdirSync(logDir, { recursive: true });
+// The data dir keeps default permissions (PostgreSQL, running as its own user, must traverse it); logs are owner-only.
+mkdirSync(dataDir, { recursive: true });
+mkdirSync(logDir, { recursive: true, mode: 0o700 });
+chmodSync(logDir, 0o700);
 
 // Local secrets are generated once and kept with the data they protect (mode 0600, git-ignored).
 const secretsFile = path.join(dataDir, 'secrets.json');
@@ -152,6 +155,10 @@ try {
     // The simulator's fixed demo credentials (agent-sim/src/intune/intune-simulator.ts); real tenants configure their own.
     env.INTUNE_CLIENT_ID = 'eucora-sim-client';
     env.INTUNE_CLIENT_SECRET = 'eucora-sim-secret';
+    // Demo mode: tenants may point connectors at the five loopback simulators over plain http, and at nothing else on loopback.
+    const sims = `127.0.0.1:${cfg.SIM_INTUNE_PORT}-${cfg.SIM_INTUNE_PORT + 4}`;
+    env.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS = [process.env.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, sims].filter(Boolean).join(',');
+    env.EUCORA_OUTBOUND_ALLOW_HOSTS = [process.env.EUCORA_OUTBOUND_ALLOW_HOSTS, sims].filter(Boolean).join(',');
     step('agent-sim', 'ready');
   }
 

@@ -1,7 +1,7 @@
 // Starts and stops the real components of a local stack: embedded PostgreSQL, the Temporal dev server and MinIO.
 // Shared by `npm start` (persistent, in .data/) and `npm test` (throw-away, on free ports).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, createWriteStream, fchmodSync, openSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,6 +139,16 @@ function tcpOpen(port) {
   });
 }
 
+/**
+ * Appends to a log file readable by its owner only (0600): logs carry tenant ids, actors and correlation ids. `mode`
+ * applies only when the file is created, so an existing file from an older run is tightened too.
+ */
+export function openLog(file) {
+  const fd = openSync(file, 'a', 0o600);
+  fchmodSync(fd, 0o600);
+  return createWriteStream(file, { fd });
+}
+
 /** Keeps track of started children so they can be stopped in reverse order, with no orphans left behind. */
 export class ProcessGroup {
   constructor() {
@@ -148,7 +158,7 @@ export class ProcessGroup {
   /** Spawns a long-running child; its output goes to `logFile` (and to the console when `echo`). */
   spawn(name, cmd, args, { env, logFile, echo = false } = {}) {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : null;
+    const log = logFile ? openLog(logFile) : null;
     const forward = (chunk) => {
       log?.write(chunk);
       if (echo) process.stdout.write(chunk.toString().replace(/^(?=.)/gm, `[${name}] `));
@@ -202,7 +212,7 @@ export async function startPostgres(group, { dataDir, port, password, logFile })
     for (const listener of process.listeners(sig)) if (!listener.eucora) process.off(sig, listener);
   }
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
-  const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : null;
+  const log = logFile ? openLog(logFile) : null;
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -320,6 +330,10 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
       S3_BUCKET: 'eucora-evidence-test',
       EUCORA_TEST_MINIO_BIN: minioBin,
       CONNECTOR_SECRET_KEY: randomBytes(32).toString('base64'),
+      // Rate limits off by default so tests that drive many requests (fuzz, matrices) measure what they mean to;
+      // the rate-limit tests turn them on with their own settings.
+      EUCORA_RATE_LIMIT_TOKEN_RPS: process.env.EUCORA_RATE_LIMIT_TOKEN_RPS ?? '0',
+      EUCORA_RATE_LIMIT_TENANT_RPS: process.env.EUCORA_RATE_LIMIT_TENANT_RPS ?? '0',
     };
     env.EVIDENCE_SIGNING_KEY_FILE = path.join(work, 'evidence-keys.json');
     const { ensureKeyring } = await import(path.join(root, 'services', 'runtime', 'dist', 'index.js'));

@@ -1,6 +1,6 @@
 import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
-import { PlaneHttp } from '../shared/http-client';
+import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one AWX/Tower. */
@@ -15,6 +15,8 @@ export interface AwxOptions {
   /** Organization of the launch labels; default the job template's own `organization`. */
   organizationId?: number;
   caller?: ResilientCaller;
+  /** Outbound-URL guard run before every request; default none. */
+  check?: OutboundCheck;
 }
 
 interface Job {
@@ -50,7 +52,7 @@ export class AwxConnector implements PlaneConnector {
   private token: string | undefined;
 
   constructor(private readonly opts: AwxOptions) {
-    this.http = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: opts.caller, describe: (t) => t.slice(0, 300) });
+    this.http = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
   }
 
   private async auth(): Promise<Record<string, string>> {

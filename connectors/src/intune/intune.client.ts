@@ -1,5 +1,5 @@
-import { errorForStatus } from '../shared/http-errors';
-import { PlaneHttp } from '../shared/http-client';
+import { cleanErrorCode, errorForStatus } from '../shared/http-errors';
+import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one Intune tenant through Microsoft Graph. */
@@ -15,21 +15,13 @@ export interface IntuneClientOptions {
   timeoutMs?: number;
   /** Retry, breaker and timeout policy for this plane and tenant; default a fresh one with documented defaults. */
   caller?: ResilientCaller;
+  /** Outbound-URL guard run before every request; default none. */
+  check?: OutboundCheck;
 }
 
 interface CachedToken {
   value: string;
   expiresAt: number;
-}
-
-/** Graph's error body `{"error":{"code","message"}}` as one line. */
-function describeGraphError(text: string): string {
-  try {
-    const j = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    return `${j.error?.code ?? ''} ${j.error?.message ?? ''}`.trim() || text;
-  } catch {
-    return text;
-  }
 }
 
 /** Minimal Graph client: client-credential token cached until shortly before expiry and refreshed once on 401. */
@@ -41,8 +33,8 @@ export class IntuneClient {
   constructor(private readonly opts: IntuneClientOptions) {
     // One policy for both hosts: a broken token endpoint is as much an outage of the plane as a broken Graph.
     const caller = opts.caller ?? new ResilientCaller('intune', { timeoutMs: opts.timeoutMs });
-    this.graph = new PlaneHttp({ plane: 'intune', baseUrl: opts.graphUrl, caller, describe: describeGraphError });
-    this.authority = new PlaneHttp({ plane: 'intune', baseUrl: opts.authorityUrl, caller });
+    this.graph = new PlaneHttp({ plane: 'intune', baseUrl: opts.graphUrl, caller, check: opts.check });
+    this.authority = new PlaneHttp({ plane: 'intune', baseUrl: opts.authorityUrl, caller, check: opts.check });
   }
 
   private async fetchToken(): Promise<string> {
@@ -61,7 +53,7 @@ export class IntuneClient {
       }
     })();
     // invalid_client (400) is a credential problem: permanent, like a 401.
-    if (!j.access_token) throw errorForStatus('intune', 401, `token: ${j.error ?? 'no token'}`, null);
+    if (!j.access_token) throw errorForStatus('intune', 401, `token:${cleanErrorCode(j.error) ?? 'no_token'}`, null);
     // Refresh a minute early so a token never expires mid-call.
     this.token = { value: j.access_token, expiresAt: Date.now() + Math.max(0, (j.expires_in ?? 3599) - 60) * 1000 };
     return j.access_token;

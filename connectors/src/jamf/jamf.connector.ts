@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
-import { errorForStatus, networkError } from '../shared/http-errors';
+import { errorForStatus, networkError, vendorErrorCode } from '../shared/http-errors';
 import type { ArtifactContent, ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
-import { PlaneHttp } from '../shared/http-client';
+import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one Jamf Pro. */
@@ -12,6 +12,8 @@ export interface JamfOptions {
   clientId: string;
   clientSecret: string;
   caller?: ResilientCaller;
+  /** Outbound-URL guard run before every request; default none. */
+  check?: OutboundCheck;
   /** Parallel policy-log reads; Jamf asks for at most 5 connections. Default 5. */
   concurrency?: number;
 }
@@ -46,7 +48,7 @@ export class JamfConnector implements PlaneConnector {
   private token: { value: string; until: number } | undefined;
 
   constructor(private readonly opts: JamfOptions) {
-    this.http = new PlaneHttp({ plane: 'jamf', baseUrl: opts.baseUrl, caller: opts.caller, describe: (t) => t.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300) });
+    this.http = new PlaneHttp({ plane: 'jamf', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
   }
 
   private async bearer(): Promise<string> {

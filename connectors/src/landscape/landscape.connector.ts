@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
-import { PlaneHttp } from '../shared/http-client';
+import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
+import { cleanErrorCode, vendorErrorCode } from '../shared/http-errors';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one Landscape server (legacy API keys). */
@@ -13,6 +14,8 @@ export interface LandscapeOptions {
   caller?: ResilientCaller;
   /** How far back a resumed deploy looks for the activity group it may have created before a crash, days; default 30. */
   resumeLookbackDays?: number;
+  /** Outbound-URL guard run before every request; default none. */
+  check?: OutboundCheck;
 }
 
 const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -94,7 +97,7 @@ export class LandscapeConnector implements PlaneConnector {
 
   constructor(private readonly opts: LandscapeOptions) {
     this.url = new URL(opts.baseUrl);
-    this.http = new PlaneHttp({ plane: 'landscape', baseUrl: opts.baseUrl, caller: opts.caller, describe: (t) => t.slice(0, 300) });
+    this.http = new PlaneHttp({ plane: 'landscape', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
   }
 
   private async action<T>(action: string, params: Record<string, string>, accept: number[] = []): Promise<{ status: number; body: T }> {
@@ -109,7 +112,7 @@ export class LandscapeConnector implements PlaneConnector {
     };
     all.signature = signLandscape(this.opts.secretKey, 'POST', this.url.host, '/api/', all);
     const res = await this.http.send('POST', '/api/', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(all), accept: [401, ...accept] });
-    if (res.status === 401) throw new NotAllowedError(`landscape refused the credentials or signature: ${res.text.slice(0, 200)}`);
+    if (res.status === 401) throw new NotAllowedError(`landscape answered 401 (${vendorErrorCode(res.text) ?? 'credentials or signature refused'})`);
     return { status: res.status, body: JSON.parse(res.text) as T };
   }
 
@@ -120,7 +123,7 @@ export class LandscapeConnector implements PlaneConnector {
     const res = await this.action<{ id?: number; error?: string }>('CreateScript', { title, code: Buffer.from(code).toString('base64'), time_limit: '1800', username: 'root', access_group: 'global' }, [400]);
     if (res.status === 400) {
       if (res.body.error === 'DuplicateScript') return (await find())!;
-      throw new InputError(`landscape CreateScript failed: ${res.body.error}`);
+      throw new InputError(`landscape CreateScript failed (${cleanErrorCode(res.body.error) ?? 'unknown error'})`);
     }
     return res.body.id!;
   }

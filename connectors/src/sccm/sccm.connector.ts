@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InputError, NotAllowedError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
-import { PlaneHttp } from '../shared/http-client';
+import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 import { buildSdmPackageXml } from './sccm.sdm-package';
 
@@ -19,6 +19,8 @@ export interface SccmOptions {
   contentLocation?: string;
   /** `ScopeId_<SiteID>` for created applications; default read from `SMS_Identification.GetSiteID`. */
   authoringScopeId?: string;
+  /** Outbound-URL guard run before every request; default none. */
+  check?: OutboundCheck;
 }
 
 type Obj = Record<string, unknown>;
@@ -47,13 +49,7 @@ export class SccmConnector implements PlaneConnector {
       plane: 'sccm',
       baseUrl: `${opts.baseUrl}/AdminService/wmi`,
       caller: opts.caller,
-      describe: (t) => {
-        try {
-          return (JSON.parse(t) as { error?: { message?: string } }).error?.message ?? t;
-        } catch {
-          return t;
-        }
-      },
+      check: opts.check,
     });
   }
 

@@ -1,4 +1,7 @@
-import { errorForStatus, networkError } from './http-errors';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { errorForStatus, networkError, redirectError, vendorErrorCode } from './http-errors';
 import { ResilientCaller } from './resilience';
 
 /** One HTTP exchange's result as the plane clients need it. */
@@ -8,19 +11,43 @@ export interface HttpResult {
   text: string;
 }
 
+/**
+ * Checks an outbound URL before each connection and returns the address to connect to (the worker passes the runtime's
+ * outbound-URL guard); throwing refuses the request. The connection is pinned to that address, so DNS rebinding between
+ * check and connect cannot move it.
+ */
+export type OutboundCheck = (url: URL) => Promise<{ address: string }>;
+
+/** One request's headers, body and the non-2xx statuses the caller handles itself. */
+export interface SendInit {
+  headers?: Record<string, string>;
+  body?: string | URLSearchParams;
+  accept?: number[];
+}
+
 /** Options of a plane HTTP client. */
 export interface PlaneHttpOptions {
   plane: string;
   baseUrl: string;
   /** Retry, breaker and timeout policy; default a fresh one with documented defaults. */
   caller?: ResilientCaller;
-  /** Extracts a readable message from an error body; default the raw text. */
-  describe?: (text: string) => string;
+  /** Extracts the vendor's error code from an error body; default `vendorErrorCode` (known JSON shapes). */
+  errorCode?: (text: string) => string | undefined;
+  /** Outbound-URL guard run before every request; default none (operator-configured endpoints). */
+  check?: OutboundCheck;
 }
+
+// Keep-alive pools; a reused socket is one whose address passed the outbound check when it was opened.
+const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+/** Largest response body read; larger bodies are cut (mappers only need small JSON documents). */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * HTTP for the plane clients: every request runs under the plane's resilience policy, non-2xx answers become domain errors
  * (transient vs permanent, `Retry-After` kept) unless listed in `accept`, and bodies come back as text for the mappers.
+ * Redirects are never followed (a 3xx is a permanent error): following one would carry credentials to a host nobody checked.
+ * Error messages carry the status and the vendor's error code only, never the upstream body.
  */
 export class PlaneHttp {
   readonly caller: ResilientCaller;
@@ -29,19 +56,61 @@ export class PlaneHttp {
     this.caller = opts.caller ?? new ResilientCaller(opts.plane);
   }
 
-  async send(method: string, path: string, init: { headers?: Record<string, string>; body?: string | URLSearchParams; accept?: number[] } = {}): Promise<HttpResult> {
+  async send(method: string, path: string, init: SendInit = {}): Promise<HttpResult> {
+    const url = new URL(`${this.opts.baseUrl}${path}`);
+    const pinned = this.opts.check ? (await this.opts.check(url)).address : undefined;
     return this.caller.call(async (signal) => {
-      let res: globalThis.Response;
+      let res: HttpResult;
       try {
-        res = await fetch(`${this.opts.baseUrl}${path}`, { method, headers: init.headers, body: init.body, signal });
+        res = await request(url, method, init, signal, pinned);
       } catch (err) {
         throw networkError(this.opts.plane, err);
       }
-      const text = await res.text().catch(() => '');
-      if (!res.ok && !init.accept?.includes(res.status)) {
-        throw errorForStatus(this.opts.plane, res.status, this.opts.describe ? this.opts.describe(text) : text, res.headers.get('retry-after'));
+      if (res.status >= 300 && res.status < 400 && !init.accept?.includes(res.status)) throw redirectError(this.opts.plane, res.status);
+      if ((res.status < 200 || res.status >= 300) && !init.accept?.includes(res.status)) {
+        const code = (this.opts.errorCode ?? vendorErrorCode)(res.text);
+        throw errorForStatus(this.opts.plane, res.status, code, res.headers.get('retry-after'));
       }
-      return { status: res.status, headers: res.headers, text };
+      return res;
     });
   }
+}
+
+/** One request over node:http(s), connecting to `pinned` when given (TLS still verifies the URL's host name). */
+function request(url: URL, method: string, init: SendInit, signal: AbortSignal, pinned?: string): Promise<HttpResult> {
+  const body = init.body;
+  const payload = body === undefined ? undefined : Buffer.from(body.toString());
+  const h: Record<string, string> = { ...(init.headers ?? {}) };
+  if (body instanceof URLSearchParams && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
+    h['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  if (payload) h['content-length'] = String(payload.length);
+  const lookup: LookupFunction | undefined = pinned
+    ? (_host, options, cb) => {
+        const family = pinned.includes(':') ? 6 : 4;
+        type AllCallback = (e: null, a: { address: string; family: number }[]) => void;
+        if ((options as { all?: boolean }).all) (cb as unknown as AllCallback)(null, [{ address: pinned, family }]);
+        else cb(null, pinned, family);
+      }
+    : undefined;
+  const tls = url.protocol === 'https:';
+  const lib = tls ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(url, { method, headers: h, signal, lookup, agent: tls ? AGENTS.https : AGENTS.http }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= MAX_BODY_BYTES) chunks.push(c);
+      });
+      res.on('error', reject);
+      res.on('end', () => {
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve({ status: res.statusCode ?? 0, headers: out, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

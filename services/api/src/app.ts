@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
+import { safeErrorSerializer } from '@eucora/runtime';
 import { correlationMiddleware } from './http/correlation';
 import { createErrorHandler, notFoundHandler } from './http/problem';
 import { healthRouter } from './routers/health.router';
@@ -12,7 +13,8 @@ import { evidenceRouter } from './routers/evidence.router';
 import type { EvidenceService } from './services/evidence.service';
 import type { ArtifactService } from './services/artifact.service';
 import type { ConnectorConfigService } from './services/connector-config.service';
-import type { ApiMetrics } from './http/metrics';
+import { metricsAuth, type ApiMetrics } from './http/metrics';
+import type { ApiRateLimiter } from './http/rate-limit';
 import { connectorsRouter } from './routers/connectors.router';
 import type { AuditService } from './services/audit.service';
 import type { CabService } from './services/cab.service';
@@ -37,6 +39,10 @@ export interface AppDeps {
   metrics?: ApiMetrics;
   /** Largest accepted JSON body in bytes. */
   maxBodyBytes: number;
+  /** Per-token/per-tenant rate limits; default none (no limits). */
+  rateLimiter?: ApiRateLimiter;
+  /** Dedicated bearer token for `/metrics` besides sre/admin API tokens; default none. */
+  metricsToken?: string;
 }
 
 /** Builds the express app. No listening, no process-level side effects. */
@@ -48,10 +54,11 @@ export function createApp(deps: AppDeps): Express {
   if (deps.metrics) {
     const metrics = deps.metrics;
     app.use(metrics.middleware());
-    app.get('/metrics', async (_req, res) => {
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-    });
+    // --- issue 8 finding 7: /metrics needs a metrics token or an sre/admin API token ---
+    app.get('/metrics', metricsAuth(deps.tokens, deps.metricsToken, deps.rateLimiter), metrics.handler());
   }
+  // --- issue 8 finding 6: rate limits, charged by `authenticate` (health and metrics exempt) ---
+  if (deps.rateLimiter) app.use(deps.rateLimiter.middleware());
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -64,6 +71,8 @@ export function createApp(deps: AppDeps): Express {
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/api/v1/health') },
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        // issue 8 finding 10: no SQL parameters, stacks only at debug
+        err: safeErrorSerializer(deps.logger.isLevelEnabled('debug')),
       },
     }),
   );

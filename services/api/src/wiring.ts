@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { ServiceConfig } from '@eucora/core';
 import { createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
 import { createApp } from './app';
-import { connectWithRetry, createMinioClient, loadKeyring, SecretBox } from '@eucora/runtime';
+import { connectWithRetry, createMinioClient, loadKeyring, outboundPolicyFrom, SecretBox } from '@eucora/runtime';
 import { databaseCheck, objectStoreCheck, temporalCheck } from './adapters/dependency-checks';
 import { TemporalWorkflowStarter } from './adapters/workflow-starter';
 import { HealthService } from './services/health.service';
@@ -18,6 +18,7 @@ import { EvidenceService } from './services/evidence.service';
 import { ArtifactService } from './services/artifact.service';
 import { ConnectorConfigService } from './services/connector-config.service';
 import { ApiMetrics } from './http/metrics';
+import { ApiRateLimiter } from './http/rate-limit';
 
 /** A wired API: the express app plus what must be closed on shutdown. */
 export interface ApiRuntime {
@@ -54,8 +55,8 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   const intents = new IntentService(ds, workflows, logger, { pollInitialMs: config.RING_POLL_INITIAL_MS, pollMaxMs: config.RING_POLL_MAX_MS }, {
     urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
-  });
-  const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger);
+  }, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
+  const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
   const app = createApp({
     logger,
     health,
@@ -67,9 +68,20 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
     evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
-    connectors: new ConnectorConfigService(ds, config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null),
+    connectors: new ConnectorConfigService(
+      ds,
+      config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
+      outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
+    ),
     metrics: new ApiMetrics(ds),
     maxBodyBytes: config.MAX_BODY_BYTES,
+    rateLimiter: new ApiRateLimiter({
+      tokenRps: config.EUCORA_RATE_LIMIT_TOKEN_RPS,
+      tokenBurst: config.EUCORA_RATE_LIMIT_TOKEN_BURST,
+      tenantRps: config.EUCORA_RATE_LIMIT_TENANT_RPS,
+      tenantBurst: config.EUCORA_RATE_LIMIT_TENANT_BURST,
+    }),
+    metricsToken: config.EUCORA_METRICS_TOKEN,
   });
   return {
     app,

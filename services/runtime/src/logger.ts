@@ -37,13 +37,50 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
-/** JSON logger with `service` and `version` on every line and secrets redacted. */
+/** A logged error: what an operator needs, never SQL text or parameters; the stack only at debug level. */
+export interface SafeError {
+  type: string;
+  message: string;
+  /** SQLSTATE, errno name or our error kind. */
+  code?: string;
+  stack?: string;
+  cause?: SafeError;
+}
+
+/**
+ * Serializer for `err` fields. TypeORM's QueryFailedError carries `query`, `parameters` and the driver error (whose
+ * `detail` quotes row values); none of those are copied, and values quoted in PostgreSQL messages are cut. Stacks only
+ * when `withStack` (debug level): an ordinary 500 must not write a stack trace per request.
+ */
+export function safeErrorSerializer(withStack: boolean): (err: unknown) => SafeError {
+  const ser = (err: unknown, depth: number): SafeError => {
+    if (!(err instanceof Error)) return { type: typeof err, message: String(err).slice(0, 500) };
+    const e = err as Error & { code?: unknown; kind?: unknown; cause?: unknown; driverError?: { code?: unknown } };
+    const code = e.driverError?.code ?? e.code ?? e.kind;
+    const out: SafeError = { type: e.name, message: cutQuotedValues(e.message).slice(0, 1000) };
+    if (typeof code === 'string' || typeof code === 'number') out.code = String(code);
+    if (withStack && e.stack) out.stack = e.stack;
+    if (e.cause !== undefined && depth < 3) out.cause = ser(e.cause, depth + 1);
+    return out;
+  };
+  return (err) => ser(err, 0);
+}
+
+// "invalid input syntax for type uuid: \"abc\"", "…for encoding \"UTF8\": 0x00": the value is a request parameter.
+function cutQuotedValues(message: string): string {
+  return message.replace(/(for type [\w ]+|for encoding "[^"]*"|value too long for type [^:]+): .*/s, '$1: [value omitted]');
+}
+
+/** JSON logger with `service` and `version` on every line, secrets redacted, errors through `safeErrorSerializer`. */
 export function createLogger(opts: LoggerOptions): Logger {
+  const errors = safeErrorSerializer(['debug', 'trace'].includes(opts.level ?? 'info'));
   return pino(
     {
       level: opts.level ?? 'info',
       base: { service: opts.service, version: PRODUCT_VERSION },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // `error` too: the Temporal SDK logs activity failures under that key.
+      serializers: { err: errors, error: errors },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { IntuneSimulator } from '@eucora/agent-sim';
 import { createTestTenant, sampleIntent } from '@eucora/api/dist/test-support/test-stack';
@@ -10,16 +12,47 @@ describe('connector configuration per tenant', () => {
   let h: Harness;
   const own = new IntuneSimulator({ size: 300, labSize: 5 }, { clientId: 'tenant-app', clientSecret: 'Tenant-Own-Secret-42' });
   let ownUrl: string;
+  // Fake planes for finding 3: one answers every Graph call with a body carrying a marker, one redirects its token endpoint.
+  const MARKER = 'MINIO-BODY-MARKER-51c0';
+  const stolen: string[] = [];
+  const fakes: http.Server[] = [];
+  const fake = async (handler: http.RequestListener): Promise<string> => {
+    const server = http.createServer(handler);
+    fakes.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  let leakyUrl: string;
+  let redirectUrl: string;
+  let stealUrl: string;
 
   before(async () => {
     own.config.installDurationMs = 20;
     ownUrl = await own.listen(0);
-    h = await startHarness({ installDurationMs: 20 });
+    stealUrl = await fake((req, res) => {
+      let b = '';
+      req.on('data', (c) => (b += c));
+      req.on('end', () => {
+        stolen.push(`${req.method} ${req.url} ${b}`);
+        res.end('{}');
+      });
+    });
+    leakyUrl = await fake((req, res) => {
+      req.resume();
+      if (req.url?.includes('/oauth2/')) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'tok', expires_in: 3600 }));
+      else res.writeHead(400, { 'content-type': 'application/xml' }).end(`<Error><Code>AccessDenied</Code><Message>${MARKER}</Message></Error>`);
+    });
+    redirectUrl = await fake((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: `${stealUrl}${req.url}` }).end();
+    });
+    h = await startHarness({ installDurationMs: 20, allowUrls: [ownUrl, leakyUrl, redirectUrl, stealUrl] });
     await h.startWorker();
   });
   after(async () => {
     await h.close();
     await own.close();
+    for (const f of fakes) f.close();
   });
 
   const put = (token: string, plane: string, body: unknown) => request(h.api.app).put(`/api/v1/connectors/${plane}`).set('Authorization', `Bearer ${token}`).send(body as object);
@@ -70,5 +103,33 @@ describe('connector configuration per tenant', () => {
     assert.equal(done.body.state, 'failed');
     assert.ok(Date.now() - t0 < 30_000, `failed within ${Date.now() - t0} ms`);
     assert.match(done.body.timeline.at(-1).reason, /invalid_client|401/);
+  });
+
+  it('an upstream error body never reaches events, the timeline or API responses; a 307 is not followed with the secret', async () => {
+    const configure = async (baseUrl: string, secret: string) => {
+      const body = { baseUrl, settings: { tenantId: 'contoso', clientId: 'tenant-app' }, credentials: { clientSecret: secret } };
+      const res = await put(h.tenant.adminToken, 'intune', body);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      await h.stopWorker();
+      await h.startWorker();
+    };
+    await configure(leakyUrl, 'Leaky-Plane-Secret-1');
+    const leaky = await h.submit({ title: 'Leaky plane', artifact: { ...(sampleIntent().artifact as object), name: 'LeakyPkg' } });
+    const failed = await h.waitForState(leaky.id, ['failed', 'completed', 'rolled_back'], 60_000);
+    assert.equal(failed.body.state, 'failed');
+    assert.match(JSON.stringify(failed.body.timeline), /intune answered 400/, 'status is reported');
+    assert.ok(!JSON.stringify(failed.body).includes(MARKER), 'not in the API response / timeline');
+    const rows = await h.api.ds.query(`SELECT reason, data::text AS data FROM events WHERE tenant_id = $1`, [h.tenant.tenantId]);
+    assert.ok(!JSON.stringify(rows).includes(MARKER), 'not in any stored event');
+    const list = await request(h.api.app).get('/api/v1/deployment-intents').set('Authorization', `Bearer ${h.rel}`);
+    assert.ok(!JSON.stringify(list.body).includes(MARKER));
+
+    await configure(redirectUrl, 'Redirected-Secret-2');
+    const artifact = { ...(sampleIntent().artifact as object), name: 'RedirectPkg' };
+    const redirected = await h.submit({ title: 'Redirecting plane', artifact });
+    const done = await h.waitForState(redirected.id, ['failed', 'completed', 'rolled_back'], 60_000);
+    assert.equal(done.body.state, 'failed');
+    assert.match(JSON.stringify(done.body.timeline), /307 \(redirect not followed\)/);
+    assert.deepEqual(stolen, [], 'the redirect target received nothing, least of all the client secret');
   });
 });

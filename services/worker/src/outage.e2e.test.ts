@@ -23,7 +23,7 @@ describe('plane outage mid-ring: the rollout waits, then completes, without dupl
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
     const during = h.sim.getStats().requests - before;
     const health = await request(h.api.app).get('/api/v1/health');
-    const metrics = await request(h.api.app).get('/metrics');
+    const metrics = await request(h.api.app).get('/metrics').set('Authorization', `Bearer ${await h.tenant.issue(['sre'])}`);
     h.sim.config.outage = false;
 
     const done = await h.waitForState(id, ['completed', 'failed', 'rolled_back'], 240_000);

@@ -17,7 +17,7 @@ describe('Jamf, SCCM, Landscape and AWX through the full lifecycle', () => {
       sim.engine.config.installDurationMs = 100;
       urls[plane] = await sim.listen(0);
     }
-    h = await startHarness({ installDurationMs: 50 });
+    h = await startHarness({ installDurationMs: 50, allowUrls: Object.values(urls) });
     await h.startWorker();
     const jamf = sims.jamf as JamfSimulator;
     const sccm = sims.sccm as SccmSimulator;

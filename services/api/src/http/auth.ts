@@ -1,19 +1,26 @@
 import type { RequestHandler, Response } from 'express';
-import { NotAllowedError, rolesGrant, UnauthenticatedError, type Permission, type Principal } from '@eucora/core';
+import { isUnauthenticatedError, NotAllowedError, rolesGrant, UnauthenticatedError, type Permission, type Principal } from '@eucora/core';
 import type { TokenService } from '../services/token.service';
+import type { ApiRateLimiter } from './rate-limit';
 
-/** Resolves `Authorization: Bearer …` into `res.locals.principal`; 401 otherwise. */
+/**
+ * Resolves `Authorization: Bearer …` into `res.locals.principal`; 401 otherwise. When the app installed a rate limiter,
+ * the token and tenant are charged here (429 when over), and failed authentications are charged to the client address.
+ */
 export function authenticate(tokens: TokenService): RequestHandler {
   return async (req, res, next) => {
+    const limiter = res.locals.rateLimiter as ApiRateLimiter | undefined;
     const header = req.header('authorization');
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!bearer) return next(new UnauthenticatedError());
+    if (!bearer) return limiter && !limiter.admitAnonymous(req, res) ? undefined : next(new UnauthenticatedError());
     try {
       const principal = await tokens.authenticate(bearer);
       res.locals.principal = principal;
       res.locals.tenantId = principal.tenantId;
+      if (limiter && !limiter.admit(res, principal)) return;
       next();
     } catch (err) {
+      if (limiter && isUnauthenticatedError(err) && !limiter.admitAnonymous(req, res)) return;
       next(err);
     }
   };

@@ -1,7 +1,10 @@
-import type { RequestHandler } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { PRODUCT_VERSION } from '@eucora/core';
+import { isUnauthenticatedError, NotAllowedError, PRODUCT_VERSION, UnauthenticatedError } from '@eucora/core';
+import type { ApiRateLimiter } from './rate-limit';
+import type { TokenService } from '../services/token.service';
 
 /**
  * Prometheus metrics of the API process: HTTP latency by route and status, the product version, and — read from
@@ -57,17 +60,62 @@ export class ApiMetrics {
     });
   }
 
-  /** Times every request; the route label has ids folded to `:id` (bounded cardinality, no identifiers in metrics). */
+  /**
+   * Times every request, labelled by the matched route template (`/api/v1/connectors/:plane`) only — never the raw path —
+   * so arbitrary URLs cannot create series. Requests answered before a route matched (unknown paths, router-level 401s)
+   * share `route="unmatched"`.
+   */
   middleware(): RequestHandler {
     return (req, res, next) => {
-      const end = this.http.startTimer({ method: req.method });
-      res.on('finish', () => {
-        // Express resets baseUrl while unwinding, so the label comes from the URL with ids folded; unmatched URLs share one.
-        const path = req.originalUrl.split('?')[0] ?? '';
-        const route = res.statusCode === 404 && !req.route ? 'unmatched' : path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id').replace(/\/\d+(?=\/|$)/g, '/:n');
-        end({ route, status: String(res.statusCode) });
-      });
+      const end = this.http.startTimer({ method: knownMethod(req.method) });
+      res.on('finish', () => end({ route: routeTemplate(req), status: String(res.statusCode) }));
       next();
     };
   }
+
+  /** Serves the registry; mount it behind `metricsAuth`. */
+  handler(): RequestHandler {
+    return async (_req, res) => void res.type(this.registry.contentType).send(await this.registry.metrics());
+  }
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const knownMethod = (m: string): string => (METHODS.has(m) ? m : 'other');
+
+/**
+ * The template of the route that handled `req`. Express restores `baseUrl` while unwinding, so the mount prefix is
+ * recovered from the URL: the route path has as many segments as the URL's tail it matched (all routes are plain strings).
+ */
+export function routeTemplate(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  if (!route || typeof route.path !== 'string') return 'unmatched';
+  const tail = route.path.split('/').filter(Boolean).length;
+  const segments = (req.originalUrl.split('?')[0] ?? '').split('/').filter(Boolean);
+  if (segments.length < tail) return 'unmatched';
+  const base = segments.slice(0, segments.length - tail).join('/');
+  return `${base ? `/${base}` : ''}${route.path}`;
+}
+
+/**
+ * Guards `/metrics`: a bearer that is the dedicated `EUCORA_METRICS_TOKEN` (constant-time compare) or an API token
+ * with role `sre` or `admin`; 401 without one, 403 for other roles. The page shows cross-tenant counts, so never public.
+ */
+export function metricsAuth(tokens: TokenService, metricsToken: string | undefined, limiter?: ApiRateLimiter): RequestHandler {
+  const expected = metricsToken ? createHash('sha256').update(metricsToken).digest() : undefined;
+  return async (req, res, next) => {
+    const header = req.header('authorization');
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const refused = new UnauthenticatedError('/metrics needs a bearer token (EUCORA_METRICS_TOKEN or an sre/admin API token)');
+    // Failed scrapes are charged like failed logins, so the metrics token cannot be guessed at full speed.
+    if (!bearer) return limiter && !limiter.admitAnonymous(req, res) ? undefined : next(refused);
+    if (expected && timingSafeEqual(createHash('sha256').update(bearer).digest(), expected)) return next();
+    try {
+      const principal = await tokens.authenticate(bearer);
+      if (!principal.roles.some((r) => r === 'sre' || r === 'admin')) return next(new NotAllowedError('/metrics needs role sre or admin'));
+      next();
+    } catch (err) {
+      if (limiter && isUnauthenticatedError(err) && !limiter.admitAnonymous(req, res)) return;
+      next(err);
+    }
+  };
 }

@@ -11,7 +11,7 @@ export function connectorsRouter(tokens: TokenService, configs: ConnectorConfigS
   r.get('/connectors/:plane', async (req, res) => void res.json(await configs.get(principalOf(res), String(req.params.plane))));
   r.put('/connectors/:plane', async (req, res) => void res.json(await configs.put(principalOf(res), String(req.params.plane), req.body, res.locals.correlationId)));
   r.delete('/connectors/:plane', async (req, res) => {
-    await configs.remove(principalOf(res), String(req.params.plane));
+    await configs.remove(principalOf(res), String(req.params.plane), res.locals.correlationId);
     res.status(204).end();
   });
   return r;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { createMinioClient, ensureEvidenceBucket } from '@eucora/runtime';
-import { eventually, startTestApi } from '../test-support/test-stack';
+import { createTestTenant, eventually, startTestApi } from '../test-support/test-stack';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -67,7 +67,9 @@ describe('health: real dependencies, and MinIO going down and coming back', () =
   it('/metrics serves Prometheus text with the version and per-route latency (no ids in labels)', async () => {
     await request(api.app).get('/api/v1/version');
     await request(api.app).get('/api/v1/deployment-intents/00000000-0000-4000-8000-000000000000');
-    const m = await request(api.app).get('/metrics');
+    assert.equal((await request(api.app).get('/metrics')).status, 401, '/metrics is not public (issue 8, finding 7)');
+    const sre = await (await createTestTenant(api.ds)).issue(['sre']);
+    const m = await request(api.app).get('/metrics').set('Authorization', `Bearer ${sre}`);
     assert.equal(m.status, 200);
     assert.match(m.headers['content-type'] ?? '', /text\/plain/);
     assert.match(m.text, /eucora_info\{version="\d+\.\d+\.\d+"\} 1/);

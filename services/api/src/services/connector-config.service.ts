@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DataSource } from 'typeorm';
 import { InputError, inputErrorFromZod, NotFoundError, UpstreamUnavailableError, PLANES, type Principal } from '@eucora/core';
 import { ConnectorConfigRepository, EventRepository, type ConnectorConfigRow } from '@eucora/persistence';
-import type { SecretBox } from '@eucora/runtime';
+import { assertOutboundUrlAllowed, outboundPolicyFrom, type OutboundPolicy, type SecretBox } from '@eucora/runtime';
 
 const str = z.string().min(1).max(500);
 const secret = z.string().min(1).max(4000);
@@ -36,7 +36,8 @@ export class ConnectorConfigService {
   private readonly repo: ConnectorConfigRepository;
   private readonly events: EventRepository;
 
-  constructor(ds: DataSource, private readonly box: SecretBox | null) {
+  /** `outbound`: the operator's outbound-URL policy that `baseUrl`/`authUrl` must pass; default https to public hosts only. */
+  constructor(private readonly ds: DataSource, private readonly box: SecretBox | null, private readonly outbound: OutboundPolicy = outboundPolicyFrom()) {
     this.repo = new ConnectorConfigRepository(ds);
     this.events = new EventRepository(ds);
   }
@@ -52,6 +53,9 @@ export class ConnectorConfigService {
     const parsed = CONNECTOR_CONFIG_SCHEMAS[plane as keyof typeof CONNECTOR_CONFIG_SCHEMAS].safeParse(body);
     if (!parsed.success) throw inputErrorFromZod(parsed.error, `${plane} connector configuration`);
     const c = parsed.data;
+    // Checked at save time for a clear 400 and again by the worker at every connect (DNS may change in between).
+    await assertOutboundUrlAllowed(c.baseUrl, this.outbound, 'baseUrl');
+    if (c.authUrl) await assertOutboundUrlAllowed(c.authUrl, this.outbound, 'authUrl');
     const row = await this.repo.upsert({
       tenantId: principal.tenantId,
       plane,
@@ -85,7 +89,22 @@ export class ConnectorConfigService {
     return view(row);
   }
 
-  async remove(principal: Principal, plane: string): Promise<void> {
-    if (!(await this.repo.remove(principal.tenantId, plane))) throw new NotFoundError(`No ${plane} connector configured`);
+  async remove(principal: Principal, plane: string, correlationId: string): Promise<void> {
+    this.plane(plane);
+    // One transaction: the configuration never disappears without its audit event.
+    await this.ds.transaction(async (em) => {
+      if (!(await this.repo.remove(principal.tenantId, plane, em))) throw new NotFoundError(`No ${plane} connector configured`);
+      await this.events.append({
+      tenantId: principal.tenantId,
+      aggregateType: 'connector',
+      aggregateId: plane,
+      eventType: 'connector.removed',
+      actor: principal.actor,
+      reason: `${plane} connector configuration and credentials removed`,
+      data: { action: 'remove' },
+      correlationId,
+      dedupeKey: `connector.removed:${plane}:${correlationId}:${Date.now()}`,
+      }, em);
+    });
   }
 }

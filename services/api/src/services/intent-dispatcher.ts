@@ -10,11 +10,17 @@ export interface IntentDispatcherOptions {
   graceMs?: number;
   /** Intents per sweep; default 100. */
   batchSize?: number;
+  /** Most started-and-still-assessing intents per tenant (EUCORA_TENANT_MAX_ASSESSING); a tenant at it waits; default no cap. */
+  maxAssessing?: number;
+  /** Only these tenants' intents (a dispatcher sharded by tenant); default all tenants. */
+  tenantIds?: readonly string[];
 }
 
 /**
- * The safety net for "accepted but not started": starts workflows for intents whose start never reached Temporal.
- * Starting is idempotent by workflow id, so several API instances may run it at once.
+ * Starts workflows for intents whose start never reached Temporal or was held back because the tenant was at its cap of
+ * concurrently assessing intents. Sweeps go round-robin across tenants (each tenant's oldest first) and skip tenants at
+ * the cap, so one tenant's backlog cannot delay another's assessment. Starting is idempotent by workflow id, so several
+ * API instances may run it at once (the cap is then per sweep, not global).
  */
 export class IntentDispatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -41,9 +47,20 @@ export class IntentDispatcher {
     if (this.running) return 0;
     this.running = true;
     try {
-      const due = await this.intents.findUnstarted(new Date(Date.now() - (this.opts.graceMs ?? 3000)), this.opts.batchSize ?? 100);
+      const cap = this.opts.maxAssessing ?? Number.POSITIVE_INFINITY;
+      const batch = this.opts.batchSize ?? 100;
+      const olderThan = new Date(Date.now() - (this.opts.graceMs ?? 3000));
+      const due = await this.intents.findUnstartedRoundRobin(olderThan, Math.min(cap, batch), batch, this.opts.tenantIds);
+      const assessing = await this.intents.countAssessing([...new Set(due.map((i) => i.tenantId))]);
       let started = 0;
-      for (const intent of due) if (await this.service.tryStart(intent)) started++;
+      for (const intent of due) {
+        const n = assessing.get(intent.tenantId) ?? 0;
+        if (n >= cap) continue;
+        if (await this.service.tryStart(intent)) {
+          started++;
+          assessing.set(intent.tenantId, n + 1);
+        }
+      }
       if (started > 0) this.logger.info({ started }, 'dispatcher started pending intent workflows');
       return started;
     } catch (err) {

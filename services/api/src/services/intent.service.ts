@@ -112,6 +112,8 @@ export class IntentService {
     private readonly timing: { pollInitialMs: number; pollMaxMs: number } = { pollInitialMs: 2000, pollMaxMs: 60_000 },
     /** Intake checks of artifact references: URL host allow-list and existence of artifact checks. */
     private readonly artifactRules: { urlAllowlist: readonly string[]; checkExists: (tenantId: string, id: string) => Promise<boolean> } = { urlAllowlist: [], checkExists: async () => false },
+    /** Per-tenant fairness: most started-and-still-assessing intents (EUCORA_TENANT_MAX_ASSESSING); default no cap. */
+    private readonly fairness: { maxAssessing: number } = { maxAssessing: Number.POSITIVE_INFINITY },
   ) {
     this.intents = new DeploymentIntentRepository(ds);
     this.events = new EventRepository(ds);
@@ -169,7 +171,8 @@ export class IntentService {
 
     const entity = await this.intents.findById(principal.tenantId, outcome.intentId);
     if (!entity) throw new NotFoundError(`Deployment intent ${outcome.intentId} not found`);
-    await this.tryStart(entity);
+    // A tenant at its cap of assessing intents waits for the dispatcher, which starts held intents round-robin across tenants.
+    if (!(await this.atAssessingCap(entity.tenantId))) await this.tryStart(entity);
     return { intent: await this.view(principal.tenantId, outcome.intentId), replayed: outcome.replayed };
   }
 
@@ -188,6 +191,11 @@ export class IntentService {
     if (spec.artifact.checkId && !(await this.artifactRules.checkExists(principal.tenantId, spec.artifact.checkId))) {
       throw new InputError('Unknown artifact check', [{ path: 'artifact.checkId', message: 'no artifact upload with this id in your tenant' }]);
     }
+  }
+
+  private async atAssessingCap(tenantId: string): Promise<boolean> {
+    if (!Number.isFinite(this.fairness.maxAssessing)) return false;
+    return ((await this.intents.countAssessing([tenantId])).get(tenantId) ?? 0) >= this.fairness.maxAssessing;
   }
 
   /** Starts the intent's workflow if that has not been confirmed yet; failures are logged and left to the dispatcher. */

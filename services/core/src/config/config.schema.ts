@@ -92,6 +92,23 @@ export const serviceEnvSchema = z.object({
   INTUNE_CLIENT_SECRET: z.string().min(1).optional(),
   /** Per-dependency timeout of `/api/v1/health` checks in ms; default 1500. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
+  // --- outbound URLs, rate limits, fairness, metrics (issue 8, findings 3, 6, 7) ---
+  /** Hosts where outbound plain `http:` is allowed (`host`, `IP`, `CIDR`, optionally `:port`/`:lo-hi`), comma-separated; default none. */
+  EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS: z.string().default(''),
+  /** Hosts/CIDRs (same syntax) whose private, loopback or link-local addresses outbound calls may reach; default none. */
+  EUCORA_OUTBOUND_ALLOW_HOSTS: z.string().default(''),
+  /** Requests per second refilled per API token (token bucket, per process); default 20. 0 disables. */
+  EUCORA_RATE_LIMIT_TOKEN_RPS: z.coerce.number().min(0).max(100_000).default(20),
+  /** Burst size per API token; default 100. */
+  EUCORA_RATE_LIMIT_TOKEN_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Requests per second refilled per tenant (all its tokens together, per process); default 50. 0 disables. */
+  EUCORA_RATE_LIMIT_TENANT_RPS: z.coerce.number().min(0).max(100_000).default(50),
+  /** Burst size per tenant; default 300. */
+  EUCORA_RATE_LIMIT_TENANT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(300),
+  /** Most intents of one tenant whose workflows are started and still assessing; more wait for the dispatcher; default 20. */
+  EUCORA_TENANT_MAX_ASSESSING: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Dedicated bearer token for `/metrics` (besides `sre`/`admin` API tokens); at least 24 characters; default unset. */
+  EUCORA_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 });
 
 /** The validated, frozen configuration of the API and worker. */

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /** A stored connector configuration; `credentialsSealed` is ciphertext only. */
 export interface ConnectorConfigRow {
@@ -50,8 +50,9 @@ export class ConnectorConfigRepository {
     return (await this.ds.query(`SELECT * FROM connector_configs WHERE tenant_id = $1 ORDER BY plane`, [tenantId])).map(map);
   }
 
-  async remove(tenantId: string, plane: string): Promise<boolean> {
-    const res = await this.ds.query(`DELETE FROM connector_configs WHERE tenant_id = $1 AND plane = $2 RETURNING plane`, [tenantId, plane]);
+  /** Deletes the row; pass `em` to delete inside the caller's transaction (e.g. together with its audit event). */
+  async remove(tenantId: string, plane: string, em?: EntityManager): Promise<boolean> {
+    const res = await (em ?? this.ds).query(`DELETE FROM connector_configs WHERE tenant_id = $1 AND plane = $2 RETURNING plane`, [tenantId, plane]);
     const rows = (Array.isArray(res[0]) ? res[0] : res) as unknown[];
     return rows.length > 0;
   }

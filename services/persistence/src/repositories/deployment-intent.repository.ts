@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { IsNull, LessThan } from 'typeorm';
+import { In, IsNull, LessThan } from 'typeorm';
 import type { IntentState } from '@eucora/core';
 import { DeploymentIntentEntity } from '../entities/deployment-intent.entity';
 
@@ -53,5 +53,39 @@ export class DeploymentIntentRepository {
       order: { createdAt: 'ASC' },
       take: limit,
     });
+  }
+
+  /**
+   * Unstarted intents in round-robin order across tenants: every tenant's oldest first, then every tenant's second, …
+   * so one tenant's backlog cannot fill a sweep. At most `perTenant` rows per tenant.
+   */
+  async findUnstartedRoundRobin(
+    olderThan: Date,
+    perTenant: number,
+    limit: number,
+    tenantIds?: readonly string[],
+  ): Promise<DeploymentIntentEntity[]> {
+    const rows: { id: string; tenant_id: string }[] = await this.ds.query(
+      `SELECT id, tenant_id FROM (
+         SELECT id, tenant_id, created_at, row_number() OVER (PARTITION BY tenant_id ORDER BY created_at, id) AS rn
+         FROM deployment_intents
+         WHERE workflow_started_at IS NULL AND created_at < $1 AND ($4::uuid[] IS NULL OR tenant_id = ANY($4::uuid[]))
+       ) q WHERE rn <= $2 ORDER BY rn, created_at, id LIMIT $3`,
+      [olderThan, perTenant, limit, tenantIds ?? null],
+    );
+    if (rows.length === 0) return [];
+    const byId = new Map((await this.repo().findBy({ id: In(rows.map((r) => r.id)) })).map((e) => [e.id, e]));
+    return rows.map((r) => byId.get(r.id)).filter((e): e is DeploymentIntentEntity => e !== undefined);
+  }
+
+  /** Per tenant: intents whose workflow has started and that are still being assessed (submitted/assessing). */
+  async countAssessing(tenantIds: readonly string[]): Promise<Map<string, number>> {
+    if (tenantIds.length === 0) return new Map();
+    const rows: { tenant_id: string; n: number }[] = await this.ds.query(
+      `SELECT tenant_id, count(*)::int AS n FROM deployment_intents
+       WHERE tenant_id = ANY($1::uuid[]) AND workflow_started_at IS NOT NULL AND state IN ('submitted', 'assessing') GROUP BY tenant_id`,
+      [tenantIds],
+    );
+    return new Map(rows.map((r) => [r.tenant_id, r.n]));
   }
 }

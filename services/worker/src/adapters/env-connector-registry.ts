@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { NotFoundError, type ServiceConfig } from '@eucora/core';
 import { ConnectorConfigRepository } from '@eucora/persistence';
-import { SecretBox } from '@eucora/runtime';
+import { assertOutboundUrlAllowed, outboundPolicyFrom, SecretBox, type OutboundPolicy } from '@eucora/runtime';
 import {
   AwxConnector,
   IntuneConnector,
@@ -13,6 +13,7 @@ import {
   type BreakerState,
   type PlaneConnector,
   type ResilienceOptions,
+  type OutboundCheck,
   type ResilientCaller,
 } from '@eucora/connectors';
 import type { ConnectorRegistry } from '@eucora/workflows';
@@ -23,23 +24,26 @@ interface Endpoint {
   authUrl: string | null;
   settings: Record<string, string>;
   credentials: Record<string, string>;
+  /** Tenant-supplied URLs are checked at every request; the operator's own (environment) endpoint is trusted. */
+  check?: OutboundCheck;
 }
 
 /** Builds the connector of a plane from its endpoint. */
 function buildConnector(plane: string, e: Endpoint, caller: ResilientCaller): PlaneConnector {
   const s = e.settings;
   const c = e.credentials;
+  const check = e.check;
   switch (plane) {
     case 'intune':
-      return new IntuneConnector({ graphUrl: e.baseUrl, authorityUrl: e.authUrl ?? e.baseUrl, tenantId: s.tenantId ?? 'common', clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller });
+      return new IntuneConnector({ graphUrl: e.baseUrl, authorityUrl: e.authUrl ?? e.baseUrl, tenantId: s.tenantId ?? 'common', clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller, check });
     case 'jamf':
-      return new JamfConnector({ baseUrl: e.baseUrl, clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller });
+      return new JamfConnector({ baseUrl: e.baseUrl, clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller, check });
     case 'sccm':
-      return new SccmConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', caller });
+      return new SccmConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', caller, check });
     case 'landscape':
-      return new LandscapeConnector({ baseUrl: e.baseUrl, accessKey: s.accessKey ?? '', secretKey: c.secretKey ?? '', caller });
+      return new LandscapeConnector({ baseUrl: e.baseUrl, accessKey: s.accessKey ?? '', secretKey: c.secretKey ?? '', caller, check });
     case 'awx':
-      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, caller });
+      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, caller, check });
     default:
       throw new NotFoundError(`Unknown plane "${plane}"`);
   }
@@ -64,7 +68,10 @@ export class EnvConnectorRegistry implements ConnectorRegistry {
     this.configs = opts.ds ? new ConnectorConfigRepository(opts.ds) : undefined;
     this.box = config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : undefined;
     this.refreshMs = opts.refreshMs ?? 30_000;
+    this.outbound = outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS);
   }
+
+  private readonly outbound: OutboundPolicy;
 
   private readonly refreshMs: number;
 
@@ -73,7 +80,8 @@ export class EnvConnectorRegistry implements ConnectorRegistry {
     if (row) {
       if (!this.box) throw new NotFoundError(`The ${plane} connector of this tenant is configured but CONNECTOR_SECRET_KEY is not set on the worker`);
       const credentials = JSON.parse(this.box.open(row.credentialsSealed, `${tenantId}:${plane}`)) as Record<string, string>;
-      return { version: row.updatedAt, endpoint: { baseUrl: row.baseUrl, authUrl: row.authUrl, settings: row.settings, credentials } };
+      const check: OutboundCheck = (url) => assertOutboundUrlAllowed(url.href, this.outbound, `${plane}.baseUrl`);
+      return { version: row.updatedAt, endpoint: { baseUrl: row.baseUrl, authUrl: row.authUrl, settings: row.settings, credentials, check } };
     }
     const c = this.config;
     if (plane === 'intune' && c.INTUNE_GRAPH_URL && c.INTUNE_CLIENT_ID && c.INTUNE_CLIENT_SECRET) {

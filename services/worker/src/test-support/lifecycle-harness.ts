@@ -37,7 +37,10 @@ export interface Harness {
 let runtimeInstalled = false;
 
 /** Starts everything; `sim` installs finish within `installDurationMs`. */
-export async function startHarness(opts: { installDurationMs?: number; fleetSize?: number; env?: Record<string, string> } = {}): Promise<Harness> {
+/** `allowUrls`: loopback simulator URLs that tenants may configure as planes (the outbound policy refuses loopback otherwise). */
+export async function startHarness(
+  opts: { installDurationMs?: number; fleetSize?: number; env?: Record<string, string>; allowUrls?: string[] } = {},
+): Promise<Harness> {
   if (!runtimeInstalled) {
     installTemporalLogging(createLogger({ service: 'worker', level: process.env.LOG_LEVEL ?? 'silent' }), 'warn');
     runtimeInstalled = true;
@@ -53,6 +56,7 @@ export async function startHarness(opts: { installDurationMs?: number; fleetSize
     INTUNE_CLIENT_SECRET: sim.clientSecret,
     RING_POLL_INITIAL_MS: '100',
     RING_POLL_MAX_MS: '400',
+    ...outboundAllow(opts.allowUrls ?? []),
     ...(opts.env ?? {}),
   };
   const api = await startTestApi(env);
@@ -123,6 +127,12 @@ export async function startHarness(opts: { installDurationMs?: number; fleetSize
     },
   };
   return h;
+}
+
+/** The operator settings that let `urls` (loopback simulators) through the outbound-URL policy, by exact host:port. */
+export function outboundAllow(urls: string[]): Record<string, string> {
+  const hosts = urls.map((u) => new URL(u).host).join(',');
+  return { EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS: hosts, EUCORA_OUTBOUND_ALLOW_HOSTS: hosts };
 }
 
 /** Event types of a response's timeline, in order. */
