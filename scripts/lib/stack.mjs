@@ -320,6 +320,8 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
       S3_BUCKET: 'eucora-evidence-test',
       EUCORA_TEST_MINIO_BIN: minioBin,
       CONNECTOR_SECRET_KEY: randomBytes(32).toString('base64'),
+      EUCORA_DECISION_KEY: randomBytes(32).toString('base64'),
+      EUCORA_TEST_TEMPORAL_BIN: temporalBin,
     };
     env.EVIDENCE_SIGNING_KEY_FILE = path.join(work, 'evidence-keys.json');
     const { ensureKeyring } = await import(path.join(root, 'services', 'runtime', 'dist', 'index.js'));

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { ServiceConfig } from '@eucora/core';
+import { decisionKeyFrom, type ServiceConfig } from '@eucora/core';
 import { createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
 import { createApp } from './app';
 import { connectWithRetry, createMinioClient, loadKeyring, SecretBox } from '@eucora/runtime';
@@ -51,7 +51,12 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   const tokens = new TokenService(ds);
   const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);
   const artifacts = new ArtifactService(ds, config.ARTIFACT_MAX_BYTES);
-  const intents = new IntentService(ds, workflows, logger, { pollInitialMs: config.RING_POLL_INITIAL_MS, pollMaxMs: config.RING_POLL_MAX_MS }, {
+  const intents = new IntentService(ds, workflows, logger, {
+    pollInitialMs: config.RING_POLL_INITIAL_MS,
+    pollMaxMs: config.RING_POLL_MAX_MS,
+    emptyRingGraceSeconds: config.RING_EMPTY_GRACE_SECONDS,
+    decisionMaxAgeSeconds: config.EUCORA_DECISION_MAX_AGE_SECONDS,
+  }, {
     urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
   });
@@ -61,7 +66,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     health,
     tokens,
     intents,
-    cab: new CabService(ds, workflows),
+    cab: new CabService(ds, workflows, config.EUCORA_DECISION_KEY ? decisionKeyFrom(config.EUCORA_DECISION_KEY) : null),
     exceptions: new ExceptionService(ds),
     audit: new AuditService(ds),
     artifacts,
