@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { decisionKeyFrom, type ServiceConfig } from '@eucora/core';
 import { createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
 import { createApp } from './app';
-import { connectWithRetry, createMinioClient, loadKeyring, SecretBox } from '@eucora/runtime';
+import { connectWithRetry, createMinioClient, loadKeyring, SecretBox, temporalTlsOptions } from '@eucora/runtime';
 import { databaseCheck, objectStoreCheck, temporalCheck } from './adapters/dependency-checks';
 import { TemporalWorkflowStarter } from './adapters/workflow-starter';
 import { HealthService } from './services/health.service';
@@ -35,7 +35,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   const ds = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'eucora-api' });
   await connectWithRetry('database', () => ds.initialize(), logger);
   // Lazy: the API serves (and reports Temporal as down in health) even while Temporal is unreachable.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, tls: config.TEMPORAL_TLS ? {} : undefined });
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, tls: temporalTlsOptions(config) });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const minio = createMinioClient(config);
   const health = new HealthService(

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { ResilienceOptions } from '@eucora/connectors';
 import type { ServiceConfig } from '@eucora/core';
-import { createMinioClient, evidenceRetention, loadKeyring } from '@eucora/runtime';
+import { createMinioClient, evidenceRetention, loadKeyring, temporalTlsOptions } from '@eucora/runtime';
 import { createDecisionActivities, createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
 import { MinioEvidenceStore } from './adapters/minio-evidence-store';
@@ -36,7 +36,7 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
   });
   const connection = await NativeConnection.connect({
     address: opts.config.TEMPORAL_ADDRESS,
-    tls: opts.config.TEMPORAL_TLS ? {} : undefined,
+    tls: temporalTlsOptions(opts.config),
   });
   const worker = await Worker.create({
     connection,

@@ -34,6 +34,14 @@ export const serviceEnvSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('eucora-intents'),
   /** Connect to Temporal over TLS; default false. */
   TEMPORAL_TLS: bool.default('false'),
+  /** Client certificate (PEM) for mutual TLS to Temporal; with TEMPORAL_TLS_KEY_FILE, implies TLS. Recommended in production. */
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  /** Private key (PEM) of the client certificate; never logged. */
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** CA bundle (PEM) that signed the Temporal frontend's certificate; default the system roots. */
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  /** Server name to verify on the frontend's certificate; default the host of TEMPORAL_ADDRESS. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   /** S3/MinIO endpoint URL; default `http://127.0.0.1:9000`. */
   S3_ENDPOINT: z.string().url('must be a URL such as http://127.0.0.1:9000').default('http://127.0.0.1:9000'),
   /** S3 access key. Required. */
