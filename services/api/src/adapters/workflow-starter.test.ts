@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { isConflictError, isInputError, isNotAllowedError, isUpstreamUnavailableError } from '@eucora/core';
 import { DecisionFailure } from '@eucora/workflows';
 import { TemporalWorkflowStarter } from './workflow-starter';
@@ -29,6 +29,13 @@ describe('workflow starter: CAB refusals are mapped by failure type, not by mess
       assert.ok(guard(err), `${type} → ${String(err)}`);
       if (isNotAllowedError(err) || isConflictError(err)) assert.equal((err as Error).message, `refused: ${type}`);
     }
+  });
+
+  it('a decision the database refused to record (SQLSTATE 22) is a 400, not a 500', async () => {
+    const dataError = ApplicationFailure.create({ type: 'DatabaseDataError', message: 'The database refused a value (SQLSTATE 22021)', nonRetryable: true });
+    const cause = new ActivityFailure('Activity task failed', 'recordCabDecision', '1', 'NON_RETRYABLE_FAILURE', 'w', dataError);
+    const err = await decide(cause).catch((e: unknown) => e);
+    assert.ok(isInputError(err), String(err));
   });
 
   it('does not guess from the message: an untyped failure that mentions "already approved" is not a 409', async () => {

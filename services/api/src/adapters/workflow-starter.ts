@@ -1,4 +1,4 @@
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ConflictError, InputError, NotAllowedError, UpstreamUnavailableError } from '@eucora/core';
 import {
   approveUpdate,
@@ -74,6 +74,10 @@ export class TemporalWorkflowStarter implements WorkflowStarter {
         const cause = err.cause;
         const refusal = cause instanceof ApplicationFailure && cause.type ? DECISION_REFUSALS[cause.type as DecisionFailureType] : undefined;
         if (refusal) throw refusal(cause!.message);
+        // The decision's own text was refused by the database (e.g. a NUL byte that got past intake): nothing was recorded.
+        if (cause instanceof ActivityFailure && cause.cause instanceof ApplicationFailure && cause.cause.type === 'DatabaseDataError') {
+          throw new InputError('The decision could not be recorded: the database refused one of its values', [{ path: 'comment', message: 'contains a value the database refuses' }]);
+        }
         throw err;
       }
       if (err instanceof WorkflowNotFoundError) throw new ConflictError('The intent has no running workflow');
