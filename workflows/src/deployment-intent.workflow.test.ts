@@ -88,7 +88,8 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
     async assessIntent(_tenantId, intentId): Promise<Assessment> {
       const s = scenarios.get(intentId)!;
       const now = Date.now();
-      const rings = (s.rings ?? [{}, {}, {}]).map((r, index) => ({ index, name: `ring${index}`, deviceGroup: `g${index}`, successThreshold: 95, soakSeconds: 0, ...r }));
+      const ring = (index: number) => ({ index, name: `ring${index}`, deviceGroup: `g${index}`, successThreshold: 95, soakSeconds: 0 });
+      const rings = (s.rings ?? [{}, {}, {}]).map((r, index) => ({ ...ring(index), ...r }));
       const quorum = s.quorum ?? 0;
       const gate = s.approvalBeforeRing ?? null;
       const policy: PolicyDecision = {
@@ -101,7 +102,9 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
         exceptionsApplied: [],
         uncoveredFindings: [],
       };
-      const risk = { modelVersion: 'risk-v1', score: gate === null ? 10 : 80, band: gate === null ? 'low' : 'high', totalMilli: 0, factors: [] } as unknown as RiskResult;
+      const score = gate === null ? 10 : 80;
+      const band = gate === null ? 'low' : 'high';
+      const risk = { modelVersion: 'risk-v1', score, band, totalMilli: 0, factors: [] } as unknown as RiskResult;
       return {
         artifactCheck: null,
         plane: 'intune',
@@ -110,7 +113,9 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
         policy,
         rings,
         notBefore: s.notBeforeInMs === undefined ? null : new Date(now + s.notBeforeInMs).toISOString(),
-        blackoutWindows: s.blackout ? [{ start: new Date(now + s.blackout.fromMs).toISOString(), end: new Date(now + s.blackout.toMs).toISOString() }] : [],
+        blackoutWindows: s.blackout
+          ? [{ start: new Date(now + s.blackout.fromMs).toISOString(), end: new Date(now + s.blackout.toMs).toISOString() }]
+          : [],
       };
     },
     async writeEvidencePack(req) {
@@ -168,7 +173,17 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
     const handle = await env.client.workflow.start('deploymentIntentWorkflow', {
       taskQueue,
       workflowId: `intent-${intentId}`,
-      args: [{ tenantId: 't1', intentId, submittedBy: 'rita', submittedByTokenId: 'tok-rita', correlationId: 'c1', timing: TIMING, ...extra } satisfies DeploymentIntentInput],
+      args: [
+        {
+          tenantId: 't1',
+          intentId,
+          submittedBy: 'rita',
+          submittedByTokenId: 'tok-rita',
+          correlationId: 'c1',
+          timing: TIMING,
+          ...extra,
+        } satisfies DeploymentIntentInput,
+      ],
     });
     return { intentId, handle, r: rec(intentId) };
   };
@@ -188,10 +203,11 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
     evidenceHash: '',
     ...over,
   });
-  const signed = (handle: WorkflowHandle, cabItemId: string, kind: 'approve' | 'reject', d: CabDecisionInput, issuedAt = new Date()): CabDecisionInput => ({
-    ...d,
-    auth: signDecision({ ...d, kind, workflowId: handle.workflowId, cabItemId, issuedAt: issuedAt.toISOString(), nonce: randomUUID() }, key),
-  });
+  type Kind = 'approve' | 'reject';
+  const signed = (handle: WorkflowHandle, cabItemId: string, kind: Kind, d: CabDecisionInput, at = new Date()): CabDecisionInput => {
+    const claims = { ...d, kind, workflowId: handle.workflowId, cabItemId, issuedAt: at.toISOString(), nonce: randomUUID() };
+    return { ...d, auth: signDecision(claims, key) };
+  };
   const refusal = async (p: Promise<unknown>): Promise<string> => {
     try {
       await p;
@@ -218,7 +234,8 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
     assert.equal(ok.length, 1, JSON.stringify(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : String(o.reason)))));
     assert.deepEqual((ok[0] as PromiseFulfilledResult<unknown>).value, { approvals: 1, quorum: 2, status: 'pending' });
     for (const o of outcomes) {
-      if (o.status === 'rejected') assert.equal((o.reason as WorkflowUpdateFailedError).cause?.name === 'ApplicationFailure' && (o.reason.cause as { type: string }).type, DecisionFailure.AlreadyApproved);
+      if (o.status !== 'rejected') continue;
+      assert.equal(((o.reason as WorkflowUpdateFailedError).cause as { type?: string }).type, DecisionFailure.AlreadyApproved);
     }
     const live = await handle.query(intentStateQuery);
     assert.equal(live.state, 'awaiting_approval');
@@ -227,7 +244,8 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
     assert.ok(!eventTypes(r).includes('cab.approved'));
     assert.equal(r.deployed.length, 1, 'only ring 0 before the gate');
 
-    const second = await handle.executeUpdate(approveUpdate, { args: [signed(handle, gate.cabItemId, 'approve', decision('cora', { evidenceHash: gate.evidenceHash }))] });
+    const cora = signed(handle, gate.cabItemId, 'approve', decision('cora', { evidenceHash: gate.evidenceHash }));
+    const second = await handle.executeUpdate(approveUpdate, { args: [cora] });
     assert.deepEqual(second, { approvals: 2, quorum: 2, status: 'approved' });
     const result = await handle.result();
     assert.equal(result.state, 'completed');
@@ -236,22 +254,26 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
     assert.deepEqual(r.closed, ['approved']);
   });
 
-  it('CAB gate: typed refusals for the submitter, a non-CAB role, a stale hash, unsigned, forged, stale and comment-less decisions', async () => {
+  it('CAB gate: typed refusals (submitter, non-CAB role, stale hash, unsigned, forged, stale, no comment)', async () => {
     const { handle, r, gate } = await atGate({});
     const d = decision('carl', { evidenceHash: gate.evidenceHash });
     const approve = (x: CabDecisionInput) => handle.executeUpdate(approveUpdate, { args: [x] });
-    assert.equal(await refusal(approve(signed(handle, gate.cabItemId, 'approve', { ...d, actor: 'rita' }))), DecisionFailure.SeparationOfDutiesViolation);
-    assert.equal(await refusal(approve(signed(handle, gate.cabItemId, 'approve', { ...d, tokenId: 'tok-rita' }))), DecisionFailure.SeparationOfDutiesViolation);
-    assert.equal(await refusal(approve(signed(handle, gate.cabItemId, 'approve', { ...d, roles: ['release_engineer'] }))), DecisionFailure.NotChangeManager);
-    assert.equal(await refusal(approve(signed(handle, gate.cabItemId, 'approve', { ...d, evidenceHash: 'f'.repeat(64) }))), DecisionFailure.StaleEvidence);
-    assert.equal(await refusal(approve(d)), DecisionFailure.BadDecisionSignature, 'unsigned');
+    const sign = (x: CabDecisionInput, at?: Date) => signed(handle, gate.cabItemId, 'approve', x, at);
+    const { SeparationOfDutiesViolation, NotChangeManager, StaleEvidence, BadDecisionSignature, StaleDecision } = DecisionFailure;
+    assert.equal(await refusal(approve(sign({ ...d, actor: 'rita' }))), SeparationOfDutiesViolation);
+    assert.equal(await refusal(approve(sign({ ...d, tokenId: 'tok-rita' }))), SeparationOfDutiesViolation);
+    assert.equal(await refusal(approve(sign({ ...d, roles: ['release_engineer'] }))), NotChangeManager);
+    assert.equal(await refusal(approve(sign({ ...d, evidenceHash: 'f'.repeat(64) }))), StaleEvidence);
+    assert.equal(await refusal(approve(d)), BadDecisionSignature, 'unsigned');
     const forged = signed(handle, gate.cabItemId, 'approve', d);
-    assert.equal(await refusal(approve({ ...forged, auth: { ...forged.auth!, mac: 'a'.repeat(64) } })), DecisionFailure.BadDecisionSignature, 'wrong MAC');
-    assert.equal(await refusal(approve({ ...forged, actor: 'mallory', tokenId: 'tok-mallory' })), DecisionFailure.BadDecisionSignature, 'claims changed after signing');
-    assert.equal(await refusal(approve(signed(handle, `cab-other`, 'approve', d))), DecisionFailure.BadDecisionSignature, 'signed for another item');
-    assert.equal(await refusal(handle.executeUpdate(rejectUpdate, { args: [{ ...forged, comment: 'no' }] })), DecisionFailure.BadDecisionSignature, 'approve MAC reused as reject');
-    assert.equal(await refusal(approve(signed(handle, gate.cabItemId, 'approve', d, new Date(Date.now() - 3_600_000)))), DecisionFailure.StaleDecision);
-    assert.equal(await refusal(handle.executeUpdate(rejectUpdate, { args: [signed(handle, gate.cabItemId, 'reject', d)] })), DecisionFailure.CommentRequired);
+    assert.equal(await refusal(approve({ ...forged, auth: { ...forged.auth!, mac: 'a'.repeat(64) } })), BadDecisionSignature, 'wrong MAC');
+    assert.equal(await refusal(approve({ ...forged, actor: 'mallory', tokenId: 'tok-mallory' })), BadDecisionSignature, 'claims changed');
+    assert.equal(await refusal(approve(signed(handle, `cab-other`, 'approve', d))), BadDecisionSignature, 'signed for another item');
+    const reuse = handle.executeUpdate(rejectUpdate, { args: [{ ...forged, comment: 'no' }] });
+    assert.equal(await refusal(reuse), BadDecisionSignature, 'approve MAC reused as reject');
+    assert.equal(await refusal(approve(sign(d, new Date(Date.now() - 3_600_000)))), StaleDecision);
+    const noComment = handle.executeUpdate(rejectUpdate, { args: [signed(handle, gate.cabItemId, 'reject', d)] });
+    assert.equal(await refusal(noComment), DecisionFailure.CommentRequired);
     assert.deepEqual(r.decisions, [], 'nothing recorded');
     const live = await handle.query(intentStateQuery);
     assert.deepEqual(live.gate?.approvals, []);
@@ -262,7 +284,8 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
 
   it('CAB gate: a rejection rolls back ring 0 and closes the item as rejected', async () => {
     const { handle, r, gate } = await atGate({ quorum: 1 });
-    const res = await handle.executeUpdate(rejectUpdate, { args: [signed(handle, gate.cabItemId, 'reject', decision('carl', { evidenceHash: gate.evidenceHash, comment: 'Freeze' }))] });
+    const carl = decision('carl', { evidenceHash: gate.evidenceHash, comment: 'Freeze' });
+    const res = await handle.executeUpdate(rejectUpdate, { args: [signed(handle, gate.cabItemId, 'reject', carl)] });
     assert.equal(res.status, 'rejected');
     assert.equal((await handle.result()).state, 'rejected');
     assert.deepEqual(r.rolledBack, [0]);
@@ -309,14 +332,15 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
 
   it('ring timeout: a ring that stays pending halts and rolls back every deployed ring', async () => {
     const pending = (): Counts => ({ targeted: 10, succeeded: 5, failed: 0, pending: 5, notApplicable: 0 });
-    const { handle, r } = await start({ rings: [{}, {}], status: (ring) => (ring === 0 ? done(10) : pending()) }, { timing: { ...TIMING, ringTimeoutSeconds: 1 } });
+    const status = (ring: number) => (ring === 0 ? done(10) : pending());
+    const { handle, r } = await start({ rings: [{}, {}], status }, { timing: { ...TIMING, ringTimeoutSeconds: 1 } });
     assert.equal((await handle.result()).state, 'rolled_back');
     assert.ok(eventTypes(r).includes('ring.halted'));
     assert.deepEqual(r.rolledBack, [1, 0]);
   });
 
   it('zero-device ring: skipped with an explained ring.skipped event, the next ring still runs', async () => {
-    const { handle, r } = await start({ rings: [{}, {}, {}], status: (ring) => (ring === 1 ? { targeted: 0, succeeded: 0, failed: 0, pending: 0, notApplicable: 0 } : done(10)) });
+    const { handle, r } = await start({ rings: [{}, {}, {}], status: (ring) => (ring === 1 ? done(0) : done(10)) });
     const result = await handle.result();
     assert.equal(result.state, 'completed');
     assert.deepEqual((result as IntentLiveState).rings.map((x) => x.status), ['promoted', 'skipped', 'promoted']);

@@ -106,7 +106,9 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
     if (d.actor === input.submittedBy || (input.submittedByTokenId && d.tokenId === input.submittedByTokenId)) {
       throw refuse(DecisionFailure.SeparationOfDutiesViolation, 'Separation of duties: the submitter cannot decide their own change');
     }
-    if (!Array.isArray(d.roles) || !d.roles.includes('change_manager')) throw refuse(DecisionFailure.NotChangeManager, 'Only change managers decide CAB items');
+    if (!Array.isArray(d.roles) || !d.roles.includes('change_manager')) {
+      throw refuse(DecisionFailure.NotChangeManager, 'Only change managers decide CAB items');
+    }
     if (d.evidenceHash !== live.gate.evidenceHash) {
       throw refuse(DecisionFailure.StaleEvidence, `Stale evidence: the CAB item is bound to evidence ${live.gate.evidenceHash}`);
     }
@@ -117,7 +119,8 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
   // the worker (the key never enters the workflow).
   const validateDecision = (d: CabDecisionInput, kind: 'approve' | 'reject') => {
     const a = d.auth;
-    if (!a || typeof a !== 'object' || typeof a.mac !== 'string' || !SIGNATURE_SHAPE.test(a.mac) || typeof a.keyId !== 'string' || typeof a.nonce !== 'string') {
+    const shaped = !!a && typeof a === 'object' && typeof a.mac === 'string' && SIGNATURE_SHAPE.test(a.mac);
+    if (!shaped || typeof a.keyId !== 'string' || typeof a.nonce !== 'string') {
       throw refuse(DecisionFailure.BadDecisionSignature, 'The decision is not signed by the EUCORA API');
     }
     const at = Date.parse(a.issuedAt);
@@ -303,7 +306,8 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         // A ring with no applicable device can never reach its threshold: after a grace period (a plane may report
         // membership late) it is skipped instead of timing out and rolling back every earlier ring. Versioned: older runs
         // kept polling.
-        if (counts.targeted - counts.notApplicable <= 0 && Date.now() - startedAt >= timing.emptyRingGraceSeconds * 1000 && patched('empty-ring-skip-v1')) {
+        const empty = counts.targeted - counts.notApplicable <= 0 && Date.now() - startedAt >= timing.emptyRingGraceSeconds * 1000;
+        if (empty && patched('empty-ring-skip-v1')) {
           verdict = 'skipped';
           break;
         }
@@ -331,7 +335,15 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
       if (verdict === 'skipped') {
         rs.status = 'skipped';
         const why = counts.targeted === 0 ? 'no device is targeted' : `all ${counts.targeted} targeted devices are not applicable`;
-        await transition(undefined, 'ring.skipped', 'system:workflow', `Ring ${ring.name} skipped: ${why} (group ${ring.deviceGroup}) ${timing.emptyRingGraceSeconds}s after its deploy`, { action: 'skip_ring', outcome: 'skipped', ring: ring.name, counts, graceSeconds: timing.emptyRingGraceSeconds }, `ring:${ring.index}:skipped`);
+        const grace = timing.emptyRingGraceSeconds;
+        await transition(
+          undefined,
+          'ring.skipped',
+          'system:workflow',
+          `Ring ${ring.name} skipped: ${why} (group ${ring.deviceGroup}) ${grace}s after its deploy`,
+          { action: 'skip_ring', outcome: 'skipped', ring: ring.name, counts, graceSeconds: grace },
+          `ring:${ring.index}:skipped`,
+        );
         continue;
       }
       if (verdict === 'halted') {
@@ -347,7 +359,14 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
     }
 
     await writePack(assessment);
-    await transition('completed', 'intent.completed', 'system:workflow', `All ${assessment.rings.length} rings promoted${skippedNote()}; final evidence v${packVersion}`, { action: 'complete', outcome: 'completed', evidenceHash: packHash, postImplementationReview: policy.postImplementationReview }, 'final:completed');
+    await transition(
+      'completed',
+      'intent.completed',
+      'system:workflow',
+      `All ${assessment.rings.length} rings promoted${skippedNote()}; final evidence v${packVersion}`,
+      { action: 'complete', outcome: 'completed', evidenceHash: packHash, postImplementationReview: policy.postImplementationReview },
+      'final:completed',
+    );
     return live;
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {

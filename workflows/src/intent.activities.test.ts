@@ -5,7 +5,8 @@ import { InputError } from '@eucora/core';
 import { databaseDataErrorCode, permanentToNonRetryable } from './intent.activities';
 
 /** A pg DatabaseError as TypeORM wraps it (QueryFailedError.driverError), with the refused value in its message. */
-const pgError = (code: string) => Object.assign(new Error('QueryFailedError'), { driverError: Object.assign(new Error(`invalid input: "x\u0000y"`), { code }) });
+const pgError = (code: string) =>
+  Object.assign(new Error('QueryFailedError'), { driverError: Object.assign(new Error(`invalid input: "x\u0000y"`), { code }) });
 
 describe('permanent activity errors', () => {
   it('finds SQLSTATE class 22 on pg errors and TypeORM wrappers only', () => {

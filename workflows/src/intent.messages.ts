@@ -13,7 +13,12 @@ export interface RingTiming {
   emptyRingGraceSeconds: number;
 }
 
-export const DEFAULT_RING_TIMING: RingTiming = { pollInitialMs: 2000, pollMaxMs: 60_000, ringTimeoutSeconds: 86_400, emptyRingGraceSeconds: 600 };
+export const DEFAULT_RING_TIMING: RingTiming = {
+  pollInitialMs: 2000,
+  pollMaxMs: 60_000,
+  ringTimeoutSeconds: 86_400,
+  emptyRingGraceSeconds: 600,
+};
 
 /** Oldest signed decision the workflow's validator accepts when the input names no limit, seconds. */
 export const DEFAULT_DECISION_MAX_AGE_SECONDS = 300;

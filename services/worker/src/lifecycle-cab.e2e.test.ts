@@ -36,7 +36,7 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
     return (err.cause as { type?: string }).type;
   };
 
-  it('10 parallel approvals by one change manager count once: quorum 2 unmet, item pending, no cab.approved; a second manager approves', async () => {
+  it('10 parallel approvals by one change manager count once (quorum 2 unmet, no cab.approved); a second manager approves', async () => {
     const { id, workflowId } = await h.submit(highRisk('ParallelApprovals'));
     await h.waitForState(id, ['awaiting_approval']);
     const item = await cabItem(id);
@@ -72,15 +72,25 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
     await h.saveHistory(workflowId, 'cab-parallel-approvals');
   });
 
-  it('an update sent straight to Temporal with a made-up change manager and no or a forged signature is refused and changes nothing', async () => {
-    const { id, workflowId } = await h.submit({ title: 'Direct update', artifact: artifact('DirectUpdate'), riskInputs: { privilege: 'admin' } });
+  it('an update sent straight to Temporal by a made-up change manager, unsigned or forged, is refused and changes nothing', async () => {
+    const { id, workflowId } = await h.submit({
+      title: 'Direct update',
+      artifact: artifact('DirectUpdate'),
+      riskInputs: { privilege: 'admin' },
+    });
     await h.waitForState(id, ['awaiting_approval']);
     const item = await cabItem(id);
     const handle = h.api.client.workflow.getHandle(workflowId);
-    const forgedBy: CabDecisionInput = { actor: 'mallory', tokenId: randomUUID(), roles: ['change_manager'], evidenceHash: item.evidenceHash };
+    const forgedBy: CabDecisionInput = {
+      actor: 'mallory',
+      tokenId: randomUUID(),
+      roles: ['change_manager'],
+      evidenceHash: item.evidenceHash,
+    };
     assert.equal(await refusalType(handle.executeUpdate(approveUpdate, { args: [forgedBy] })), DecisionFailure.BadDecisionSignature);
     const wrongKey = decisionKeyFrom(randomBytes(32).toString('base64'));
-    const claims = { ...forgedBy, kind: 'approve' as const, workflowId, cabItemId: item.id, issuedAt: new Date().toISOString(), nonce: randomUUID() };
+    const issuedAt = new Date().toISOString();
+    const claims = { ...forgedBy, kind: 'approve' as const, workflowId, cabItemId: item.id, issuedAt, nonce: randomUUID() };
     const forged = { ...forgedBy, auth: signDecision(claims, wrongKey) };
     assert.equal(await refusalType(handle.executeUpdate(approveUpdate, { args: [forged] })), DecisionFailure.BadDecisionSignature);
     // The right key id with a made-up MAC (an attacker who read the key id off the history).

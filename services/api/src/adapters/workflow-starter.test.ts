@@ -7,9 +7,18 @@ import { TemporalWorkflowStarter } from './workflow-starter';
 
 /** A client whose update fails the way the workflow's validator or handler refuses it. */
 const refusingClient = (cause: Error) =>
-  ({ workflow: { getHandle: () => ({ executeUpdate: async () => Promise.reject(new WorkflowUpdateFailedError('Workflow Update failed', cause)) }) } }) as unknown as Client;
+  ({
+    workflow: {
+      getHandle: () => ({ executeUpdate: async () => Promise.reject(new WorkflowUpdateFailedError('Workflow Update failed', cause)) }),
+    },
+  }) as unknown as Client;
 const decide = (cause: Error) =>
-  new TemporalWorkflowStarter(refusingClient(cause), 'q').decide('wf', 'approve', { actor: 'a', tokenId: 't', roles: ['change_manager'], evidenceHash: 'h' });
+  new TemporalWorkflowStarter(refusingClient(cause), 'q').decide('wf', 'approve', {
+    actor: 'a',
+    tokenId: 't',
+    roles: ['change_manager'],
+    evidenceHash: 'h',
+  });
 const refusal = (type: string, message = 'whatever the workflow said') => ApplicationFailure.create({ type, message, nonRetryable: true });
 
 describe('workflow starter: CAB refusals are mapped by failure type, not by message', () => {
@@ -32,7 +41,8 @@ describe('workflow starter: CAB refusals are mapped by failure type, not by mess
   });
 
   it('a decision the database refused to record (SQLSTATE 22) is a 400, not a 500', async () => {
-    const dataError = ApplicationFailure.create({ type: 'DatabaseDataError', message: 'The database refused a value (SQLSTATE 22021)', nonRetryable: true });
+    const message = 'The database refused a value (SQLSTATE 22021)';
+    const dataError = ApplicationFailure.create({ type: 'DatabaseDataError', message, nonRetryable: true });
     const cause = new ActivityFailure('Activity task failed', 'recordCabDecision', '1', 'NON_RETRYABLE_FAILURE', 'w', dataError);
     const err = await decide(cause).catch((e: unknown) => e);
     assert.ok(isInputError(err), String(err));

@@ -1,4 +1,11 @@
-import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { ConflictError, InputError, NotAllowedError, UpstreamUnavailableError } from '@eucora/core';
 import {
   approveUpdate,
@@ -22,8 +29,10 @@ const DECISION_REFUSALS: Record<DecisionFailureType, (message: string) => Error>
   [DecisionFailure.NoPendingDecision]: (m) => new ConflictError(m),
   [DecisionFailure.CommentRequired]: (m) => new InputError(m, [{ path: 'comment', message: 'a rejection needs a comment' }]),
   // The API signed it: a refusal means API and worker disagree on EUCORA_DECISION_KEY or their clocks, not a bad request.
-  [DecisionFailure.BadDecisionSignature]: () => new UpstreamUnavailableError('The worker could not authenticate the decision (check EUCORA_DECISION_KEY)', 'decision-key'),
-  [DecisionFailure.StaleDecision]: () => new UpstreamUnavailableError('The decision expired before the workflow received it; send it again', 'temporal'),
+  [DecisionFailure.BadDecisionSignature]: () =>
+    new UpstreamUnavailableError('The worker could not authenticate the decision (check EUCORA_DECISION_KEY)', 'decision-key'),
+  [DecisionFailure.StaleDecision]: () =>
+    new UpstreamUnavailableError('The decision expired before the workflow received it; send it again', 'temporal'),
 };
 
 /** Talks to intent workflows; implemented with Temporal. */
@@ -72,11 +81,14 @@ export class TemporalWorkflowStarter implements WorkflowStarter {
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause;
-        const refusal = cause instanceof ApplicationFailure && cause.type ? DECISION_REFUSALS[cause.type as DecisionFailureType] : undefined;
+        const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+        const refusal = type ? DECISION_REFUSALS[type as DecisionFailureType] : undefined;
         if (refusal) throw refusal(cause!.message);
         // The decision's own text was refused by the database (e.g. a NUL byte that got past intake): nothing was recorded.
         if (cause instanceof ActivityFailure && cause.cause instanceof ApplicationFailure && cause.cause.type === 'DatabaseDataError') {
-          throw new InputError('The decision could not be recorded: the database refused one of its values', [{ path: 'comment', message: 'contains a value the database refuses' }]);
+          throw new InputError('The decision could not be recorded: the database refused one of its values', [
+            { path: 'comment', message: 'contains a value the database refuses' },
+          ]);
         }
         throw err;
       }

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { InputError, inputErrorFromZod, NotFoundError, signDecision, UpstreamUnavailableError, type DecisionKey, type Principal } from '@eucora/core';
+import {
+  InputError,
+  inputErrorFromZod,
+  NotFoundError,
+  signDecision,
+  UpstreamUnavailableError,
+  type DecisionKey,
+  type Principal,
+} from '@eucora/core';
 import { CabRepository, type CabItemRow } from '@eucora/persistence';
 import type { CabDecisionResult } from '@eucora/workflows';
 import type { WorkflowStarter } from '../adapters/workflow-starter';
@@ -44,7 +52,10 @@ export class CabService {
     const parsed = (kind === 'approve' ? approveSchema : rejectSchema).safeParse(body ?? {});
     if (!parsed.success) throw inputErrorFromZod(parsed.error, `${kind} request`);
     const item = await this.get(principal, id);
-    if (!this.decisionKey) throw new UpstreamUnavailableError('CAB decisions cannot be signed: EUCORA_DECISION_KEY is not configured on the API', 'decision-key');
+    if (!this.decisionKey) {
+      const why = 'CAB decisions cannot be signed: EUCORA_DECISION_KEY is not configured on the API';
+      throw new UpstreamUnavailableError(why, 'decision-key');
+    }
     const decision = {
       actor: principal.actor,
       tokenId: principal.tokenId,
@@ -52,7 +63,9 @@ export class CabService {
       evidenceHash: parsed.data.evidenceHash,
       comment: parsed.data.comment,
     };
-    const auth = signDecision({ ...decision, kind, workflowId: item.workflowId, cabItemId: item.id, issuedAt: new Date().toISOString(), nonce: randomUUID() }, this.decisionKey);
+    const issuedAt = new Date().toISOString();
+    const claims = { ...decision, kind, workflowId: item.workflowId, cabItemId: item.id, issuedAt, nonce: randomUUID() };
+    const auth = signDecision(claims, this.decisionKey);
     const result = await this.workflows.decide(item.workflowId, kind, { ...decision, auth });
     // The workflow closes the item only after this update has answered; the decision's outcome is the item's status.
     const fresh = (await this.items.findById(principal.tenantId, id))!;

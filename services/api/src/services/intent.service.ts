@@ -112,7 +112,12 @@ export class IntentService {
      * Timing passed to each workflow (RING_POLL_INITIAL_MS / RING_POLL_MAX_MS / RING_EMPTY_GRACE_SECONDS) and the oldest signed
      * decision it accepts (EUCORA_DECISION_MAX_AGE_SECONDS); unset members take the workflow's defaults.
      */
-    private readonly timing: { pollInitialMs: number; pollMaxMs: number; emptyRingGraceSeconds?: number; decisionMaxAgeSeconds?: number } = {
+    private readonly timing: {
+      pollInitialMs: number;
+      pollMaxMs: number;
+      emptyRingGraceSeconds?: number;
+      decisionMaxAgeSeconds?: number;
+    } = {
       pollInitialMs: 2000,
       pollMaxMs: 60_000,
     },

@@ -36,7 +36,9 @@ describe('CAB decision signatures (HMAC-SHA256)', () => {
       { evidenceHash: 'b'.repeat(64) },
       { comment: 'added later' },
     ];
-    for (const c of changes) assert.deepEqual(verifyDecision({ ...claims, ...c }, auth, opts), { ok: false, reason: 'bad_mac' }, JSON.stringify(c));
+    for (const c of changes) {
+      assert.deepEqual(verifyDecision({ ...claims, ...c }, auth, opts), { ok: false, reason: 'bad_mac' }, JSON.stringify(c));
+    }
     assert.deepEqual(verifyDecision(claims, { ...auth, nonce: 'n-2' }, opts), { ok: false, reason: 'bad_mac' });
   });
 

@@ -88,8 +88,14 @@ export interface VerifyDecisionOptions {
 }
 
 /** Verifies the MAC in constant time, then freshness. */
-export function verifyDecision(claims: Omit<DecisionClaims, 'issuedAt' | 'nonce'>, auth: DecisionAuth | undefined, o: VerifyDecisionOptions): DecisionVerdict {
-  if (!auth || auth.v !== DECISION_SIGNATURE_VERSION || typeof auth.mac !== 'string' || !/^[a-f0-9]{64}$/.test(auth.mac)) return { ok: false, reason: 'unsigned' };
+export function verifyDecision(
+  claims: Omit<DecisionClaims, 'issuedAt' | 'nonce'>,
+  auth: DecisionAuth | undefined,
+  o: VerifyDecisionOptions,
+): DecisionVerdict {
+  if (!auth || auth.v !== DECISION_SIGNATURE_VERSION || typeof auth.mac !== 'string' || !/^[a-f0-9]{64}$/.test(auth.mac)) {
+    return { ok: false, reason: 'unsigned' };
+  }
   const key = o.keys.find((k) => k.id === auth.keyId);
   if (!key) return { ok: false, reason: 'unknown_key' };
   const expected = Buffer.from(signDecision({ ...claims, issuedAt: auth.issuedAt, nonce: auth.nonce }, key).mac, 'hex');
