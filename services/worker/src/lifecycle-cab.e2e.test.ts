@@ -128,8 +128,10 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
       assert.match(failed.reason, /SQLSTATE 22/);
       assert.equal(failed.data.error, 'DatabaseDataError');
       assert.ok(!JSON.stringify(done.body).includes('\\u0000'), 'the poisoned string is recorded nowhere');
-      const history = await h.api.client.workflow.getHandle(workflowId).describe();
-      assert.equal(history.status.name, 'COMPLETED');
+      // The run closes right after its last event; it ends (no retry loop left behind) with the same final state.
+      const result = await h.api.client.workflow.getHandle(workflowId).result();
+      assert.equal(result.state, done.body.state);
+      assert.equal((await h.api.client.workflow.getHandle(workflowId).describe()).status.name, 'COMPLETED');
       const v = await request(h.api.app).get('/api/v1/audit/verify').set('Authorization', `Bearer ${h.auditor}`);
       assert.equal(v.body.ok, true, JSON.stringify(v.body));
     } finally {
