@@ -42,9 +42,11 @@ if (!existsSync(secretsFile)) {
 }
 const secrets = JSON.parse(readFileSync(secretsFile, 'utf8'));
 // Added after the first release of the launcher: older .data folders get them on their next start.
-if (!secrets.appDbPassword || !secrets.connectorSecretKey) {
+if (!secrets.appDbPassword || !secrets.connectorSecretKey || !secrets.decisionKey) {
   secrets.appDbPassword ??= randomBytes(18).toString('base64url');
   secrets.connectorSecretKey ??= randomBytes(32).toString('base64');
+  // Signs CAB decisions from the API to the workflow (HMAC-SHA256); API and worker get the same one.
+  secrets.decisionKey ??= randomBytes(32).toString('base64');
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 }
 
@@ -66,6 +68,7 @@ try {
     EUCORA_ENV: process.env.EUCORA_ENV ?? 'development',
     API_PORT: String(cfg.API_PORT),
     CONNECTOR_SECRET_KEY: process.env.CONNECTOR_SECRET_KEY ?? secrets.connectorSecretKey,
+    EUCORA_DECISION_KEY: process.env.EUCORA_DECISION_KEY ?? secrets.decisionKey,
   };
   if (!env.EVIDENCE_SIGNING_KEY_FILE) {
     // Dev: the evidence signing keyring is generated once and kept with the data (mode 0600).

@@ -334,6 +334,8 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
       // the rate-limit tests turn them on with their own settings.
       EUCORA_RATE_LIMIT_TOKEN_RPS: process.env.EUCORA_RATE_LIMIT_TOKEN_RPS ?? '0',
       EUCORA_RATE_LIMIT_TENANT_RPS: process.env.EUCORA_RATE_LIMIT_TENANT_RPS ?? '0',
+      EUCORA_DECISION_KEY: randomBytes(32).toString('base64'),
+      EUCORA_TEST_TEMPORAL_BIN: temporalBin,
     };
     env.EVIDENCE_SIGNING_KEY_FILE = path.join(work, 'evidence-keys.json');
     const { ensureKeyring } = await import(path.join(root, 'services', 'runtime', 'dist', 'index.js'));

@@ -1,9 +1,11 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   condition,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -11,14 +13,19 @@ import type { ApprovalEvidence, IntentState, RingEvidence } from '@eucora/core';
 // Deep import on purpose: the package index also loads Node built-ins, which the workflow sandbox must not see.
 import { ringVerdict, successPercent as percentOf } from '@eucora/core/dist/intents/ring-verdict';
 import type { Assessment, IntentActivities, PlannedRing, RingStepInput } from './intent.activities';
+import type { DecisionActivities } from './decision.activities';
 import {
   approveUpdate,
   cancelSignal,
+  DecisionFailure,
+  DEFAULT_DECISION_MAX_AGE_SECONDS,
   DEFAULT_RING_TIMING,
   intentStateQuery,
   rejectUpdate,
   rollbackSignal,
   type CabDecisionInput,
+  type CabDecisionResult,
+  type DecisionFailureType,
   type DeploymentIntentInput,
   type IntentLiveState,
   type RingLiveState,
@@ -42,14 +49,28 @@ const planeActs = proxyActivities<IntentActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+// The signature check needs the worker's key, so it runs in the worker (local activity: no task-queue round trip).
+const verifier = proxyLocalActivities<DecisionActivities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+
 type Abort = { kind: 'cancel' | 'rollback' | 'reject'; actor: string; reason: string };
+
+const refuse = (type: DecisionFailureType, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+const SIGNATURE_SHAPE = /^[a-f0-9]{64}$/;
 
 /**
  * The DeploymentIntent workflow: assess (risk + policy) → evidence pack → CAB gate where policy demands it → ring by ring
- * (blackout windows, deploy, poll with backoff, promote after soak, halt and roll back on failures) → completed or
- * rolled back. Cancel and manual rollback by signal; live state by query.
+ * (blackout windows, deploy, poll with backoff, promote after soak, skip empty rings, halt and roll back on failures) →
+ * completed or rolled back. Cancel and manual rollback by signal; signed CAB decisions by update; live state by query.
  */
 export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Promise<IntentLiveState> {
+  const live = await lifecycle(input);
+  // A decision still in its handler (e.g. verifying while the intent was cancelled) finishes before the run closes, so its
+  // caller gets an answer instead of an abandoned update. Versioned: older runs closed without waiting.
+  if (patched('await-handlers-v1')) await condition(allHandlersFinished);
+  return live;
+}
+
+async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState> {
   const timing = { ...DEFAULT_RING_TIMING, ...(input.timing ?? {}) };
   const wfId = workflowInfo().workflowId;
   const key = (step: string) => `${wfId}:${step}`;
@@ -57,7 +78,6 @@ export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Pr
   const live: IntentLiveState = { state: 'submitted', step: 'submit', rings: [] };
   const base = { tenantId: input.tenantId, intentId: input.intentId, correlationId: input.correlationId };
   const approvals: ApprovalEvidence[] = [];
-  const approvers = new Set<string>();
   const testEvidence: RingEvidence[] = [];
   const deployed: { ring: PlannedRing; deployment: Awaited<ReturnType<IntentActivities['deployRing']>> }[] = [];
   let abort: Abort | undefined;
@@ -75,29 +95,86 @@ export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Pr
   setHandler(cancelSignal, (s) => void (abort ??= { kind: 'cancel', ...s }));
   setHandler(rollbackSignal, (s) => void (abort ??= { kind: 'rollback', ...s }));
 
-  const validateDecision = (d: CabDecisionInput, kind: 'approve' | 'reject') => {
-    if (!gateOpen || !live.gate) throw new Error('No CAB decision is pending for this intent');
+  // Approvers with a decision recorded or in flight. Reserved synchronously at the start of the handler, before any await,
+  // so N parallel approvals by one person count once; released when the decision is refused or cannot be recorded.
+  const reserved = new Set<string>();
+  const maxAgeMs = (input.decisionMaxAgeSeconds ?? DEFAULT_DECISION_MAX_AGE_SECONDS) * 1000;
+
+  // Rules on the gate's current state; run by the validator and again in the handler after every await (state may move).
+  const checkDecision = (d: CabDecisionInput, kind: 'approve' | 'reject') => {
+    if (!gateOpen || !live.gate) throw refuse(DecisionFailure.NoPendingDecision, 'No CAB decision is pending for this intent');
     if (d.actor === input.submittedBy || (input.submittedByTokenId && d.tokenId === input.submittedByTokenId)) {
-      throw new Error('Separation of duties: the submitter cannot decide their own change');
+      throw refuse(DecisionFailure.SeparationOfDutiesViolation, 'Separation of duties: the submitter cannot decide their own change');
     }
-    if (!d.roles.includes('change_manager')) throw new Error('Only change managers decide CAB items');
-    if (d.evidenceHash !== live.gate.evidenceHash) throw new Error(`Stale evidence: the CAB item is bound to evidence ${live.gate.evidenceHash}`);
-    if (kind === 'approve' && approvers.has(d.actor)) throw new Error(`${d.actor} has already approved`);
-    if (kind === 'reject' && !d.comment?.trim()) throw new Error('A rejection needs a comment');
+    if (!Array.isArray(d.roles) || !d.roles.includes('change_manager')) {
+      throw refuse(DecisionFailure.NotChangeManager, 'Only change managers decide CAB items');
+    }
+    if (d.evidenceHash !== live.gate.evidenceHash) {
+      throw refuse(DecisionFailure.StaleEvidence, `Stale evidence: the CAB item is bound to evidence ${live.gate.evidenceHash}`);
+    }
+    if (kind === 'approve' && reserved.has(d.actor)) throw refuse(DecisionFailure.AlreadyApproved, `${d.actor} has already approved`);
+    if (kind === 'reject' && !d.comment?.trim()) throw refuse(DecisionFailure.CommentRequired, 'A rejection needs a comment');
   };
-  const decide = async (d: CabDecisionInput, decision: 'approve' | 'reject') => {
-    const gate = live.gate!;
+  // The validator refuses unsigned and stale decisions before they are accepted into history; the MAC itself is checked by
+  // the worker (the key never enters the workflow).
+  const validateDecision = (d: CabDecisionInput, kind: 'approve' | 'reject') => {
+    const a = d.auth;
+    const shaped = !!a && typeof a === 'object' && typeof a.mac === 'string' && SIGNATURE_SHAPE.test(a.mac);
+    if (!shaped || typeof a.keyId !== 'string' || typeof a.nonce !== 'string') {
+      throw refuse(DecisionFailure.BadDecisionSignature, 'The decision is not signed by the EUCORA API');
+    }
+    const at = Date.parse(a.issuedAt);
+    if (!Number.isFinite(at) || Date.now() - at > maxAgeMs || at - Date.now() > 60_000) {
+      throw refuse(DecisionFailure.StaleDecision, 'The decision was signed too long ago; send it again');
+    }
+    checkDecision(d, kind);
+  };
+  const record = async (d: CabDecisionInput, decision: 'approve' | 'reject', gate: NonNullable<IntentLiveState['gate']>) => {
     const at = now();
     await acts.recordCabDecision({ ...base, cabItemId: gate.cabItemId, decision, actor: d.actor, tokenId: d.tokenId, comment: d.comment, evidenceHash: d.evidenceHash, decidedAt: at, dedupeKey: key(`cab:${decision}:${d.actor}`) });
     approvals.push({ actor: d.actor, decision, evidenceHash: d.evidenceHash, at, ...(d.comment ? { comment: d.comment } : {}) });
+  };
+  const result = (gate: NonNullable<IntentLiveState['gate']>, decision: 'approve' | 'reject'): CabDecisionResult => {
+    const status = decision === 'reject' ? 'rejected' : gate.approvals.length >= gate.quorum ? 'approved' : 'pending';
+    return { approvals: gate.approvals.length, quorum: gate.quorum, status };
+  };
+  // Histories recorded before decisions were signed and reserved: record first, then count (replays exactly as recorded).
+  const decideV1 = async (d: CabDecisionInput, decision: 'approve' | 'reject') => {
+    const gate = live.gate!;
+    await record(d, decision, gate);
     if (decision === 'approve') {
-      approvers.add(d.actor);
+      reserved.add(d.actor);
       gate.approvals.push(d.actor);
     } else {
       abort ??= { kind: 'reject', actor: d.actor, reason: d.comment ?? '' };
     }
-    const status = decision === 'reject' ? 'rejected' : gate.approvals.length >= gate.quorum ? 'approved' : 'pending';
-    return { approvals: gate.approvals.length, quorum: gate.quorum, status } as const;
+    return result(gate, decision);
+  };
+  const decide = async (d: CabDecisionInput, decision: 'approve' | 'reject'): Promise<CabDecisionResult> => {
+    if (!patched('cab-signed-reserved-v2')) return decideV1(d, decision);
+    checkDecision(d, decision);
+    const gate = live.gate!;
+    const reservedHere = decision === 'approve';
+    if (reservedHere) reserved.add(d.actor);
+    try {
+      const verdict = await verifier.verifyCabDecision({ kind: decision, workflowId: wfId, cabItemId: gate.cabItemId, decision: d });
+      if (!verdict.ok) {
+        throw verdict.reason === 'stale' || verdict.reason === 'future'
+          ? refuse(DecisionFailure.StaleDecision, 'The decision was signed too long ago; send it again')
+          : refuse(DecisionFailure.BadDecisionSignature, 'The decision is not signed by the EUCORA API');
+      }
+      // The gate may have closed (quorum, cancel) or moved on while the signature was checked.
+      if (reservedHere) reserved.delete(d.actor);
+      checkDecision(d, decision);
+      if (reservedHere) reserved.add(d.actor);
+      await record(d, decision, gate);
+    } catch (err) {
+      if (reservedHere) reserved.delete(d.actor);
+      throw err;
+    }
+    if (decision === 'approve') gate.approvals.push(d.actor);
+    else abort ??= { kind: 'reject', actor: d.actor, reason: d.comment ?? '' };
+    return result(gate, decision);
   };
   setHandler(approveUpdate, (d) => decide(d, 'approve'), { validator: (d) => validateDecision(d, 'approve') });
   setHandler(rejectUpdate, (d) => decide(d, 'reject'), { validator: (d) => validateDecision(d, 'reject') });
@@ -110,6 +187,10 @@ export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Pr
     live.evidenceHash = res.sha256;
   };
 
+  const skippedNote = () => {
+    const n = testEvidence.filter((e) => e.outcome === 'skipped').length;
+    return n ? ` or skipped (${n} had no applicable device)` : '';
+  };
   const step = (ring: PlannedRing, name: string): RingStepInput => ({ ...base, ring, idempotencyKey: key(`ring:${ring.index}:${name}`) });
 
   const rollbackDeployed = async (why: string) => {
@@ -213,7 +294,7 @@ export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Pr
       let delay = timing.pollInitialMs;
       let heldSince: number | null = null;
       const startedAt = Date.now();
-      let verdict: 'promoted' | 'halted' = 'halted';
+      let verdict: 'promoted' | 'halted' | 'skipped' = 'halted';
       let counts = { targeted: 0, succeeded: 0, failed: 0, pending: 0, notApplicable: 0 };
       let polls = 0;
       for (;;) {
@@ -222,6 +303,14 @@ export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Pr
         rs.counts = counts;
         const v = ringVerdict(counts, ring.successThreshold);
         if (v === 'failure') break;
+        // A ring with no applicable device can never reach its threshold: after a grace period (a plane may report
+        // membership late) it is skipped instead of timing out and rolling back every earlier ring. Versioned: older runs
+        // kept polling.
+        const empty = counts.targeted - counts.notApplicable <= 0 && Date.now() - startedAt >= timing.emptyRingGraceSeconds * 1000;
+        if (empty && patched('empty-ring-skip-v1')) {
+          verdict = 'skipped';
+          break;
+        }
         if (v === 'success') {
           heldSince ??= Date.now();
           const soakLeft = ring.soakSeconds * 1000 - (Date.now() - heldSince);
@@ -243,6 +332,20 @@ export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Pr
       const applicable = counts.targeted - counts.notApplicable;
       const successPercent = percentOf(counts);
       testEvidence.push({ index: ring.index, name: ring.name, outcome: verdict, counts, successPercent, threshold: ring.successThreshold, at: now() });
+      if (verdict === 'skipped') {
+        rs.status = 'skipped';
+        const why = counts.targeted === 0 ? 'no device is targeted' : `all ${counts.targeted} targeted devices are not applicable`;
+        const grace = timing.emptyRingGraceSeconds;
+        await transition(
+          undefined,
+          'ring.skipped',
+          'system:workflow',
+          `Ring ${ring.name} skipped: ${why} (group ${ring.deviceGroup}) ${grace}s after its deploy`,
+          { action: 'skip_ring', outcome: 'skipped', ring: ring.name, counts, graceSeconds: grace },
+          `ring:${ring.index}:skipped`,
+        );
+        continue;
+      }
       if (verdict === 'halted') {
         rs.status = 'halted';
         await transition(undefined, 'ring.halted', 'system:workflow', `Ring ${ring.name} halted: ${counts.failed} of ${applicable} devices failed (success ${successPercent}% < ${ring.successThreshold}%)`, { action: 'halt', outcome: 'halted', ring: ring.name, counts, successPercent, threshold: ring.successThreshold }, `ring:${ring.index}:halted`);
@@ -256,7 +359,14 @@ export async function deploymentIntentWorkflow(input: DeploymentIntentInput): Pr
     }
 
     await writePack(assessment);
-    await transition('completed', 'intent.completed', 'system:workflow', `All ${assessment.rings.length} rings promoted; final evidence v${packVersion}`, { action: 'complete', outcome: 'completed', evidenceHash: packHash, postImplementationReview: policy.postImplementationReview }, 'final:completed');
+    await transition(
+      'completed',
+      'intent.completed',
+      'system:workflow',
+      `All ${assessment.rings.length} rings promoted${skippedNote()}; final evidence v${packVersion}`,
+      { action: 'complete', outcome: 'completed', evidenceHash: packHash, postImplementationReview: policy.postImplementationReview },
+      'final:completed',
+    );
     return live;
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {

@@ -8,3 +8,4 @@ export const WORKFLOWS_PATH = require.resolve('./workflows');
 export * from './bench.activities';
 /** Workflow module of the benchmarks (`bareRingLoopWorkflow`). */
 export const BENCH_WORKFLOWS_PATH = require.resolve('./bench-workflows');
+export * from './decision.activities';

@@ -86,12 +86,30 @@ export interface ConnectorRegistry {
   get(tenantId: string, plane: string): Promise<import('@eucora/connectors').PlaneConnector>;
 }
 
-/** Temporal must not retry errors a retry cannot fix: they become non-retryable failures, named by kind. */
-async function permanentToNonRetryable<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * SQLSTATE of a PostgreSQL data error (class 22: invalid byte sequence, value out of range, bad text representation…) on a
+ * pg `DatabaseError` or a TypeORM `QueryFailedError` wrapping one; undefined for anything else.
+ */
+export function databaseDataErrorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; driverError?: unknown } | undefined, depth = 0; e && depth < 3; depth++) {
+    if (typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) return e.code;
+    e = e.driverError as typeof e;
+  }
+  return undefined;
+}
+
+/**
+ * Temporal must not retry errors a retry cannot fix: they become non-retryable failures, named by kind. A database data
+ * error is as permanent as an input error (the same value fails the same way on every attempt); its message is replaced by
+ * the SQLSTATE so the refused value is never echoed into the failure, the workflow's `intent.failed` event or logs.
+ */
+export async function permanentToNonRetryable<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (isPermanentDomainError(err)) throw ApplicationFailure.nonRetryable(err.message, err.kind);
+    const sqlstate = databaseDataErrorCode(err);
+    if (sqlstate) throw ApplicationFailure.nonRetryable(`The database refused a value (SQLSTATE ${sqlstate})`, 'DatabaseDataError');
     throw err;
   }
 }

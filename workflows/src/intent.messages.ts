@@ -9,9 +9,19 @@ export interface RingTiming {
   pollMaxMs: number;
   /** A ring that neither promotes nor fails within this long is halted, seconds. Default 86 400. */
   ringTimeoutSeconds: number;
+  /** A ring with no applicable device this long after its deploy is skipped, seconds. Default 600. */
+  emptyRingGraceSeconds: number;
 }
 
-export const DEFAULT_RING_TIMING: RingTiming = { pollInitialMs: 2000, pollMaxMs: 60_000, ringTimeoutSeconds: 86_400 };
+export const DEFAULT_RING_TIMING: RingTiming = {
+  pollInitialMs: 2000,
+  pollMaxMs: 60_000,
+  ringTimeoutSeconds: 86_400,
+  emptyRingGraceSeconds: 600,
+};
+
+/** Oldest signed decision the workflow's validator accepts when the input names no limit, seconds. */
+export const DEFAULT_DECISION_MAX_AGE_SECONDS = 300;
 
 /** Input of the DeploymentIntent workflow: identifiers only, the spec is read from PostgreSQL by activities. */
 export interface DeploymentIntentInput {
@@ -23,6 +33,8 @@ export interface DeploymentIntentInput {
   submittedByTokenId?: string;
   correlationId: string;
   timing?: Partial<RingTiming>;
+  /** Oldest signed CAB decision accepted, seconds; default `DEFAULT_DECISION_MAX_AGE_SECONDS`. Not a secret. */
+  decisionMaxAgeSeconds?: number;
 }
 
 /** A CAB decision sent by the API after it authenticated the caller. */
@@ -33,7 +45,27 @@ export interface CabDecisionInput {
   /** Hash of the evidence pack the decision is about; must be the one the CAB item shows. */
   evidenceHash: string;
   comment?: string;
+  /** The API's HMAC over the decision (core `signDecision`); unsigned or badly signed decisions are refused. */
+  auth?: { v: number; keyId: string; issuedAt: string; nonce: string; mac: string };
 }
+
+/**
+ * `ApplicationFailure.type` of every refused decision; the API maps them by type (403, 409, 400, 503), never by message.
+ * Thrown by the update validators or, after the signature check, by the handlers.
+ */
+export const DecisionFailure = {
+  NoPendingDecision: 'NoPendingDecision',
+  SeparationOfDutiesViolation: 'SeparationOfDutiesViolation',
+  NotChangeManager: 'NotChangeManager',
+  StaleEvidence: 'StaleEvidence',
+  AlreadyApproved: 'AlreadyApproved',
+  CommentRequired: 'CommentRequired',
+  /** No, malformed, unknown-key or wrong MAC. */
+  BadDecisionSignature: 'BadDecisionSignature',
+  /** Signed too long ago (or too far in the future). */
+  StaleDecision: 'StaleDecision',
+} as const;
+export type DecisionFailureType = (typeof DecisionFailure)[keyof typeof DecisionFailure];
 
 /** Result of an accepted decision. */
 export interface CabDecisionResult {
@@ -46,7 +78,7 @@ export interface CabDecisionResult {
 export interface RingLiveState {
   index: number;
   name: string;
-  status: 'pending' | 'waiting_blackout' | 'deploying' | 'polling' | 'soaking' | 'promoted' | 'halted' | 'rolled_back';
+  status: 'pending' | 'waiting_blackout' | 'deploying' | 'polling' | 'soaking' | 'promoted' | 'skipped' | 'halted' | 'rolled_back';
   counts?: { targeted: number; succeeded: number; failed: number; pending: number; notApplicable: number };
 }
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
-import { errorForStatus, networkError, vendorErrorCode } from '../shared/http-errors';
+import { vendorErrorCode } from '../shared/http-errors';
 import type { ArtifactContent, ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
@@ -88,7 +88,7 @@ export class JamfConnector implements PlaneConnector {
       // A concurrent or earlier attempt created it between our lookup and the POST: adopt it — or say why not.
       const id = await this.policyByName(name);
       if (id) return { id, created: false };
-      throw new ConflictError(`jamf answered 409 to policy "${name}" and no policy of that name exists: ${res.text.replace(/<[^>]+>/g, ' ').trim().slice(0, 200)}`);
+      throw new ConflictError(`jamf answered 409 to policy "${name}" and no policy of that name exists`);
     }
     const id = Number(/<id>(\d+)<\/id>/.exec(res.text)?.[1]);
     if (!Number.isInteger(id) || id <= 0) throw new InputError(`jamf policy create for "${name}" returned no id`);
@@ -113,37 +113,33 @@ export class JamfConnector implements PlaneConnector {
     const boundary = `eucora-${randomUUID()}`;
     const name = content.fileName.replace(/["\r\n]/g, '_');
     let sent = '';
-    await this.http.caller.call(async (signal) => {
-      const source = await content.open();
-      const sha3 = createHash('sha3-512');
-      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
-      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-      async function* parts() {
-        yield head;
-        for await (const chunk of source) {
-          sha3.update(chunk as Buffer);
-          yield chunk as Buffer;
-        }
-        yield tail;
-      }
-      let res: Response;
-      try {
-        res = await fetch(`${this.opts.baseUrl}/api/v1/packages/${id}/upload`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${await this.bearer()}`, accept: 'application/json', 'content-type': `multipart/form-data; boundary=${boundary}` },
-          body: Readable.toWeb(Readable.from(parts())) as ReadableStream,
-          duplex: 'half',
-          signal,
-        } as RequestInit);
-      } catch (err) {
-        source.destroy();
-        throw networkError('jamf', err);
-      }
-      const text = await res.text().catch(() => '');
-      if (res.status === 401) this.token = undefined;
-      if (!res.ok) throw errorForStatus('jamf', res.status, text.replace(/<[^>]+>/g, ' ').slice(0, 300), res.headers.get('retry-after'));
-      sent = sha3.digest('hex');
+    // Through PlaneHttp like every other request: outbound guard, pinned address, no redirects, no body echoed.
+    const res = await this.http.send('POST', `/api/v1/packages/${id}/upload`, {
+      headers: { authorization: `Bearer ${await this.bearer()}`, accept: 'application/json', 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: {
+        open: async () => {
+          const source = await content.open();
+          const sha3 = createHash('sha3-512');
+          const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+          const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+          async function* parts() {
+            yield head;
+            for await (const chunk of source) {
+              sha3.update(chunk as Buffer);
+              yield chunk as Buffer;
+            }
+            sent = sha3.digest('hex');
+            yield tail;
+          }
+          return Readable.from(parts());
+        },
+      },
+      accept: [401],
     });
+    if (res.status === 401) {
+      this.token = undefined;
+      throw new NotAllowedError('jamf answered 401 to the package upload');
+    }
     return sent;
   }
 
@@ -209,7 +205,7 @@ export class JamfConnector implements PlaneConnector {
     if (res.status === 400) {
       const raced = await find();
       if (raced) return raced;
-      throw new InputError(`jamf refused script "${name}": ${res.text.slice(0, 200)}`);
+      throw new InputError(`jamf refused script "${name}" (${vendorErrorCode(res.text) ?? 'HTTP 400'})`);
     }
     const id = Number((JSON.parse(res.text) as { id?: string }).id);
     if (!Number.isInteger(id) || id <= 0) throw new InputError(`jamf script create for "${name}" returned no id`);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { pipeline, type Readable } from 'node:stream';
 import { errorForStatus, networkError, redirectError, vendorErrorCode } from './http-errors';
 import { ResilientCaller } from './resilience';
 
@@ -18,10 +19,16 @@ export interface HttpResult {
  */
 export type OutboundCheck = (url: URL) => Promise<{ address: string }>;
 
+/** A streamed request body; `open` is called once per attempt, so a retry sends the bytes again from the start. */
+export interface StreamBody {
+  open: () => Promise<Readable>;
+}
+
 /** One request's headers, body and the non-2xx statuses the caller handles itself. */
 export interface SendInit {
   headers?: Record<string, string>;
-  body?: string | URLSearchParams;
+  /** Text, form, raw bytes, or a stream (sent chunked unless `content-length` is given). */
+  body?: string | URLSearchParams | Uint8Array | StreamBody;
   accept?: number[];
 }
 
@@ -79,7 +86,9 @@ export class PlaneHttp {
 /** One request over node:http(s), connecting to `pinned` when given (TLS still verifies the URL's host name). */
 function request(url: URL, method: string, init: SendInit, signal: AbortSignal, pinned?: string): Promise<HttpResult> {
   const body = init.body;
-  const payload = body === undefined ? undefined : Buffer.from(body.toString());
+  const stream = body !== undefined && typeof body === 'object' && 'open' in body ? body : undefined;
+  const payload =
+    body === undefined || stream ? undefined : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Buffer.from(body.toString());
   const h: Record<string, string> = { ...(init.headers ?? {}) };
   if (body instanceof URLSearchParams && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
     h['content-type'] = 'application/x-www-form-urlencoded';
@@ -111,6 +120,10 @@ function request(url: URL, method: string, init: SendInit, signal: AbortSignal, 
       });
     });
     req.on('error', reject);
-    req.end(payload);
+    if (!stream) return void req.end(payload);
+    stream.open().then(
+      (source) => pipeline(source, req, (err) => err && req.destroy(err)),
+      (err: unknown) => req.destroy(err instanceof Error ? err : new Error(String(err))),
+    );
   });
 }

@@ -1,10 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { ServiceConfig } from '@eucora/core';
+import { decisionKeyFrom, type ServiceConfig } from '@eucora/core';
 import { createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
 import { createApp } from './app';
-import { connectWithRetry, createMinioClient, loadKeyring, outboundPolicyFrom, SecretBox } from '@eucora/runtime';
+import { connectWithRetry, createMinioClient, loadKeyring, outboundPolicyFrom, SecretBox, temporalTlsOptions } from '@eucora/runtime';
 import { databaseCheck, objectStoreCheck, temporalCheck } from './adapters/dependency-checks';
 import { TemporalWorkflowStarter } from './adapters/workflow-starter';
 import { HealthService } from './services/health.service';
@@ -36,7 +36,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   const ds = createDataSource({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'eucora-api' });
   await connectWithRetry('database', () => ds.initialize(), logger);
   // Lazy: the API serves (and reports Temporal as down in health) even while Temporal is unreachable.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, tls: config.TEMPORAL_TLS ? {} : undefined });
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, tls: temporalTlsOptions(config) });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const minio = createMinioClient(config);
   const health = new HealthService(
@@ -52,7 +52,12 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   const tokens = new TokenService(ds);
   const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);
   const artifacts = new ArtifactService(ds, config.ARTIFACT_MAX_BYTES);
-  const intents = new IntentService(ds, workflows, logger, { pollInitialMs: config.RING_POLL_INITIAL_MS, pollMaxMs: config.RING_POLL_MAX_MS }, {
+  const intents = new IntentService(ds, workflows, logger, {
+    pollInitialMs: config.RING_POLL_INITIAL_MS,
+    pollMaxMs: config.RING_POLL_MAX_MS,
+    emptyRingGraceSeconds: config.RING_EMPTY_GRACE_SECONDS,
+    decisionMaxAgeSeconds: config.EUCORA_DECISION_MAX_AGE_SECONDS,
+  }, {
     urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
   }, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
@@ -62,7 +67,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     health,
     tokens,
     intents,
-    cab: new CabService(ds, workflows),
+    cab: new CabService(ds, workflows, config.EUCORA_DECISION_KEY ? decisionKeyFrom(config.EUCORA_DECISION_KEY) : null),
     exceptions: new ExceptionService(ds),
     audit: new AuditService(ds),
     artifacts,

@@ -16,3 +16,4 @@ export * from './evidence/sbom';
 export * from './intents/ring-verdict';
 export * from './targeting/targeting';
 export * from './targeting/ring-membership';
+export * from './intents/decision-signature';

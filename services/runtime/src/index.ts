@@ -6,3 +6,4 @@ export * from './stream-hash';
 export * from './secret-box';
 export * from './startup';
 export * from './outbound-url';
+export * from './temporal-tls';

@@ -13,9 +13,18 @@ describe('workflow replay of recorded histories', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
   it('has the recorded scenarios', () => {
-    for (const name of ['low-risk-completes', 'medium-risk-approved', 'high-risk-two-approvals', 'bad-package-rolled-back', 'cancelled-mid-rollout']) {
-      assert.ok(files.includes(`${name}.json`), name);
+    const scenarios = [
+      'low-risk-completes',
+      'medium-risk-approved',
+      'high-risk-two-approvals',
+      'bad-package-rolled-back',
+      'cancelled-mid-rollout',
+    ];
+    // Each version of the workflow keeps its recordings: before the artifact check, before signed and reserved decisions, now.
+    for (const prefix of ['pre-artifact-check--', 'pre-signed-decisions--', '']) {
+      for (const name of scenarios) assert.ok(files.includes(`${prefix}${name}.json`), `${prefix}${name}`);
     }
+    assert.ok(files.includes('cab-parallel-approvals.json'), 'ten parallel approvals by one person, one counted');
   });
 
   for (const file of files) {

@@ -3,8 +3,8 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { ResilienceOptions } from '@eucora/connectors';
 import type { ServiceConfig } from '@eucora/core';
-import { createMinioClient, evidenceRetention, loadKeyring } from '@eucora/runtime';
-import { createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
+import { createMinioClient, evidenceRetention, loadKeyring, temporalTlsOptions } from '@eucora/runtime';
+import { createDecisionActivities, createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
 import { MinioEvidenceStore } from './adapters/minio-evidence-store';
 import { PostgresIntentActivityStore } from './adapters/postgres-intent-activity-store';
@@ -29,16 +29,23 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     throw new Error('EVIDENCE_SIGNING_KEY_FILE is required by the worker: the keyring that signs evidence packs (create one with `cli.js evidence-keys init <file>`)');
   }
   const keyring = loadKeyring(opts.config.EVIDENCE_SIGNING_KEY_FILE);
+  if (!opts.config.EUCORA_DECISION_KEY) opts.logger?.warn('EUCORA_DECISION_KEY is not set: every CAB decision will be refused');
+  const decisions = createDecisionActivities({
+    keys: [opts.config.EUCORA_DECISION_KEY, opts.config.EUCORA_DECISION_KEY_PREVIOUS],
+    maxAgeSeconds: opts.config.EUCORA_DECISION_MAX_AGE_SECONDS,
+  });
   const connection = await NativeConnection.connect({
     address: opts.config.TEMPORAL_ADDRESS,
-    tls: opts.config.TEMPORAL_TLS ? {} : undefined,
+    tls: temporalTlsOptions(opts.config),
   });
   const worker = await Worker.create({
     connection,
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.taskQueue ?? opts.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createIntentActivities(
+    activities: {
+      ...decisions,
+      ...createIntentActivities(
       new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceStoreOptions(opts.config)), opts.config.S3_BUCKET, keyring, {
         urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
         maxBytes: opts.config.ARTIFACT_MAX_BYTES,
@@ -55,7 +62,8 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
             resetTimeoutMs: opts.config.BREAKER_RESET_MS,
           },
         }),
-    ),
+      ),
+    },
   });
   return { worker, connection };
 }

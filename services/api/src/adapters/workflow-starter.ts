@@ -1,15 +1,39 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ConflictError, NotAllowedError } from '@eucora/core';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ConflictError, InputError, NotAllowedError, UpstreamUnavailableError } from '@eucora/core';
 import {
   approveUpdate,
   cancelSignal,
+  DecisionFailure,
   rejectUpdate,
   rollbackSignal,
   WORKFLOW_TYPES,
   type CabDecisionInput,
   type CabDecisionResult,
+  type DecisionFailureType,
   type DeploymentIntentInput,
 } from '@eucora/workflows';
+
+/** How each typed refusal of a CAB decision maps to a domain error (and so to an HTTP status). */
+const DECISION_REFUSALS: Record<DecisionFailureType, (message: string) => Error> = {
+  [DecisionFailure.SeparationOfDutiesViolation]: (m) => new NotAllowedError(m),
+  [DecisionFailure.NotChangeManager]: (m) => new NotAllowedError(m),
+  [DecisionFailure.StaleEvidence]: (m) => new ConflictError(m),
+  [DecisionFailure.AlreadyApproved]: (m) => new ConflictError(m),
+  [DecisionFailure.NoPendingDecision]: (m) => new ConflictError(m),
+  [DecisionFailure.CommentRequired]: (m) => new InputError(m, [{ path: 'comment', message: 'a rejection needs a comment' }]),
+  // The API signed it: a refusal means API and worker disagree on EUCORA_DECISION_KEY or their clocks, not a bad request.
+  [DecisionFailure.BadDecisionSignature]: () =>
+    new UpstreamUnavailableError('The worker could not authenticate the decision (check EUCORA_DECISION_KEY)', 'decision-key'),
+  [DecisionFailure.StaleDecision]: () =>
+    new UpstreamUnavailableError('The decision expired before the workflow received it; send it again', 'temporal'),
+};
 
 /** Talks to intent workflows; implemented with Temporal. */
 export interface WorkflowStarter {
@@ -56,10 +80,17 @@ export class TemporalWorkflowStarter implements WorkflowStarter {
       return await this.client.workflow.getHandle(workflowId).executeUpdate(kind === 'approve' ? approveUpdate : rejectUpdate, { args: [decision] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
-        const message = err.cause?.message ?? err.message;
-        // Validator refusals: separation of duties and role → 403; stale evidence or no pending decision → 409.
-        if (/Stale evidence|No CAB decision|already approved/.test(message)) throw new ConflictError(message);
-        throw new NotAllowedError(message);
+        const cause = err.cause;
+        const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+        const refusal = type ? DECISION_REFUSALS[type as DecisionFailureType] : undefined;
+        if (refusal) throw refusal(cause!.message);
+        // The decision's own text was refused by the database (e.g. a NUL byte that got past intake): nothing was recorded.
+        if (cause instanceof ActivityFailure && cause.cause instanceof ApplicationFailure && cause.cause.type === 'DatabaseDataError') {
+          throw new InputError('The decision could not be recorded: the database refused one of its values', [
+            { path: 'comment', message: 'contains a value the database refuses' },
+          ]);
+        }
+        throw err;
       }
       if (err instanceof WorkflowNotFoundError) throw new ConflictError('The intent has no running workflow');
       throw err;

@@ -1,6 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { InputError, inputErrorFromZod, NotFoundError, type Principal } from '@eucora/core';
+import {
+  InputError,
+  inputErrorFromZod,
+  NotFoundError,
+  signDecision,
+  UpstreamUnavailableError,
+  type DecisionKey,
+  type Principal,
+} from '@eucora/core';
 import { CabRepository, type CabItemRow } from '@eucora/persistence';
 import type { CabDecisionResult } from '@eucora/workflows';
 import type { WorkflowStarter } from '../adapters/workflow-starter';
@@ -15,7 +24,8 @@ export const rejectSchema = z.object({ evidenceHash: sha, comment: z.string().tr
 export class CabService {
   private readonly items: CabRepository;
 
-  constructor(ds: DataSource, private readonly workflows: WorkflowStarter) {
+  /** `decisionKey`: EUCORA_DECISION_KEY; without it no decision can be signed, so none is sent (503). */
+  constructor(ds: DataSource, private readonly workflows: WorkflowStarter, private readonly decisionKey: DecisionKey | null = null) {
     this.items = new CabRepository(ds);
   }
 
@@ -34,18 +44,31 @@ export class CabService {
     return item;
   }
 
-  /** Approves or rejects. The workflow validates separation of duties, role and evidence hash, and records the decision. */
+  /**
+   * Approves or rejects. The decision is signed for the workflow (actor, token, roles, item, evidence hash, time), which
+   * verifies it and checks separation of duties, role, evidence hash and distinct approvers before recording it.
+   */
   async decide(principal: Principal, id: string, kind: 'approve' | 'reject', body: unknown): Promise<CabDecisionResult & { item: CabItemRow }> {
     const parsed = (kind === 'approve' ? approveSchema : rejectSchema).safeParse(body ?? {});
     if (!parsed.success) throw inputErrorFromZod(parsed.error, `${kind} request`);
     const item = await this.get(principal, id);
-    const result = await this.workflows.decide(item.workflowId, kind, {
+    if (!this.decisionKey) {
+      const why = 'CAB decisions cannot be signed: EUCORA_DECISION_KEY is not configured on the API';
+      throw new UpstreamUnavailableError(why, 'decision-key');
+    }
+    const decision = {
       actor: principal.actor,
       tokenId: principal.tokenId,
       roles: [...principal.roles],
       evidenceHash: parsed.data.evidenceHash,
       comment: parsed.data.comment,
-    });
-    return { ...result, item: (await this.items.findById(principal.tenantId, id))! };
+    };
+    const issuedAt = new Date().toISOString();
+    const claims = { ...decision, kind, workflowId: item.workflowId, cabItemId: item.id, issuedAt, nonce: randomUUID() };
+    const auth = signDecision(claims, this.decisionKey);
+    const result = await this.workflows.decide(item.workflowId, kind, { ...decision, auth });
+    // The workflow closes the item only after this update has answered; the decision's outcome is the item's status.
+    const fresh = (await this.items.findById(principal.tenantId, id))!;
+    return { ...result, item: { ...fresh, status: result.status === 'pending' ? fresh.status : result.status } };
   }
 }

@@ -108,8 +108,19 @@ export class IntentService {
     private readonly ds: DataSource,
     private readonly starter: WorkflowStarter,
     private readonly logger: Logger,
-    /** Ring polling passed to each workflow (RING_POLL_INITIAL_MS / RING_POLL_MAX_MS). */
-    private readonly timing: { pollInitialMs: number; pollMaxMs: number } = { pollInitialMs: 2000, pollMaxMs: 60_000 },
+    /**
+     * Timing passed to each workflow (RING_POLL_INITIAL_MS / RING_POLL_MAX_MS / RING_EMPTY_GRACE_SECONDS) and the oldest signed
+     * decision it accepts (EUCORA_DECISION_MAX_AGE_SECONDS); unset members take the workflow's defaults.
+     */
+    private readonly timing: {
+      pollInitialMs: number;
+      pollMaxMs: number;
+      emptyRingGraceSeconds?: number;
+      decisionMaxAgeSeconds?: number;
+    } = {
+      pollInitialMs: 2000,
+      pollMaxMs: 60_000,
+    },
     /** Intake checks of artifact references: URL host allow-list and existence of artifact checks. */
     private readonly artifactRules: { urlAllowlist: readonly string[]; checkExists: (tenantId: string, id: string) => Promise<boolean> } = { urlAllowlist: [], checkExists: async () => false },
     /** Per-tenant fairness: most started-and-still-assessing intents (EUCORA_TENANT_MAX_ASSESSING); default no cap. */
@@ -201,6 +212,7 @@ export class IntentService {
   /** Starts the intent's workflow if that has not been confirmed yet; failures are logged and left to the dispatcher. */
   async tryStart(entity: DeploymentIntentEntity): Promise<boolean> {
     if (entity.workflowStartedAt) return true;
+    const { decisionMaxAgeSeconds, ...timing } = this.timing;
     try {
       await this.starter.startIntent(entity.workflowId, {
         tenantId: entity.tenantId,
@@ -208,7 +220,8 @@ export class IntentService {
         submittedBy: entity.submittedBy,
         submittedByTokenId: entity.submittedByTokenId,
         correlationId: entity.correlationId,
-        timing: this.timing,
+        timing,
+        ...(decisionMaxAgeSeconds ? { decisionMaxAgeSeconds } : {}),
       });
       await this.intents.markWorkflowStarted(entity.tenantId, entity.id, new Date());
       return true;

@@ -34,6 +34,14 @@ export const serviceEnvSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('eucora-intents'),
   /** Connect to Temporal over TLS; default false. */
   TEMPORAL_TLS: bool.default('false'),
+  /** Client certificate (PEM) for mutual TLS to Temporal; with TEMPORAL_TLS_KEY_FILE, implies TLS. Recommended in production. */
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  /** Private key (PEM) of the client certificate; never logged. */
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** CA bundle (PEM) that signed the Temporal frontend's certificate; default the system roots. */
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  /** Server name to verify on the frontend's certificate; default the host of TEMPORAL_ADDRESS. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   /** S3/MinIO endpoint URL; default `http://127.0.0.1:9000`. */
   S3_ENDPOINT: z.string().url('must be a URL such as http://127.0.0.1:9000').default('http://127.0.0.1:9000'),
   /** S3 access key. Required. */
@@ -70,6 +78,17 @@ export const serviceEnvSchema = z.object({
   ARTIFACT_MAX_BYTES: z.coerce.number().int().min(1).default(8 * 1024 ** 3),
   /** 32-byte key (base64) that encrypts connector credentials at rest; `npm start` generates one. Required to configure connectors. */
   CONNECTOR_SECRET_KEY: z.string().min(40).optional(),
+  /**
+   * Key (≥ 32 bytes, base64) the API signs CAB decisions with and the worker verifies them with (HMAC-SHA256); `npm start` and
+   * the test stack generate one. Unset: the API refuses to decide and the worker refuses every decision.
+   */
+  EUCORA_DECISION_KEY: z.string().min(43, 'must be at least 32 bytes, base64-encoded').optional(),
+  /** The previous decision key, still accepted by the worker while a rotation rolls out; default none. */
+  EUCORA_DECISION_KEY_PREVIOUS: z.string().min(43, 'must be at least 32 bytes, base64-encoded').optional(),
+  /** Oldest signed CAB decision the workflow accepts, seconds; default 300. */
+  EUCORA_DECISION_MAX_AGE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  /** A ring whose plane reports no applicable device for this long after its deploy is skipped (`ring.skipped`), s; default 600. */
+  RING_EMPTY_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Per-attempt timeout of a plane call, ms; default 30000. */
   CONNECTOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Retries of a plane call after the first attempt (transient errors only); default 3. */

@@ -9,7 +9,7 @@ export const EVIDENCE_PACK_SCHEMA_VERSION = 1;
 export interface RingEvidence {
   index: number;
   name: string;
-  outcome: 'promoted' | 'halted' | 'rolled_back';
+  outcome: 'promoted' | 'skipped' | 'halted' | 'rolled_back';
   counts: { targeted: number; succeeded: number; failed: number; pending: number; notApplicable: number };
   successPercent: number;
   threshold: number;
