@@ -35,11 +35,11 @@ function buildConnector(plane: string, e: Endpoint, caller: ResilientCaller): Pl
     case 'jamf':
       return new JamfConnector({ baseUrl: e.baseUrl, clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller });
     case 'sccm':
-      return new SccmConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', caller });
+      return new SccmConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', contentLocation: s.contentLocation, caller });
     case 'landscape':
       return new LandscapeConnector({ baseUrl: e.baseUrl, accessKey: s.accessKey ?? '', secretKey: c.secretKey ?? '', caller });
     case 'awx':
-      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, caller });
+      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, organizationId: s.organizationId ? Number(s.organizationId) : undefined, caller });
     default:
       throw new NotFoundError(`Unknown plane "${plane}"`);
   }
