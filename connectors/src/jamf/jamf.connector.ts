@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ConflictError, InputError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
+import { ConflictError, InputError, isNotAllowedError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
 import { errorForStatus, networkError } from '../shared/http-errors';
 import type { ArtifactContent, ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { PlaneHttp } from '../shared/http-client';
@@ -106,8 +106,18 @@ export class JamfConnector implements PlaneConnector {
     return JSON.parse((await this.req('GET', `/api/v1/packages/${id}`)).text) as { hashType?: string; hashValue?: string };
   }
 
-  /** Streams the verified bytes as multipart `file` (never buffered) and returns their SHA3-512 as sent. */
+  /** Streams the verified bytes as multipart `file` (never buffered) and returns their SHA3-512 as sent; one refresh on 401. */
   private async upload(id: number, content: ArtifactContent): Promise<string> {
+    try {
+      return await this.uploadOnce(id, content);
+    } catch (err) {
+      if (!isNotAllowedError(err) || !/ 401:/.test((err as Error).message)) throw err;
+      this.token = undefined;
+      return this.uploadOnce(id, content);
+    }
+  }
+
+  private async uploadOnce(id: number, content: ArtifactContent): Promise<string> {
     const boundary = `eucora-${randomUUID()}`;
     const name = content.fileName.replace(/["\r\n]/g, '_');
     let sent = '';
@@ -138,7 +148,6 @@ export class JamfConnector implements PlaneConnector {
         throw networkError('jamf', err);
       }
       const text = await res.text().catch(() => '');
-      if (res.status === 401) this.token = undefined;
       if (!res.ok) throw errorForStatus('jamf', res.status, text.replace(/<[^>]+>/g, ' ').slice(0, 300), res.headers.get('retry-after'));
       sent = sha3.digest('hex');
     });
