@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AwxSimulator, JamfSimulator, LandscapeSimulator, landscapeSignature, SccmSimulator, type SimServer } from '@eucora/agent-sim';
 import { AwxConnector, JamfConnector, jamfNames, LandscapeConnector, landscapeTitles, signLandscape, SccmConnector, sccmAppName, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector, type ArtifactContent, buildSdmPackageXml } from '@eucora/connectors';
-import { isNotAllowedError, isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
+import { isConflictError, isNotAllowedError, isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
 
 /** One plane under contract test: its simulator and how to build its connector against it. */
 interface PlaneCase {
@@ -412,6 +412,20 @@ describe('Jamf simulator pinned to the contract', () => {
     assert.deepEqual(await logs(p1), ['Failed', 'Failed', 'Failed'], 'a client-sent hashValue is not content');
     assert.deepEqual(await logs(p2), ['Completed', 'Completed', 'Completed']);
     assert.deepEqual(await logs(p3), ['none', 'none', 'none']);
+  });
+
+  // contracts A2 Upload: the package Jamf holds must be the verified bytes (SHA3_512 hashValue)
+  it('the connector refuses to adopt a package of the same name holding other bytes', async () => {
+    const r = { ...request(), artifact: { ...request().artifact, name: 'Other' } };
+    const id = Number(((await (await jsonPost('/api/v1/packages', { packageName: jamfNames(r).packageName, fileName: 'o.pkg' })).json()) as { id: string }).id);
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('not the verified bytes')]), 'o.pkg');
+    await fetch(`${url}/api/v1/packages/${id}/upload`, { method: 'POST', headers: h, body: form });
+    await wait(120);
+    const conn = new JamfConnector({ baseUrl: url, clientId: sim.clientId, clientSecret: sim.clientSecret, caller: new ResilientCaller('jamf', { retries: 0 }) });
+    const policies = sim.getStats().policies;
+    await assert.rejects(conn.deployRing(r), (err) => isConflictError(err) && /other bytes/.test((err as Error).message));
+    assert.equal(sim.getStats().policies, policies);
   });
 
   // contracts A2 Uninstall: package action Uninstall removes nothing; a script policy (parameter4 = package) does
