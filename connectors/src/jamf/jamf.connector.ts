@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ConflictError, InputError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
+import { ConflictError, InputError, isNotAllowedError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
 import { vendorErrorCode } from '../shared/http-errors';
 import type { ArtifactContent, ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
@@ -108,8 +108,18 @@ export class JamfConnector implements PlaneConnector {
     return JSON.parse((await this.req('GET', `/api/v1/packages/${id}`)).text) as { hashType?: string; hashValue?: string };
   }
 
-  /** Streams the verified bytes as multipart `file` (never buffered) and returns their SHA3-512 as sent. */
+  /** Streams the verified bytes as multipart `file` (never buffered) and returns their SHA3-512 as sent; one refresh on 401. */
   private async upload(id: number, content: ArtifactContent): Promise<string> {
+    try {
+      return await this.uploadOnce(id, content);
+    } catch (err) {
+      if (!isNotAllowedError(err) || !/ 401:/.test((err as Error).message)) throw err;
+      this.token = undefined;
+      return this.uploadOnce(id, content);
+    }
+  }
+
+  private async uploadOnce(id: number, content: ArtifactContent): Promise<string> {
     const boundary = `eucora-${randomUUID()}`;
     const name = content.fileName.replace(/["\r\n]/g, '_');
     let sent = '';
@@ -143,13 +153,27 @@ export class JamfConnector implements PlaneConnector {
     return sent;
   }
 
+  private async assertSameBytes(name: string, pkg: { hashType?: string | null; hashValue?: string | null }, content: ArtifactContent): Promise<void> {
+    const algo = pkg.hashType === 'SHA3_512' ? 'sha3-512' : pkg.hashType === 'MD5' ? 'md5' : undefined;
+    if (!algo) return; // an unknown hash type cannot be compared; Jamf's own checks apply
+    const h = createHash(algo);
+    for await (const chunk of await content.open()) h.update(chunk as Buffer);
+    if (h.digest('hex') !== String(pkg.hashValue).toLowerCase()) throw new ConflictError(`jamf package "${name}" already exists with other bytes than the verified artifact`);
+  }
+
   /** Package by name, created when absent, with its file uploaded and Jamf's SHA3-512 matching the verified bytes. */
   private async packageId(req: DeployRingRequest): Promise<number> {
     const { packageName } = jamfNames(req);
     const filter = encodeURIComponent(`packageName=="${packageName}"`);
-    const found = JSON.parse((await this.req('GET', `/api/v1/packages?page=0&page-size=100&sort=id&filter=${filter}`)).text) as { results: { id: string; hashValue?: string | null }[] };
+    type Found = { id: string; hashType?: string | null; hashValue?: string | null };
+    const found = JSON.parse((await this.req('GET', `/api/v1/packages?page=0&page-size=100&sort=id&filter=${filter}`)).text) as { results: Found[] };
     let id = found.results[0] ? Number(found.results[0].id) : undefined;
-    if (found.results[0]?.hashValue && id !== undefined) return id; // already uploaded (by us or by an admin)
+    const existing = found.results[0];
+    if (existing?.hashValue && id !== undefined) {
+      // Already uploaded (by us or by an admin): adopt it only if it holds the verified bytes.
+      if (req.content) await this.assertSameBytes(packageName, existing, req.content);
+      return id;
+    }
     if (!req.content) throw new InputError(`jamf: package "${packageName}" has no uploaded file and the intent's artifact bytes are not available`);
     if (id === undefined) {
       const res = await this.req('POST', '/api/v1/packages', {

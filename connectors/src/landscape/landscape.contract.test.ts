@@ -21,12 +21,23 @@ const signed = { access_key_id: 'AK', signature_method: 'HmacSHA256', signature_
 const action = (name: string) => (c: CapturedRequest) => form(c).get('action') === name;
 
 /** Recorded Landscape legacy API exchanges (vendor-contracts.md §4, A4; landscape-documentation legacy API, activities). */
-function table(opts: { uninstallScript?: boolean } = {}): VendorExchange[] {
-  const scripts = [{ id: 11, title: titles.install }, ...(opts.uninstallScript === false ? [] : [{ id: 12, title: titles.uninstall }])];
+function table(opts: { scripts?: { id: number; title: string }[] } = {}): VendorExchange[] {
+  const scripts = [...(opts.scripts ?? [])];
   const groups: { id: number; parent_id: null; summary: string; type: string; creation_time: string }[] = [];
   const base = { method: 'POST', path: '/api/', headers: { 'content-type': /^application\/x-www-form-urlencoded/ } } as const;
   return [
     { ...base, source: 'contracts §4 Idempotency: script titles are unique (look up with GetScripts)', when: action('GetScripts'), form: { ...signed, action: 'GetScripts' }, response: { status: 200, body: scripts } },
+    {
+      ...base,
+      source: 'contracts §4 Deploy: CreateScript (title, time_limit, code base64, username, access_group)',
+      when: action('CreateScript'),
+      form: { ...signed, title: /^eucora i-1 r1 pkg 2\.0 (install|uninstall)$/, time_limit: /^\d+$/, code: /^[A-Za-z0-9+/]+=*$/, username: 'root', access_group: 'global' },
+      response: (c) => {
+        const s = { id: 11 + scripts.length, title: form(c).get('title')! };
+        scripts.push(s);
+        return { status: 200, body: { ...s, time_limit: 1800, username: 'root', access_group: 'global' } };
+      },
+    },
     {
       ...base,
       source: 'contracts A4 Resume: match summary + parent_id:null among created-after:<ts>',
@@ -77,6 +88,9 @@ describe('Landscape connector against recorded legacy-API exchanges', () => {
     await connector(url).deployRing(req);
     const executes = server.captured.filter((c) => action('ExecuteScript')(c) && form(c).get('script_id') === '11');
     assert.equal(executes.length, 1, 'three deploys, one ExecuteScript');
+    const install = Buffer.from(form(server.captured.find(action('CreateScript'))!).get('code')!, 'base64').toString();
+    assert.match(install, /curl -fsSL -o '\/var\/tmp\/eucora-[0-9a-f]{64}\/pkg\.deb' 'https:\/\/artifacts\.example\.test\/presigned\?ttl=604800'/);
+    assert.match(install, /sha256sum -c -\ncd '[^']+'\ndpkg -i pkg\.deb\n$/);
     assert.equal(d.objectIds.activityGroupId, '900');
     const counts = await connector(url).ringStatus({ ...req, deployment: d });
     assert.deepEqual([counts.targeted, counts.succeeded, counts.failed, counts.pending], [3, 1, 1, 1]);
@@ -90,7 +104,7 @@ describe('Landscape connector against recorded legacy-API exchanges', () => {
 
   // issue 8 "Also broken": a rollback whose uninstall script is gone fails instead of running `exit 0`
   it('rollback without the uninstall script fails and creates nothing', async () => {
-    server = new VendorExchangeServer(table({ uninstallScript: false }));
+    server = new VendorExchangeServer(table({ scripts: [{ id: 11, title: titles.install }] }));
     const url = await server.listen();
     const d = { plane: 'landscape' as const, adopted: false, objectIds: { activityGroupId: '900', query: 'tag:ring1-canary', uninstallTitle: titles.uninstall } };
     await assert.rejects(connector(url).rollbackRing({ ...req, deployment: d }), (err) => isPermanentDomainError(err) && /no longer exists/.test((err as Error).message));

@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AwxSimulator, JamfSimulator, LandscapeSimulator, landscapeSignature, SccmSimulator, type SimServer } from '@eucora/agent-sim';
 import { AwxConnector, JamfConnector, jamfNames, LandscapeConnector, landscapeTitles, signLandscape, SccmConnector, sccmAppName, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector, type ArtifactContent, buildSdmPackageXml } from '@eucora/connectors';
-import { isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
+import { isConflictError, isNotAllowedError, isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
 
 /** One plane under contract test: its simulator and how to build its connector against it. */
 interface PlaneCase {
@@ -13,6 +13,8 @@ interface PlaneCase {
   connector: (url: string, sim: SimServer, caller: ResilientCaller) => PlaneConnector;
   /** Object count on the simulator for this intent (apps, policies, deployments, jobs…), to prove idempotency. */
   objects: (sim: SimServer, req: DeployRingRequest) => number;
+  /** The same connector with a wrong secret. */
+  wrong: (url: string, sim: SimServer, caller: ResilientCaller) => PlaneConnector;
   /** Plane-specific checks after the rollback (what the rollback left on the plane). */
   afterRollback?: (sim: SimServer, req: DeployRingRequest) => void;
 }
@@ -33,6 +35,7 @@ const CASES: PlaneCase[] = [
     plane: 'awx',
     sim: () => new AwxSimulator({ size: 400, labSize: 6 }),
     connector: (url, sim, caller) => new AwxConnector({ baseUrl: url, username: 'eucora', password: (sim as AwxSimulator).password, caller }),
+    wrong: (url, _sim, caller) => new AwxConnector({ baseUrl: url, username: 'eucora', password: 'wrong', caller }),
     objects: (sim, req) => ((sim.getStats().jobsByLabel as Record<string, number>)[`eucora:${req.intentId}:ring${req.ring.index}:deploy`] ?? 0),
     afterRollback: (sim, req) => assert.equal((sim.getStats().jobsByLabel as Record<string, number>)[`eucora:${req.intentId}:ring${req.ring.index}:rollback`], 1),
   },
@@ -40,6 +43,7 @@ const CASES: PlaneCase[] = [
     plane: 'sccm',
     sim: () => new SccmSimulator({ size: 400, labSize: 6 }),
     connector: (url, sim, caller) => new SccmConnector({ baseUrl: url, username: (sim as SccmSimulator).username, password: (sim as SccmSimulator).password, caller }),
+    wrong: (url, sim, caller) => new SccmConnector({ baseUrl: url, username: (sim as SccmSimulator).username, password: 'wrong', caller }),
     // One application and one install deployment for this intent (a second of either would count as 2+).
     objects: (sim, req) => {
       const st = sim.getStats() as unknown as { appsByName: Record<string, number>; assignmentsByKey: Record<string, number> };
@@ -56,6 +60,7 @@ const CASES: PlaneCase[] = [
     plane: 'jamf',
     sim: () => new JamfSimulator({ size: 400, labSize: 6 }),
     connector: (url, sim, caller) => new JamfConnector({ baseUrl: url, clientId: (sim as JamfSimulator).clientId, clientSecret: (sim as JamfSimulator).clientSecret, caller }),
+    wrong: (url, sim, caller) => new JamfConnector({ baseUrl: url, clientId: (sim as JamfSimulator).clientId, clientSecret: 'wrong', caller }),
     objects: (sim, req) => {
       const st = sim.getStats() as unknown as { policiesByName: Record<string, number>; packagesByName: Record<string, number> };
       return Math.max(st.policiesByName[jamfNames(req).policy] ?? 0, st.packagesByName[jamfNames(req).packageName] ?? 0);
@@ -67,6 +72,7 @@ const CASES: PlaneCase[] = [
     plane: 'landscape',
     sim: () => new LandscapeSimulator({ size: 400, labSize: 6 }),
     connector: (url, sim, caller) => new LandscapeConnector({ baseUrl: url, accessKey: (sim as LandscapeSimulator).accessKey, secretKey: (sim as LandscapeSimulator).secretKey, caller }),
+    wrong: (url, sim, caller) => new LandscapeConnector({ baseUrl: url, accessKey: (sim as LandscapeSimulator).accessKey, secretKey: 'wrong', caller }),
     // contracts A4 Execute: summary is `Run script: <title>`
     objects: (sim, req) => ((sim.getStats().executionsBySummary as Record<string, number>)[`Run script: ${landscapeTitles(req).install}`] ?? 0),
     afterRollback: (sim, req) => assert.equal((sim.getStats().executionsBySummary as Record<string, number>)[`Run script: ${landscapeTitles(req).uninstall}`], 1),
@@ -172,6 +178,15 @@ for (const c of CASES) {
       await assert.rejects(conn.deployRing(request()), (err) => isPermanentDomainError(err));
       assert.equal(sim.getStats().requests - before, 1);
       clean();
+    });
+
+    it('wrong credentials fail fast as not allowed, nothing is created, nothing retried', async () => {
+      clean();
+      const before = sim.getStats().requests;
+      const counters = JSON.stringify({ ...sim.getStats(), requests: 0, requestsByRoute: {} });
+      await assert.rejects(c.wrong(url, sim, new ResilientCaller(c.plane, { retryInitialMs: 20 })).deployRing(request()), (err) => isNotAllowedError(err));
+      assert.ok(sim.getStats().requests - before <= 2, 'at most the auth call and one refresh');
+      assert.equal(JSON.stringify({ ...sim.getStats(), requests: 0, requestsByRoute: {} }), counters);
     });
 
     it('the breaker opens after 5 failures and closes after a successful half-open probe', async () => {
@@ -397,6 +412,20 @@ describe('Jamf simulator pinned to the contract', () => {
     assert.deepEqual(await logs(p1), ['Failed', 'Failed', 'Failed'], 'a client-sent hashValue is not content');
     assert.deepEqual(await logs(p2), ['Completed', 'Completed', 'Completed']);
     assert.deepEqual(await logs(p3), ['none', 'none', 'none']);
+  });
+
+  // contracts A2 Upload: the package Jamf holds must be the verified bytes (SHA3_512 hashValue)
+  it('the connector refuses to adopt a package of the same name holding other bytes', async () => {
+    const r = { ...request(), artifact: { ...request().artifact, name: 'Other' } };
+    const id = Number(((await (await jsonPost('/api/v1/packages', { packageName: jamfNames(r).packageName, fileName: 'o.pkg' })).json()) as { id: string }).id);
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('not the verified bytes')]), 'o.pkg');
+    await fetch(`${url}/api/v1/packages/${id}/upload`, { method: 'POST', headers: h, body: form });
+    await wait(120);
+    const conn = new JamfConnector({ baseUrl: url, clientId: sim.clientId, clientSecret: sim.clientSecret, caller: new ResilientCaller('jamf', { retries: 0 }) });
+    const policies = sim.getStats().policies;
+    await assert.rejects(conn.deployRing(r), (err) => isConflictError(err) && /other bytes/.test((err as Error).message));
+    assert.equal(sim.getStats().policies, policies);
   });
 
   // contracts A2 Uninstall: package action Uninstall removes nothing; a script policy (parameter4 = package) does

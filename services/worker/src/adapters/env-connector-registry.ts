@@ -39,11 +39,11 @@ function buildConnector(plane: string, e: Endpoint, caller: ResilientCaller): Pl
     case 'jamf':
       return new JamfConnector({ baseUrl: e.baseUrl, clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller, check });
     case 'sccm':
-      return new SccmConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', caller, check });
+      return new SccmConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', contentLocation: s.contentLocation, caller, check });
     case 'landscape':
       return new LandscapeConnector({ baseUrl: e.baseUrl, accessKey: s.accessKey ?? '', secretKey: c.secretKey ?? '', caller, check });
     case 'awx':
-      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, caller, check });
+      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, organizationId: s.organizationId ? Number(s.organizationId) : undefined, caller, check });
     default:
       throw new NotFoundError(`Unknown plane "${plane}"`);
   }
