@@ -14,3 +14,5 @@ export * from './evidence/findings';
 export * from './evidence/evidence-signing';
 export * from './evidence/sbom';
 export * from './intents/ring-verdict';
+export * from './validation/text-safety';
+export * from './validation/date-time.schema';
