@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import express from 'express';
@@ -151,24 +152,30 @@ describe('central intake guard, storable events, pagination and socket limits (r
     assert.equal(loadServiceConfig({ ...process.env }).API_REQUEST_TIMEOUT_MS, 60_000);
     const app = express();
     app.get('/', (_req, res) => void res.send('ok'));
-    const server = createApiServer(app, { headersTimeoutMs: 400, requestTimeoutMs: 1000 });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as { port: number };
-    try {
+    /** Sends half the headers and waits up to `waitMs` for the server to close; returns what came back, or null if still open. */
+    const halfSend = async (server: Server, waitMs: number): Promise<{ reply: string; heldMs: number } | null> => {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as { port: number };
       const started = Date.now();
-      const reply = await new Promise<string>((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: '));
-        let data = '';
-        socket.on('data', (c) => (data += c.toString()));
-        socket.on('close', () => resolve(data));
-        socket.on('error', reject);
-        setTimeout(() => reject(new Error('socket still open after 5 s')), 5000).unref();
-      });
-      const held = Date.now() - started;
-      assert.ok(held < 3000, `socket held ${held} ms`);
-      assert.match(reply, /^HTTP\/1\.1 408/);
-    } finally {
-      await new Promise((r) => server.close(r));
-    }
+      try {
+        return await new Promise((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+          let data = '';
+          socket.on('data', (c) => (data += c.toString()));
+          socket.on('close', () => resolve({ reply: data, heldMs: Date.now() - started }));
+          socket.on('error', reject);
+          setTimeout(() => (socket.destroy(), resolve(null)), waitMs).unref();
+        });
+      } finally {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
+    };
+    // Control: node's defaults (what `app.listen` gave) still hold the socket after 2 s.
+    assert.equal(await halfSend(createServer(app), 2000), null, 'default server closed early; the control no longer shows the problem');
+    const cut = await halfSend(createApiServer(app, { headersTimeoutMs: 400, requestTimeoutMs: 1000 }), 5000);
+    assert.ok(cut, 'socket still open after 5 s');
+    assert.ok(cut.heldMs < 3000, `socket held ${cut.heldMs} ms`);
+    assert.match(cut.reply, /^HTTP\/1\.1 408/);
   });
 });
