@@ -47,7 +47,9 @@ describe('central intake guard, storable events, pagination and socket limits (r
     assert.equal(key.body.errors[0].path, 'x\\u0000');
     const seg = await request(api.app).get('/api/v1/deployment-intents/%ED%A0%80').set(auth(rel));
     assert.equal(seg.status, 400);
-    assert.equal(seg.body.errors[0].path, 'path[4]');
+    assert.equal(seg.body.errors[0].path, 'id');
+    const unrouted = await request(api.app).get('/api/v1/nowhere/%00').set(auth(rel));
+    assert.equal(unrouted.body.errors[0].path, 'path[4]');
     const q = await request(api.app).get('/api/v1/exceptions?packageName=a%00b').set(auth(rel));
     assert.equal(q.status, 400);
     assert.equal(q.body.errors[0].path, 'query.packageName');

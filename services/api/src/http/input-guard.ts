@@ -1,4 +1,5 @@
-import type { RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
+import { routeTable, type RouteEntry } from './route-table';
 import { findUnsafeInput, InputError, jsonTextDepthExceeds, MAX_JSON_DEPTH, unsafeTextReason, type FieldIssue } from '@eucora/core';
 
 /**
@@ -13,19 +14,32 @@ export function refuseDeepJson(_req: unknown, _res: unknown, buf: Buffer): void 
   }
 }
 
-function pathIssues(rawPath: string): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  rawPath.split('/').forEach((segment, i) => {
-    if (!segment.includes('%')) return;
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(segment);
-    } catch {
-      issues.push({ path: `path[${i}]`, message: 'path segment is not valid percent-encoded UTF-8' });
-      return;
+/** Name of the route parameter at segment `index` of `segments`, when a route template of the app matches the path's shape. */
+function paramName(routes: readonly RouteEntry[], segments: readonly string[], index: number): string | undefined {
+  for (const r of routes) {
+    const parts = r.path.split('/');
+    if (parts.length !== segments.length) continue;
+    if (parts.every((p, i) => p.startsWith(':') || i === index || p === segments[i])) {
+      const p = parts[index]!;
+      if (p.startsWith(':')) return p.slice(1);
     }
-    const why = unsafeTextReason(decoded);
-    if (why) issues.push({ path: `path[${i}]`, message: `path segment ${why}` });
+  }
+  return undefined;
+}
+
+function pathIssues(rawPath: string, routes: () => readonly RouteEntry[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const segments = rawPath.split('/');
+  segments.forEach((segment, i) => {
+    if (!segment.includes('%')) return;
+    let why: string | null;
+    try {
+      why = unsafeTextReason(decodeURIComponent(segment));
+    } catch {
+      why = 'is not valid percent-encoded UTF-8';
+    }
+    // Named like the route parameter (`id`, `plane`) when the path fits a route, else by segment position.
+    if (why) issues.push({ path: paramName(routes(), segments, i) ?? `path[${i}]`, message: `path segment ${why}` });
   });
   return issues;
 }
@@ -35,9 +49,11 @@ function pathIssues(rawPath: string): FieldIssue[] {
  * the query or the path, and bounded nesting. Runs after body parsing and before any router, so no route can forget it.
  */
 export function inputGuard(): RequestHandler {
+  let routes: RouteEntry[] | undefined;
   return (req, _res, next) => {
+    // Read lazily: routers are mounted after this middleware.
     const issues = [
-      ...pathIssues(req.path),
+      ...pathIssues(req.path, () => (routes ??= routeTable(req.app as Express))),
       ...findUnsafeInput(req.query, { root: 'query' }),
       ...(req.body === undefined ? [] : findUnsafeInput(req.body)),
     ];
