@@ -7,7 +7,10 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
   const runtime = await wireApi(config, logger);
   runtime.dispatcher.start();
-  const server = createApiServer(runtime.app, { headersTimeoutMs: config.API_HEADERS_TIMEOUT_MS, requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS });
+  const server = createApiServer(runtime.app, {
+    headersTimeoutMs: config.API_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,
+  });
   server.listen(config.API_PORT, config.API_HOST, () => {
     logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api ready');
   });

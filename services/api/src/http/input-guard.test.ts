@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import express from 'express';
 import { isInputError, loadServiceConfig, type Principal } from '@eucora/core';
-import { EventRepository } from '@eucora/persistence';
+import { EventRepository, type AppendEvent } from '@eucora/persistence';
 import { createTestTenant, sampleIntent, startTestApi, type TestTenant } from '../test-support/test-stack';
 import { ExceptionService } from '../services/exception.service';
 import { sampleException } from '../test-support/security-fixtures';
@@ -18,6 +18,10 @@ describe('central intake guard, storable events, pagination and socket limits (r
   let rel: string;
   let sec: string;
   const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
+  const newKey = () => ({ 'Idempotency-Key': `k-${randomUUID()}` });
+  const createIntent = () => request(api.app).post('/api/v1/deployment-intents').set(auth(rel)).set(newKey()).send(sampleIntent());
+  const eventCount = async (): Promise<number> =>
+    (await api.ds.query(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1`, [tenant.tenantId]))[0].n;
 
   before(async () => {
     api = await startTestApi();
@@ -28,18 +32,21 @@ describe('central intake guard, storable events, pagination and socket limits (r
   after(async () => api.close());
 
   it('lone surrogates and NUL are refused everywhere with the field named, and audit verify stays ok', async () => {
-    const intent = await request(api.app).post('/api/v1/deployment-intents').set(auth(rel)).set('Idempotency-Key', `k-${randomUUID()}`).send(sampleIntent());
+    const intent = await createIntent();
     assert.equal(intent.status, 201);
-    const before = (await api.ds.query(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1`, [tenant.tenantId]))[0].n;
+    const before = await eventCount();
     for (const bad of ['\ud800', 'x\udfffy', 'a\u0000b']) {
-      const tok = await request(api.app).post('/api/v1/admin/tokens').set(auth(tenant.adminToken)).send({ name: `n${bad}`, roles: ['auditor'] });
+      const tok = await request(api.app).post('/api/v1/admin/tokens').set(auth(tenant.adminToken))
+        .send({ name: `n${bad}`, roles: ['auditor'] });
       assert.equal(tok.status, 400);
       assert.equal(tok.headers['content-type'], 'application/problem+json; charset=utf-8');
       assert.deepEqual(tok.body.errors.map((e: { path: string }) => e.path), ['name']);
-      const cancel = await request(api.app).post(`/api/v1/deployment-intents/${intent.body.id}/cancel`).set(auth(rel)).send({ reason: bad });
+      const cancel = await request(api.app).post(`/api/v1/deployment-intents/${intent.body.id}/cancel`).set(auth(rel))
+        .send({ reason: bad });
       assert.equal(cancel.status, 400);
       assert.equal(cancel.body.errors[0].path, 'reason');
-      const nested = await request(api.app).post('/api/v1/exceptions').set(auth(rel)).send({ ...sampleException(), findingIds: ['CVE-1', `CVE${bad}`] });
+      const nested = await request(api.app).post('/api/v1/exceptions').set(auth(rel))
+        .send({ ...sampleException(), findingIds: ['CVE-1', `CVE${bad}`] });
       assert.equal(nested.body.errors[0].path, 'findingIds[1]');
     }
     const key = await request(api.app).post('/api/v1/exceptions').set(auth(rel)).send({ ...sampleException(), ['x\u0000']: 1 });
@@ -53,7 +60,7 @@ describe('central intake guard, storable events, pagination and socket limits (r
     const q = await request(api.app).get('/api/v1/exceptions?packageName=a%00b').set(auth(rel));
     assert.equal(q.status, 400);
     assert.equal(q.body.errors[0].path, 'query.packageName');
-    const after = (await api.ds.query(`SELECT count(*)::int AS n FROM events WHERE tenant_id = $1`, [tenant.tenantId]))[0].n;
+    const after = await eventCount();
     assert.equal(after, before, 'no event was written');
     const auditor = await tenant.issue(['auditor']);
     const verify = await request(api.app).get('/api/v1/audit/verify').set(auth(auditor));
@@ -62,20 +69,25 @@ describe('central intake guard, storable events, pagination and socket limits (r
   });
 
   it('a body nested 100,000 levels deep is a 400, not a stack overflow or a 500', async () => {
-    const text = JSON.stringify({ ...sampleIntent(), vulnerabilityReport: '@' }).replace('"@"', '['.repeat(100_000) + ']'.repeat(100_000));
-    const res = await request(api.app).post('/api/v1/deployment-intents').set(auth(rel)).set('Idempotency-Key', `k-${randomUUID()}`).set('Content-Type', 'application/json').send(text);
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const text = JSON.stringify({ ...sampleIntent(), vulnerabilityReport: '@' }).replace('"@"', deep);
+    const res = await request(api.app).post('/api/v1/deployment-intents').set(auth(rel)).set(newKey())
+      .set('Content-Type', 'application/json').send(text);
     assert.equal(res.status, 400);
     assert.match(res.body.detail, /nested deeper than 64 levels/);
   });
 
   it('the event repository refuses unstorable text itself, so every stored hash covers exactly what is stored', async () => {
     const events = new EventRepository(api.ds);
-    const base = { tenantId: tenant.tenantId, aggregateType: 'test', aggregateId: randomUUID(), eventType: 'test.poison', correlationId: 'c' };
-    for (const [field, value] of [['reason', 'r\u0000'], ['actor', '\ud800'], ['data', { note: ['ok', 'x\udc00'] }]] as const) {
-      const input = { ...base, actor: 'a', reason: 'r', data: {}, [field]: value, dedupeKey: randomUUID() };
-      await assert.rejects(events.append(input as Parameters<EventRepository['append']>[0]), (err: unknown) => isInputError(err) && err.issues[0]!.path.startsWith(field));
+    const base = { tenantId: tenant.tenantId, aggregateType: 'test', aggregateId: randomUUID(), eventType: 'test.poison' };
+    const poisons = [['reason', 'r\u0000'], ['actor', '\ud800'], ['data', { note: ['ok', 'x\udc00'] }]] as const;
+    for (const [field, value] of poisons) {
+      const input = { ...base, correlationId: 'c', actor: 'a', reason: 'r', data: {}, [field]: value, dedupeKey: randomUUID() };
+      const refused = (err: unknown) => isInputError(err) && err.issues[0]!.path.startsWith(field);
+      await assert.rejects(events.append(input as AppendEvent), refused);
     }
-    const ok = await events.append({ ...base, actor: 'a', reason: 'emoji 😀 stays', data: { s: 'ü' }, dedupeKey: randomUUID() });
+    const fine = { ...base, correlationId: 'c', actor: 'a', reason: 'emoji 😀 stays', data: { s: 'ü' }, dedupeKey: randomUUID() };
+    const ok = await events.append(fine);
     assert.equal(ok.duplicate, false);
     const auditor = await tenant.issue(['auditor']);
     const verify = await request(api.app).get('/api/v1/audit/verify').set(auth(auditor));
@@ -89,26 +101,31 @@ describe('central intake guard, storable events, pagination and socket limits (r
     const principal: Principal = { tenantId: tenant.tenantId, tokenId: randomUUID(), actor: 'reviewer', roles: ['security_reviewer'] };
     // Bypasses HTTP intake on purpose: the UPDATE stores the actor's lone surrogate (as U+FFFD), then the event store refuses it.
     const poisoned = { ...principal, actor: 'rev\ud800' };
-    await assert.rejects(service.decide(poisoned, created.body.id, 'rejected', { comment: 'no' }, 'c'), (err: unknown) => isInputError(err));
+    const decision = service.decide(poisoned, created.body.id, 'rejected', { comment: 'no' }, 'c');
+    await assert.rejects(decision, (err: unknown) => isInputError(err));
     const row = (await api.ds.query(`SELECT status FROM exceptions WHERE id = $1`, [created.body.id]))[0];
     assert.equal(row.status, 'pending');
     const decided = await service.decide(principal, created.body.id, 'approved', { comment: 'fine' }, 'c');
     assert.equal(decided.status, 'approved');
-    const evs = await api.ds.query(`SELECT event_type FROM events WHERE tenant_id = $1 AND aggregate_id = $2 ORDER BY seq`, [tenant.tenantId, created.body.id]);
+    const evs = await api.ds.query(`SELECT event_type FROM events WHERE tenant_id = $1 AND aggregate_id = $2 ORDER BY seq`, [
+      tenant.tenantId,
+      created.body.id,
+    ]);
     assert.deepEqual(evs.map((e: { event_type: string }) => e.event_type), ['exception.requested', 'exception.approved']);
   });
 
   it('/exceptions pages by cursor, newest first, past any fixed row cap', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await request(api.app).post('/api/v1/exceptions').set(auth(rel)).send({ ...sampleException(), packageName: 'PagedPkg' });
+      const res = await request(api.app).post('/api/v1/exceptions').set(auth(rel)).send({ ...sampleException(), packageName: 'Paged' });
       ids.push(res.body.id);
     }
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: request.Response = await request(api.app).get(`/api/v1/exceptions?packageName=PagedPkg&limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(auth(sec));
+      const url = `/api/v1/exceptions?packageName=Paged&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const res: request.Response = await request(api.app).get(url).set(auth(sec));
       assert.equal(res.status, 200);
       assert.ok(res.body.items.length <= 2);
       seen.push(...res.body.items.map((e: { id: string }) => e.id));
@@ -122,15 +139,16 @@ describe('central intake guard, storable events, pagination and socket limits (r
   });
 
   it('/cab/items pages by cursor, newest request first', async () => {
-    const intent = await request(api.app).post('/api/v1/deployment-intents').set(auth(rel)).set('Idempotency-Key', `k-${randomUUID()}`).send(sampleIntent());
+    const intent = await createIntent();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const id = randomUUID();
       ids.push(id);
-      // One intent per item in production; here only the queue ordering matters, so the intent is shared via distinct rows.
-      const other = i === 0 ? intent.body.id : (await request(api.app).post('/api/v1/deployment-intents').set(auth(rel)).set('Idempotency-Key', `k-${randomUUID()}`).send(sampleIntent())).body.id;
+      // One CAB item per intent (unique in the schema); requested_at spaced a minute apart, oldest first.
+      const other = i === 0 ? intent.body.id : (await createIntent()).body.id;
       await api.ds.query(
-        `INSERT INTO cab_items (id, tenant_id, intent_id, status, risk_score, risk, policy, evidence_pack_id, evidence_hash, quorum, gate_ring, submitted_by, requested_at)
+        `INSERT INTO cab_items (id, tenant_id, intent_id, status, risk_score, risk, policy, evidence_pack_id, evidence_hash, quorum,
+                                gate_ring, submitted_by, requested_at)
          VALUES ($1, $2, $3, 'pending', 60, '{}', '{}', $4, $5, 1, 2, 'rel', now() - ($6 || ' minutes')::interval)`,
         [id, tenant.tenantId, other, randomUUID(), 'e'.repeat(64), String(10 - i)],
       );
@@ -139,7 +157,8 @@ describe('central intake guard, storable events, pagination and socket limits (r
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: request.Response = await request(api.app).get(`/api/v1/cab/items?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(auth(sec));
+      const url = `/api/v1/cab/items?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const res: request.Response = await request(api.app).get(url).set(auth(sec));
       assert.equal(res.status, 200);
       seen.push(...res.body.items.map((e: { id: string }) => e.id));
       cursor = res.body.nextCursor;

@@ -45,7 +45,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const [status, type, detail] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'malformed-request', 'The request is not valid HTTP'];
   const body = JSON.stringify({ type: `https://eucora.dev/problems/${type}`, title: STATUS_CODES[status], status, detail });
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -87,7 +87,9 @@ describe('authorization matrix: every route × role × own/other tenant, as docs
     const appKeys = routes.map((r) => `${r.method} ${r.path}`).sort();
     assert.deepEqual([...cells.keys()].sort(), appKeys, 'matrix rows = routes of the app');
     assert.deepEqual([...perms.keys()].sort(), appKeys, 'Endpoints rows = routes of the app');
-    for (const role of ROLES) assert.deepEqual([...roleDoc.get(role)!].sort(), [...ROLE_PERMISSIONS[role]].sort(), `Roles table row ${role} = code`);
+    for (const role of ROLES) {
+      assert.deepEqual([...roleDoc.get(role)!].sort(), [...ROLE_PERMISSIONS[role]].sort(), `Roles table row ${role} = code`);
+    }
     for (const [key, byRole] of cells) {
       const perm = perms.get(key)!;
       for (const role of ROLES) assert.equal(byRole.get(role), perm === null || roleDoc.get(role)!.has(perm), `${key} × ${role}`);

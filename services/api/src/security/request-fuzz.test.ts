@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { routeTable, type RouteEntry } from '../http/route-table';
 import { createApiServer } from '../http/server';
 import { startTestApi } from '../test-support/test-stack';
-import { createSecurityTenant, fillPath, listen, sampleBody, send, tenantState, type RawResponse, type SecurityTenant } from '../test-support/security-fixtures';
+import { createSecurityTenant, fillPath, listen, sampleBody, send, tenantState } from '../test-support/security-fixtures';
+import type { RawResponse, SecurityTenant, SendOptions } from '../test-support/security-fixtures';
 
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS_PER_ROUTE ?? 100);
 
@@ -26,17 +27,23 @@ function encode(s: string): string {
 }
 
 const POISON = [
-  '\u0000', 'a\u0000b', '\ud800', 'x\udfff', '\ud83d', '\udc00\ud800', '', ' ', '-'.repeat(36), 'a'.repeat(36), '0'.repeat(36), 'f'.repeat(32),
+  '\u0000', 'a\u0000b', '\ud800', 'x\udfff', '\ud83d', '\udc00\ud800', '', ' ',
+  '-'.repeat(36), 'a'.repeat(36), '0'.repeat(36), 'f'.repeat(32),
   '00000000-0000-0000-0000-000000000000', '9223372036854775807', '9223372036854775808', '18446744073709551616', '99999999999999999999999',
-  '-1', '0', '1e309', 'NaN', 'Infinity', '0000-01-01T00:00:00Z', '2026-01-01T00:00:00+99:99', '2025-02-30T00:00:00Z', '2026-01-01T00:00:00-00:60',
+  '-1', '0', '1e309', 'NaN', 'Infinity',
+  '0000-01-01T00:00:00Z', '2026-01-01T00:00:00+99:99', '2025-02-30T00:00:00Z', '2026-01-01T00:00:00-00:60',
   '../../etc/passwd', "' OR 1=1 --", '<script>', '%00', '😀', 'x'.repeat(5000), 'all', 'pending', 'intune', 'jamf',
 ];
 const RAW_SEGMENTS = ['%00', '%ED%A0%80', '%zz', '%', '%C0%AF', '..', '.', '%2F', 'a%00b', '%FF%FE'];
 const ODD_TOKENS = [
   `eucora.${'-'.repeat(36)}.${'A'.repeat(43)}`, `eucora.${'a'.repeat(36)}.${'A'.repeat(43)}`, `eucora.${'0'.repeat(36)}.${'A'.repeat(43)}`,
-  `eucora.${randomUUID()}.${'A'.repeat(43)}`, `eucora.${randomUUID().toUpperCase()}.${'A'.repeat(43)}`, 'eucora..', 'eucora', '\u00ff'.repeat(8), 'x'.repeat(4000),
+  `eucora.${randomUUID()}.${'A'.repeat(43)}`, `eucora.${randomUUID().toUpperCase()}.${'A'.repeat(43)}`,
+  'eucora..', 'eucora', '\u00ff'.repeat(8), 'x'.repeat(4000),
 ];
-const QUERY_KEYS = ['status', 'cursor', 'limit', 'intent', 'state', 'plane', 'submitter', 'riskBand', 'packageName', 'aggregateType', 'aggregateId', 'type', 'from', 'to'];
+const QUERY_KEYS = [
+  'status', 'cursor', 'limit', 'intent', 'state', 'plane', 'submitter', 'riskBand', 'packageName',
+  'aggregateType', 'aggregateId', 'type', 'from', 'to',
+];
 
 function deep(levels: number, kind: 'array' | 'object'): string {
   return kind === 'array' ? '['.repeat(levels) + ']'.repeat(levels) : '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
@@ -59,25 +66,30 @@ function setAt(v: unknown, path: (string | number)[], value: unknown): unknown {
 }
 
 const poisonString = fc.oneof(fc.constantFrom(...POISON), fc.string({ unit: 'binary', maxLength: 40 }));
-const anyValue = fc.oneof(poisonString, fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }), fc.constantFrom(null, true, -1, 1e308, 2 ** 63, [], {}));
+const anyValue = fc.oneof(
+  poisonString,
+  fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }),
+  fc.constantFrom(null, true, -1, 1e308, 2 ** 63, [], {}),
+);
 
 /** A body for `route`: its valid sample with one leaf (or key) poisoned, random JSON, deep nesting or non-JSON text. */
 function bodyArb(route: RouteEntry): fc.Arbitrary<{ text: string; contentType: string } | undefined> {
   const sample = sampleBody(route.method, route.path);
   const paths = sample === undefined ? [[]] : leafPaths(sample);
   const json = (v: unknown) => ({ text: JSON.stringify(v) ?? 'null', contentType: 'application/json' });
+  const fields = typeof sample === 'object' && sample ? sample : {};
+  const levels = fc.tuple(fc.constantFrom(63, 65, 200, 3000, 20_000), fc.constantFrom<'array' | 'object'>('array', 'object'));
+  const deepBody = ([n, kind]: [number, 'array' | 'object']) => ({
+    text: JSON.stringify({ ...fields, vulnerabilityReport: '@@' }).replace('"@@"', deep(n, kind)),
+    contentType: 'application/json',
+  });
+  const broken = ['{"a":', 'not json', '[1,2', '"\\ud800"', 'null', '{"__proto__":{"x":1}}'];
   return fc.oneof(
     { weight: 5, arbitrary: fc.tuple(fc.nat(), anyValue).map(([i, v]) => json(setAt(sample ?? {}, paths[i % paths.length]!, v))) },
-    { weight: 1, arbitrary: fc.tuple(poisonString).map(([k]) => json({ ...(typeof sample === 'object' && sample ? sample : {}), [k]: 'v' })) },
+    { weight: 1, arbitrary: fc.tuple(poisonString).map(([k]) => json({ ...fields, [k]: 'v' })) },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' }).map(json) },
-    {
-      weight: 1,
-      arbitrary: fc.tuple(fc.constantFrom(63, 65, 200, 3000, 20_000), fc.constantFrom('array' as const, 'object' as const)).map(([n, kind]) => ({
-        text: JSON.stringify({ ...(typeof sample === 'object' && sample ? sample : {}), vulnerabilityReport: '@@' }).replace('"@@"', deep(n, kind)),
-        contentType: 'application/json',
-      })),
-    },
-    { weight: 1, arbitrary: fc.constantFrom('{"a":', 'not json', '[1,2', '"\\ud800"', 'null', '{"__proto__":{"x":1}}').map((text) => ({ text, contentType: 'application/json' })) },
+    { weight: 1, arbitrary: levels.map(deepBody) },
+    { weight: 1, arbitrary: fc.constantFrom(...broken).map((text) => ({ text, contentType: 'application/json' })) },
     { weight: 1, arbitrary: fc.string({ maxLength: 50 }).map((text) => ({ text, contentType: 'text/plain' })) },
     { weight: 1, arbitrary: fc.constant(undefined) },
   );
@@ -95,20 +107,24 @@ describe('request fuzz over every route (real PostgreSQL, Temporal, MinIO)', () 
   before(async () => {
     api = await startTestApi();
     // The production server setup (timeouts, problem+json for requests node refuses before express).
-    server = createApiServer(api.app, { headersTimeoutMs: api.config.API_HEADERS_TIMEOUT_MS, requestTimeoutMs: api.config.API_REQUEST_TIMEOUT_MS });
+    server = createApiServer(api.app, {
+      headersTimeoutMs: api.config.API_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: api.config.API_REQUEST_TIMEOUT_MS,
+    });
     base = await listen(server);
     a = await createSecurityTenant(api.ds, base);
     routes = routeTable(api.app);
     baseline = await tenantState(api.ds, a.tenantId);
   });
   after(async () => {
-    process.stdout.write(`# fuzz: ${stats.cases} cases over ${routes?.length} routes; statuses ${JSON.stringify(Object.fromEntries(stats.byStatus))}\n`);
+    const statuses = JSON.stringify(Object.fromEntries(stats.byStatus));
+    process.stdout.write(`# fuzz: ${stats.cases} cases over ${routes?.length} routes; statuses ${statuses}\n`);
     await new Promise((r) => server.close(r));
     await api.close();
   });
 
   /** Sends and checks the invariants; returns the response for case-specific assertions. */
-  async function check(method: string, path: string, opts: Parameters<typeof send>[3] = {}): Promise<RawResponse> {
+  async function check(method: string, path: string, opts: SendOptions = {}): Promise<RawResponse> {
     const res = await send(base, method, path, opts);
     stats.cases++;
     stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
@@ -127,36 +143,43 @@ describe('request fuzz over every route (real PostgreSQL, Temporal, MinIO)', () 
 
   it('reads the route list from the app (new routes are covered automatically)', () => {
     assert.ok(routes.length >= 30, `only ${routes.length} routes found`);
-    for (const r of ['POST /api/v1/admin/tokens/:id/rotate', 'POST /api/v1/cab/items/:id/reject', 'GET /api/v1/audit/events', 'PUT /api/v1/connectors/:plane']) {
+    const expected = [
+      'POST /api/v1/admin/tokens/:id/rotate', 'POST /api/v1/cab/items/:id/reject',
+      'GET /api/v1/audit/events', 'PUT /api/v1/connectors/:plane',
+    ];
+    for (const r of expected) {
       assert.ok(routes.some((x) => `${x.method} ${x.path}` === r), r);
     }
   });
 
   it('targeted poison cases are refused with 400 naming the field, and change nothing', async () => {
     const { intent, exception, cabItem } = a.ids;
+    const intentBody = sampleBody('POST', '/api/v1/deployment-intents') as object;
+    const withKey = (body: string): SendOptions => ({ token: a.allRoles, body, headers: { 'idempotency-key': `k-${randomUUID()}` } });
     const cases: [string, string, unknown, string][] = [];
     for (const bad of ['stop\u0000now', 'stop\ud800now']) {
       cases.push(['POST', `/api/v1/deployment-intents/${intent}/cancel`, { reason: bad }, 'reason']);
       cases.push(['POST', `/api/v1/cab/items/${cabItem}/reject`, { evidenceHash: 'e'.repeat(64), comment: bad }, 'comment']);
       cases.push(['POST', `/api/v1/exceptions/${exception}/reject`, { comment: bad }, 'comment']);
       cases.push(['POST', '/api/v1/admin/tokens', { name: bad, roles: ['auditor'] }, 'name']);
-      cases.push(['POST', '/api/v1/deployment-intents', { ...sampleBody('POST', '/api/v1/deployment-intents') as object, title: bad }, 'title']);
+      cases.push(['POST', '/api/v1/deployment-intents', { ...intentBody, title: bad }, 'title']);
       cases.push(['POST', '/api/v1/admin/tokens', { [`ro${bad}les`]: ['auditor'], name: 'n' }, 'ro\\u0000les']);
     }
     for (const [method, path, body, field] of cases) {
-      const res = await check(method, path, { token: a.allRoles, body: JSON.stringify(body), headers: { 'idempotency-key': `k-${randomUUID()}` } });
+      const res = await check(method, path, withKey(JSON.stringify(body)));
       assert.equal(res.status, 400, `${path} ${JSON.stringify(body).slice(0, 80)} → ${res.status} ${res.text}`);
       const errors = JSON.parse(res.text).errors as { path: string }[];
       assert.ok(errors.some((e) => e.path === field || (field.startsWith('ro') && e.path.startsWith('ro'))), `names ${field}: ${res.text}`);
     }
     for (const levels of [65, 3000, 100_000]) {
-      const text = JSON.stringify({ ...sampleBody('POST', '/api/v1/deployment-intents') as object, vulnerabilityReport: '@@' }).replace('"@@"', deep(levels, 'object'));
-      const res = await check('POST', '/api/v1/deployment-intents', { token: a.allRoles, body: text, headers: { 'idempotency-key': `k-${randomUUID()}` } });
+      const text = JSON.stringify({ ...intentBody, vulnerabilityReport: '@@' }).replace('"@@"', deep(levels, 'object'));
+      const res = await check('POST', '/api/v1/deployment-intents', withKey(text));
       assert.equal(res.status, 400, `${levels} levels → ${res.status}`);
       assert.match(res.text, /nested deeper than 64/);
     }
     for (const date of ['2026-01-01T00:00:00+99:99', '0000-06-01T00:00:00Z', '2026-02-30T00:00:00Z']) {
-      const res = await check('POST', '/api/v1/exceptions', { token: a.allRoles, body: JSON.stringify({ ...sampleBody('POST', '/api/v1/exceptions') as object, expiresAt: date }) });
+      const body = JSON.stringify({ ...(sampleBody('POST', '/api/v1/exceptions') as object), expiresAt: date });
+      const res = await check('POST', '/api/v1/exceptions', { token: a.allRoles, body });
       assert.equal(res.status, 400, date);
       assert.ok((JSON.parse(res.text).errors as { path: string }[]).some((e) => e.path === 'expiresAt'), res.text);
       const q = await check('GET', `/api/v1/audit/events?from=${encodeURIComponent(date)}`, { token: a.allRoles });
@@ -184,7 +207,8 @@ describe('request fuzz over every route (real PostgreSQL, Temporal, MinIO)', () 
     }
   });
 
-  it(`fuzzes every route (${RUNS_PER_ROUTE} cases each): no 5xx, problem+json errors, rejected requests change nothing`, { timeout: 600_000 }, async () => {
+  const title = `fuzzes every route (${RUNS_PER_ROUTE} cases each): no 5xx, problem+json errors, rejected requests change nothing`;
+  it(title, { timeout: 600_000 }, async () => {
     const started = Date.now();
     for (const route of routes) {
       const segment = fc.oneof(
@@ -194,8 +218,13 @@ describe('request fuzz over every route (real PostgreSQL, Temporal, MinIO)', () 
         { weight: 3, arbitrary: poisonString.map(encode) },
         { weight: 2, arbitrary: fc.constantFrom(...RAW_SEGMENTS) },
       );
-      const query = fc.dictionary(fc.oneof(fc.constantFrom(...QUERY_KEYS), poisonString), fc.oneof(poisonString, fc.array(poisonString, { maxLength: 3 })), { maxKeys: 3 });
-      const token = fc.oneof({ weight: 8, arbitrary: fc.constant(a.allRoles) }, { weight: 1, arbitrary: fc.constantFrom(...ODD_TOKENS) }, { weight: 1, arbitrary: fc.constant(undefined) });
+      const queryKey = fc.oneof(fc.constantFrom(...QUERY_KEYS), poisonString);
+      const query = fc.dictionary(queryKey, fc.oneof(poisonString, fc.array(poisonString, { maxLength: 3 })), { maxKeys: 3 });
+      const token = fc.oneof(
+        { weight: 8, arbitrary: fc.constant<string | undefined>(a.allRoles) },
+        { weight: 1, arbitrary: fc.constantFrom(...ODD_TOKENS) },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+      );
       await fc.assert(
         fc.asyncProperty(segment, query, bodyArb(route), token, fc.boolean(), async (seg, q, body, tok, withKey) => {
           if (route.path.includes('/:id/rotate') || route.path.includes('/:id/disable')) {

@@ -32,7 +32,8 @@ export class CabService {
     const parsed = listQuerySchema.safeParse(q);
     if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
     const f = parsed.data;
-    const rows = await this.items.list(principal.tenantId, { status: f.status === 'all' ? undefined : f.status, afterId: f.cursor, limit: f.limit + 1 });
+    const status = f.status === 'all' ? undefined : f.status;
+    const rows = await this.items.list(principal.tenantId, { status, afterId: f.cursor, limit: f.limit + 1 });
     const page = rows.slice(0, f.limit);
     return { items: page, nextCursor: rows.length > f.limit ? page.at(-1)!.id : null };
   }

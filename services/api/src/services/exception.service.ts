@@ -18,6 +18,9 @@ export const createExceptionSchema = z
   .strict();
 
 const decisionSchema = z.object({ comment: z.string().trim().max(4000).optional() }).strict();
+/** An exception as listed: `effective` = approved and unexpired right now. */
+type EffectiveException = ExceptionRow & { effective: boolean };
+
 const listQuerySchema = z
   .object({
     status: z.enum(['pending', 'approved', 'rejected']).optional(),
@@ -67,11 +70,12 @@ export class ExceptionService {
   }
 
   /** Newest first; `cursor` is the `nextCursor` of the previous page (the last id on it). */
-  async list(principal: Principal, q: Record<string, unknown>): Promise<{ items: (ExceptionRow & { effective: boolean })[]; nextCursor: string | null }> {
+  async list(principal: Principal, q: Record<string, unknown>): Promise<{ items: EffectiveException[]; nextCursor: string | null }> {
     const parsed = listQuerySchema.safeParse(q);
     if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
     const f = parsed.data;
-    const rows = await this.repo.list(principal.tenantId, { status: f.status, packageName: f.packageName, afterId: f.cursor, limit: f.limit + 1 });
+    const filter = { status: f.status, packageName: f.packageName, afterId: f.cursor, limit: f.limit + 1 };
+    const rows = await this.repo.list(principal.tenantId, filter);
     const page = rows.slice(0, f.limit);
     const now = this.clock().getTime();
     // `effective`: what the policy will count right now (approved and unexpired).
@@ -99,7 +103,14 @@ export class ExceptionService {
     });
   }
 
-  private async record(principal: Principal, row: ExceptionRow, type: string, reason: string, correlationId: string, em?: EntityManager): Promise<void> {
+  private async record(
+    principal: Principal,
+    row: ExceptionRow,
+    type: string,
+    reason: string,
+    correlationId: string,
+    em?: EntityManager,
+  ): Promise<void> {
     await this.events.append({
       tenantId: principal.tenantId,
       aggregateType: 'exception',

@@ -24,8 +24,16 @@ export interface RawResponse {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
+/** Options of `send`: bearer token, body text (content type defaults to JSON) and extra headers. */
+export interface SendOptions {
+  token?: string;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
 /** Sends one request with an already-encoded path (so odd encodings reach the server as written). */
-export function send(base: { port: number }, method: string, path: string, opts: { token?: string; body?: string; contentType?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+export function send(base: { port: number }, method: string, path: string, opts: SendOptions = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -36,7 +44,13 @@ export function send(base: { port: number }, method: string, path: string, opts:
     const req = httpRequest({ host: '127.0.0.1', port: base.port, method, path, headers, agent, timeout: 20_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          text: Buffer.concat(chunks).toString(),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${path}`)));
@@ -66,7 +80,8 @@ export async function createSecurityTenant(ds: DataSource, base: { port: number 
   });
   if (intentRes.status !== 201) throw new Error(`fixture intent: ${intentRes.status} ${intentRes.text}`);
   const intent = JSON.parse(intentRes.text).id as string;
-  const excRes = await send(base, 'POST', '/api/v1/exceptions', { token: roleTokens.release_engineer, body: JSON.stringify(sampleException()) });
+  const excBody = JSON.stringify(sampleException());
+  const excRes = await send(base, 'POST', '/api/v1/exceptions', { token: roleTokens.release_engineer, body: excBody });
   if (excRes.status !== 201) throw new Error(`fixture exception: ${excRes.status} ${excRes.text}`);
   const exception = JSON.parse(excRes.text).id as string;
 
@@ -82,7 +97,8 @@ export async function createSecurityTenant(ds: DataSource, base: { port: number 
   const cabItem = randomUUID();
   const evidencePack = randomUUID();
   await ds.query(
-    `INSERT INTO cab_items (id, tenant_id, intent_id, status, risk_score, risk, policy, evidence_pack_id, evidence_hash, quorum, gate_ring, submitted_by)
+    `INSERT INTO cab_items (id, tenant_id, intent_id, status, risk_score, risk, policy, evidence_pack_id, evidence_hash, quorum, gate_ring,
+                            submitted_by)
      VALUES ($1, $2, $3, 'pending', 80, '{}', '{}', $4, $5, 2, 1, 'release_engineer')`,
     [cabItem, t.tenantId, cabIntent, evidencePack, 'e'.repeat(64)],
   );
@@ -92,7 +108,8 @@ export async function createSecurityTenant(ds: DataSource, base: { port: number 
     [evidencePack, t.tenantId, intent, 'e'.repeat(64), `${t.tenantId}/${intent}/v1.json`],
   );
   await ds.query(
-    `INSERT INTO connector_configs (tenant_id, plane, base_url, settings, credentials_sealed, updated_by) VALUES ($1, 'jamf', 'https://jamf.example.com', '{"clientId":"c"}', 'sealed', 'fixture')`,
+    `INSERT INTO connector_configs (tenant_id, plane, base_url, settings, credentials_sealed, updated_by)
+     VALUES ($1, 'jamf', 'https://jamf.example.com', '{"clientId":"c"}', 'sealed', 'fixture')`,
     [t.tenantId],
   );
   return { ...t, roleTokens, allRoles, ids: { intent, exception, token: victim.split('.')[1]!, cabItem, evidencePack, plane: 'jamf' } };
@@ -122,7 +139,11 @@ export function sampleBody(method: string, path: string): unknown {
     'POST /api/v1/exceptions': sampleException(),
     'POST /api/v1/exceptions/:id/approve': { comment: 'controls verified' },
     'POST /api/v1/exceptions/:id/reject': { comment: 'controls insufficient' },
-    'PUT /api/v1/connectors/:plane': { baseUrl: 'https://jamf.example.com', settings: { clientId: 'c' }, credentials: { clientSecret: 's3cret' } },
+    'PUT /api/v1/connectors/:plane': {
+      baseUrl: 'https://jamf.example.com',
+      settings: { clientId: 'c' },
+      credentials: { clientSecret: 's3cret' },
+    },
   };
   return bodies[key] ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
 }
@@ -132,21 +153,26 @@ export function fillPath(template: string, values: (param: string) => string): s
   return template.replace(/:([A-Za-z_]\w*)/g, (_m, name: string) => values(name));
 }
 
+// Per table: a fingerprint expression over the columns a request could change (count alone misses updates).
+const FINGERPRINTS: [name: string, table: string, expr: string][] = [
+  ['intents', 'deployment_intents', `id::text || state || updated_at::text`],
+  ['exceptions', 'exceptions', `id::text || status || coalesce(decided_at::text, '')`],
+  ['tokens', 'api_tokens', `id::text || coalesce(disabled_at::text, '') || coalesce(rotated_at::text, '')`],
+  ['cab', 'cab_items', `id::text || status`],
+  ['decisions', 'cab_decisions', `id::text`],
+  ['connectors', 'connector_configs', `plane || updated_at::text`],
+  ['events', 'events', `event_id::text`],
+  ['idempotency', 'idempotency_keys', `scope || key`],
+  ['artifacts', 'artifact_checks', `id::text`],
+];
+const STATE_SQL = `SELECT ${FINGERPRINTS.map(
+  ([name, table, expr]) =>
+    `(SELECT count(*) || ':' || coalesce(md5(string_agg(${expr}, ',' ORDER BY ${expr})), '')
+       FROM ${table} WHERE tenant_id = $1) AS ${name}`,
+).join(',\n  ')}`;
+
 /** Counts and fingerprints of everything a tenant owns; equal before and after means nothing changed. */
 export async function tenantState(ds: DataSource, tenantId: string): Promise<Record<string, string>> {
-  const [row] = await ds.query(
-    `SELECT
-       (SELECT count(*) || ':' || coalesce(md5(string_agg(id::text || state || updated_at::text, ',' ORDER BY id)), '') FROM deployment_intents WHERE tenant_id = $1) AS intents,
-       (SELECT count(*) || ':' || coalesce(md5(string_agg(id::text || status || coalesce(decided_at::text, ''), ',' ORDER BY id)), '') FROM exceptions WHERE tenant_id = $1) AS exceptions,
-       (SELECT count(*) || ':' || coalesce(md5(string_agg(id::text || coalesce(disabled_at::text, '') || coalesce(rotated_at::text, ''), ',' ORDER BY id)), '')
-          FROM api_tokens WHERE tenant_id = $1) AS tokens,
-       (SELECT count(*) || ':' || coalesce(md5(string_agg(id::text || status, ',' ORDER BY id)), '') FROM cab_items WHERE tenant_id = $1) AS cab,
-       (SELECT count(*) FROM cab_decisions WHERE tenant_id = $1)::text AS decisions,
-       (SELECT count(*) || ':' || coalesce(md5(string_agg(plane || updated_at::text, ',' ORDER BY plane)), '') FROM connector_configs WHERE tenant_id = $1) AS connectors,
-       (SELECT count(*) FROM events WHERE tenant_id = $1)::text AS events,
-       (SELECT count(*) FROM idempotency_keys WHERE tenant_id = $1)::text AS idempotency,
-       (SELECT count(*) FROM artifact_checks WHERE tenant_id = $1)::text AS artifacts`,
-    [tenantId],
-  );
+  const [row] = await ds.query(STATE_SQL, [tenantId]);
   return row as Record<string, string>;
 }

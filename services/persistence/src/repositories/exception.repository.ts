@@ -58,18 +58,26 @@ export class ExceptionRepository {
    * Lists newest first, keyset-paginated on the cursor row's own (created_at, id) so pages stay exact under inserts.
    * `afterId` is the last id of the previous page; an id that is not the tenant's yields an empty page.
    */
-  async list(tenantId: string, filter: { status?: string; packageName?: string; afterId?: string; limit: number }): Promise<ExceptionRow[]> {
+  async list(tenantId: string, f: { status?: string; packageName?: string; afterId?: string; limit: number }): Promise<ExceptionRow[]> {
     const rows = await this.ds.query(
-      `SELECT * FROM exceptions e WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR lower(package_name) = lower($3))
+      `SELECT * FROM exceptions e WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
+         AND ($3::text IS NULL OR lower(package_name) = lower($3))
          AND ($4::uuid IS NULL OR (e.created_at, e.id) < (SELECT c.created_at, c.id FROM exceptions c WHERE c.tenant_id = $1 AND c.id = $4))
         ORDER BY created_at DESC, id DESC LIMIT $5`,
-      [tenantId, filter.status ?? null, filter.packageName ?? null, filter.afterId ?? null, filter.limit],
+      [tenantId, f.status ?? null, f.packageName ?? null, f.afterId ?? null, f.limit],
     );
     return rows.map(map);
   }
 
   /** Decides a pending exception; returns null when it was not pending. */
-  async decide(tenantId: string, id: string, status: 'approved' | 'rejected', by: string, comment: string | null, em?: EntityManager): Promise<ExceptionRow | null> {
+  async decide(
+    tenantId: string,
+    id: string,
+    status: 'approved' | 'rejected',
+    by: string,
+    comment: string | null,
+    em?: EntityManager,
+  ): Promise<ExceptionRow | null> {
     const rows = await (em ?? this.ds).query(
       `UPDATE exceptions SET status = $3, decided_by = $4, decided_at = now(), decision_comment = $5
         WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING *`,
