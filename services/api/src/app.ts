@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { safeErrorSerializer } from '@eucora/runtime';
 import { correlationMiddleware } from './http/correlation';
 import { createErrorHandler, notFoundHandler } from './http/problem';
+import { inputGuard, refuseDeepJson } from './http/input-guard';
 import { healthRouter } from './routers/health.router';
 import { adminTokensRouter } from './routers/admin-tokens.router';
 import { intentsRouter } from './routers/intents.router';
@@ -76,7 +77,9 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], verify: refuseDeepJson }));
+  // Central intake check (NUL, lone surrogates, JSON depth) over body, query and path; see http/input-guard.ts.
+  app.use(inputGuard());
   app.use(docsRouter());
   app.use('/api/v1', healthRouter(deps.health));
   app.use('/api/v1', adminTokensRouter(deps.tokens));

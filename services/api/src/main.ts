@@ -1,12 +1,17 @@
 import { createLogger, loadConfigOrExit } from '@eucora/runtime';
 import { wireApi } from './wiring';
+import { createApiServer } from './http/server';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('api');
   const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
   const runtime = await wireApi(config, logger);
   runtime.dispatcher.start();
-  const server = runtime.app.listen(config.API_PORT, config.API_HOST, () => {
+  const server = createApiServer(runtime.app, {
+    headersTimeoutMs: config.API_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,
+  });
+  server.listen(config.API_PORT, config.API_HOST, () => {
     logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api ready');
   });
   server.on('error', (err) => {

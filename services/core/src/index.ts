@@ -17,3 +17,5 @@ export * from './intents/ring-verdict';
 export * from './targeting/targeting';
 export * from './targeting/ring-membership';
 export * from './intents/decision-signature';
+export * from './validation/text-safety';
+export * from './validation/date-time.schema';

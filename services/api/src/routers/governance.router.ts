@@ -10,7 +10,9 @@ export function governanceRouter(tokens: TokenService, cab: CabService, exceptio
   const r = Router();
   r.use(['/cab', '/exceptions', '/audit'], authenticate(tokens));
 
-  r.get('/cab/items', requirePermission('cab:read'), async (req, res) => void res.json(await cab.list(principalOf(res), req.query.status)));
+  r.get('/cab/items', requirePermission('cab:read'), async (req, res) =>
+    void res.json(await cab.list(principalOf(res), req.query as Record<string, unknown>)),
+  );
   r.get('/cab/items/:id', requirePermission('cab:read'), async (req, res) => void res.json(await cab.get(principalOf(res), String(req.params.id))));
   r.post('/cab/items/:id/approve', requirePermission('cab:decide'), async (req, res) => void res.json(await cab.decide(principalOf(res), String(req.params.id), 'approve', req.body)));
   r.post('/cab/items/:id/reject', requirePermission('cab:decide'), async (req, res) => void res.json(await cab.decide(principalOf(res), String(req.params.id), 'reject', req.body)));

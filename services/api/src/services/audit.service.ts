@@ -1,16 +1,23 @@
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { inputErrorFromZod, verifyChain, type EventEnvelope, type Principal } from '@eucora/core';
+import { inputErrorFromZod, isoDateTime, verifyChain, type EventEnvelope, type Principal } from '@eucora/core';
 import { EventRepository } from '@eucora/persistence';
+
+const MAX_BIGINT = 2n ** 63n - 1n;
 
 const querySchema = z
   .object({
     aggregateType: z.string().min(1).max(100).optional(),
     aggregateId: z.string().min(1).max(200).optional(),
     type: z.string().min(1).max(200).optional(),
-    from: z.string().datetime({ offset: true }).optional(),
-    to: z.string().datetime({ offset: true }).optional(),
-    cursor: z.string().regex(/^\d+$/, 'must be the nextCursor of a previous page').optional(),
+    from: isoDateTime().optional(),
+    to: isoDateTime().optional(),
+    // seq is a PostgreSQL bigint: a larger number would fail the cast in the database instead of here.
+    cursor: z
+      .string()
+      .regex(/^\d{1,19}$/, 'must be the nextCursor of a previous page')
+      .refine((c) => !/^\d{1,19}$/.test(c) || BigInt(c) <= MAX_BIGINT, 'must be the nextCursor of a previous page')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();

@@ -20,6 +20,14 @@ const sha = z.string().regex(/^[a-f0-9]{64}$/, 'must be the evidence pack SHA-25
 export const approveSchema = z.object({ evidenceHash: sha, comment: z.string().trim().max(4000).optional() }).strict();
 export const rejectSchema = z.object({ evidenceHash: sha, comment: z.string().trim().min(1, 'a rejection needs a comment').max(4000) }).strict();
 
+const listQuerySchema = z
+  .object({
+    status: z.enum(['pending', 'approved', 'rejected', 'withdrawn', 'all']).default('pending'),
+    cursor: z.string().uuid('must be the nextCursor of a previous page').optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
 /** The CAB queue: items opened by intent workflows at their approval gate; decisions go to the workflow as updates. */
 export class CabService {
   private readonly items: CabRepository;
@@ -29,12 +37,15 @@ export class CabService {
     this.items = new CabRepository(ds);
   }
 
-  async list(principal: Principal, status: unknown): Promise<{ items: CabItemRow[] }> {
-    const s = status === undefined ? 'pending' : String(status);
-    if (!['pending', 'approved', 'rejected', 'withdrawn', 'all'].includes(s)) {
-      throw new InputError('Invalid status', [{ path: 'status', message: 'must be pending, approved, rejected, withdrawn or all' }]);
-    }
-    return { items: await this.items.list(principal.tenantId, s === 'all' ? undefined : s) };
+  /** Newest request first; `status` defaults to `pending`; `cursor` is the `nextCursor` of the previous page. */
+  async list(principal: Principal, q: Record<string, unknown>): Promise<{ items: CabItemRow[]; nextCursor: string | null }> {
+    const parsed = listQuerySchema.safeParse(q);
+    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
+    const f = parsed.data;
+    const status = f.status === 'all' ? undefined : f.status;
+    const rows = await this.items.list(principal.tenantId, { status, afterId: f.cursor, limit: f.limit + 1 });
+    const page = rows.slice(0, f.limit);
+    return { items: page, nextCursor: rows.length > f.limit ? page.at(-1)!.id : null };
   }
 
   async get(principal: Principal, id: string): Promise<CabItemRow> {

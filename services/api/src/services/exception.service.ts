@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { ConflictError, InputError, inputErrorFromZod, NotAllowedError, NotFoundError, type Principal } from '@eucora/core';
+import { ConflictError, InputError, inputErrorFromZod, isoDateTime, NotAllowedError, NotFoundError, type Principal } from '@eucora/core';
 import { EventRepository, ExceptionRepository, type ExceptionRow } from '@eucora/persistence';
 
 const MAX_DAYS = 365;
@@ -13,11 +13,22 @@ export const createExceptionSchema = z
     findingIds: z.array(z.string().trim().min(1).max(100)).min(1).max(200),
     compensatingControls: z.string().trim().min(10, 'describe the compensating controls (at least 10 characters)').max(4000),
     justification: z.string().trim().min(10).max(4000),
-    expiresAt: z.string().datetime({ offset: true }),
+    expiresAt: isoDateTime(),
   })
   .strict();
 
 const decisionSchema = z.object({ comment: z.string().trim().max(4000).optional() }).strict();
+/** An exception as listed: `effective` = approved and unexpired right now. */
+type EffectiveException = ExceptionRow & { effective: boolean };
+
+const listQuerySchema = z
+  .object({
+    status: z.enum(['pending', 'approved', 'rejected']).optional(),
+    packageName: z.string().min(1).max(200).optional(),
+    cursor: z.string().uuid('must be the nextCursor of a previous page').optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Time-boxed security exceptions: requested by release engineers, decided by security reviewers. */
@@ -25,7 +36,7 @@ export class ExceptionService {
   private readonly repo: ExceptionRepository;
   private readonly events: EventRepository;
 
-  constructor(ds: DataSource, private readonly clock: () => Date = () => new Date()) {
+  constructor(private readonly ds: DataSource, private readonly clock: () => Date = () => new Date()) {
     this.repo = new ExceptionRepository(ds);
     this.events = new EventRepository(ds);
   }
@@ -58,13 +69,20 @@ export class ExceptionService {
     return row;
   }
 
-  async list(principal: Principal, q: Record<string, unknown>): Promise<{ items: (ExceptionRow & { effective: boolean })[] }> {
-    const status = typeof q.status === 'string' ? q.status : undefined;
-    if (status && !['pending', 'approved', 'rejected'].includes(status)) throw new InputError('Invalid status', [{ path: 'status', message: 'must be pending, approved or rejected' }]);
-    const rows = await this.repo.list(principal.tenantId, { status, packageName: typeof q.packageName === 'string' ? q.packageName : undefined });
+  /** Newest first; `cursor` is the `nextCursor` of the previous page (the last id on it). */
+  async list(principal: Principal, q: Record<string, unknown>): Promise<{ items: EffectiveException[]; nextCursor: string | null }> {
+    const parsed = listQuerySchema.safeParse(q);
+    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
+    const f = parsed.data;
+    const filter = { status: f.status, packageName: f.packageName, afterId: f.cursor, limit: f.limit + 1 };
+    const rows = await this.repo.list(principal.tenantId, filter);
+    const page = rows.slice(0, f.limit);
     const now = this.clock().getTime();
     // `effective`: what the policy will count right now (approved and unexpired).
-    return { items: rows.map((r) => ({ ...r, effective: r.status === 'approved' && Date.parse(r.expiresAt) > now })) };
+    return {
+      items: page.map((r) => ({ ...r, effective: r.status === 'approved' && Date.parse(r.expiresAt) > now })),
+      nextCursor: rows.length > f.limit ? page.at(-1)!.id : null,
+    };
   }
 
   async decide(principal: Principal, id: string, status: 'approved' | 'rejected', body: unknown, correlationId: string): Promise<ExceptionRow> {
@@ -75,13 +93,24 @@ export class ExceptionService {
       throw new NotAllowedError('Separation of duties: the requester cannot decide their own exception');
     }
     if (status === 'approved' && Date.parse(existing.expiresAt) <= this.clock().getTime()) throw new ConflictError('The exception has already expired');
-    const row = await this.repo.decide(principal.tenantId, id, status, principal.actor, parsed.data.comment ?? null);
-    if (!row) throw new ConflictError(`Exception ${id} is already ${existing.status}`);
-    await this.record(principal, row, `exception.${status}`, `Exception ${status} by ${principal.actor}${row.decisionComment ? `: ${row.decisionComment}` : ''}`, correlationId);
-    return row;
+    // State and audit event commit together: a decision without its event (or the reverse) can never be observed.
+    return this.ds.transaction(async (em) => {
+      const row = await this.repo.decide(principal.tenantId, id, status, principal.actor, parsed.data.comment ?? null, em);
+      if (!row) throw new ConflictError(`Exception ${id} is already ${existing.status}`);
+      const reason = `Exception ${status} by ${principal.actor}${row.decisionComment ? `: ${row.decisionComment}` : ''}`;
+      await this.record(principal, row, `exception.${status}`, reason, correlationId, em);
+      return row;
+    });
   }
 
-  private async record(principal: Principal, row: ExceptionRow, type: string, reason: string, correlationId: string): Promise<void> {
+  private async record(
+    principal: Principal,
+    row: ExceptionRow,
+    type: string,
+    reason: string,
+    correlationId: string,
+    em?: EntityManager,
+  ): Promise<void> {
     await this.events.append({
       tenantId: principal.tenantId,
       aggregateType: 'exception',
@@ -92,6 +121,6 @@ export class ExceptionService {
       data: { action: type.split('.')[1], packageName: row.packageName, findingIds: row.findingIds, expiresAt: row.expiresAt },
       correlationId,
       dedupeKey: `${type}:${row.id}`,
-    });
+    }, em);
   }
 }

@@ -2,7 +2,9 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import {
+  InputError,
   inputErrorFromZod,
+  isUuid,
   NotFoundError,
   ROLES,
   UnauthenticatedError,
@@ -12,7 +14,8 @@ import {
 import { ApiTokenRepository, EventRepository, type ApiTokenEntity } from '@eucora/persistence';
 
 /** Token wire format: `eucora.<token id>.<43-char base64url secret>`; the id lets us look the token up without scanning hashes. */
-const TOKEN_RE = /^eucora\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+// The id part is a canonical UUID: anything looser (36 dashes, 36 hex digits) would reach PostgreSQL's uuid cast and fail there.
+const TOKEN_RE = /^eucora\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 
 /** Body of `POST /api/v1/admin/tokens`. */
 export const createTokenSchema = z
@@ -54,6 +57,10 @@ function view(t: ApiTokenEntity): TokenView {
     lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
     active: t.disabledAt === null,
   };
+}
+
+function assertTokenId(id: string): void {
+  if (!isUuid(id)) throw new InputError('Invalid token id', [{ path: 'id', message: 'must be a UUID' }]);
 }
 
 // Compared against when the token id is unknown, so unknown and wrong-secret cost the same.
@@ -107,6 +114,7 @@ export class TokenService {
   }
 
   async disable(tenantId: string, id: string, actor: { name: string; correlationId: string }): Promise<TokenView> {
+    assertTokenId(id);
     return this.ds.transaction(async (em) => {
       const changed = await this.tokens.disable(tenantId, id, new Date(), em);
       const token = await this.tokens.findById(tenantId, id, em);
@@ -133,6 +141,7 @@ export class TokenService {
 
   /** Replaces an active token with a new one of the same name and roles; the old one stops working at once. */
   async rotate(tenantId: string, id: string, actor: { name: string; tokenId: string; correlationId: string }): Promise<IssuedToken> {
+    assertTokenId(id);
     return this.ds.transaction(async (em) => {
       const old = await this.tokens.findById(tenantId, id, em, true);
       if (!old) throw new NotFoundError(`Token ${id} not found`);

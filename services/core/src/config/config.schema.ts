@@ -20,6 +20,10 @@ export const serviceEnvSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   /** API port; default 8080. */
   API_PORT: port.default(8080),
+  /** Longest wait for a request's complete headers, ms; a half-sent request is cut off after it; default 15000. */
+  API_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** Longest wait for a complete request (headers and body), ms; default 60000 (artifact uploads need it). */
+  API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** PostgreSQL connection string of the application role. Required. */
   DATABASE_URL: z
     .string({ required_error: 'is required (postgres://user:password@host:port/db)' })

@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../events/canonical-json';
+import { isoDateTime } from '../validation/date-time.schema';
 
 /** What is signed for each pack: never the pack itself, a small manifest that names its hash. */
 export const manifestSchema = z
@@ -13,7 +14,7 @@ export const manifestSchema = z
     intentId: z.string().uuid(),
     version: z.number().int().min(1),
     previousPackHash: z.string().regex(/^[a-f0-9]{64}$/).nullable(),
-    signedAt: z.string().datetime(),
+    signedAt: isoDateTime({ offset: false }),
   })
   .strict();
 export type EvidenceManifest = z.infer<typeof manifestSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDateTime } from '../validation/date-time.schema';
 
 /** The execution planes EUCORA deploys through. */
 export const PLANES = ['intune', 'jamf', 'sccm', 'landscape', 'awx'] as const;
@@ -99,9 +100,9 @@ export const createIntentSchema = z
     rings: z.array(ringSchema).min(1).max(10).optional(),
     schedule: z
       .object({
-        notBefore: z.string().datetime({ offset: true }).optional(),
+        notBefore: isoDateTime().optional(),
         blackoutWindows: z
-          .array(z.object({ start: z.string().datetime({ offset: true }), end: z.string().datetime({ offset: true }) }).strict())
+          .array(z.object({ start: isoDateTime(), end: isoDateTime() }).strict())
           .max(50)
           .default([]),
       })

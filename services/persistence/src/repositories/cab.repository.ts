@@ -56,8 +56,18 @@ function map(r: Record<string, unknown>): CabItemRow {
 export class CabRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async list(tenantId: string, status: string | undefined): Promise<CabItemRow[]> {
-    const rows = await this.ds.query(`${SELECT} WHERE c.tenant_id = $1 AND ($2::text IS NULL OR c.status = $2) ORDER BY c.requested_at ASC LIMIT 500`, [tenantId, status ?? null]);
+  /**
+   * Newest request first, keyset-paginated on the cursor row's own (requested_at, id); `afterId` is the last id of the
+   * previous page (an id of another tenant yields an empty page).
+   */
+  async list(tenantId: string, f: { status?: string; afterId?: string; limit: number }): Promise<CabItemRow[]> {
+    const rows = await this.ds.query(
+      `${SELECT} WHERE c.tenant_id = $1 AND ($2::text IS NULL OR c.status = $2)
+         AND ($3::uuid IS NULL OR (c.requested_at, c.id) <
+              (SELECT k.requested_at, k.id FROM cab_items k WHERE k.tenant_id = $1 AND k.id = $3))
+       ORDER BY c.requested_at DESC, c.id DESC LIMIT $4`,
+      [tenantId, f.status ?? null, f.afterId ?? null, f.limit],
+    );
     return rows.map(map);
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { chainEvent, GENESIS_HASH, type EventEnvelope, type NewEvent } from '@eucora/core';
+import { chainEvent, findUnsafeInput, GENESIS_HASH, InputError, type EventEnvelope, type NewEvent } from '@eucora/core';
 import { EventChainHeadEntity, EventEntity } from '../entities/event.entity';
 
 /** What a caller appends: the envelope minus chain fields, plus a key that makes retries idempotent. */
@@ -29,6 +29,19 @@ function toEnvelope(e: EventEntity): EventEnvelope {
   };
 }
 
+/**
+ * Refuses text PostgreSQL cannot store as given (NUL fails, a lone surrogate becomes U+FFFD), so the hash of an event
+ * always covers exactly the stored bytes. The API refuses such input at intake; this is the last line for other writers.
+ */
+function assertStorable(input: AppendEvent): void {
+  const issues = [
+    ...findUnsafeInput(input.actor, { root: 'actor' }),
+    ...findUnsafeInput(input.reason, { root: 'reason' }),
+    ...findUnsafeInput(input.data, { root: 'data' }),
+  ];
+  if (issues.length > 0) throw new InputError(`Event not storable: ${issues[0]!.path}: ${issues[0]!.message}`, issues);
+}
+
 /** The append-only, per-tenant hash-chained event store. */
 export class EventRepository {
   constructor(private readonly ds: DataSource) {}
@@ -38,6 +51,7 @@ export class EventRepository {
    * The chain head row is locked, so concurrent appends of one tenant serialise and the chain never forks.
    */
   async append(input: AppendEvent, em?: EntityManager): Promise<{ event: EventEnvelope; duplicate: boolean }> {
+    assertStorable(input);
     if (!em) return this.ds.transaction((tx) => this.append(input, tx));
     const existing = await em.getRepository(EventEntity).findOneBy({ tenantId: input.tenantId, dedupeKey: input.dedupeKey });
     if (existing) return { event: toEnvelope(existing), duplicate: true };

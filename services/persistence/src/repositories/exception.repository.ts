@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /** An exception row as the API returns it. */
 export interface ExceptionRow {
@@ -54,18 +54,31 @@ export class ExceptionRepository {
     return rows[0] ? map(rows[0]) : null;
   }
 
-  async list(tenantId: string, filter: { status?: string; packageName?: string }): Promise<ExceptionRow[]> {
+  /**
+   * Lists newest first, keyset-paginated on the cursor row's own (created_at, id) so pages stay exact under inserts.
+   * `afterId` is the last id of the previous page; an id that is not the tenant's yields an empty page.
+   */
+  async list(tenantId: string, f: { status?: string; packageName?: string; afterId?: string; limit: number }): Promise<ExceptionRow[]> {
     const rows = await this.ds.query(
-      `SELECT * FROM exceptions WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR lower(package_name) = lower($3))
-        ORDER BY created_at DESC LIMIT 500`,
-      [tenantId, filter.status ?? null, filter.packageName ?? null],
+      `SELECT * FROM exceptions e WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
+         AND ($3::text IS NULL OR lower(package_name) = lower($3))
+         AND ($4::uuid IS NULL OR (e.created_at, e.id) < (SELECT c.created_at, c.id FROM exceptions c WHERE c.tenant_id = $1 AND c.id = $4))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [tenantId, f.status ?? null, f.packageName ?? null, f.afterId ?? null, f.limit],
     );
     return rows.map(map);
   }
 
   /** Decides a pending exception; returns null when it was not pending. */
-  async decide(tenantId: string, id: string, status: 'approved' | 'rejected', by: string, comment: string | null): Promise<ExceptionRow | null> {
-    const rows = await this.ds.query(
+  async decide(
+    tenantId: string,
+    id: string,
+    status: 'approved' | 'rejected',
+    by: string,
+    comment: string | null,
+    em?: EntityManager,
+  ): Promise<ExceptionRow | null> {
+    const rows = await (em ?? this.ds).query(
       `UPDATE exceptions SET status = $3, decided_by = $4, decided_at = now(), decision_comment = $5
         WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING *`,
       [tenantId, id, status, by, comment],
