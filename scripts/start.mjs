@@ -39,9 +39,12 @@ if (!existsSync(secretsFile)) {
 }
 const secrets = JSON.parse(readFileSync(secretsFile, 'utf8'));
 // Added after the first release of the launcher: older .data folders get them on their next start.
-if (!secrets.appDbPassword || !secrets.connectorSecretKey) {
+if (!secrets.appDbPassword || !secrets.connectorSecretKey || !secrets.minioAppAccessKey) {
   secrets.appDbPassword ??= randomBytes(18).toString('base64url');
   secrets.connectorSecretKey ??= randomBytes(32).toString('base64');
+  // The API and worker use this least-privilege MinIO user; the root keys above stay with setup.
+  secrets.minioAppAccessKey ??= `eucora-app-${randomBytes(4).toString('hex')}`;
+  secrets.minioAppSecretKey ??= randomBytes(24).toString('base64url');
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 }
 
@@ -127,8 +130,11 @@ try {
       logFile: path.join(logDir, 'minio.log'),
     });
     env.S3_ENDPOINT = m.endpoint;
+    // Root keys for setup only; replaced by the app user's keys below once setup has created that user.
     env.S3_ACCESS_KEY = secrets.minioAccessKey;
     env.S3_SECRET_KEY = secrets.minioSecretKey;
+    env.EUCORA_APP_S3_ACCESS_KEY = secrets.minioAppAccessKey;
+    env.EUCORA_APP_S3_SECRET_KEY = secrets.minioAppSecretKey;
     minioConsole = `http://127.0.0.1:${cfg.MINIO_CONSOLE_PORT}`;
     step('minio', 'ready');
   }
@@ -160,9 +166,16 @@ try {
   const setup = spawnSync(process.execPath, [cli, 'setup'], { env, encoding: 'utf8' });
   delete env.EUCORA_APP_DB_PASSWORD;
   delete env.DATABASE_MIGRATION_URL;
+  if (env.EUCORA_APP_S3_ACCESS_KEY) {
+    env.S3_ACCESS_KEY = env.EUCORA_APP_S3_ACCESS_KEY;
+    env.S3_SECRET_KEY = env.EUCORA_APP_S3_SECRET_KEY;
+    delete env.EUCORA_APP_S3_ACCESS_KEY;
+    delete env.EUCORA_APP_S3_SECRET_KEY;
+  }
   if (setup.status !== 0) throw new Error(`setup failed:\n${setup.stderr}`);
   const setupOut = JSON.parse(setup.stdout.trim().split('\n').at(-1));
-  step('migrations', `${setupOut.migrationsApplied.length} applied; bucket ${setupOut.bucket.name} ${setupOut.bucket.status}`);
+  step('migrations', `${setupOut.migrationsApplied.length} applied; bucket ${setupOut.bucket.name} ${setupOut.bucket.status}` +
+    (setupOut.storageUser ? `; API and worker use MinIO user ${setupOut.storageUser.accessKey} (no delete, no retention bypass)` : ''));
 
   const boot = spawnSync(process.execPath, [cli, 'bootstrap'], { env, encoding: 'utf8' });
   if (boot.status !== 0) throw new Error(`bootstrap failed:\n${boot.stderr}`);

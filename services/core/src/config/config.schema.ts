@@ -45,6 +45,11 @@ export const serviceEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
     .default('eucora-evidence'),
+  /** Bucket of uploaded artifact bytes; default `eucora-artifacts`. The app's storage policy covers it. */
+  S3_ARTIFACT_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('eucora-artifacts'),
   /** S3 region; default `us-east-1`. */
   S3_REGION: z.string().min(1).default('us-east-1'),
   /** pino level; default `info`. */
@@ -116,6 +121,9 @@ export function parseConfig<S extends z.ZodTypeAny>(schema: S, env: Record<strin
   }
   return Object.freeze(result.data);
 }
+
+/** Environment of the admin CLI's database commands (`bootstrap`, `tenant create`): no storage settings needed. */
+export const adminDbEnvSchema = serviceEnvSchema.pick({ DATABASE_URL: true, LOG_LEVEL: true });
 
 /** Parses the service environment. */
 export function loadServiceConfig(env: Record<string, string | undefined>): ServiceConfig {
