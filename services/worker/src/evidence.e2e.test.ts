@@ -138,7 +138,8 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
     const shorter = new Date(Date.now() + 60_000).toISOString();
     await assert.rejects(app.putObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId, mode: 'GOVERNANCE' as never, retainUntilDate: shorter, governanceBypass: true }), denied);
     await assert.rejects(app.removeObject(p.bucket, p.objectKey), denied, 'not even a delete marker');
-    await assert.rejects(app.setObjectLockConfig(p.bucket, { mode: 'GOVERNANCE' as never, unit: 'Days' as never, validity: 1 }), denied);
+    const lockChange = app.setObjectLockConfig(p.bucket, { mode: 'GOVERNANCE' as never, unit: 'Days' as never, validity: 1 }) as unknown as Promise<void>;
+    await assert.rejects(lockChange, denied);
     assert.deepEqual(await app.getObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId }), before);
 
     // The same calls with the root keys (setup only) succeed: the refusal above is the policy, not a broken call.
