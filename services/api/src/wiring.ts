@@ -55,6 +55,14 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
   });
+  const keyFile = config.EVIDENCE_SIGNING_KEY_FILE;
+  const audit = new AuditService(ds, { checkpoints: { minio, bucket: config.S3_BUCKET, keys: () => (keyFile ? loadKeyring(keyFile) : null) } });
+  // Periodic checkpoints keep the default (incremental) verify short even for tenants nobody verifies.
+  const checkpointTimer = config.AUDIT_CHECKPOINT_INTERVAL_MS > 0 && keyFile
+    ? setInterval(() => {
+        audit.checkpointDue(config.AUDIT_CHECKPOINT_MIN_EVENTS).catch((err: unknown) => logger.warn({ err }, 'audit checkpoint run failed'));
+      }, config.AUDIT_CHECKPOINT_INTERVAL_MS).unref()
+    : null;
   const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger);
   const app = createApp({
     logger,
@@ -63,7 +71,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     intents,
     cab: new CabService(ds, workflows),
     exceptions: new ExceptionService(ds),
-    audit: new AuditService(ds),
+    audit,
     artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
     evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
@@ -79,6 +87,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     client,
     async close() {
       dispatcher.stop();
+      if (checkpointTimer) clearInterval(checkpointTimer);
       await health.drain();
       await connection.close().catch(() => undefined);
       await ds.destroy().catch(() => undefined);

@@ -14,3 +14,4 @@ export * from './evidence/findings';
 export * from './evidence/evidence-signing';
 export * from './evidence/sbom';
 export * from './intents/ring-verdict';
+export * from './events/audit-checkpoint';

@@ -61,10 +61,10 @@ export class EventRepository {
 
     const { dedupeKey, createdAt, ...rest } = input;
     const event = chainEvent({ ...rest, eventId: randomUUID(), createdAt: createdAt ?? new Date().toISOString() }, head.lastHash);
-    await em.getRepository(EventEntity).save(em.getRepository(EventEntity).create({ ...event, dedupeKey }));
-    await em
-      .getRepository(EventChainHeadEntity)
-      .update({ tenantId: input.tenantId }, { lastHash: event.hash, eventCount: String(BigInt(head.eventCount) + 1n) });
+    // The head row is locked: event_count + 1 is this tenant's next number, never handed out twice.
+    const tenantSeq = String(BigInt(head.eventCount) + 1n);
+    await em.getRepository(EventEntity).save(em.getRepository(EventEntity).create({ ...event, dedupeKey, tenantSeq }));
+    await em.getRepository(EventChainHeadEntity).update({ tenantId: input.tenantId }, { lastHash: event.hash, eventCount: tenantSeq });
     return { event, duplicate: false };
   }
 
@@ -72,11 +72,11 @@ export class EventRepository {
   async listForAggregate(tenantId: string, aggregateType: string, aggregateId: string): Promise<EventEnvelope[]> {
     const rows = await this.ds
       .getRepository(EventEntity)
-      .find({ where: { tenantId, aggregateType, aggregateId }, order: { seq: 'ASC' } });
+      .find({ where: { tenantId, aggregateType, aggregateId }, order: { tenantSeq: 'ASC' } });
     return rows.map(toEnvelope);
   }
 
-  /** Audit query: filters by aggregate, type and time, in insertion order after `afterSeq`. */
+  /** Audit query: filters by aggregate, type and time, in chain order after the tenant sequence number `afterSeq`. */
   async query(
     tenantId: string,
     f: { aggregateType?: string; aggregateId?: string; eventType?: string; from?: string; to?: string; afterSeq?: string; limit: number },
@@ -88,9 +88,9 @@ export class EventRepository {
     // created_at is the hashed ISO string: lexical order equals time order for the fixed UTC format.
     if (f.from) qb.andWhere('e.created_at >= :from', { from: f.from });
     if (f.to) qb.andWhere('e.created_at < :to', { to: f.to });
-    if (f.afterSeq) qb.andWhere('e.seq > :after', { after: f.afterSeq });
-    const rows = await qb.orderBy('e.seq', 'ASC').limit(f.limit).getMany();
-    return rows.map((r) => ({ seq: r.seq, event: toEnvelope(r) }));
+    if (f.afterSeq) qb.andWhere('e.tenant_seq > :after', { after: f.afterSeq });
+    const rows = await qb.orderBy('e.tenant_seq', 'ASC').limit(f.limit).getMany();
+    return rows.map((r) => ({ seq: r.tenantSeq, event: toEnvelope(r) }));
   }
 
   /** The stored head of a tenant's chain. */
@@ -99,9 +99,27 @@ export class EventRepository {
     return h ? { lastHash: h.lastHash, eventCount: Number(h.eventCount) } : null;
   }
 
-  /** A tenant's whole chain in order (for verification). */
+  /** A tenant's whole chain in order, in one query (the pre-checkpoint verify; kept as the benchmark's baseline). */
   async listForTenant(tenantId: string): Promise<(EventEnvelope & { seq: string })[]> {
-    const rows = await this.ds.getRepository(EventEntity).find({ where: { tenantId }, order: { seq: 'ASC' } });
-    return rows.map((r) => ({ ...toEnvelope(r), seq: r.seq }));
+    const rows = await this.ds.getRepository(EventEntity).find({ where: { tenantId }, order: { tenantSeq: 'ASC' } });
+    return rows.map((r) => ({ ...toEnvelope(r), seq: r.tenantSeq }));
+  }
+
+  /** One keyset page of a tenant's chain: events with tenant sequence > `afterSeq`, in order (bounded memory). */
+  async pageForTenant(tenantId: string, afterSeq: string, limit: number): Promise<(EventEnvelope & { seq: string })[]> {
+    const rows = await this.ds
+      .getRepository(EventEntity)
+      .createQueryBuilder('e')
+      .where('e.tenant_id = :tenantId AND e.tenant_seq > :afterSeq', { tenantId, afterSeq })
+      .orderBy('e.tenant_seq', 'ASC')
+      .limit(limit)
+      .getMany();
+    return rows.map((r) => ({ ...toEnvelope(r), seq: r.tenantSeq }));
+  }
+
+  /** The event at a tenant sequence number, or null. */
+  async atSeq(tenantId: string, tenantSeq: string): Promise<(EventEnvelope & { seq: string }) | null> {
+    const r = await this.ds.getRepository(EventEntity).findOneBy({ tenantId, tenantSeq });
+    return r ? { ...toEnvelope(r), seq: r.tenantSeq } : null;
   }
 }
