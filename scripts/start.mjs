@@ -24,6 +24,15 @@ try {
 }
 
 const dataDir = path.resolve(cfg.EUCORA_DATA_DIR ?? path.join(ROOT, '.data'));
+if (!cfg.DATABASE_URL) {
+  // Before anything is created: as root, embedded PostgreSQL runs as user postgres, which must reach the checkout.
+  try {
+    stack.assertPostgresCanTraverse(path.join(dataDir, 'pg'));
+  } catch (err) {
+    process.stderr.write(`[eucora] ${err.message}\n`);
+    process.exit(2);
+  }
+}
 const logDir = path.join(dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 
