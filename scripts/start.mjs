@@ -1,14 +1,24 @@
 #!/usr/bin/env node
 // `npm start`: set everything up on a fresh clone and run the control plane. See README.md.
-import { ensureBuilt, ensureDependencies, ROOT, step } from './lib/bootstrap.mjs';
+import path from 'node:path';
+import { assertPostgresCanTraverse, ensureBuilt, ensureDependencies, ROOT, step } from './lib/bootstrap.mjs';
 
+if (!process.env.DATABASE_URL) {
+  // At once, before installing or creating anything: as root, embedded PostgreSQL runs as user postgres, which must
+  // reach the checkout (its binaries) and the data directory.
+  try {
+    assertPostgresCanTraverse(path.join(path.resolve(process.env.EUCORA_DATA_DIR || path.join(ROOT, '.data')), 'pg'));
+  } catch (err) {
+    process.stderr.write(`[eucora] ${err.message}\n`);
+    process.exit(2);
+  }
+}
 ensureDependencies();
 ensureBuilt();
 
 const { randomBytes } = await import('node:crypto');
 const { existsSync, mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
 const { spawnSync } = await import('node:child_process');
-const path = (await import('node:path')).default;
 const stack = await import('./lib/stack.mjs');
 const { parseConfig, stackEnvSchema, ConfigError } = await import('../services/core/dist/index.js');
 
@@ -24,15 +34,6 @@ try {
 }
 
 const dataDir = path.resolve(cfg.EUCORA_DATA_DIR ?? path.join(ROOT, '.data'));
-if (!cfg.DATABASE_URL) {
-  // Before anything is created: as root, embedded PostgreSQL runs as user postgres, which must reach the checkout.
-  try {
-    stack.assertPostgresCanTraverse(path.join(dataDir, 'pg'));
-  } catch (err) {
-    process.stderr.write(`[eucora] ${err.message}\n`);
-    process.exit(2);
-  }
-}
 const logDir = path.join(dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 

