@@ -60,7 +60,12 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   // Periodic checkpoints keep the default (incremental) verify short even for tenants nobody verifies.
   const checkpointTimer = config.AUDIT_CHECKPOINT_INTERVAL_MS > 0 && keyFile
     ? setInterval(() => {
-        audit.checkpointDue(config.AUDIT_CHECKPOINT_MIN_EVENTS).catch((err: unknown) => logger.warn({ err }, 'audit checkpoint run failed'));
+        audit
+          .checkpointDue(config.AUDIT_CHECKPOINT_MIN_EVENTS)
+          .then(({ broken }) => {
+            for (const b of broken) logger.error({ tenant_id: b.tenantId, firstBroken: b.firstBroken }, 'audit chain broken; see runbooks/audit-verify-failed.md');
+          })
+          .catch((err: unknown) => logger.warn({ err }, 'audit checkpoint run failed'));
       }, config.AUDIT_CHECKPOINT_INTERVAL_MS).unref()
     : null;
   const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger);

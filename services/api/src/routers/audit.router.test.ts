@@ -2,7 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createMinioClient } from '@eucora/runtime';
+import { computeEventHash, GENESIS_HASH } from '@eucora/core';
+import { createMinioClient, loadKeyring } from '@eucora/runtime';
+import { AuditService } from '../services/audit.service';
 import { createTestTenant, startTestApi, type TestTenant } from '../test-support/test-stack';
 
 /** Plays an attacker with superuser access to PostgreSQL: the tamper must be detected and the row named. */
@@ -110,6 +112,51 @@ describe('audit trail: append-only and tamper-evident', () => {
       assert.equal(v.body.firstBroken.reason, 'checkpoint_invalid');
       assert.match(v.body.firstBroken.detail, /signature/);
     }
+  });
+
+  it('a rewrite of the whole chain with recomputed hashes is caught by the signed checkpoint (default and full)', async () => {
+    const t = await createTestTenant(api.ds);
+    const aud = await t.issue(['auditor']);
+    await t.issue(['sre'], 'before-rewrite');
+    assert.equal((await verify('', aud)).body.newCheckpoint.tenantSeq, '3');
+    // The attacker edits event 2 and recomputes every hash after it and the head: the chain alone is consistent again.
+    const rows = await su.query(`SELECT * FROM events WHERE tenant_id = $1 ORDER BY tenant_seq`, [t.tenantId]);
+    let prev = GENESIS_HASH;
+    await su.transaction(async (em) => {
+      await em.query(`ALTER TABLE events DISABLE TRIGGER events_no_update_delete`);
+      for (const r of rows) {
+        const reason = r.tenant_seq === '2' ? 'rewritten history' : r.reason;
+        const hash = computeEventHash({
+          eventId: r.event_id, tenantId: r.tenant_id, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, eventType: r.event_type,
+          actor: r.actor, reason, data: r.data, correlationId: r.correlation_id, createdAt: r.created_at, schemaVersion: r.schema_version, prevHash: prev,
+        });
+        await em.query(`UPDATE events SET reason = $2, prev_hash = $3, hash = $4 WHERE event_id = $1`, [r.event_id, reason, prev, hash]);
+        prev = hash;
+      }
+      await em.query(`ALTER TABLE events ENABLE ALWAYS TRIGGER events_no_update_delete`);
+      await em.query(`UPDATE event_chain_heads SET last_hash = $2 WHERE tenant_id = $1`, [t.tenantId, prev]);
+    });
+    for (const q of ['', '?full=true']) {
+      const v = await verify(q, aud);
+      assert.equal(v.body.ok, false, q);
+      assert.deepEqual([v.body.firstBroken.reason, v.body.firstBroken.seq], ['checkpoint_mismatch', '3'], q);
+    }
+  });
+
+  it('the periodic run checkpoints tenants with enough new events, and reports (never signs) a broken chain', async () => {
+    const keyFile = process.env.EVIDENCE_SIGNING_KEY_FILE!;
+    const audit = new AuditService(api.ds, { checkpoints: { minio: createMinioClient(api.config), bucket: api.config.S3_BUCKET, keys: () => loadKeyring(keyFile) } });
+    const [good, bad] = [await createTestTenant(api.ds), await createTestTenant(api.ds)];
+    for (let i = 0; i < 4; i++) await Promise.all([good.issue(['sre'], `periodic-${i}`), bad.issue(['sre'], `periodic-${i}`)]);
+    const victim = await su.query(`SELECT event_id FROM events WHERE tenant_id = $1 AND tenant_seq = 3`, [bad.tenantId]);
+    await tamper(victim[0].event_id, 'edited before any checkpoint');
+    // Limited to this test's tenants: other test files share the database and must not get checkpoints from here.
+    const run = await audit.checkpointDue(5, [good.tenantId, bad.tenantId]);
+    assert.equal(run.written, 1);
+    assert.deepEqual(run.broken.map((b) => [b.tenantId, b.firstBroken?.seq, b.firstBroken?.reason]), [[bad.tenantId, '3', 'hash_mismatch']]);
+    const rows = await su.query(`SELECT tenant_id, tenant_seq FROM audit_checkpoints WHERE tenant_id = ANY($1)`, [[good.tenantId, bad.tenantId]]);
+    assert.deepEqual(rows.map((r: { tenant_id: string; tenant_seq: string }) => [r.tenant_id, r.tenant_seq]), [[good.tenantId, '5']]);
+    assert.equal((await audit.checkpointDue(5, [good.tenantId])).written, 0, 'nothing new since the checkpoint');
   });
 
   it('filters and pages audit events with a cursor, scoped to the tenant', async () => {

@@ -108,13 +108,20 @@ export class AuditService {
     return this.verifyTenant(principal.tenantId, parsed.data.full === 'true');
   }
 
-  /** Checkpoints every tenant whose chain grew by `minNew` events since its last checkpoint (verifying first). */
-  async checkpointDue(minNew: number): Promise<number> {
+  /**
+   * Checkpoints every tenant whose chain grew by `minNew` events since its last checkpoint. Each is verified first: a
+   * broken chain is never signed, and is reported (tenant and first broken link) for the caller to log. `onlyTenants`
+   * limits the run to those tenants (default: all).
+   */
+  async checkpointDue(minNew: number, onlyTenants?: string[]): Promise<{ written: number; broken: { tenantId: string; firstBroken: AuditVerification['firstBroken'] }[] }> {
     let written = 0;
-    for (const tenantId of await this.checkpointRows.tenantsDue(minNew)) {
-      if ((await this.verifyTenant(tenantId, false)).newCheckpoint) written++;
+    const broken: { tenantId: string; firstBroken: AuditVerification['firstBroken'] }[] = [];
+    for (const tenantId of await this.checkpointRows.tenantsDue(minNew, onlyTenants)) {
+      const v = await this.verifyTenant(tenantId, false);
+      if (v.newCheckpoint) written++;
+      if (!v.ok) broken.push({ tenantId, firstBroken: v.firstBroken });
     }
-    return written;
+    return { written, broken };
   }
 
   /**
@@ -124,7 +131,11 @@ export class AuditService {
    */
   async verifyTenant(tenantId: string, full: boolean): Promise<AuditVerification> {
     const mode = full ? 'full' : 'incremental';
-    const latest = await this.checkpointRows.latest(tenantId);
+    // Without the signing keys a checkpoint cannot be checked, so none is trusted: the walk starts at genesis.
+    const latest = this.opts.checkpoints ? await this.checkpointRows.latest(tenantId) : null;
+    // The head first: appends during a long walk then lie beyond it and are not mistaken for a broken head.
+    const head = await this.events.head(tenantId);
+    const upto = head ? String(head.eventCount) : '0';
     const base = { mode, checkpoint: latest ? cpView(latest) : null, newCheckpoint: null } as const;
     const broken = (seq: string, eventId: string, reason: BrokenReason, checked: number, fromSeq: string, detail?: string): AuditVerification => ({
       ok: false,
@@ -153,7 +164,7 @@ export class AuditService {
     let checked = 0;
     let lastEventId = '';
     for (;;) {
-      const page = await this.events.pageForTenant(tenantId, after, this.pageSize);
+      const page = await this.events.pageForTenant(tenantId, after, this.pageSize, upto);
       if (page.length === 0) break;
       let pagePrev = prev;
       let pageChecked = 0;
@@ -185,8 +196,7 @@ export class AuditService {
       lastEventId = page.at(-1)!.eventId;
       if (page.length < this.pageSize) break;
     }
-    const head = await this.events.head(tenantId);
-    if (head && (head.lastHash !== prev || String(head.eventCount) !== after)) {
+    if (head && (head.lastHash !== prev || upto !== after)) {
       // Events were removed from the end (or the head was edited): the stored head no longer matches the chain.
       return broken(after, lastEventId, 'head_mismatch', checked, fromSeq);
     }

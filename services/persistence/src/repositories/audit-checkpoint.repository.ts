@@ -49,12 +49,14 @@ export class AuditCheckpointRepository {
     );
   }
 
-  /** Tenants whose chain has grown by at least `minNew` events since their last checkpoint (for the periodic job). */
-  async tenantsDue(minNew: number): Promise<string[]> {
+  /** Tenants (all, or of `only`) whose chain grew by at least `minNew` events since their last checkpoint. */
+  async tenantsDue(minNew: number, only?: string[]): Promise<string[]> {
     const rows: { tenant_id: string }[] = await this.ds.query(
       `SELECT h.tenant_id FROM event_chain_heads h
-       WHERE h.event_count - COALESCE((SELECT max(c.tenant_seq) FROM audit_checkpoints c WHERE c.tenant_id = h.tenant_id), 0) >= $1`,
-      [minNew],
+       WHERE h.event_count - COALESCE((SELECT max(c.tenant_seq) FROM audit_checkpoints c WHERE c.tenant_id = h.tenant_id), 0) >= $1
+         AND ($2::uuid[] IS NULL OR h.tenant_id = ANY($2::uuid[]))
+       ORDER BY h.tenant_id`,
+      [minNew, only ?? null],
     );
     return rows.map((r) => r.tenant_id);
   }

@@ -105,14 +105,14 @@ export class EventRepository {
     return rows.map((r) => ({ ...toEnvelope(r), seq: r.tenantSeq }));
   }
 
-  /** One keyset page of a tenant's chain: events with tenant sequence > `afterSeq`, in order (bounded memory). */
-  async pageForTenant(tenantId: string, afterSeq: string, limit: number): Promise<(EventEnvelope & { seq: string })[]> {
+  /** One keyset page of a tenant's chain: events with `afterSeq` < tenant sequence <= `uptoSeq`, in order (bounded memory). */
+  async pageForTenant(tenantId: string, afterSeq: string, limit: number, uptoSeq = '9223372036854775807'): Promise<(EventEnvelope & { seq: string })[]> {
     // Plain rows, no entity hydration: this is the hot path of a full verify.
     const rows: Record<string, unknown>[] = await this.ds.query(
       `SELECT event_id, tenant_id, aggregate_type, aggregate_id, event_type, actor, reason, data, correlation_id, created_at,
               schema_version, prev_hash, hash, tenant_seq
-       FROM events WHERE tenant_id = $1 AND tenant_seq > $2 ORDER BY tenant_seq LIMIT $3`,
-      [tenantId, afterSeq, limit],
+       FROM events WHERE tenant_id = $1 AND tenant_seq > $2 AND tenant_seq <= $4 ORDER BY tenant_seq LIMIT $3`,
+      [tenantId, afterSeq, limit, uptoSeq],
     );
     return rows.map((r) => ({
       eventId: r.event_id as string,
