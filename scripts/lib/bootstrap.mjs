@@ -69,8 +69,9 @@ export function assertPostgresCanTraverse(dataDir) {
     const blocked = untraversableAncestor(target);
     if (blocked) {
       throw new Error(
-        `PostgreSQL runs as user postgres, which cannot enter ${blocked} (mode ${(statSync(blocked).mode & 0o777).toString(8)}) on the way to ` +
-          `${target}; fix: clone into a directory others can traverse (e.g. /srv or /opt), or run \`chmod o+x ${blocked}\`, or set DATABASE_URL.`,
+        `PostgreSQL runs as user postgres, which cannot enter ${blocked} (mode ${(statSync(blocked).mode & 0o777).toString(8)}) ` +
+          `on the way to ${target}; fix: clone into a directory others can traverse (e.g. /srv or /opt), ` +
+          `or run \`chmod o+x ${blocked}\`, or set DATABASE_URL.`,
       );
     }
   }

@@ -69,11 +69,16 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     const storageUser = appKey && appSecret ? { accessKey: appKey, status: 'ensured' } : null;
-    process.stdout.write(`${JSON.stringify({ migrationsApplied: report.applied, bucket: { name: config.S3_BUCKET, status: bucket }, storageUser })}\n`);
+    const summary = { migrationsApplied: report.applied, bucket: { name: config.S3_BUCKET, status: bucket }, storageUser };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
     return 0;
   }
-  const config = parseConfig(adminDbEnvSchema, { ...process.env, DATABASE_URL: process.env.DATABASE_URL || localStackDatabaseUrl(process.env) });
-  const logger = createLogger({ service: 'admin-cli', level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, destination: process.stderr as never });
+  const config = parseConfig(adminDbEnvSchema, {
+    ...process.env,
+    DATABASE_URL: process.env.DATABASE_URL || localStackDatabaseUrl(process.env),
+  });
+  const level = config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL;
+  const logger = createLogger({ service: 'admin-cli', level, destination: process.stderr as never });
   const ds = createDataSource({ url: config.DATABASE_URL, poolSize: 2, applicationName: 'eucora-admin' });
   await connectWithRetry('database', () => ds.initialize(), logger, 20);
   try {

@@ -56,14 +56,18 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
   });
   const keyFile = config.EVIDENCE_SIGNING_KEY_FILE;
-  const audit = new AuditService(ds, { checkpoints: { minio, bucket: config.S3_BUCKET, keys: () => (keyFile ? loadKeyring(keyFile) : null) } });
+  const audit = new AuditService(ds, {
+    checkpoints: { minio, bucket: config.S3_BUCKET, keys: () => (keyFile ? loadKeyring(keyFile) : null) },
+  });
   // Periodic checkpoints keep the default (incremental) verify short even for tenants nobody verifies.
   const checkpointTimer = config.AUDIT_CHECKPOINT_INTERVAL_MS > 0 && keyFile
     ? setInterval(() => {
         audit
           .checkpointDue(config.AUDIT_CHECKPOINT_MIN_EVENTS)
           .then(({ broken }) => {
-            for (const b of broken) logger.error({ tenant_id: b.tenantId, firstBroken: b.firstBroken }, 'audit chain broken; see runbooks/audit-verify-failed.md');
+            for (const b of broken) {
+              logger.error({ tenant_id: b.tenantId, firstBroken: b.firstBroken }, 'audit chain broken; see runbooks/audit-verify-failed.md');
+            }
           })
           .catch((err: unknown) => logger.warn({ err }, 'audit checkpoint run failed'));
       }, config.AUDIT_CHECKPOINT_INTERVAL_MS).unref()

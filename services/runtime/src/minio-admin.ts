@@ -69,12 +69,14 @@ export async function minioAdminRequest(
     .join('&');
   const headers: Record<string, string> = { host: url.host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': amzDate };
   const signed = Object.keys(headers).sort();
-  const canonical = [method, url.pathname, canonicalQuery, ...signed.map((h) => `${h}:${headers[h]}`), '', signed.join(';'), payloadHash].join('\n');
+  const canonicalHeaders = signed.map((h) => `${h}:${headers[h]}`);
+  const canonical = [method, url.pathname, canonicalQuery, ...canonicalHeaders, '', signed.join(';'), payloadHash].join('\n');
   const scope = `${day}/${region}/s3/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
   const kSigning = hmac(hmac(hmac(hmac(`AWS4${target.secretKey}`, day), region), 's3'), 'aws4_request');
   const signature = createHmac('sha256', kSigning).update(toSign).digest('hex');
-  const authorization = `AWS4-HMAC-SHA256 Credential=${target.accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`;
+  const authorization =
+    `AWS4-HMAC-SHA256 Credential=${target.accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`;
   const res = await fetch(`${url.origin}${url.pathname}${canonicalQuery ? `?${canonicalQuery}` : ''}`, {
     method,
     headers: { ...headers, authorization },
@@ -127,10 +129,16 @@ export function appStoragePolicy(buckets: string[]): Record<string, unknown> {
  * Creates (or updates) the application's MinIO user with `appStoragePolicy(buckets)` attached, using root credentials.
  * Idempotent: re-running setup rewrites the policy and the user's secret.
  */
-export async function ensureAppStorageUser(root: MinioAdminTarget, app: { accessKey: string; secretKey: string }, buckets: string[]): Promise<void> {
+export async function ensureAppStorageUser(
+  root: MinioAdminTarget,
+  app: { accessKey: string; secretKey: string },
+  buckets: string[],
+): Promise<void> {
   if (app.accessKey === root.accessKey) throw new Error('the application storage user must not be the MinIO root user');
-  await minioAdminRequest(root, 'PUT', 'add-canned-policy', { name: APP_STORAGE_POLICY }, Buffer.from(JSON.stringify(appStoragePolicy(buckets))));
+  const policy = Buffer.from(JSON.stringify(appStoragePolicy(buckets)));
+  await minioAdminRequest(root, 'PUT', 'add-canned-policy', { name: APP_STORAGE_POLICY }, policy);
   const user = Buffer.from(JSON.stringify({ secretKey: app.secretKey, status: 'enabled' }));
   await minioAdminRequest(root, 'PUT', 'add-user', { accessKey: app.accessKey }, encryptAdminPayload(root.secretKey, user));
-  await minioAdminRequest(root, 'PUT', 'set-user-or-group-policy', { policyName: APP_STORAGE_POLICY, userOrGroup: app.accessKey, isGroup: 'false' });
+  const attach = { policyName: APP_STORAGE_POLICY, userOrGroup: app.accessKey, isGroup: 'false' };
+  await minioAdminRequest(root, 'PUT', 'set-user-or-group-policy', attach);
 }

@@ -50,6 +50,12 @@ export interface AuditVerification {
   firstBroken?: { seq: string; eventId: string; reason: BrokenReason; detail?: string };
 }
 
+/** A tenant whose chain failed the periodic verify. */
+export interface BrokenTenant {
+  tenantId: string;
+  firstBroken: AuditVerification['firstBroken'];
+}
+
 /** Signing and WORM storage of checkpoints; absent (no keyring or store) → verify still works, no checkpoints written. */
 export interface AuditCheckpointSink {
   minio: Client;
@@ -113,9 +119,9 @@ export class AuditService {
    * broken chain is never signed, and is reported (tenant and first broken link) for the caller to log. `onlyTenants`
    * limits the run to those tenants (default: all).
    */
-  async checkpointDue(minNew: number, onlyTenants?: string[]): Promise<{ written: number; broken: { tenantId: string; firstBroken: AuditVerification['firstBroken'] }[] }> {
+  async checkpointDue(minNew: number, onlyTenants?: string[]): Promise<{ written: number; broken: BrokenTenant[] }> {
     let written = 0;
-    const broken: { tenantId: string; firstBroken: AuditVerification['firstBroken'] }[] = [];
+    const broken: BrokenTenant[] = [];
     for (const tenantId of await this.checkpointRows.tenantsDue(minNew, onlyTenants)) {
       const v = await this.verifyTenant(tenantId, false);
       if (v.newCheckpoint) written++;
@@ -137,7 +143,8 @@ export class AuditService {
     const head = await this.events.head(tenantId);
     const upto = head ? String(head.eventCount) : '0';
     const base = { mode, checkpoint: latest ? cpView(latest) : null, newCheckpoint: null } as const;
-    const broken = (seq: string, eventId: string, reason: BrokenReason, checked: number, fromSeq: string, detail?: string): AuditVerification => ({
+    type Broken = (seq: string, eventId: string, reason: BrokenReason, checked: number, fromSeq: string, detail?: string) => AuditVerification;
+    const broken: Broken = (seq, eventId, reason, checked, fromSeq, detail) => ({
       ok: false,
       ...base,
       checked,
@@ -155,7 +162,8 @@ export class AuditService {
     if (!full && latest) {
       const at = await this.events.atSeq(tenantId, latest.tenantSeq);
       if (!at || at.hash !== latest.headHash) {
-        return broken(latest.tenantSeq, at?.eventId ?? '', 'checkpoint_mismatch', 0, latest.tenantSeq, 'the event at the checkpoint does not carry the signed hash');
+        const detail = 'the event at the checkpoint does not carry the signed hash';
+        return broken(latest.tenantSeq, at?.eventId ?? '', 'checkpoint_mismatch', 0, latest.tenantSeq, detail);
       }
       after = latest.tenantSeq;
       prev = latest.headHash;
@@ -186,7 +194,8 @@ export class AuditService {
             return broken(cp.tenantSeq, at?.eventId ?? '', 'checkpoint_invalid', checked, fromSeq, 'checkpoint signature does not verify');
           }
           if (!at || at.hash !== cp.headHash) {
-            return broken(cp.tenantSeq, at?.eventId ?? '', 'checkpoint_mismatch', checked, fromSeq, 'the chain was rewritten before this signed checkpoint');
+            const detail = 'the chain was rewritten before this signed checkpoint';
+            return broken(cp.tenantSeq, at?.eventId ?? '', 'checkpoint_mismatch', checked, fromSeq, detail);
           }
         }
       }
@@ -211,11 +220,10 @@ export class AuditService {
     if (!sink) return null;
     if (!verifyCheckpointSignature(cp, cp.signature, sink.keys()?.published ?? [])) return 'checkpoint signature does not verify';
     try {
-      const body = JSON.parse((await readAll(await sink.minio.getObject(sink.bucket, cp.objectKey, cp.versionId ? { versionId: cp.versionId } : undefined))).toString('utf8')) as {
-        checkpoint?: AuditCheckpoint;
-        signature?: string;
-      };
-      const same = body.signature === cp.signature && body.checkpoint?.headHash === cp.headHash && body.checkpoint?.tenantSeq === cp.tenantSeq;
+      const stream = await sink.minio.getObject(sink.bucket, cp.objectKey, cp.versionId ? { versionId: cp.versionId } : undefined);
+      const body = JSON.parse((await readAll(stream)).toString('utf8')) as { checkpoint?: AuditCheckpoint; signature?: string };
+      const same =
+        body.signature === cp.signature && body.checkpoint?.headHash === cp.headHash && body.checkpoint?.tenantSeq === cp.tenantSeq;
       return same ? null : 'the WORM copy of the checkpoint differs from the database row';
     } catch (err) {
       const code = (err as { code?: unknown }).code;

@@ -134,7 +134,8 @@ export class EvidenceService {
     } catch (err) {
       if (!(err instanceof EvidenceStorageError)) throw err;
       // Nothing else can be checked without the bytes: the answer is a verdict (ok:false), not a server error.
-      return { ok: false, checks: [{ name: 'storage', ok: false, detail: `object ${v.objectKey} version ${v.versionId ?? '-'}: cannot be read (${err.code})` }] };
+      const detail = `object ${v.objectKey} version ${v.versionId ?? '-'}: cannot be read (${err.code})`;
+      return { ok: false, checks: [{ name: 'storage', ok: false, detail }] };
     }
     const prev: Row[] = v.version > 1 ? await this.ds.query(`SELECT sha256 FROM evidence_packs WHERE tenant_id = $1 AND intent_id = $2 AND version = $3`, [principal.tenantId, v.intentId, v.version - 1]) : [];
     const result = verifyEvidenceBundle({

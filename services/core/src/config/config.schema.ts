@@ -66,7 +66,7 @@ export const serviceEnvSchema = z.object({
   EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** Keyring of the Ed25519 evidence signing keys (JSON, mode 0600). Required by the worker; `npm start` creates one in .data. */
   EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
-  /** How often the API checkpoints tenants' audit chains (verify, then sign the head into the WORM bucket), ms; 0 = only at verify; default 300000. */
+  /** How often the API checkpoints audit chains (verify, sign the head into the WORM bucket), ms; 0 = only at verify; default 300000. */
   AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   /** New events since a tenant's last checkpoint that make the periodic job checkpoint it; default 1000. */
   AUDIT_CHECKPOINT_MIN_EVENTS: z.coerce.number().int().min(1).default(1000),

@@ -106,7 +106,12 @@ export class EventRepository {
   }
 
   /** One keyset page of a tenant's chain: events with `afterSeq` < tenant sequence <= `uptoSeq`, in order (bounded memory). */
-  async pageForTenant(tenantId: string, afterSeq: string, limit: number, uptoSeq = '9223372036854775807'): Promise<(EventEnvelope & { seq: string })[]> {
+  async pageForTenant(
+    tenantId: string,
+    afterSeq: string,
+    limit: number,
+    uptoSeq = '9223372036854775807',
+  ): Promise<(EventEnvelope & { seq: string })[]> {
     // Plain rows, no entity hydration: this is the hot path of a full verify.
     const rows: Record<string, unknown>[] = await this.ds.query(
       `SELECT event_id, tenant_id, aggregate_type, aggregate_id, event_type, actor, reason, data, correlation_id, created_at,
