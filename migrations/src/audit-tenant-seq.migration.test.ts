@@ -28,11 +28,14 @@ describe('migration AuditTenantSeq1764300000000 on existing data', () => {
 
   it('numbers each tenant 1..n in insertion order, keeps the append-only trigger, and enforces uniqueness', async () => {
     const index = MIGRATIONS.findIndex((m) => m.name === 'AuditTenantSeq1764300000000');
-    const older = new DataSource({ type: 'postgres', url: url(), migrations: MIGRATIONS.slice(0, index), migrationsTransactionMode: 'each' });
+    const migrations = MIGRATIONS.slice(0, index);
+    const older = new DataSource({ type: 'postgres', url: url(), migrations, migrationsTransactionMode: 'each' });
     await older.initialize();
     await older.runMigrations();
     const [a, b] = [randomUUID(), randomUUID()];
-    for (const [id, slug] of [[a, 'tenant-a'], [b, 'tenant-b']]) await older.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $2)`, [id, slug]);
+    for (const [id, slug] of [[a, 'tenant-a'], [b, 'tenant-b']]) {
+      await older.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $2)`, [id, slug]);
+    }
     const order = [a, b, a, a, b, a];
     for (const [i, t] of order.entries()) {
       await older.query(
@@ -46,7 +49,9 @@ describe('migration AuditTenantSeq1764300000000 on existing data', () => {
     db = new DataSource({ type: 'postgres', url: url(), migrations: MIGRATIONS, migrationsTransactionMode: 'each' });
     await db.initialize();
     assert.deepEqual((await db.runMigrations()).map((m) => m.name), ['AuditTenantSeq1764300000000']);
-    const rows: { tenant_id: string; tenant_seq: string; hash: string }[] = await db.query(`SELECT tenant_id, tenant_seq, hash FROM events ORDER BY seq`);
+    const rows: { tenant_id: string; tenant_seq: string; hash: string }[] = await db.query(
+      `SELECT tenant_id, tenant_seq, hash FROM events ORDER BY seq`,
+    );
     assert.deepEqual(rows.map((r) => [r.tenant_id === a ? 'a' : 'b', r.tenant_seq, r.hash]), [
       ['a', '1', 'h0'], ['b', '1', 'h1'], ['a', '2', 'h2'], ['a', '3', 'h3'], ['b', '2', 'h4'], ['a', '4', 'h5'],
     ]);
@@ -56,7 +61,8 @@ describe('migration AuditTenantSeq1764300000000 on existing data', () => {
     await assert.rejects(
       db.query(
         `INSERT INTO events (event_id, tenant_id, aggregate_type, aggregate_id, event_type, actor, reason, data, correlation_id, created_at,
-           schema_version, prev_hash, hash, dedupe_key, tenant_seq) VALUES ($1, $2, 'x', 'x', 'x', 'x', 'x', '{}', 'c', 't', 1, 'p', 'h', 'dup', 2)`,
+           schema_version, prev_hash, hash, dedupe_key, tenant_seq)
+         VALUES ($1, $2, 'x', 'x', 'x', 'x', 'x', '{}', 'c', 't', 1, 'p', 'h', 'dup', 2)`,
         [randomUUID(), b],
       ),
       /events_tenant_tenant_seq_uq/,

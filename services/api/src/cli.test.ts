@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
+const ADMIN_CLI = path.join(ROOT, 'services', 'api', 'dist', 'cli.js');
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv) =>
   new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
     execFile(cmd, args, { cwd: ROOT, env, timeout: 60_000 }, (err, stdout, stderr) =>
@@ -25,16 +26,17 @@ describe('CLIs as documented', () => {
     const url = new URL(process.env.DATABASE_URL!);
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'eucora-cli-data-'));
     try {
-      writeFileSync(path.join(dataDir, 'secrets.json'), JSON.stringify({ appDbPassword: decodeURIComponent(url.password) }), { mode: 0o600 });
+      const secrets = JSON.stringify({ appDbPassword: decodeURIComponent(url.password) });
+      writeFileSync(path.join(dataDir, 'secrets.json'), secrets, { mode: 0o600 });
       const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, EUCORA_DATA_DIR: dataDir, PG_PORT: url.port };
       const slug = `cli-${Date.now().toString(36)}`;
-      const r = await run(process.execPath, [path.join(ROOT, 'services', 'api', 'dist', 'cli.js'), 'tenant', 'create', slug, 'CLI test'], env);
+      const r = await run(process.execPath, [ADMIN_CLI, 'tenant', 'create', slug, 'CLI test'], env);
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout.trim());
       assert.equal(out.slug, slug);
       assert.match(out.token, /\S{20,}/);
       // Without DATABASE_URL and without a secrets file it says what is missing, as a config error.
-      const none = await run(process.execPath, [path.join(ROOT, 'services', 'api', 'dist', 'cli.js'), 'tenant', 'create', `${slug}-2`, 'x'], {
+      const none = await run(process.execPath, [ADMIN_CLI, 'tenant', 'create', `${slug}-2`, 'x'], {
         PATH: process.env.PATH,
         EUCORA_DATA_DIR: path.join(dataDir, 'absent'),
       });

@@ -136,15 +136,17 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
     const denied = (err: Error & { code?: string }) => (assert.equal(err.code, 'AccessDenied', `${err.code} ${err.message}`), true);
     await assert.rejects(app.removeObject(p.bucket, p.objectKey, { versionId: p.versionId, governanceBypass: true }), denied);
     const shorter = new Date(Date.now() + 60_000).toISOString();
-    await assert.rejects(app.putObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId, mode: 'GOVERNANCE' as never, retainUntilDate: shorter, governanceBypass: true }), denied);
+    const shorten = (versionId: string) => ({ versionId, mode: 'GOVERNANCE' as never, retainUntilDate: shorter, governanceBypass: true });
+    await assert.rejects(app.putObjectRetention(p.bucket, p.objectKey, shorten(p.versionId)), denied);
     await assert.rejects(app.removeObject(p.bucket, p.objectKey), denied, 'not even a delete marker');
-    const lockChange = app.setObjectLockConfig(p.bucket, { mode: 'GOVERNANCE' as never, unit: 'Days' as never, validity: 1 }) as unknown as Promise<void>;
+    const lock = { mode: 'GOVERNANCE' as never, unit: 'Days' as never, validity: 1 };
+    const lockChange = app.setObjectLockConfig(p.bucket, lock) as unknown as Promise<void>;
     await assert.rejects(lockChange, denied);
     assert.deepEqual(await app.getObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId }), before);
 
     // The same calls with the root keys (setup only) succeed: the refusal above is the policy, not a broken call.
     const victim = packs.at(-1)!;
-    await root.putObjectRetention(victim.bucket, victim.objectKey, { versionId: victim.versionId, mode: 'GOVERNANCE' as never, retainUntilDate: shorter, governanceBypass: true });
+    await root.putObjectRetention(victim.bucket, victim.objectKey, shorten(victim.versionId));
     const shortened = await root.getObjectRetention(victim.bucket, victim.objectKey, { versionId: victim.versionId });
     assert.equal(new Date(shortened!.retainUntilDate!).toISOString(), shorter);
     await root.removeObject(victim.bucket, victim.objectKey, { versionId: victim.versionId, governanceBypass: true });
