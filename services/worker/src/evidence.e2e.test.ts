@@ -144,8 +144,11 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
     await assert.rejects(lockChange, denied);
     assert.deepEqual(await app.getObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId }), before);
 
-    // The same calls with the root keys (setup only) succeed: the refusal above is the policy, not a broken call.
+    // Even root cannot delete a locked version without the bypass header: the object lock itself holds.
     const victim = packs.at(-1)!;
+    const locked = (err: Error & { code?: string }) => (assert.match(`${err.code} ${err.message}`, /AccessDenied|WORM|retention|locked/i), true);
+    await assert.rejects(root.removeObject(victim.bucket, victim.objectKey, { versionId: victim.versionId }), locked);
+    // With the bypass, the root keys (setup only) succeed: the app's refusals above are its policy, not a broken call.
     await root.putObjectRetention(victim.bucket, victim.objectKey, shorten(victim.versionId));
     const shortened = await root.getObjectRetention(victim.bucket, victim.objectKey, { versionId: victim.versionId });
     assert.equal(new Date(shortened!.retainUntilDate!).toISOString(), shorter);
