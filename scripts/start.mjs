@@ -1,14 +1,24 @@
 #!/usr/bin/env node
 // `npm start`: set everything up on a fresh clone and run the control plane. See README.md.
-import { ensureBuilt, ensureDependencies, ROOT, step } from './lib/bootstrap.mjs';
+import path from 'node:path';
+import { assertPostgresCanTraverse, ensureBuilt, ensureDependencies, ROOT, step } from './lib/bootstrap.mjs';
 
+if (!process.env.DATABASE_URL) {
+  // At once, before installing or creating anything: as root, embedded PostgreSQL runs as user postgres, which must
+  // reach the checkout (its binaries) and the data directory.
+  try {
+    assertPostgresCanTraverse(path.join(path.resolve(process.env.EUCORA_DATA_DIR || path.join(ROOT, '.data')), 'pg'));
+  } catch (err) {
+    process.stderr.write(`[eucora] ${err.message}\n`);
+    process.exit(2);
+  }
+}
 ensureDependencies();
 ensureBuilt();
 
 const { randomBytes } = await import('node:crypto');
 const { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
 const { spawnSync } = await import('node:child_process');
-const path = (await import('node:path')).default;
 const stack = await import('./lib/stack.mjs');
 const { parseConfig, stackEnvSchema, ConfigError } = await import('../services/core/dist/index.js');
 
@@ -42,11 +52,14 @@ if (!existsSync(secretsFile)) {
 }
 const secrets = JSON.parse(readFileSync(secretsFile, 'utf8'));
 // Added after the first release of the launcher: older .data folders get them on their next start.
-if (!secrets.appDbPassword || !secrets.connectorSecretKey || !secrets.decisionKey) {
+if (!secrets.appDbPassword || !secrets.connectorSecretKey || !secrets.decisionKey || !secrets.minioAppAccessKey) {
   secrets.appDbPassword ??= randomBytes(18).toString('base64url');
   secrets.connectorSecretKey ??= randomBytes(32).toString('base64');
   // Signs CAB decisions from the API to the workflow (HMAC-SHA256); API and worker get the same one.
   secrets.decisionKey ??= randomBytes(32).toString('base64');
+  // The API and worker use this least-privilege MinIO user; the root keys above stay with setup.
+  secrets.minioAppAccessKey ??= `eucora-app-${randomBytes(4).toString('hex')}`;
+  secrets.minioAppSecretKey ??= randomBytes(24).toString('base64url');
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 }
 
@@ -133,8 +146,11 @@ try {
       logFile: path.join(logDir, 'minio.log'),
     });
     env.S3_ENDPOINT = m.endpoint;
+    // Root keys for setup only; replaced by the app user's keys below once setup has created that user.
     env.S3_ACCESS_KEY = secrets.minioAccessKey;
     env.S3_SECRET_KEY = secrets.minioSecretKey;
+    env.EUCORA_APP_S3_ACCESS_KEY = secrets.minioAppAccessKey;
+    env.EUCORA_APP_S3_SECRET_KEY = secrets.minioAppSecretKey;
     minioConsole = `http://127.0.0.1:${cfg.MINIO_CONSOLE_PORT}`;
     step('minio', 'ready');
   }
@@ -170,9 +186,16 @@ try {
   const setup = spawnSync(process.execPath, [cli, 'setup'], { env, encoding: 'utf8' });
   delete env.EUCORA_APP_DB_PASSWORD;
   delete env.DATABASE_MIGRATION_URL;
+  if (env.EUCORA_APP_S3_ACCESS_KEY) {
+    env.S3_ACCESS_KEY = env.EUCORA_APP_S3_ACCESS_KEY;
+    env.S3_SECRET_KEY = env.EUCORA_APP_S3_SECRET_KEY;
+    delete env.EUCORA_APP_S3_ACCESS_KEY;
+    delete env.EUCORA_APP_S3_SECRET_KEY;
+  }
   if (setup.status !== 0) throw new Error(`setup failed:\n${setup.stderr}`);
   const setupOut = JSON.parse(setup.stdout.trim().split('\n').at(-1));
-  step('migrations', `${setupOut.migrationsApplied.length} applied; bucket ${setupOut.bucket.name} ${setupOut.bucket.status}`);
+  step('migrations', `${setupOut.migrationsApplied.length} applied; bucket ${setupOut.bucket.name} ${setupOut.bucket.status}` +
+    (setupOut.storageUser ? `; API and worker use MinIO user ${setupOut.storageUser.accessKey} (no delete, no retention bypass)` : ''));
 
   const boot = spawnSync(process.execPath, [cli, 'bootstrap'], { env, encoding: 'utf8' });
   if (boot.status !== 0) throw new Error(`bootstrap failed:\n${boot.stderr}`);

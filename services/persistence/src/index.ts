@@ -13,3 +13,4 @@ export * from './repositories/exception.repository';
 export * from './repositories/cab.repository';
 export * from './repositories/connector-config.repository';
 export * from './repositories/device.repository';
+export * from './repositories/audit-checkpoint.repository';

@@ -7,3 +7,4 @@ export * from './secret-box';
 export * from './startup';
 export * from './outbound-url';
 export * from './temporal-tls';
+export * from './minio-admin';

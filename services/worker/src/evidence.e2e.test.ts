@@ -122,4 +122,52 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
     assert.equal(old.body.ok, true);
     assert.notEqual(packs[0]!.id, newPacks[0].id);
   });
+
+  it("the app's storage key cannot delete a pack version or shorten its lock, even with governanceBypass; root could", async () => {
+    const app = createMinioClient(h.api.config);
+    const root = createMinioClient({
+      ...h.api.config,
+      S3_ACCESS_KEY: process.env.EUCORA_TEST_S3_ROOT_ACCESS_KEY!,
+      S3_SECRET_KEY: process.env.EUCORA_TEST_S3_ROOT_SECRET_KEY!,
+    });
+    assert.notEqual(h.api.config.S3_ACCESS_KEY, process.env.EUCORA_TEST_S3_ROOT_ACCESS_KEY, 'the API runs with the app user, not root');
+    const p = packs[0]!;
+    const before = await app.getObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId });
+    const denied = (err: Error & { code?: string }) => (assert.equal(err.code, 'AccessDenied', `${err.code} ${err.message}`), true);
+    await assert.rejects(app.removeObject(p.bucket, p.objectKey, { versionId: p.versionId, governanceBypass: true }), denied);
+    const shorter = new Date(Date.now() + 60_000).toISOString();
+    const shorten = (versionId: string) => ({ versionId, mode: 'GOVERNANCE' as never, retainUntilDate: shorter, governanceBypass: true });
+    await assert.rejects(app.putObjectRetention(p.bucket, p.objectKey, shorten(p.versionId)), denied);
+    await assert.rejects(app.removeObject(p.bucket, p.objectKey), denied, 'not even a delete marker');
+    const lock = { mode: 'GOVERNANCE' as never, unit: 'Days' as never, validity: 1 };
+    const lockChange = app.setObjectLockConfig(p.bucket, lock) as unknown as Promise<void>;
+    await assert.rejects(lockChange, denied);
+    assert.deepEqual(await app.getObjectRetention(p.bucket, p.objectKey, { versionId: p.versionId }), before);
+
+    // Even root cannot delete a locked version without the bypass header: the object lock itself holds.
+    const victim = packs.at(-1)!;
+    const locked = (err: Error & { code?: string }) => (assert.match(`${err.code} ${err.message}`, /AccessDenied|WORM|retention|locked/i), true);
+    await assert.rejects(root.removeObject(victim.bucket, victim.objectKey, { versionId: victim.versionId }), locked);
+    // With the bypass, the root keys (setup only) succeed: the app's refusals above are its policy, not a broken call.
+    await root.putObjectRetention(victim.bucket, victim.objectKey, shorten(victim.versionId));
+    const shortened = await root.getObjectRetention(victim.bucket, victim.objectKey, { versionId: victim.versionId });
+    assert.equal(new Date(shortened!.retainUntilDate!).toISOString(), shorter);
+    await root.removeObject(victim.bucket, victim.objectKey, { versionId: victim.versionId, governanceBypass: true });
+
+    // A pack whose stored bytes are gone: /verify is a verdict (200, ok:false, storage failed), /content a problem.
+    const verify = await request(h.api.app).get(`/api/v1/evidence-packs/${victim.id}/verify`).set('Authorization', `Bearer ${h.auditor}`);
+    assert.equal(verify.status, 200, JSON.stringify(verify.body));
+    assert.equal(verify.body.ok, false);
+    const storage = verify.body.checks.find((c: { name: string }) => c.name === 'storage');
+    assert.equal(storage.ok, false);
+    assert.match(storage.detail, /cannot be read \((NoSuchVersion|NoSuchKey)\)/);
+    const content = await request(h.api.app).get(`/api/v1/evidence-packs/${victim.id}/content`).set('Authorization', `Bearer ${h.auditor}`);
+    assert.equal(content.status, 502);
+    assert.match(content.headers['content-type'] ?? '', /application\/problem\+json/);
+    assert.equal(content.body.type, 'https://eucora.dev/problems/evidence-storage-unavailable');
+    assert.match(content.body.detail, /cannot be served \((NoSuchVersion|NoSuchKey)\)/);
+    // The other packs are untouched.
+    const other = await request(h.api.app).get(`/api/v1/evidence-packs/${p.id}/verify`).set('Authorization', `Bearer ${h.auditor}`);
+    assert.equal(other.body.ok, true);
+  });
 });

@@ -100,7 +100,7 @@ export function buildOpenApiDocument(): object {
     ['/api/v1/evidence-packs/{id}/content', 'get', 'The stored pack bytes'],
     ['/api/v1/evidence-packs/{id}/verify', 'get', 'Re-verify storage, signature and chain'],
     ['/api/v1/audit/events', 'get', 'Audit events (filters aggregateType, aggregateId, type, from, to; cursor)'],
-    ['/api/v1/audit/verify', 'get', "Recompute the tenant's hash chain"],
+    ['/api/v1/audit/verify', 'get', "Recompute the tenant's hash chain from its last signed checkpoint (?full=true: from genesis, paged)"],
   ];
   for (const [path, method, summary, body] of simple) {
     registry.registerPath({

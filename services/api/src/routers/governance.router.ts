@@ -31,6 +31,8 @@ export function governanceRouter(tokens: TokenService, cab: CabService, exceptio
   );
 
   r.get('/audit/events', requirePermission('audit:read'), async (req, res) => void res.json(await audit.query(principalOf(res), req.query as Record<string, unknown>)));
-  r.get('/audit/verify', requirePermission('audit:read'), async (_req, res) => void res.json(await audit.verify(principalOf(res))));
+  r.get('/audit/verify', requirePermission('audit:read'), async (req, res) => {
+    res.json(await audit.verify(principalOf(res), req.query as Record<string, unknown>));
+  });
   return r;
 }

@@ -61,6 +61,17 @@ function view(r: Row): EvidencePackView {
   };
 }
 
+/**
+ * The stored bytes of a pack cannot be read (object or version gone, store unreachable) or differ from the recorded hash.
+ * The router answers 502 `evidence-storage-unavailable`; `code` is the store's error code, never its message or body.
+ */
+export class EvidenceStorageError extends Error {
+  constructor(readonly packId: string, readonly code: string) {
+    super(`The stored bytes of evidence pack ${packId} cannot be served (${code}); its integrity cannot be shown`);
+    this.name = 'EvidenceStorageError';
+  }
+}
+
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
@@ -96,17 +107,36 @@ export class EvidenceService {
     return v;
   }
 
-  /** The stored bytes, exactly as written. */
+  /** The stored bytes, exactly as written; `EvidenceStorageError` when they are gone or differ from the recorded hash. */
   async content(principal: Principal, id: string): Promise<{ bytes: Buffer; sha256: string }> {
     const v = await this.get(principal, id);
-    const bytes = await readAll(await this.minio.getObject(v.bucket, v.objectKey, v.versionId ? { versionId: v.versionId } : undefined));
-    return { bytes, sha256: sha256Hex(bytes) };
+    const bytes = await this.readStored(v);
+    const sha256 = sha256Hex(bytes);
+    if (sha256 !== v.sha256) throw new EvidenceStorageError(id, 'HashMismatch');
+    return { bytes, sha256 };
+  }
+
+  private async readStored(v: EvidencePackView): Promise<Buffer> {
+    try {
+      return await readAll(await this.minio.getObject(v.bucket, v.objectKey, v.versionId ? { versionId: v.versionId } : undefined));
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      throw new EvidenceStorageError(v.id, typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code) ? code : 'StorageError');
+    }
   }
 
   /** Re-checks storage (bytes and retention), the signature and the chain link to the previous version. */
   async verify(principal: Principal, id: string): Promise<{ ok: boolean; checks: (VerificationCheck | { name: 'storage'; ok: boolean; detail: string })[] }> {
     const v = await this.get(principal, id);
-    const { bytes } = await this.content(principal, id);
+    let bytes: Buffer;
+    try {
+      bytes = await this.readStored(v);
+    } catch (err) {
+      if (!(err instanceof EvidenceStorageError)) throw err;
+      // Nothing else can be checked without the bytes: the answer is a verdict (ok:false), not a server error.
+      const detail = `object ${v.objectKey} version ${v.versionId ?? '-'}: cannot be read (${err.code})`;
+      return { ok: false, checks: [{ name: 'storage', ok: false, detail }] };
+    }
     const prev: Row[] = v.version > 1 ? await this.ds.query(`SELECT sha256 FROM evidence_packs WHERE tenant_id = $1 AND intent_id = $2 AND version = $3`, [principal.tenantId, v.intentId, v.version - 1]) : [];
     const result = verifyEvidenceBundle({
       packBytes: bytes,

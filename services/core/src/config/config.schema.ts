@@ -57,6 +57,11 @@ export const serviceEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
     .default('eucora-evidence'),
+  /** Bucket of uploaded artifact bytes; default `eucora-artifacts`. The app's storage policy covers it. */
+  S3_ARTIFACT_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('eucora-artifacts'),
   /** S3 region; default `us-east-1`. */
   S3_REGION: z.string().min(1).default('us-east-1'),
   /** pino level; default `info`. */
@@ -73,6 +78,10 @@ export const serviceEnvSchema = z.object({
   EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** Keyring of the Ed25519 evidence signing keys (JSON, mode 0600). Required by the worker; `npm start` creates one in .data. */
   EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** How often the API checkpoints audit chains (verify, sign the head into the WORM bucket), ms; 0 = only at verify; default 300000. */
+  AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  /** New events since a tenant's last checkpoint that make the periodic job checkpoint it; default 1000. */
+  AUDIT_CHECKPOINT_MIN_EVENTS: z.coerce.number().int().min(1).default(1000),
   /** Hosts the worker may fetch artifacts from (`artifact.sourceUrl`), comma-separated; default none. */
   ARTIFACT_URL_ALLOWLIST: z
     .string()
@@ -156,6 +165,9 @@ export function parseConfig<S extends z.ZodTypeAny>(schema: S, env: Record<strin
   }
   return Object.freeze(result.data);
 }
+
+/** Environment of the admin CLI's database commands (`bootstrap`, `tenant create`): no storage settings needed. */
+export const adminDbEnvSchema = serviceEnvSchema.pick({ DATABASE_URL: true, LOG_LEVEL: true });
 
 /** Parses the service environment. */
 export function loadServiceConfig(env: Record<string, string | undefined>): ServiceConfig {

@@ -5,6 +5,8 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 export class EventEntity {
   /** Insertion order within the database; the hash chain follows it per tenant. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) seq!: string;
+  /** Position in the tenant's own chain (1, 2, …): what the API exposes, so no tenant learns another's volume. */
+  @Column('bigint', { name: 'tenant_seq' }) tenantSeq!: string;
   @Column('uuid', { name: 'event_id', unique: true }) eventId!: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId!: string;
   @Column('text', { name: 'aggregate_type' }) aggregateType!: string;

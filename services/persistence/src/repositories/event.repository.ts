@@ -75,10 +75,10 @@ export class EventRepository {
 
     const { dedupeKey, createdAt, ...rest } = input;
     const event = chainEvent({ ...rest, eventId: randomUUID(), createdAt: createdAt ?? new Date().toISOString() }, head.lastHash);
-    await em.getRepository(EventEntity).save(em.getRepository(EventEntity).create({ ...event, dedupeKey }));
-    await em
-      .getRepository(EventChainHeadEntity)
-      .update({ tenantId: input.tenantId }, { lastHash: event.hash, eventCount: String(BigInt(head.eventCount) + 1n) });
+    // The head row is locked: event_count + 1 is this tenant's next number, never handed out twice.
+    const tenantSeq = String(BigInt(head.eventCount) + 1n);
+    await em.getRepository(EventEntity).save(em.getRepository(EventEntity).create({ ...event, dedupeKey, tenantSeq }));
+    await em.getRepository(EventChainHeadEntity).update({ tenantId: input.tenantId }, { lastHash: event.hash, eventCount: tenantSeq });
     return { event, duplicate: false };
   }
 
@@ -86,11 +86,11 @@ export class EventRepository {
   async listForAggregate(tenantId: string, aggregateType: string, aggregateId: string): Promise<EventEnvelope[]> {
     const rows = await this.ds
       .getRepository(EventEntity)
-      .find({ where: { tenantId, aggregateType, aggregateId }, order: { seq: 'ASC' } });
+      .find({ where: { tenantId, aggregateType, aggregateId }, order: { tenantSeq: 'ASC' } });
     return rows.map(toEnvelope);
   }
 
-  /** Audit query: filters by aggregate, type and time, in insertion order after `afterSeq`. */
+  /** Audit query: filters by aggregate, type and time, in chain order after the tenant sequence number `afterSeq`. */
   async query(
     tenantId: string,
     f: { aggregateType?: string; aggregateId?: string; eventType?: string; from?: string; to?: string; afterSeq?: string; limit: number },
@@ -102,9 +102,9 @@ export class EventRepository {
     // created_at is the hashed ISO string: lexical order equals time order for the fixed UTC format.
     if (f.from) qb.andWhere('e.created_at >= :from', { from: f.from });
     if (f.to) qb.andWhere('e.created_at < :to', { to: f.to });
-    if (f.afterSeq) qb.andWhere('e.seq > :after', { after: f.afterSeq });
-    const rows = await qb.orderBy('e.seq', 'ASC').limit(f.limit).getMany();
-    return rows.map((r) => ({ seq: r.seq, event: toEnvelope(r) }));
+    if (f.afterSeq) qb.andWhere('e.tenant_seq > :after', { after: f.afterSeq });
+    const rows = await qb.orderBy('e.tenant_seq', 'ASC').limit(f.limit).getMany();
+    return rows.map((r) => ({ seq: r.tenantSeq, event: toEnvelope(r) }));
   }
 
   /** The stored head of a tenant's chain. */
@@ -113,9 +113,47 @@ export class EventRepository {
     return h ? { lastHash: h.lastHash, eventCount: Number(h.eventCount) } : null;
   }
 
-  /** A tenant's whole chain in order (for verification). */
+  /** A tenant's whole chain in order, in one query (the pre-checkpoint verify; kept as the benchmark's baseline). */
   async listForTenant(tenantId: string): Promise<(EventEnvelope & { seq: string })[]> {
-    const rows = await this.ds.getRepository(EventEntity).find({ where: { tenantId }, order: { seq: 'ASC' } });
-    return rows.map((r) => ({ ...toEnvelope(r), seq: r.seq }));
+    const rows = await this.ds.getRepository(EventEntity).find({ where: { tenantId }, order: { tenantSeq: 'ASC' } });
+    return rows.map((r) => ({ ...toEnvelope(r), seq: r.tenantSeq }));
+  }
+
+  /** One keyset page of a tenant's chain: events with `afterSeq` < tenant sequence <= `uptoSeq`, in order (bounded memory). */
+  async pageForTenant(
+    tenantId: string,
+    afterSeq: string,
+    limit: number,
+    uptoSeq = '9223372036854775807',
+  ): Promise<(EventEnvelope & { seq: string })[]> {
+    // Plain rows, no entity hydration: this is the hot path of a full verify.
+    const rows: Record<string, unknown>[] = await this.ds.query(
+      `SELECT event_id, tenant_id, aggregate_type, aggregate_id, event_type, actor, reason, data, correlation_id, created_at,
+              schema_version, prev_hash, hash, tenant_seq
+       FROM events WHERE tenant_id = $1 AND tenant_seq > $2 AND tenant_seq <= $4 ORDER BY tenant_seq LIMIT $3`,
+      [tenantId, afterSeq, limit, uptoSeq],
+    );
+    return rows.map((r) => ({
+      eventId: r.event_id as string,
+      tenantId: r.tenant_id as string,
+      aggregateType: r.aggregate_type as string,
+      aggregateId: r.aggregate_id as string,
+      eventType: r.event_type as string,
+      actor: r.actor as string,
+      reason: r.reason as string,
+      data: r.data as Record<string, unknown>,
+      correlationId: r.correlation_id as string,
+      createdAt: r.created_at as string,
+      schemaVersion: r.schema_version as number,
+      prevHash: r.prev_hash as string,
+      hash: r.hash as string,
+      seq: String(r.tenant_seq),
+    }));
+  }
+
+  /** The event at a tenant sequence number, or null. */
+  async atSeq(tenantId: string, tenantSeq: string): Promise<(EventEnvelope & { seq: string }) | null> {
+    const r = await this.ds.getRepository(EventEntity).findOneBy({ tenantId, tenantSeq });
+    return r ? { ...toEnvelope(r), seq: r.tenantSeq } : null;
   }
 }
