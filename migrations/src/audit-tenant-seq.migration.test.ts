@@ -46,7 +46,7 @@ describe('migration AuditTenantSeq1764300000000 on existing data', () => {
     }
     await older.destroy();
 
-    db = new DataSource({ type: 'postgres', url: url(), migrations: MIGRATIONS, migrationsTransactionMode: 'each' });
+    db = new DataSource({ type: 'postgres', url: url(), migrations: MIGRATIONS.slice(0, index + 1), migrationsTransactionMode: 'each' });
     await db.initialize();
     assert.deepEqual((await db.runMigrations()).map((m) => m.name), ['AuditTenantSeq1764300000000']);
     const rows: { tenant_id: string; tenant_seq: string; hash: string }[] = await db.query(

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { isUnauthenticatedError, NotAllowedError, PRODUCT_VERSION, UnauthenticatedError } from '@eucora/core';
+import { isUnauthenticatedError, NotAllowedError, PRODUCT_VERSION, rolesGrant, UnauthenticatedError } from '@eucora/core';
 import type { ApiRateLimiter } from './rate-limit';
 import type { TokenService } from '../services/token.service';
 
@@ -111,7 +111,8 @@ export function metricsAuth(tokens: TokenService, metricsToken: string | undefin
     if (expected && timingSafeEqual(createHash('sha256').update(bearer).digest(), expected)) return next();
     try {
       const principal = await tokens.authenticate(bearer);
-      if (!principal.roles.some((r) => r === 'sre' || r === 'admin')) return next(new NotAllowedError('/metrics needs role sre or admin'));
+      // `ops:read` is what sre and admin hold (core/tenancy/roles.ts); the authorization matrix checks the doc against it.
+      if (!rolesGrant(principal.roles, 'ops:read')) return next(new NotAllowedError('/metrics needs permission ops:read (role sre or admin)'));
       next();
     } catch (err) {
       if (limiter && isUnauthenticatedError(err) && !limiter.admitAnonymous(req, res)) return;
