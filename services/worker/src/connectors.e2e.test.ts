@@ -12,7 +12,7 @@ describe('connector configuration per tenant', () => {
   let ownUrl: string;
 
   before(async () => {
-    own.config.installDurationMs = 20;
+    own.engine.config.installDurationMs = 20;
     ownUrl = await own.listen(0);
     h = await startHarness({ installDurationMs: 20 });
     await h.startWorker();

@@ -43,7 +43,7 @@ export async function startHarness(opts: { installDurationMs?: number; fleetSize
     runtimeInstalled = true;
   }
   const sim = new IntuneSimulator({ size: opts.fleetSize ?? 1000, labSize: 10 });
-  sim.config.installDurationMs = opts.installDurationMs ?? 200;
+  sim.engine.config.installDurationMs = opts.installDurationMs ?? 200;
   const simUrl = await sim.listen(0);
   const taskQueue = `lifecycle-${randomUUID()}`;
   const env = {
