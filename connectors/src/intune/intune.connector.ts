@@ -132,10 +132,11 @@ export class IntuneConnector implements PlaneConnector {
     if (req.content.sha256 !== req.artifact.sha256) throw new InputError('Intune: the verified content is not the declared artifact');
     const cid = req.correlationId;
     const prepared = await prepareContent(req.artifact.format, req.content, this.content.blockBytes);
-    const name = appDisplayName(req);
-    let app = await this.findApp(name, cid);
+    // Mapped first: a detection rule Graph would refuse fails before anything reaches the plane.
+    const body = win32AppBody(req, prepared);
+    let app = await this.findApp(appDisplayName(req), cid);
     const createdApp = !app;
-    if (!app) app = await this.client.request<GraphApp>('POST', `${BASE}/mobileApps`, win32AppBody(req, prepared), cid);
+    if (!app) app = await this.client.request<GraphApp>('POST', `${BASE}/mobileApps`, body, cid);
     const content = await this.ensurePublished(app.id, prepared, cid, req.onProgress);
     const groupId = await this.groupId(req.ring.deviceGroup, cid);
     const added = await this.setIntent(app.id, groupId, 'required', cid);
