@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isPermanentDomainError, type IntentState, type PolicyDecision, type RiskResult } from '@eucora/core';
 import type { DeployRingResult, DeviceCounts, RingBaseline } from '@eucora/connectors';
 
@@ -30,6 +30,8 @@ export interface PlannedRing {
 export interface ArtifactCheckResult {
   verifiedSha256: string;
   check: { source: 'upload' | 'url'; sizeBytes: number; url?: string; at: string };
+  /** Content-store location of the bytes; absent when they were not kept (hash mismatch, or a check from before the store). */
+  stored?: { bucket: string; key: string };
 }
 
 /** What assessment hands back to the workflow. */
@@ -81,6 +83,12 @@ export interface IntentActivityStore {
   loadDeployRequest(tenantId: string, intentId: string): Promise<{ plane: string; artifact: import('@eucora/connectors').DeployArtifact }>;
 }
 
+/** Verified artifact bytes for a deploy: the content store entry of the declared SHA-256, if its bytes were ever verified. */
+export interface ArtifactContentSource {
+  /** Undefined when no verified bytes are stored under the artifact's declared SHA-256. */
+  get(tenantId: string, artifact: import('@eucora/connectors').DeployArtifact): Promise<import('@eucora/connectors').ArtifactContent | undefined>;
+}
+
 /** Resolves the connector of a plane for a tenant. */
 export interface ConnectorRegistry {
   get(tenantId: string, plane: string): Promise<import('@eucora/connectors').PlaneConnector>;
@@ -97,9 +105,10 @@ async function permanentToNonRetryable<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Builds the activities of the DeploymentIntent workflow from their dependencies. */
-export function createIntentActivities(store: IntentActivityStore, connectors: ConnectorRegistry) {
+export function createIntentActivities(store: IntentActivityStore, connectors: ConnectorRegistry, contents?: ArtifactContentSource) {
   const deployRequest = async (s: RingStepInput) => {
     const d = await store.loadDeployRequest(s.tenantId, s.intentId);
+    const content = contents ? await contents.get(s.tenantId, d.artifact) : undefined;
     return {
       plane: d.plane,
       req: {
@@ -109,6 +118,7 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
         correlationId: s.correlationId,
         ring: { index: s.ring.index, name: s.ring.name, deviceGroup: s.ring.deviceGroup },
         artifact: d.artifact,
+        content,
       },
     };
   };
@@ -143,7 +153,9 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
     async deployRing(s: RingStepInput): Promise<DeployRingResult> {
       return permanentToNonRetryable(async () => {
         const { plane, req } = await deployRequest(s);
-        const result = await (await connectors.get(s.tenantId, plane)).deployRing(req);
+        // Content uploads run for minutes: each step heartbeats, so a dead worker is noticed by the heartbeat timeout.
+        const progress = (p: unknown) => Context.current().heartbeat(p);
+        const result = await (await connectors.get(s.tenantId, plane)).deployRing({ ...req, onProgress: progress });
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane, status: 'deployed', deployment: result });
         return result;
       });

@@ -127,7 +127,7 @@ export class IntuneConnector implements PlaneConnector {
     return { installedDeviceCount: 0, failedDeviceCount: 0, notApplicableDeviceCount: 0, notInstalledDeviceCount: 0, pendingInstallDeviceCount: 0 };
   }
 
-  async deployRing(req: DeployRingRequest & { onProgress?: (p: IntuneUploadProgress) => void }): Promise<DeployRingResult> {
+  async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
     if (!req.content) throw new InputError('Intune: the artifact bytes were never verified; there is no content to upload');
     if (req.content.sha256 !== req.artifact.sha256) throw new InputError('Intune: the verified content is not the declared artifact');
     const cid = req.correlationId;
@@ -163,7 +163,7 @@ export class IntuneConnector implements PlaneConnector {
     appId: string,
     prepared: PreparedContent,
     cid: string,
-    progress?: (p: IntuneUploadProgress) => void,
+    progress?: (p: Record<string, unknown>) => void,
   ): Promise<{ contentVersion: string; fileId: string; uploaded: boolean }> {
     const versions = (await this.client.request<{ value: { id: string }[] }>('GET', this.cvPath(appId), undefined, cid)).value;
     versions.sort((a, b) => Number(b.id) - Number(a.id) || b.id.localeCompare(a.id));
@@ -239,7 +239,7 @@ export class IntuneConnector implements PlaneConnector {
     created: GraphFile,
     prepared: PreparedContent,
     cid: string,
-    progress?: (p: IntuneUploadProgress) => void,
+    progress?: (p: Record<string, unknown>) => void,
   ): Promise<void> {
     const fileId = created.id;
     const ready = ['azureStorageUriRequestSuccess', 'azureStorageUriRenewalSuccess'];
@@ -278,7 +278,7 @@ export class IntuneConnector implements PlaneConnector {
     if (!f.isCommitted) throw new UpstreamUnavailableError('Intune: commitFileSuccess but isCommitted is false', 'intune');
   }
 
-  private async publish(appId: string, cv: string, cid: string, progress?: (p: IntuneUploadProgress) => void): Promise<void> {
+  private async publish(appId: string, cv: string, cid: string, progress?: (p: Record<string, unknown>) => void): Promise<void> {
     progress?.({ step: 'publish', contentVersion: cv });
     const app = await this.client.request<GraphApp>('GET', this.appPath(appId), undefined, cid);
     if (app.committedContentVersion !== cv) {

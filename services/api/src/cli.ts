@@ -2,7 +2,7 @@
 import { ConfigError, loadServiceConfig } from '@eucora/core';
 import { createDataSource } from '@eucora/persistence';
 import { enableAppRoleLogin, runMigrations } from '@eucora/migrations';
-import { connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket, ensureKeyring, evidenceRetention, rotateKeyring } from '@eucora/runtime';
+import { connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket, ensureKeyring, evidenceRetention, MinioArtifactStore, rotateKeyring } from '@eucora/runtime';
 import { bootstrapIfEmpty, createTenantWithAdmin } from './services/bootstrap.service';
 
 const USAGE = `usage: eucora-admin <command>
@@ -31,8 +31,12 @@ async function main(argv: string[]): Promise<number> {
     const report = await runMigrations(ownerUrl);
     const appPassword = process.env.EUCORA_APP_DB_PASSWORD;
     if (appPassword) await enableAppRoleLogin(ownerUrl, appPassword);
-    const bucket = await ensureEvidenceBucket(createMinioClient(config), config.S3_BUCKET, config.S3_REGION, evidenceRetention(config));
-    process.stdout.write(`${JSON.stringify({ migrationsApplied: report.applied, bucket: { name: config.S3_BUCKET, status: bucket } })}\n`);
+    const minio = createMinioClient(config);
+    const bucket = await ensureEvidenceBucket(minio, config.S3_BUCKET, config.S3_REGION, evidenceRetention(config));
+    // Artifacts are content-addressed and replaced only by identical bytes: no object lock, so superseded ones can be purged.
+    const artifacts = await new MinioArtifactStore(minio, config.S3_ARTIFACT_BUCKET, config.S3_REGION).ensureBucket();
+    const buckets = { name: config.S3_BUCKET, status: bucket, artifacts: { name: config.S3_ARTIFACT_BUCKET, status: artifacts } };
+    process.stdout.write(`${JSON.stringify({ migrationsApplied: report.applied, bucket: buckets })}\n`);
     return 0;
   }
   const ds = createDataSource({ url: config.DATABASE_URL, poolSize: 2, applicationName: 'eucora-admin' });

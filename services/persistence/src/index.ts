@@ -12,3 +12,4 @@ export * from './repositories/event.repository';
 export * from './repositories/exception.repository';
 export * from './repositories/cab.repository';
 export * from './repositories/connector-config.repository';
+export * from './repositories/artifact.repository';

@@ -5,3 +5,4 @@ export * from './signing-keyring';
 export * from './stream-hash';
 export * from './secret-box';
 export * from './startup';
+export * from './artifact-store';

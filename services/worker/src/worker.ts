@@ -3,9 +3,11 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { ResilienceOptions } from '@eucora/connectors';
 import type { ServiceConfig } from '@eucora/core';
-import { createMinioClient, evidenceRetention, loadKeyring } from '@eucora/runtime';
+import { createMinioClient, evidenceRetention, loadKeyring, MinioArtifactStore } from '@eucora/runtime';
 import { createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
+import { HttpArtifactFetcher } from './adapters/http-artifact-fetcher';
+import { MinioArtifactContentSource } from './adapters/minio-artifact-content-source';
 import { MinioEvidenceStore } from './adapters/minio-evidence-store';
 import { PostgresIntentActivityStore } from './adapters/postgres-intent-activity-store';
 
@@ -29,6 +31,8 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     throw new Error('EVIDENCE_SIGNING_KEY_FILE is required by the worker: the keyring that signs evidence packs (create one with `cli.js evidence-keys init <file>`)');
   }
   const keyring = loadKeyring(opts.config.EVIDENCE_SIGNING_KEY_FILE);
+  const minio = createMinioClient(opts.config);
+  const artifacts = new MinioArtifactStore(minio, opts.config.S3_ARTIFACT_BUCKET, opts.config.S3_REGION);
   const connection = await NativeConnection.connect({
     address: opts.config.TEMPORAL_ADDRESS,
     tls: opts.config.TEMPORAL_TLS ? {} : undefined,
@@ -39,9 +43,9 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     taskQueue: opts.taskQueue ?? opts.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
     activities: createIntentActivities(
-      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceStoreOptions(opts.config)), opts.config.S3_BUCKET, keyring, {
-        urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
-        maxBytes: opts.config.ARTIFACT_MAX_BYTES,
+      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(minio, evidenceStoreOptions(opts.config)), opts.config.S3_BUCKET, keyring, {
+        fetcher: new HttpArtifactFetcher(artifacts, { urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST, maxBytes: opts.config.ARTIFACT_MAX_BYTES }),
+        unverified: opts.config.ARTIFACT_UNVERIFIED ?? (opts.config.EUCORA_ENV === 'production' ? 'deny' : 'flag'),
       }),
       opts.connectors ??
         new EnvConnectorRegistry(opts.config, {
@@ -55,6 +59,7 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
             resetTimeoutMs: opts.config.BREAKER_RESET_MS,
           },
         }),
+      new MinioArtifactContentSource(artifacts),
     ),
   });
   return { worker, connection };
