@@ -306,8 +306,9 @@ export class IntuneSimulator extends SimServer {
       const fileId = String(req.params.blob).replace(/\.bin$/, '');
       const entry = this.filesById.get(fileId);
       const f = entry?.file;
-      if (!f || !f.sas) return azureError(res, 404, 'BlobNotFound', 'The specified blob does not exist.');
-      if (req.query.sig !== f.sas.sig || Date.now() > f.sas.expiresAt) {
+      if (!f) return azureError(res, 404, 'BlobNotFound', 'The specified blob does not exist.');
+      // A renewed, committed or expired upload's SAS no longer authenticates.
+      if (!f.sas || req.query.sig !== f.sas.sig || Date.now() > f.sas.expiresAt) {
         return azureError(res, 403, 'AuthenticationFailed', 'Server failed to authenticate the request. Signature not valid or expired.');
       }
       if (f.isCommitted || !/^azureStorageUri(Request|Renewal)Success$/.test(f.uploadState)) {
