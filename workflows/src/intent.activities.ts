@@ -104,6 +104,34 @@ async function permanentToNonRetryable<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Heartbeat period of plane activities, ms: well inside the workflow's 30 s heartbeat timeout. */
+const HEARTBEAT_MS = 5000;
+
+/**
+ * Runs a plane call while heartbeating: every `HEARTBEAT_MS` with the latest progress (content-upload step) or on each
+ * progress report. A killed worker stops heartbeating, so Temporal retries the activity on another worker within the
+ * heartbeat timeout instead of waiting out the long start-to-close a content upload needs.
+ */
+async function heartbeating<T>(fn: (beat: (progress: Record<string, unknown>) => void) => Promise<T>): Promise<T> {
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    return fn(() => undefined); // outside an activity (direct calls in tests): nothing to heartbeat to
+  }
+  const c = ctx;
+  let last: Record<string, unknown> | undefined;
+  const timer = setInterval(() => c.heartbeat(last), HEARTBEAT_MS);
+  try {
+    return await fn((p) => {
+      last = p;
+      c.heartbeat(p);
+    });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Builds the activities of the DeploymentIntent workflow from their dependencies. */
 export function createIntentActivities(store: IntentActivityStore, connectors: ConnectorRegistry, contents?: ArtifactContentSource) {
   const deployRequest = async (s: RingStepInput) => {
@@ -145,35 +173,38 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
       await permanentToNonRetryable(() => store.closeCabItem(input));
     },
     async ringBaseline(s: RingStepInput): Promise<RingBaseline> {
-      return permanentToNonRetryable(async () => {
-        const { plane, req } = await deployRequest(s);
-        return (await connectors.get(s.tenantId, plane)).ringBaseline(req);
-      });
+      return heartbeating(() =>
+        permanentToNonRetryable(async () => {
+          const { plane, req } = await deployRequest(s);
+          return (await connectors.get(s.tenantId, plane)).ringBaseline(req);
+        }),
+      );
     },
     async deployRing(s: RingStepInput): Promise<DeployRingResult> {
-      return permanentToNonRetryable(async () => {
-        const { plane, req } = await deployRequest(s);
-        // Content uploads run for minutes: each step heartbeats, so a dead worker is noticed by the heartbeat timeout.
-        const progress = (p: unknown) => Context.current().heartbeat(p);
-        const result = await (await connectors.get(s.tenantId, plane)).deployRing({ ...req, onProgress: progress });
-        await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane, status: 'deployed', deployment: result });
-        return result;
-      });
+      // Content uploads run for minutes: every upload step heartbeats, so a dead worker is noticed by the heartbeat timeout.
+      return heartbeating((beat) =>
+        permanentToNonRetryable(async () => {
+          const { plane, req } = await deployRequest(s);
+          const result = await (await connectors.get(s.tenantId, plane)).deployRing({ ...req, onProgress: beat });
+          await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane, status: 'deployed', deployment: result });
+          return result;
+        }),
+      );
     },
     async ringStatus(s: RingStepInput & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts> {
-      return permanentToNonRetryable(async () => {
+      return heartbeating(() => permanentToNonRetryable(async () => {
         const connector = await connectors.get(s.tenantId, s.deployment.plane);
         const counts = await connector.ringStatus({ tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId, deployment: s.deployment, baseline: s.baseline });
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'polling', counts });
         return counts;
-      });
+      }));
     },
     async rollbackRing(s: RingStepInput & { deployment: DeployRingResult }): Promise<void> {
-      await permanentToNonRetryable(async () => {
+      await heartbeating(() => permanentToNonRetryable(async () => {
         const connector = await connectors.get(s.tenantId, s.deployment.plane);
         await connector.rollbackRing({ tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId, deployment: s.deployment });
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'rolled_back' });
-      });
+      }));
     },
   };
 }

@@ -10,6 +10,8 @@ export interface IntuneContentConfig {
   processingMs: number;
   /** Lifetime of an issued SAS URI, ms; past it Put Block answers 403 AuthenticationFailed. Default 15 minutes. */
   sasLifetimeMs: number;
+  /** Extra time each Put Block takes, ms (slow storage, so a test can act mid-upload); default 0. */
+  blockDelayMs: number;
 }
 
 interface Assignment {
@@ -115,7 +117,7 @@ export interface IntuneSimCounters extends Record<string, unknown> {
 export class IntuneSimulator extends SimServer {
   readonly clientId: string;
   readonly clientSecret: string;
-  readonly content: IntuneContentConfig = { processingMs: 0, sasLifetimeMs: 15 * 60_000 };
+  readonly content: IntuneContentConfig = { processingMs: 0, sasLifetimeMs: 15 * 60_000, blockDelayMs: 0 };
   private readonly tokens = new Set<string>();
   private readonly apps = new Map<string, SimApp>();
   private readonly groupIds = new Map<string, string>();
@@ -302,7 +304,8 @@ export class IntuneSimulator extends SimServer {
     app.post('/_sim/content', express.json(), (req, res) => void res.json(Object.assign(this.content, req.body ?? {})));
 
     // Fake Azure blob endpoint (contracts B "Blocks"): Put Block and Put Block List against the SAS URI.
-    app.put('/_blob/intunecontent/:blob', express.raw({ type: () => true, limit: '128mb' }), (req, res) => {
+    app.put('/_blob/intunecontent/:blob', express.raw({ type: () => true, limit: '128mb' }), async (req, res) => {
+      if (this.content.blockDelayMs > 0 && req.query.comp === 'block') await new Promise((r) => setTimeout(r, this.content.blockDelayMs));
       const fileId = String(req.params.blob).replace(/\.bin$/, '');
       const entry = this.filesById.get(fileId);
       const f = entry?.file;
