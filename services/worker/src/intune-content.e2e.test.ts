@@ -39,7 +39,7 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     const sha = createHash('sha256').update(bytes).digest('hex');
     const bad = await upload(bytes, 'f'.repeat(64));
     assert.equal(bad.status, 400);
-    assert.match(bad.headers['content-type'], /application\/problem\+json/);
+    assert.match(String(bad.headers['content-type']), /application\/problem\+json/);
     const minio = createMinioClient(h.api.config);
     const key = `${h.tenant.tenantId}/sha256/${sha}`;
     await assert.rejects(minio.statObject(h.api.config.S3_ARTIFACT_BUCKET, key), 'nothing kept after a mismatch');
