@@ -386,6 +386,27 @@ export class IntuneSimulator extends SimServer {
       res.json({ value: id ? [{ id, displayName: name }] : [] });
     });
 
+    // contracts §1 "Per device" (shape unverified): Schema + Values rows, filtered by ApplicationId, paged by skip/top.
+    app.post('/beta/deviceManagement/reports/getDeviceInstallStatusReport', authed, (req, res) => {
+      const b = (req.body ?? {}) as { filter?: unknown; skip?: unknown; top?: unknown; select?: unknown };
+      const m = typeof b.filter === 'string' ? /^\(ApplicationId eq '([^']+)'\)$/.exec(b.filter) : null;
+      if (!m) return graphError(res, 400, 'BadRequest', "filter must be (ApplicationId eq '<id>')");
+      const a = this.apps.get(m[1]!);
+      const states = { pending: ['pending', 'Pending'], succeeded: ['installed', 'Installed'], failed: ['failed', 'Failed'], removed: ['notInstalled', 'Not installed'] } as const;
+      const rows: unknown[][] = [];
+      for (const key of a?.installKeys ?? []) {
+        for (const d of this.engine.states(key)) {
+          const [state, loc] = states[d.state];
+          rows.push([this.engine.deviceNames.get(d.deviceId) ?? d.deviceId, '', 'Windows', '', d.deviceId, new Date().toISOString(), state, loc, '', d.state === 'failed' ? '0x80070643' : '0x0']);
+        }
+      }
+      rows.sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+      const skip = Number.isInteger(b.skip) ? (b.skip as number) : 0;
+      const top = Number.isInteger(b.top) ? Math.min(b.top as number, 50_000) : 50;
+      const cols = ['DeviceName', 'UserPrincipalName', 'Platform', 'AppVersion', 'DeviceId', 'LastModifiedDateTime', 'AppInstallState', 'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode'];
+      res.json({ TotalRowCount: rows.length, Schema: cols.map((c) => ({ Column: c, PropertyType: c === 'LastModifiedDateTime' ? 'DateTime' : 'String' })), Values: rows.slice(skip, skip + top) });
+    });
+
     for (const base of GRAPH_BASES) this.mobileAppRoutes(app, base, authed);
   }
 

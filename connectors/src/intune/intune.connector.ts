@@ -43,6 +43,17 @@ interface GraphApp {
 const APP_CAST = 'microsoft.graph.win32LobApp';
 const FAILED_STATE = /(Failed|TimedOut)$|^(error|unknown|transientError)$/;
 
+/** One row of Intune's device install status report. */
+export interface IntuneDeviceStatus {
+  DeviceName: string;
+  DeviceId: string;
+  AppInstallState: string;
+  AppInstallState_loc?: string;
+  HexErrorCode?: string;
+  LastModifiedDateTime?: string;
+  [column: string]: unknown;
+}
+
 /** Upload progress, for the deployRing activity's heartbeat. */
 export interface IntuneUploadProgress {
   step: 'content-version' | 'file' | 'block' | 'commit' | 'publish';
@@ -295,6 +306,27 @@ export class IntuneConnector implements PlaneConnector {
   async ringStatus(req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts> {
     const now = await this.summary(req.deployment.objectIds.appId!, req.correlationId);
     return ringCountsFromSummaries(now, req.baseline);
+  }
+
+  /**
+   * Per-device install states of the deployed app (contracts §1 "Per device": getDeviceInstallStatusReport, shape
+   * unverified), paged by `top`; rows keyed by the report's column names.
+   */
+  async deviceStatuses(req: ConnectorCall & { deployment: DeployRingResult }, pageSize = 1000): Promise<IntuneDeviceStatus[]> {
+    const appId = req.deployment.objectIds.appId!;
+    const select = ['DeviceName', 'UserPrincipalName', 'Platform', 'AppVersion', 'DeviceId', 'LastModifiedDateTime', 'AppInstallState', 'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode'];
+    const out: IntuneDeviceStatus[] = [];
+    for (let skip = 0; ; skip += pageSize) {
+      const page = await this.client.request<{ TotalRowCount: number; Schema: { Column: string }[]; Values: unknown[][] }>(
+        'POST',
+        '/beta/deviceManagement/reports/getDeviceInstallStatusReport',
+        { select, filter: `(ApplicationId eq '${appId.replace(/'/g, "''")}')`, skip, top: pageSize, orderBy: ['DeviceName'] },
+        req.correlationId,
+      );
+      const cols = page.Schema.map((c) => c.Column);
+      for (const row of page.Values) out.push(Object.fromEntries(cols.map((c, i) => [c, row[i]])) as unknown as IntuneDeviceStatus);
+      if (page.Values.length < pageSize || out.length >= page.TotalRowCount) return out;
+    }
   }
 
   async rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void> {

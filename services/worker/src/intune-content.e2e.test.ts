@@ -22,7 +22,8 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
   };
   const pack = async (intentId: string) => {
     const list = await request(h.api.app).get(`/api/v1/evidence-packs?intent=${intentId}`).set('Authorization', `Bearer ${h.auditor}`);
-    const content = await request(h.api.app).get(`/api/v1/evidence-packs/${list.body.items[0].id}/content`).set('Authorization', `Bearer ${h.auditor}`);
+    const latest = list.body.items[list.body.items.length - 1]; // ordered by version
+    const content = await request(h.api.app).get(`/api/v1/evidence-packs/${latest.id}/content`).set('Authorization', `Bearer ${h.auditor}`);
     return JSON.parse(content.text);
   };
 

@@ -31,7 +31,7 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
   });
   const reset = () => Object.assign(sim.faults, { outage: false, failNext: 0, failStatus: 503, throttleNext: 0, latencyMs: 0, errorRate: 0 });
 
-  it('deploy → status → rollback', async () => {
+  it('deploy → status (counts and per device) → idempotent re-deploy from a fresh instance → rollback', async () => {
     const c = connector();
     const r = req();
     const baseline = await c.ringBaseline(r);
@@ -44,9 +44,26 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
     }
     assert.equal(counts.targeted, 8);
     assert.equal(counts.succeeded, 8);
+    // Per device (getDeviceInstallStatusReport), paged 3 at a time: the same 8 devices, each installed.
+    const devices = await c.deviceStatuses({ ...r, deployment: d }, 3);
+    assert.equal(devices.length, 8);
+    assert.equal(new Set(devices.map((x) => x.DeviceId)).size, 8);
+    assert.ok(devices.every((x) => x.AppInstallState === 'installed'), JSON.stringify(devices.map((x) => x.AppInstallState)));
+    // Idempotent re-deploy from a fresh connector instance: one app, one content file.
+    const again = await connector().deployRing(r);
+    assert.equal(again.adopted, true);
+    assert.equal(again.objectIds.appId, d.objectIds.appId);
+    assert.equal(sim.getStats().appsByDisplayName[appDisplayName(r)], 1);
+    assert.equal(sim.getStats().contentFilesByApp[d.objectIds.appId!], 1);
     const before = sim.getStats().uninstallAssignments;
-    await c.rollbackRing({ ...r, deployment: d });
+    await connector().rollbackRing({ ...r, deployment: again });
     assert.equal(sim.getStats().uninstallAssignments, before + 1);
+    let gone = await c.deviceStatuses({ ...r, deployment: d });
+    for (let i = 0; i < 50 && gone.some((x) => x.AppInstallState !== 'notInstalled'); i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      gone = await c.deviceStatuses({ ...r, deployment: d });
+    }
+    assert.ok(gone.every((x) => x.AppInstallState === 'notInstalled'), 'rolled back on every device');
   });
 
   it('a repeated deploy of the same intent and ring leaves one app and one assignment', async () => {
