@@ -6,6 +6,7 @@ import { IntuneSimulator } from '@eucora/agent-sim';
 import { appDisplayName, IntuneConnector, type ArtifactContent, type DeployRingRequest } from '@eucora/connectors';
 import { isInputError } from '@eucora/core';
 import { bufferContent } from './test-support/buffer-content';
+import { intunewinOf } from './test-support/intunewin';
 
 /** Intune Win32 content upload (vendor-contracts.md §1 steps 2–7, B) against the stricter simulator over HTTP. */
 describe('Intune content upload (over HTTP against agent-sim)', () => {
@@ -87,6 +88,18 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
     assert.equal(end.contentVersionsByApp[d.objectIds.appId!], 1);
     assert.ok(end.renewals > mid.renewals, 'the resumed upload renewed the SAS instead of trusting an old one');
     assert.equal(end.requiredAssignmentAdds[`${d.objectIds.appId}:${d.objectIds.groupId}`], 1);
+  });
+
+  it('a .intunewin is uploaded unchanged with the values of its Detection.xml (contracts B "From a .intunewin")', async () => {
+    const installer = randomBytes(7 * 1024 * 1024 + 3);
+    const pkg = bufferContent(await intunewinOf('pkg-setup.exe', installer), 'pkg.intunewin');
+    const r = req(pkg);
+    const before = sim.getStats();
+    const d = await connector().deployRing({ ...r, artifact: { ...r.artifact, format: 'intunewin' } });
+    const after1 = sim.getStats();
+    assert.equal(after1.committedFiles - before.committedFiles, 1, 'the simulator verified MAC, digest and zip of the packaged content');
+    assert.equal(after1.blocksPut - before.blocksPut, 2, '7 MiB + overhead in 6 MiB blocks, no MAC block of our own');
+    assert.ok(d.objectIds.contentFileId);
   });
 
   it('renews the SAS URI when the upload outlives renewAfterMs (contracts B "After 450,000 ms")', async () => {

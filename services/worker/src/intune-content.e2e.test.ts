@@ -4,7 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import request from 'supertest';
-import { createMinioClient } from '@eucora/runtime';
+import type { DeployArtifact } from '@eucora/connectors';
+import { createMinioClient, MinioArtifactStore } from '@eucora/runtime';
+import { MinioArtifactContentSource } from './adapters/minio-artifact-content-source';
 import { sampleIntent } from '@eucora/api/dist/test-support/test-stack';
 import { eventually, startHarness, types, type Harness } from './test-support/lifecycle-harness';
 
@@ -38,6 +40,7 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
   it('an upload keeps the bytes under <tenant>/sha256/<hex>; a wrong declared hash is 400 and keeps nothing', async () => {
     const bytes = randomBytes(2 * 1024 * 1024 + 5);
     const sha = createHash('sha256').update(bytes).digest('hex');
+    assert.equal((await upload(bytes, 'NOT-HEX')).status, 400, 'a malformed declared hash');
     const bad = await upload(bytes, 'f'.repeat(64));
     assert.equal(bad.status, 400);
     assert.match(String(bad.headers['content-type']), /application\/problem\+json/);
@@ -53,6 +56,20 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     const tmp: string[] = [];
     for await (const o of minio.listObjectsV2(h.api.config.S3_ARTIFACT_BUCKET, `${h.tenant.tenantId}/tmp/`, true)) tmp.push((o as { name: string }).name);
     assert.deepEqual(tmp, [], 'no temporary objects left');
+    // What connectors get (i9-planes' Jamf upload reads it too): a fresh stream, and a presigned GET of the same bytes.
+    const content = await new MinioArtifactContentSource(new MinioArtifactStore(minio, h.api.config.S3_ARTIFACT_BUCKET)).get(h.tenant.tenantId, {
+      ...(sampleIntent().artifact as DeployArtifact), sha256: sha,
+    });
+    assert.ok(content);
+    assert.equal(content.sizeBytes, bytes.length);
+    const viaUrl = Buffer.from(await (await fetch(await content.downloadUrl(60))).arrayBuffer());
+    assert.equal(createHash('sha256').update(viaUrl).digest('hex'), sha);
+    const viaOpen = createHash('sha256');
+    for await (const c of await content.open()) viaOpen.update(c as Buffer);
+    assert.equal(viaOpen.digest('hex'), sha);
+    assert.equal(await new MinioArtifactContentSource(new MinioArtifactStore(minio, h.api.config.S3_ARTIFACT_BUCKET)).get(h.tenant.tenantId, {
+      ...(sampleIntent().artifact as DeployArtifact), sha256: 'f'.repeat(64),
+    }), undefined, 'no content for bytes never verified');
   });
 
   it('wrong SHA-256 of the uploaded bytes → policy deny before anything reaches the plane (zero mobileApps requests)', async () => {
