@@ -8,7 +8,10 @@ import { ConnectorConfigs1764200000000 } from './migrations/1764200000000-connec
 import { ArtifactContent1764500000000 } from './migrations/1764500000000-artifact-content';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS = [InitialSchema1763700000000, Lifecycle1763800000000, EvidenceSignatures1763900000000, ArtifactChecks1764000000000, ConnectorBreakers1764100000000, ConnectorConfigs1764200000000, ArtifactContent1764500000000];
+export const MIGRATIONS = [
+  InitialSchema1763700000000, Lifecycle1763800000000, EvidenceSignatures1763900000000, ArtifactChecks1764000000000,
+  ConnectorBreakers1764100000000, ConnectorConfigs1764200000000, ArtifactContent1764500000000,
+];
 
 /** Result of a migration run. */
 export interface MigrationReport {

@@ -86,7 +86,9 @@ export interface IntentActivityStore {
 /** Verified artifact bytes for a deploy: the content store entry of the declared SHA-256, if its bytes were ever verified. */
 export interface ArtifactContentSource {
   /** Undefined when no verified bytes are stored under the artifact's declared SHA-256. */
-  get(tenantId: string, artifact: import('@eucora/connectors').DeployArtifact): Promise<import('@eucora/connectors').ArtifactContent | undefined>;
+  get(
+    tenantId: string, artifact: import('@eucora/connectors').DeployArtifact,
+  ): Promise<import('@eucora/connectors').ArtifactContent | undefined>;
 }
 
 /** Resolves the connector of a plane for a tenant. */
@@ -186,7 +188,9 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
         permanentToNonRetryable(async () => {
           const { plane, req } = await deployRequest(s);
           const result = await (await connectors.get(s.tenantId, plane)).deployRing({ ...req, onProgress: beat });
-          await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane, status: 'deployed', deployment: result });
+          await store.saveRingDeployment({
+            tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane, status: 'deployed', deployment: result,
+          });
           return result;
         }),
       );

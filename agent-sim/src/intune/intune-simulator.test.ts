@@ -61,37 +61,75 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
   const B = () => `${url}/beta/deviceAppManagement`;
   before(async () => {
     url = await sim.listen(0);
-    const t = (await (await fetch(`${url}/contoso/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }) })).json()) as { access_token: string };
+    const t = (await (await fetch(
+      `${url}/contoso/oauth2/v2.0/token`,
+      {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
+      },
+    )).json()) as { access_token: string };
     h = { authorization: `Bearer ${t.access_token}`, 'content-type': 'application/json' };
   });
   after(async () => sim.close());
 
-  const call = (method: string, path: string, body?: unknown) => fetch(`${B()}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const call = (
+    method: string, path: string, body?: unknown,
+  ) => fetch(`${B()}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   const appBody = (name: string) => ({
-    '@odata.type': '#microsoft.graph.win32LobApp', displayName: name, publisher: 'Contoso', fileName: 'IntunePackage.intunewin', setupFilePath: 'setup.exe',
+    '@odata.type': '#microsoft.graph.win32LobApp', displayName: name, publisher: 'Contoso',
+    fileName: 'IntunePackage.intunewin', setupFilePath: 'setup.exe',
     installCommandLine: 'setup.exe /S', uninstallCommandLine: 'setup.exe /U',
-    detectionRules: [{ '@odata.type': '#microsoft.graph.win32LobAppFileSystemDetection', path: 'C:\\x', fileOrFolderName: 'y.exe', detectionType: 'exists' }],
+    detectionRules: [{
+      '@odata.type': '#microsoft.graph.win32LobAppFileSystemDetection', path: 'C:\\x', fileOrFolderName: 'y.exe', detectionType: 'exists',
+    }],
   });
-  const newApp = async (name: string) => ((await (await call('POST', '/mobileApps', appBody(name))).json()) as { id: string; publishingState: string });
+  const newApp = async (name: string) => ((await (await call(
+    'POST', '/mobileApps', appBody(name),
+  )).json()) as { id: string; publishingState: string });
   const cv = (app: string) => `/mobileApps/${app}/microsoft.graph.win32LobApp/contentVersions`;
-  const getFile = async (app: string, v: string, f: string) => (await (await call('GET', `${cv(app)}/${v}/files/${f}`)).json()) as { uploadState: string; azureStorageUri: string | null; isCommitted: boolean };
-  const assign = (app: string) => call('POST', `/mobileApps/${app}/assign`, { mobileAppAssignments: [{ '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: 'required', target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g' } }] });
+  const getFile = async (
+    app: string, v: string, f: string,
+  ) => (await (await call(
+    'GET', `${cv(app)}/${v}/files/${f}`,
+  )).json()) as { uploadState: string; azureStorageUri: string | null; isCommitted: boolean };
+  const assign = (app: string) => call(
+    'POST', `/mobileApps/${app}/assign`,
+    { mobileAppAssignments: [{
+      '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: 'required',
+      target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g' },
+    }] },
+  );
 
   /** Creates app + version + file for `p` and waits for the SAS URI (contracts §1 steps 1–4). */
   async function prepared(p: Buffer, sizeEncrypted?: number) {
     const app = await newApp(`app-${randomBytes(4).toString('hex')}`);
     const v = ((await (await call('POST', cv(app.id), {})).json()) as { id: string }).id;
     const enc = encrypt(p);
-    const res = await call('POST', `${cv(app.id)}/${v}/files`, { '@odata.type': '#microsoft.graph.mobileAppContentFile', name: 'IntunePackage.intunewin', size: p.length, sizeEncrypted: sizeEncrypted ?? enc.e.length, manifest: null, isDependency: false });
+    const res = await call(
+      'POST', `${cv(app.id)}/${v}/files`,
+      {
+        '@odata.type': '#microsoft.graph.mobileAppContentFile', name: 'IntunePackage.intunewin', size: p.length,
+        sizeEncrypted: sizeEncrypted ?? enc.e.length, manifest: null, isDependency: false,
+      },
+    );
     assert.equal(res.status, 201);
     const file = (await res.json()) as { id: string; uploadState: string };
     const f = await getFile(app.id, v, file.id);
     return { app, v, file, enc, uri: f.azureStorageUri!, created: file.uploadState, polled: f.uploadState };
   }
   const putBlock = (uri: string, id: string, bytes: Buffer, blobType: string | null = 'BlockBlob') =>
-    fetch(`${uri}&comp=block&blockid=${encodeURIComponent(id)}`, { method: 'PUT', headers: blobType ? { 'x-ms-blob-type': blobType } : {}, body: bytes });
+    fetch(
+      `${uri}&comp=block&blockid=${encodeURIComponent(id)}`,
+      { method: 'PUT', headers: blobType ? { 'x-ms-blob-type': blobType } : {}, body: bytes },
+    );
   const putList = (uri: string, ids: string[]) =>
-    fetch(`${uri}&comp=blocklist`, { method: 'PUT', body: `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((i) => `<Latest>${i}</Latest>`).join('')}</BlockList>` });
+    fetch(
+      `${uri}&comp=blocklist`,
+      {
+        method: 'PUT',
+        body: `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((i) => `<Latest>${i}</Latest>`).join('')}</BlockList>`,
+      },
+    );
   async function settled(app: string, v: string, f: string) {
     for (let i = 0; i < 20; i++) {
       const s = await getFile(app, v, f);
@@ -113,7 +151,10 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
   });
 
   it('contracts §1 step 1: detection rules must be one of the four Win32 types; a product code must be a GUID', async () => {
-    const bad = { ...appBody('bad-rule'), detectionRules: [{ '@odata.type': '#microsoft.graph.win32LobAppProductCodeDetection', productCode: 'a'.repeat(32) }] };
+    const bad = {
+      ...appBody('bad-rule'),
+      detectionRules: [{ '@odata.type': '#microsoft.graph.win32LobAppProductCodeDetection', productCode: 'a'.repeat(32) }],
+    };
     assert.equal((await call('POST', '/mobileApps', bad)).status, 400);
     const unknown = { ...appBody('bad-type'), detectionRules: [{ '@odata.type': '#microsoft.graph.win32LobAppMagicDetection' }] };
     assert.equal((await call('POST', '/mobileApps', unknown)).status, 400);
@@ -122,7 +163,12 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
   it('contracts §1 step 3: a file needs size and a sizeEncrypted that fits it', async () => {
     const app = await newApp('sizes');
     const v = ((await (await call('POST', cv(app.id), {})).json()) as { id: string }).id;
-    const file = (b: Record<string, unknown>) => call('POST', `${cv(app.id)}/${v}/files`, { '@odata.type': '#microsoft.graph.mobileAppContentFile', name: 'f', manifest: null, isDependency: false, ...b });
+    const file = (
+      b: Record<string, unknown>,
+    ) => call(
+      'POST', `${cv(app.id)}/${v}/files`,
+      { '@odata.type': '#microsoft.graph.mobileAppContentFile', name: 'f', manifest: null, isDependency: false, ...b },
+    );
     assert.equal((await file({ size: 100 })).status, 400);
     assert.equal((await file({ size: 100, sizeEncrypted: 100 })).status, 400);
     assert.equal((await file({ size: 100, sizeEncrypted: 160 })).status, 201);
@@ -135,7 +181,7 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
     assert.match(x.uri, /^http:\/\/127\.0\.0\.1:\d+\/_blob\/.*sig=/);
   });
 
-  it('contracts B "Blocks": x-ms-blob-type required, block ids base64 of one length, the SAS must be valid, the list must name uploaded blocks', async () => {
+  it('contracts B "Blocks": x-ms-blob-type required, same-length base64 block ids, a valid SAS, a list of uploaded blocks', async () => {
     const x = await prepared(zipOf('b.exe', randomBytes(1000)));
     assert.equal((await putBlock(x.uri, id4(0), x.enc.e, null)).status, 400);
     assert.equal((await putBlock(x.uri, 'not base64!', x.enc.e)).status, 400);
@@ -145,13 +191,16 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
     assert.equal((await putList(x.uri, [id4(0), id4(1)])).status, 400, 'block 0001 was never uploaded');
   });
 
-  it('contracts §1 step 6 / B steps 5–6: commit fails on a wrong MAC or a blob whose length is not sizeEncrypted; succeeds when the bytes verify', async () => {
+  it('contracts §1 step 6 / B steps 5–6: commit fails on a wrong MAC, size, digest or non-zip; succeeds when bytes verify', async () => {
     const p = zipOf('c.exe', randomBytes(5000));
     const wrongMac = await prepared(p);
     assert.equal((await putBlock(wrongMac.uri, id4(0), wrongMac.enc.e)).status, 201);
     assert.equal((await putList(wrongMac.uri, [id4(0)])).status, 201);
     const forged = { ...wrongMac.enc.info, mac: randomBytes(32).toString('base64') };
-    assert.equal((await call('POST', `${cv(wrongMac.app.id)}/${wrongMac.v}/files/${wrongMac.file.id}/commit`, { fileEncryptionInfo: forged })).status, 200);
+    assert.equal(
+      (await call('POST', `${cv(wrongMac.app.id)}/${wrongMac.v}/files/${wrongMac.file.id}/commit`, { fileEncryptionInfo: forged })).status,
+      200,
+    );
     assert.equal((await settled(wrongMac.app.id, wrongMac.v, wrongMac.file.id)).uploadState, 'commitFileFailed');
 
     const short = await prepared(p);
@@ -163,8 +212,14 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
     const digest = await prepared(p);
     await putBlock(digest.uri, id4(0), digest.enc.e);
     await putList(digest.uri, [id4(0)]);
-    await call('POST', `${cv(digest.app.id)}/${digest.v}/files/${digest.file.id}/commit`, { fileEncryptionInfo: { ...digest.enc.info, fileDigest: createHash('sha256').update('other').digest('base64') } });
-    assert.equal((await settled(digest.app.id, digest.v, digest.file.id)).uploadState, 'commitFileFailed', 'fileDigest must be SHA-256 of the decrypted zip');
+    await call(
+      'POST', `${cv(digest.app.id)}/${digest.v}/files/${digest.file.id}/commit`,
+      { fileEncryptionInfo: { ...digest.enc.info, fileDigest: createHash('sha256').update('other').digest('base64') } },
+    );
+    assert.equal(
+      (await settled(digest.app.id, digest.v, digest.file.id)).uploadState, 'commitFileFailed',
+      'fileDigest must be SHA-256 of the decrypted zip',
+    );
 
     const notZip = randomBytes(3000);
     const raw = await prepared(notZip);
@@ -184,17 +239,32 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
     assert.equal((await putBlock(good.uri, id4(0), good.enc.e)).status, 403, 'a committed file takes no more blocks');
   });
 
-  it('contracts §1 step 7: committedContentVersion only names a committed file; publishingState goes published after it; then assign works', async () => {
+  it('contracts §1 step 7: committedContentVersion needs a committed file; then published; then assign works', async () => {
     const p = zipOf('d.exe', randomBytes(2000));
     const x = await prepared(p);
-    assert.equal((await call('PATCH', `/mobileApps/${x.app.id}`, { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: x.v })).status, 400, 'not committed yet');
+    assert.equal(
+      (await call(
+        'PATCH', `/mobileApps/${x.app.id}`, { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: x.v },
+      )).status,
+      400, 'not committed yet',
+    );
     await putBlock(x.uri, id4(0), x.enc.e);
     await putList(x.uri, [id4(0)]);
     await call('POST', `${cv(x.app.id)}/${x.v}/files/${x.file.id}/commit`, { fileEncryptionInfo: x.enc.info });
     await settled(x.app.id, x.v, x.file.id);
-    assert.equal((await call('PATCH', `/mobileApps/${x.app.id}`, { committedContentVersion: x.v })).status, 400, 'PATCH of a derived type needs @odata.type');
-    assert.equal((await call('PATCH', `/mobileApps/${x.app.id}`, { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: x.v })).status, 204);
-    const app = (await (await call('GET', `/mobileApps/${x.app.id}`)).json()) as { publishingState: string; committedContentVersion: string };
+    assert.equal(
+      (await call('PATCH', `/mobileApps/${x.app.id}`, { committedContentVersion: x.v })).status, 400,
+      'PATCH of a derived type needs @odata.type',
+    );
+    assert.equal(
+      (await call(
+        'PATCH', `/mobileApps/${x.app.id}`, { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: x.v },
+      )).status,
+      204,
+    );
+    const app = (await (await call(
+      'GET', `/mobileApps/${x.app.id}`,
+    )).json()) as { publishingState: string; committedContentVersion: string };
     assert.equal(app.publishingState, 'published');
     assert.equal(app.committedContentVersion, x.v);
     assert.equal((await assign(x.app.id)).status, 204);

@@ -60,7 +60,9 @@ interface SimApp {
 const GRAPH_BASES = ['/beta/deviceAppManagement', '/v1.0/deviceAppManagement'];
 const CAST = '/microsoft.graph.win32LobApp';
 const B64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const DETECTION_TYPES = ['FileSystemDetection', 'RegistryDetection', 'ProductCodeDetection', 'PowerShellScriptDetection'].map((t) => `#microsoft.graph.win32LobApp${t}`);
+const DETECTION_TYPES = [
+  'FileSystemDetection', 'RegistryDetection', 'ProductCodeDetection', 'PowerShellScriptDetection',
+].map((t) => `#microsoft.graph.win32LobApp${t}`);
 
 function graphError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date().toISOString() } } });
@@ -125,13 +127,18 @@ export class IntuneSimulator extends SimServer {
   private counts: IntuneSimCounters = IntuneSimulator.zero();
 
   /** `credentials` default to the fixed demo pair `eucora-sim-client` / `eucora-sim-secret`. */
-  constructor(fleet: FleetOptions = {}, credentials: { clientId: string; clientSecret: string } = { clientId: 'eucora-sim-client', clientSecret: 'eucora-sim-secret' }) {
+  constructor(
+    fleet: FleetOptions = {},
+    credentials: { clientId: string; clientSecret: string } = { clientId: 'eucora-sim-client', clientSecret: 'eucora-sim-secret' },
+  ) {
     super(fleet);
     this.clientId = credentials.clientId;
     this.clientSecret = credentials.clientSecret;
     for (const name of this.engine.groups.keys()) {
       // Stable GUID-shaped ids per group name.
-      const h = [hash32(`g1:${name}`), hash32(`g2:${name}`), hash32(`g3:${name}`), hash32(`g4:${name}`)].map((x) => x.toString(16).padStart(8, '0')).join('');
+      const h = [
+        hash32(`g1:${name}`), hash32(`g2:${name}`), hash32(`g3:${name}`), hash32(`g4:${name}`),
+      ].map((x) => x.toString(16).padStart(8, '0')).join('');
       this.groupIds.set(name, `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`);
     }
   }
@@ -161,7 +168,11 @@ export class IntuneSimulator extends SimServer {
   }
 
   protected renderError(res: Response, status: number, message: string): void {
-    graphError(res, status, status === 429 ? 'TooManyRequests' : status >= 500 ? 'ServiceUnavailable' : status === 404 ? 'ResourceNotFound' : 'BadRequest', message);
+    graphError(
+      res, status,
+      status === 429 ? 'TooManyRequests' : status >= 500 ? 'ServiceUnavailable' : status === 404 ? 'ResourceNotFound' : 'BadRequest',
+      message,
+    );
   }
 
   private groupName(groupId: string): string | undefined {
@@ -203,7 +214,9 @@ export class IntuneSimulator extends SimServer {
   }
 
   private summary(app: SimApp) {
-    const c = { installedDeviceCount: 0, failedDeviceCount: 0, notApplicableDeviceCount: 0, notInstalledDeviceCount: 0, pendingInstallDeviceCount: 0 };
+    const c = {
+      installedDeviceCount: 0, failedDeviceCount: 0, notApplicableDeviceCount: 0, notInstalledDeviceCount: 0, pendingInstallDeviceCount: 0,
+    };
     for (const key of app.installKeys) {
       for (const d of this.engine.states(key)) {
         if (d.state === 'pending') c.pendingInstallDeviceCount++;
@@ -262,7 +275,8 @@ export class IntuneSimulator extends SimServer {
     const sig = randomBytes(18).toString('base64url');
     const expiresAt = Date.now() + this.content.sasLifetimeMs;
     f.sas = { sig, expiresAt };
-    f.azureStorageUri = `http://${req.headers.host}/_blob/intunecontent/${f.id}.bin?sv=2019-12-12&sr=b&se=${encodeURIComponent(new Date(expiresAt).toISOString())}&sp=rcw&sig=${sig}`;
+    const se = encodeURIComponent(new Date(expiresAt).toISOString());
+    f.azureStorageUri = `http://${req.headers.host}/_blob/intunecontent/${f.id}.bin?sv=2019-12-12&sr=b&se=${se}&sp=rcw&sig=${sig}`;
   }
 
   /**
@@ -278,7 +292,9 @@ export class IntuneSimulator extends SimServer {
     const macKey = Buffer.from(String(info.macKey), 'base64');
     const iv = Buffer.from(String(info.initializationVector), 'base64');
     const mac = Buffer.from(String(info.mac), 'base64');
-    if (key.length !== 32 || macKey.length !== 32 || iv.length !== 16 || mac.length !== 32) return 'key, macKey, iv or mac has the wrong length';
+    if (key.length !== 32 || macKey.length !== 32 || iv.length !== 16 || mac.length !== 32) {
+      return 'key, macKey, iv or mac has the wrong length';
+    }
     const storedMac = blob.subarray(0, 32);
     const computed = createHmac('sha256', macKey).update(blob.subarray(32)).digest();
     if (!timingSafeEqual(storedMac, mac) || !timingSafeEqual(computed, mac)) return 'MAC mismatch';
@@ -319,15 +335,21 @@ export class IntuneSimulator extends SimServer {
       }
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (req.query.comp === 'block') {
-        if (req.header('x-ms-blob-type') !== 'BlockBlob') return azureError(res, 400, 'MissingRequiredHeader', 'x-ms-blob-type: BlockBlob is required.');
+        if (req.header('x-ms-blob-type') !== 'BlockBlob') {
+          return azureError(res, 400, 'MissingRequiredHeader', 'x-ms-blob-type: BlockBlob is required.');
+        }
         const id = typeof req.query.blockid === 'string' ? req.query.blockid : '';
         const decoded = B64.test(id) ? Buffer.from(id, 'base64') : null;
         if (!decoded || decoded.length === 0 || decoded.length > 64 || decoded.toString('base64') !== id) {
           return azureError(res, 400, 'InvalidQueryParameterValue', 'blockid must be base64 of at most 64 bytes.');
         }
         const other = f.blocks.keys().next().value as string | undefined;
-        if (other !== undefined && other.length !== id.length) return azureError(res, 400, 'InvalidBlobOrBlock', 'All block ids of a blob must have the same length.');
-        if (body.length === 0 || body.length > 4000 * 1024 * 1024) return azureError(res, 400, 'InvalidBlobOrBlock', 'Block size out of range.');
+        if (other !== undefined && other.length !== id.length) {
+          return azureError(res, 400, 'InvalidBlobOrBlock', 'All block ids of a blob must have the same length.');
+        }
+        if (body.length === 0 || body.length > 4000 * 1024 * 1024) {
+          return azureError(res, 400, 'InvalidBlobOrBlock', 'Block size out of range.');
+        }
         f.blocks.set(id, body);
         this.counts.blocksPut++;
         this.counts.blockBytesPut += body.length;
@@ -392,19 +414,32 @@ export class IntuneSimulator extends SimServer {
       const m = typeof b.filter === 'string' ? /^\(ApplicationId eq '([^']+)'\)$/.exec(b.filter) : null;
       if (!m) return graphError(res, 400, 'BadRequest', "filter must be (ApplicationId eq '<id>')");
       const a = this.apps.get(m[1]!);
-      const states = { pending: ['pending', 'Pending'], succeeded: ['installed', 'Installed'], failed: ['failed', 'Failed'], removed: ['notInstalled', 'Not installed'] } as const;
+      const states = {
+        pending: ['pending', 'Pending'], succeeded: ['installed', 'Installed'], failed: ['failed', 'Failed'],
+        removed: ['notInstalled', 'Not installed'],
+      } as const;
       const rows: unknown[][] = [];
       for (const key of a?.installKeys ?? []) {
         for (const d of this.engine.states(key)) {
           const [state, loc] = states[d.state];
-          rows.push([this.engine.deviceNames.get(d.deviceId) ?? d.deviceId, '', 'Windows', '', d.deviceId, new Date().toISOString(), state, loc, '', d.state === 'failed' ? '0x80070643' : '0x0']);
+          rows.push([
+            this.engine.deviceNames.get(d.deviceId) ?? d.deviceId, '', 'Windows', '', d.deviceId, new Date().toISOString(), state, loc, '',
+            d.state === 'failed' ? '0x80070643' : '0x0',
+          ]);
         }
       }
       rows.sort((x, y) => String(x[0]).localeCompare(String(y[0])));
       const skip = Number.isInteger(b.skip) ? (b.skip as number) : 0;
       const top = Number.isInteger(b.top) ? Math.min(b.top as number, 50_000) : 50;
-      const cols = ['DeviceName', 'UserPrincipalName', 'Platform', 'AppVersion', 'DeviceId', 'LastModifiedDateTime', 'AppInstallState', 'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode'];
-      res.json({ TotalRowCount: rows.length, Schema: cols.map((c) => ({ Column: c, PropertyType: c === 'LastModifiedDateTime' ? 'DateTime' : 'String' })), Values: rows.slice(skip, skip + top) });
+      const cols = [
+        'DeviceName', 'UserPrincipalName', 'Platform', 'AppVersion', 'DeviceId', 'LastModifiedDateTime', 'AppInstallState',
+        'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode',
+      ];
+      res.json({
+        TotalRowCount: rows.length,
+        Schema: cols.map((c) => ({ Column: c, PropertyType: c === 'LastModifiedDateTime' ? 'DateTime' : 'String' })),
+        Values: rows.slice(skip, skip + top),
+      });
     });
 
     for (const base of GRAPH_BASES) this.mobileAppRoutes(app, base, authed);
@@ -438,7 +473,9 @@ export class IntuneSimulator extends SimServer {
       const name = displayNameFilter(req.query.$filter);
       const all = [...this.apps.values()].filter((a) => name === null || a.body.displayName === name);
       for (const a of all) this.settle(a);
-      res.json({ '@odata.context': 'https://graph.microsoft.com/beta/$metadata#deviceAppManagement/mobileApps', value: all.map((a) => this.view(a)) });
+      res.json({
+        '@odata.context': 'https://graph.microsoft.com/beta/$metadata#deviceAppManagement/mobileApps', value: all.map((a) => this.view(a)),
+      });
     });
 
     // contracts §1 step 1: the create body, detection rules of the four Win32 types.
@@ -451,9 +488,15 @@ export class IntuneSimulator extends SimServer {
       const rules = body.detectionRules;
       if (!Array.isArray(rules) || rules.length === 0) return graphError(res, 400, 'BadRequest', 'At least one detection rule is required');
       for (const r of rules as Record<string, unknown>[]) {
-        if (!DETECTION_TYPES.includes(String(r['@odata.type']))) return graphError(res, 400, 'BadRequest', `Unknown detection rule type ${String(r['@odata.type'])}`);
-        if (r['@odata.type'] === DETECTION_TYPES[2] && !/^\{[0-9A-Fa-f-]{36}\}$/.test(String(r.productCode))) return graphError(res, 400, 'BadRequest', 'productCode must be a {GUID}');
-        if (r['@odata.type'] === DETECTION_TYPES[3] && (typeof r.scriptContent !== 'string' || !B64.test(r.scriptContent))) return graphError(res, 400, 'BadRequest', 'scriptContent must be base64');
+        if (!DETECTION_TYPES.includes(String(r['@odata.type']))) {
+          return graphError(res, 400, 'BadRequest', `Unknown detection rule type ${String(r['@odata.type'])}`);
+        }
+        if (r['@odata.type'] === DETECTION_TYPES[2] && !/^\{[0-9A-Fa-f-]{36}\}$/.test(String(r.productCode))) {
+          return graphError(res, 400, 'BadRequest', 'productCode must be a {GUID}');
+        }
+        if (r['@odata.type'] === DETECTION_TYPES[3] && (typeof r.scriptContent !== 'string' || !B64.test(r.scriptContent))) {
+          return graphError(res, 400, 'BadRequest', 'scriptContent must be base64');
+        }
       }
       // Graph does not deduplicate: two creates with one displayName make two apps. The connector must look up first.
       const sim: SimApp = {
@@ -480,7 +523,9 @@ export class IntuneSimulator extends SimServer {
       const a = findApp(req, res);
       if (!a) return;
       const body = (req.body ?? {}) as Record<string, unknown>;
-      if (body['@odata.type'] !== '#microsoft.graph.win32LobApp') return graphError(res, 400, 'BadRequest', '@odata.type is required on PATCH of a derived type');
+      if (body['@odata.type'] !== '#microsoft.graph.win32LobApp') {
+        return graphError(res, 400, 'BadRequest', '@odata.type is required on PATCH of a derived type');
+      }
       if (body.committedContentVersion !== undefined) {
         const cv = a.contentVersions.get(String(body.committedContentVersion));
         const files = cv ? [...cv.files.values()] : [];
@@ -507,7 +552,11 @@ export class IntuneSimulator extends SimServer {
     });
     app.get(`${base}/mobileApps/:id${CAST}/contentVersions`, authed, (req, res) => {
       const a = findApp(req, res);
-      if (a) res.json({ value: [...a.contentVersions.values()].map((cv) => ({ '@odata.type': '#microsoft.graph.mobileAppContent', id: cv.id })) });
+      if (a) {
+        res.json({ value: [...a.contentVersions.values()].map((cv) => ({
+          '@odata.type': '#microsoft.graph.mobileAppContent', id: cv.id,
+        })) });
+      }
     });
     app.get(`${base}/mobileApps/:id${CAST}/contentVersions/:cv`, authed, (req, res) => {
       const x = findCv(req, res);
@@ -518,15 +567,20 @@ export class IntuneSimulator extends SimServer {
       const x = findCv(req, res);
       if (!x) return;
       const b = (req.body ?? {}) as Record<string, unknown>;
-      if (b['@odata.type'] !== '#microsoft.graph.mobileAppContentFile') return graphError(res, 400, 'BadRequest', '@odata.type must be #microsoft.graph.mobileAppContentFile');
+      if (b['@odata.type'] !== '#microsoft.graph.mobileAppContentFile') {
+        return graphError(res, 400, 'BadRequest', '@odata.type must be #microsoft.graph.mobileAppContentFile');
+      }
       const size = b.size ?? (v1 ? b.sizeInBytes : undefined);
       const sizeEncrypted = b.sizeEncrypted ?? (v1 ? b.sizeEncryptedInBytes : undefined);
       if (typeof b.name !== 'string' || !b.name) return graphError(res, 400, 'BadRequest', 'name is required');
-      if (!Number.isInteger(size) || !Number.isInteger(sizeEncrypted) || (size as number) <= 0) return graphError(res, 400, 'BadRequest', 'size and sizeEncrypted must be integers');
+      if (!Number.isInteger(size) || !Number.isInteger(sizeEncrypted) || (size as number) <= 0) {
+        return graphError(res, 400, 'BadRequest', 'size and sizeEncrypted must be integers');
+      }
       if ((sizeEncrypted as number) < (size as number) + 48 || (sizeEncrypted as number) > (size as number) + 64) {
         return graphError(res, 400, 'BadRequest', 'sizeEncrypted does not fit size (48 + PKCS7 padding)');
       }
-      if (v1 && ((b.sizeInBytes !== undefined && b.sizeInBytes !== size) || (b.sizeEncryptedInBytes !== undefined && b.sizeEncryptedInBytes !== sizeEncrypted))) {
+      const disagree = (k: string, v: unknown) => b[k] !== undefined && b[k] !== v;
+      if (v1 && (disagree('sizeInBytes', size) || disagree('sizeEncryptedInBytes', sizeEncrypted))) {
         return graphError(res, 400, 'BadRequest', 'sizeInBytes / sizeEncryptedInBytes disagree with size / sizeEncrypted');
       }
       if (b.isDependency !== false) return graphError(res, 400, 'BadRequest', 'isDependency must be false');
@@ -567,7 +621,9 @@ export class IntuneSimulator extends SimServer {
     app.post(`${base}/mobileApps/:id${CAST}/contentVersions/:cv/files/:file/renewUpload`, authed, (req, res) => {
       const x = findFile(req, res);
       if (!x) return;
-      if (!/^azureStorageUri(Request|Renewal)Success$/.test(x.f.uploadState)) return graphError(res, 400, 'BadRequest', `Cannot renew an upload in state ${x.f.uploadState}`);
+      if (!/^azureStorageUri(Request|Renewal)Success$/.test(x.f.uploadState)) {
+        return graphError(res, 400, 'BadRequest', `Cannot renew an upload in state ${x.f.uploadState}`);
+      }
       x.f.uploadState = 'azureStorageUriRenewalPending';
       x.f.pendingOutcome = 'azureStorageUriRenewalSuccess';
       x.f.settlesAt = Date.now() + this.content.processingMs;
@@ -581,11 +637,15 @@ export class IntuneSimulator extends SimServer {
       const x = findFile(req, res);
       if (!x) return;
       if (x.f.isCommitted) return graphError(res, 400, 'BadRequest', 'The file is already committed');
-      if (!/^azureStorageUri(Request|Renewal)Success$/.test(x.f.uploadState)) return graphError(res, 400, 'BadRequest', `Cannot commit a file in state ${x.f.uploadState}`);
+      if (!/^azureStorageUri(Request|Renewal)Success$/.test(x.f.uploadState)) {
+        return graphError(res, 400, 'BadRequest', `Cannot commit a file in state ${x.f.uploadState}`);
+      }
       const info = (req.body as { fileEncryptionInfo?: Record<string, unknown> }).fileEncryptionInfo;
       if (!info || typeof info !== 'object') return graphError(res, 400, 'BadRequest', 'fileEncryptionInfo is required');
       for (const k of ['encryptionKey', 'macKey', 'initializationVector', 'mac', 'fileDigest']) {
-        if (typeof info[k] !== 'string' || !B64.test(info[k] as string)) return graphError(res, 400, 'BadRequest', `fileEncryptionInfo.${k} must be base64`);
+        if (typeof info[k] !== 'string' || !B64.test(info[k] as string)) {
+          return graphError(res, 400, 'BadRequest', `fileEncryptionInfo.${k} must be base64`);
+        }
       }
       if (info.profileIdentifier !== 'ProfileVersion1' || info.fileDigestAlgorithm !== 'SHA256') {
         return graphError(res, 400, 'BadRequest', 'profileIdentifier must be ProfileVersion1 and fileDigestAlgorithm SHA256');
@@ -608,7 +668,9 @@ export class IntuneSimulator extends SimServer {
       const a = findApp(req, res);
       if (!a) return;
       // Graph refuses to assign an app without published content (issue 9; contracts §1 step 7 before "Assign").
-      if (a.publishingState !== 'published') return graphError(res, 400, 'BadRequest', 'The app cannot be assigned unless the app is published');
+      if (a.publishingState !== 'published') {
+        return graphError(res, 400, 'BadRequest', 'The app cannot be assigned unless the app is published');
+      }
       const list = (req.body as { mobileAppAssignments?: unknown }).mobileAppAssignments;
       if (!Array.isArray(list)) return graphError(res, 400, 'BadRequest', 'mobileAppAssignments is required');
       const next: Assignment[] = [];

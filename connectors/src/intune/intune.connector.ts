@@ -103,11 +103,15 @@ export class IntuneConnector implements PlaneConnector {
   }
 
   private async setIntent(appId: string, groupId: string, intent: 'required' | 'uninstall', cid: string): Promise<boolean> {
-    const current = (await this.client.request<{ value: GraphAssignment[] }>('GET', `${BASE}/mobileApps/${appId}/assignments`, undefined, cid)).value;
+    const current = (await this.client.request<{ value: GraphAssignment[] }>(
+      'GET', `${BASE}/mobileApps/${appId}/assignments`, undefined, cid,
+    )).value;
     if (current.some((a) => a.target.groupId === groupId && a.intent === intent)) return false;
     const merged = current
       .filter((a) => a.target.groupId !== groupId)
-      .map((a) => ({ '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: a.intent, target: a.target, settings: a.settings ?? null }));
+      .map((a) => ({
+        '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: a.intent, target: a.target, settings: a.settings ?? null,
+      }));
     merged.push({
       '@odata.type': '#microsoft.graph.mobileAppAssignment',
       intent,
@@ -126,7 +130,9 @@ export class IntuneConnector implements PlaneConnector {
       const s = state(t);
       if (done(s)) return t;
       if (FAILED_STATE.test(s)) throw new UpstreamUnavailableError(`Intune: ${what} ended in ${s}`, 'intune');
-      if (Date.now() > deadline) throw new UpstreamUnavailableError(`Intune: ${what} still ${s} after ${this.content.stateTimeoutMs} ms`, 'intune');
+      if (Date.now() > deadline) {
+        throw new UpstreamUnavailableError(`Intune: ${what} still ${s} after ${this.content.stateTimeoutMs} ms`, 'intune');
+      }
       await new Promise((r) => setTimeout(r, Math.min(this.content.pollMaxMs, 100 * 2 ** attempt)));
     }
   }
@@ -135,7 +141,9 @@ export class IntuneConnector implements PlaneConnector {
   async ringBaseline(req: DeployRingRequest): Promise<InstallSummary> {
     const app = await this.findApp(appDisplayName(req), req.correlationId);
     if (app) return this.summary(app.id, req.correlationId);
-    return { installedDeviceCount: 0, failedDeviceCount: 0, notApplicableDeviceCount: 0, notInstalledDeviceCount: 0, pendingInstallDeviceCount: 0 };
+    return {
+      installedDeviceCount: 0, failedDeviceCount: 0, notApplicableDeviceCount: 0, notInstalledDeviceCount: 0, pendingInstallDeviceCount: 0,
+    };
   }
 
   async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
@@ -269,7 +277,9 @@ export class IntuneConnector implements PlaneConnector {
         uri = await this.renew(appId, cv, fileId, cid);
         uriAt = Date.now();
       }
-      const put = (u: string) => this.client.blob('PUT', `${u}&comp=block&blockid=${encodeURIComponent(block.id)}`, block.bytes, { 'x-ms-blob-type': 'BlockBlob' });
+      const put = (u: string) => this.client.blob(
+        'PUT', `${u}&comp=block&blockid=${encodeURIComponent(block.id)}`, block.bytes, { 'x-ms-blob-type': 'BlockBlob' },
+      );
       try {
         await put(uri!);
       } catch (err) {
@@ -293,7 +303,9 @@ export class IntuneConnector implements PlaneConnector {
     progress?.({ step: 'publish', contentVersion: cv });
     const app = await this.client.request<GraphApp>('GET', this.appPath(appId), undefined, cid);
     if (app.committedContentVersion !== cv) {
-      await this.client.request('PATCH', this.appPath(appId), { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: cv }, cid);
+      await this.client.request(
+        'PATCH', this.appPath(appId), { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: cv }, cid,
+      );
     }
     await this.poll(
       `app ${appId} publishing`,
@@ -314,7 +326,10 @@ export class IntuneConnector implements PlaneConnector {
    */
   async deviceStatuses(req: ConnectorCall & { deployment: DeployRingResult }, pageSize = 1000): Promise<IntuneDeviceStatus[]> {
     const appId = req.deployment.objectIds.appId!;
-    const select = ['DeviceName', 'UserPrincipalName', 'Platform', 'AppVersion', 'DeviceId', 'LastModifiedDateTime', 'AppInstallState', 'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode'];
+    const select = [
+      'DeviceName', 'UserPrincipalName', 'Platform', 'AppVersion', 'DeviceId', 'LastModifiedDateTime', 'AppInstallState',
+      'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode',
+    ];
     const out: IntuneDeviceStatus[] = [];
     for (let skip = 0; ; skip += pageSize) {
       const page = await this.client.request<{ TotalRowCount: number; Schema: { Column: string }[]; Values: unknown[][] }>(

@@ -83,7 +83,9 @@ export async function* zipStored(name: string, size: number, data: AsyncIterable
   const flags = 0x0808;
   const dosTime = 0;
   const dosDate = (0 << 9) | (1 << 5) | 1;
-  yield Buffer.concat([u32(0x04034b50), u16(20), u16(flags), u16(0), u16(dosTime), u16(dosDate), u32(0), u32(0), u32(0), u16(fname.length), u16(0), fname]);
+  yield Buffer.concat([
+    u32(0x04034b50), u16(20), u16(flags), u16(0), u16(dosTime), u16(dosDate), u32(0), u32(0), u32(0), u16(fname.length), u16(0), fname,
+  ]);
   let crc = 0;
   let seen = 0;
   for await (const chunk of data) {
@@ -209,7 +211,9 @@ async function centralDirectory(content: ArtifactContent): Promise<ZipEntry[]> {
   const count = tail.readUInt16LE(eocd + 10);
   const cdSize = tail.readUInt32LE(eocd + 12);
   const cdStart = eocd - cdSize;
-  if (cdStart < 0 || cdSize === 0xffffffff) throw new InputError('Intune: .intunewin central directory unreadable (zip64 is not supported)');
+  if (cdStart < 0 || cdSize === 0xffffffff) {
+    throw new InputError('Intune: .intunewin central directory unreadable (zip64 is not supported)');
+  }
   const entries: ZipEntry[] = [];
   let p = cdStart;
   for (let i = 0; i < count; i++) {

@@ -51,7 +51,9 @@ export function detectionRuleBody(rule: DetectionRule): Record<string, unknown> 
       if (!/^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$/.test(code)) {
         throw new InputError(`Intune: product code must be an MSI {GUID}, got "${rule.value}"`);
       }
-      return { '@odata.type': `${DETECTION}ProductCodeDetection`, productCode: code, productVersionOperator: 'notConfigured', productVersion: null };
+      return {
+        '@odata.type': `${DETECTION}ProductCodeDetection`, productCode: code, productVersionOperator: 'notConfigured', productVersion: null,
+      };
     }
     case 'script':
       return {

@@ -29,7 +29,10 @@ export class PlaneHttp {
     this.caller = opts.caller ?? new ResilientCaller(opts.plane);
   }
 
-  async send(method: string, path: string, init: { headers?: Record<string, string>; body?: string | URLSearchParams | Uint8Array; accept?: number[] } = {}): Promise<HttpResult> {
+  async send(
+    method: string, path: string,
+    init: { headers?: Record<string, string>; body?: string | URLSearchParams | Uint8Array; accept?: number[] } = {},
+  ): Promise<HttpResult> {
     return this.caller.call(async (signal) => {
       let res: globalThis.Response;
       try {

@@ -2,7 +2,10 @@
 import { ConfigError, loadServiceConfig } from '@eucora/core';
 import { createDataSource } from '@eucora/persistence';
 import { enableAppRoleLogin, runMigrations } from '@eucora/migrations';
-import { connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket, ensureKeyring, evidenceRetention, MinioArtifactStore, rotateKeyring } from '@eucora/runtime';
+import {
+  connectWithRetry, createLogger, createMinioClient, ensureEvidenceBucket, ensureKeyring, evidenceRetention, MinioArtifactStore,
+  rotateKeyring,
+} from '@eucora/runtime';
 import { bootstrapIfEmpty, createTenantWithAdmin } from './services/bootstrap.service';
 
 const USAGE = `usage: eucora-admin <command>

@@ -50,7 +50,9 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   );
   const tokens = new TokenService(ds);
   const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);
-  const artifacts = new ArtifactService(new ArtifactRepository(ds), new MinioArtifactStore(minio, config.S3_ARTIFACT_BUCKET, config.S3_REGION), config.ARTIFACT_MAX_BYTES);
+  const artifacts = new ArtifactService(
+    new ArtifactRepository(ds), new MinioArtifactStore(minio, config.S3_ARTIFACT_BUCKET, config.S3_REGION), config.ARTIFACT_MAX_BYTES,
+  );
   const intents = new IntentService(ds, workflows, logger, { pollInitialMs: config.RING_POLL_INITIAL_MS, pollMaxMs: config.RING_POLL_MAX_MS }, {
     urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),

@@ -132,6 +132,8 @@ export class MinioArtifactStore {
 
   /** A presigned GET URL valid for `ttlSeconds` (1 s – 7 days). */
   downloadUrl(tenantId: string, sha256: string, ttlSeconds: number): Promise<string> {
-    return this.minio.presignedGetObject(this.bucket, artifactKey(tenantId, sha256), Math.max(1, Math.min(604_800, Math.floor(ttlSeconds))));
+    return this.minio.presignedGetObject(
+      this.bucket, artifactKey(tenantId, sha256), Math.max(1, Math.min(604_800, Math.floor(ttlSeconds))),
+    );
   }
 }

@@ -20,18 +20,27 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
   after(async () => sim.close());
 
   const connector = (content: ConstructorParameters<typeof IntuneConnector>[0]['content'] = {}) =>
-    new IntuneConnector({ graphUrl: url, authorityUrl: url, tenantId: 'contoso', clientId: sim.clientId, clientSecret: sim.clientSecret, content: { pollMaxMs: 50, ...content } });
-  const req = (c: ArtifactContent, intentId = randomUUID(), detectionRule: DeployRingRequest['artifact']['detectionRule'] = { type: 'file', value: 'C:\\Program Files\\Big\\big.exe' }): DeployRingRequest => ({
+    new IntuneConnector({
+      graphUrl: url, authorityUrl: url, tenantId: 'contoso', clientId: sim.clientId, clientSecret: sim.clientSecret,
+      content: { pollMaxMs: 50, ...content },
+    });
+  const req = (
+    c: ArtifactContent, intentId = randomUUID(),
+    detectionRule: DeployRingRequest['artifact']['detectionRule'] = { type: 'file', value: 'C:\\Program Files\\Big\\big.exe' },
+  ): DeployRingRequest => ({
     tenantId: 't',
     intentId,
     idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: `corr-${intentId}`,
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
-    artifact: { name: 'Big', version: '2.0', publisher: 'Contoso', sha256: c.sha256, installCommand: 'big.exe /S', uninstallCommand: 'big.exe /U', platform: 'windows', format: 'exe', sizeBytes: c.sizeBytes, detectionRule },
+    artifact: {
+      name: 'Big', version: '2.0', publisher: 'Contoso', sha256: c.sha256, installCommand: 'big.exe /S', uninstallCommand: 'big.exe /U',
+      platform: 'windows', format: 'exe', sizeBytes: c.sizeBytes, detectionRule,
+    },
     content: c,
   });
 
-  it('a 20 MiB installer is uploaded in 6 MiB blocks, committed, published, then assigned; re-deploy from a fresh instance adds nothing', async () => {
+  it('a 20 MiB installer goes up in 6 MiB blocks, is committed, published, assigned; a fresh instance re-deploy adds nothing', async () => {
     const bytes = randomBytes(20 * 1024 * 1024);
     const r = req(bufferContent(bytes, 'big-setup.exe'));
     const before = sim.getStats();
@@ -45,7 +54,10 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
     assert.ok(after1.blockBytesPut - before.blockBytesPut > 20 * 1024 * 1024);
     assert.equal(after1.committedFiles - before.committedFiles, 1);
     assert.equal(after1.contentFilesByApp[d.objectIds.appId!], 1);
-    const app = await (await fetch(`${url}/beta/deviceAppManagement/mobileApps?$filter=${encodeURIComponent(`displayName eq '${appDisplayName(r)}'`)}`, { headers: await auth() })).json() as { value: { publishingState: string; committedContentVersion: string }[] };
+    const app = await (await fetch(
+      `${url}/beta/deviceAppManagement/mobileApps?$filter=${encodeURIComponent(`displayName eq '${appDisplayName(r)}'`)}`,
+      { headers: await auth() },
+    )).json() as { value: { publishingState: string; committedContentVersion: string }[] };
     assert.equal(app.value[0]!.publishingState, 'published');
     assert.equal(app.value[0]!.committedContentVersion, d.objectIds.contentVersion);
     assert.equal(after1.requiredAssignmentAdds[`${d.objectIds.appId}:${d.objectIds.groupId}`], 1);
@@ -119,7 +131,9 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
     ];
     for (const rule of rules) assert.ok((await connector().deployRing(req(c, randomUUID(), rule))).objectIds.appId);
     const before = sim.getStats().mobileAppsRequests;
-    await assert.rejects(connector().deployRing(req(c, randomUUID(), { type: 'product_code', value: c.sha256.slice(0, 32) })), (e) => isInputError(e));
+    await assert.rejects(
+      connector().deployRing(req(c, randomUUID(), { type: 'product_code', value: c.sha256.slice(0, 32) })), (e) => isInputError(e),
+    );
     assert.equal(sim.getStats().mobileAppsRequests, before);
   });
 
@@ -131,7 +145,13 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
   });
 
   async function auth(): Promise<Record<string, string>> {
-    const t = await (await fetch(`${url}/contoso/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }) })).json() as { access_token: string };
+    const t = await (await fetch(
+      `${url}/contoso/oauth2/v2.0/token`,
+      {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
+      },
+    )).json() as { access_token: string };
     return { authorization: `Bearer ${t.access_token}` };
   }
 });

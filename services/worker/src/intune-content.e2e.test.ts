@@ -17,9 +17,14 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
   let h: Harness;
   let child: ChildProcess | undefined;
   const spawnWorker = () =>
-    spawn(process.execPath, [path.resolve(__dirname, 'main.js')], { env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    spawn(
+      process.execPath, [path.resolve(__dirname, 'main.js')],
+      { env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   const upload = (body: Buffer, declared?: string) => {
-    const r = request(h.api.app).post('/api/v1/artifacts').set('Authorization', `Bearer ${h.rel}`).set('Content-Type', 'application/octet-stream').set('X-File-Name', 'setup.exe');
+    const r = request(h.api.app).post('/api/v1/artifacts').set(
+      'Authorization', `Bearer ${h.rel}`,
+    ).set('Content-Type', 'application/octet-stream').set('X-File-Name', 'setup.exe');
     return (declared ? r.set('X-Artifact-SHA256', declared) : r).send(body);
   };
   const pack = async (intentId: string) => {
@@ -54,10 +59,14 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     for await (const c of await minio.getObject(h.api.config.S3_ARTIFACT_BUCKET, key)) stored.update(c as Buffer);
     assert.equal(stored.digest('hex'), sha, 'the stored bytes are the uploaded bytes');
     const tmp: string[] = [];
-    for await (const o of minio.listObjectsV2(h.api.config.S3_ARTIFACT_BUCKET, `${h.tenant.tenantId}/tmp/`, true)) tmp.push((o as { name: string }).name);
+    for await (const o of minio.listObjectsV2(
+      h.api.config.S3_ARTIFACT_BUCKET, `${h.tenant.tenantId}/tmp/`, true,
+    )) tmp.push((o as { name: string }).name);
     assert.deepEqual(tmp, [], 'no temporary objects left');
     // What connectors get (i9-planes' Jamf upload reads it too): a fresh stream, and a presigned GET of the same bytes.
-    const content = await new MinioArtifactContentSource(new MinioArtifactStore(minio, h.api.config.S3_ARTIFACT_BUCKET)).get(h.tenant.tenantId, {
+    const content = await new MinioArtifactContentSource(new MinioArtifactStore(
+      minio, h.api.config.S3_ARTIFACT_BUCKET,
+    )).get(h.tenant.tenantId, {
       ...(sampleIntent().artifact as DeployArtifact), sha256: sha,
     });
     assert.ok(content);
@@ -67,7 +76,9 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     const viaOpen = createHash('sha256');
     for await (const c of await content.open()) viaOpen.update(c as Buffer);
     assert.equal(viaOpen.digest('hex'), sha);
-    assert.equal(await new MinioArtifactContentSource(new MinioArtifactStore(minio, h.api.config.S3_ARTIFACT_BUCKET)).get(h.tenant.tenantId, {
+    assert.equal(await new MinioArtifactContentSource(new MinioArtifactStore(
+      minio, h.api.config.S3_ARTIFACT_BUCKET,
+    )).get(h.tenant.tenantId, {
       ...(sampleIntent().artifact as DeployArtifact), sha256: 'f'.repeat(64),
     }), undefined, 'no content for bytes never verified');
   });
@@ -97,7 +108,9 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     h.sim.reset();
     h.sim.content.blockDelayMs = 400; // slow storage: the upload lasts a few seconds, so the kill lands inside it
     child = spawnWorker();
-    const { id } = await h.submit({ title: 'Crash during upload', artifact: art('CrashUpload', { sha256: sha, sizeBytes: bytes.length, checkId: up.body.id }) });
+    const { id } = await h.submit({
+      title: 'Crash during upload', artifact: art('CrashUpload', { sha256: sha, sizeBytes: bytes.length, checkId: up.body.id }),
+    });
     await eventually(async () => h.sim.getStats().blocksPut >= 2, 60_000, 50);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
@@ -120,7 +133,9 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     assert.ok(adds.every(([, n]) => n === 1));
     const p = await pack(id);
     assert.equal(p.artifact.verifiedSha256, sha);
-    assert.deepEqual(p.artifact.stored, { bucket: h.api.config.S3_ARTIFACT_BUCKET, key: `${h.tenant.tenantId}/sha256/${sha}`, sizeBytes: bytes.length });
+    assert.deepEqual(
+      p.artifact.stored, { bucket: h.api.config.S3_ARTIFACT_BUCKET, key: `${h.tenant.tenantId}/sha256/${sha}`, sizeBytes: bytes.length },
+    );
     assert.equal(p.artifact.deliveries.length, 4);
     assert.equal(p.artifact.deliveries[0].objectIds.contentFileId, p.artifact.deliveries[3].objectIds.contentFileId);
     console.log(

@@ -26,10 +26,16 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
     idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: 'c',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: group },
-    artifact: { name: 'Contract', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'i', uninstallCommand: 'u', platform: 'windows', format: 'msi', sizeBytes: installer.length, detectionRule: { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' } },
+    artifact: {
+      name: 'Contract', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'i', uninstallCommand: 'u',
+      platform: 'windows', format: 'msi', sizeBytes: installer.length,
+      detectionRule: { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' },
+    },
     content,
   });
-  const reset = () => Object.assign(sim.faults, { outage: false, failNext: 0, failStatus: 503, throttleNext: 0, latencyMs: 0, errorRate: 0 });
+  const reset = () => Object.assign(
+    sim.faults, { outage: false, failNext: 0, failStatus: 503, throttleNext: 0, latencyMs: 0, errorRate: 0 },
+  );
 
   it('deploy → status (counts and per device) → idempotent re-deploy from a fresh instance → rollback', async () => {
     const c = connector();
@@ -151,11 +157,18 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
     const list = await (await fetch(`${url}/beta/deviceAppManagement/mobileApps/${app.id}/assignments`, { headers: h })).json() as { value: { target: { groupId: string } }[] };
     assert.deepEqual(list.value.map((a) => a.target.groupId), ['g3']);
     const body = JSON.stringify({
-      '@odata.type': '#microsoft.graph.win32LobApp', displayName: 'same-name', publisher: 'p', fileName: 'IntunePackage.intunewin', setupFilePath: 's.msi',
-      installCommandLine: 'i', uninstallCommandLine: 'u', detectionRules: [{ '@odata.type': '#microsoft.graph.win32LobAppRegistryDetection', keyPath: 'HKLM\\x' }],
+      '@odata.type': '#microsoft.graph.win32LobApp', displayName: 'same-name', publisher: 'p',
+      fileName: 'IntunePackage.intunewin', setupFilePath: 's.msi',
+      installCommandLine: 'i', uninstallCommandLine: 'u', detectionRules: [{
+        '@odata.type': '#microsoft.graph.win32LobAppRegistryDetection', keyPath: 'HKLM\\x',
+      }],
     });
-    const dup = await (await fetch(`${url}/beta/deviceAppManagement/mobileApps`, { method: 'POST', headers: h, body })).json() as { id: string };
-    const dup2 = await (await fetch(`${url}/beta/deviceAppManagement/mobileApps`, { method: 'POST', headers: h, body })).json() as { id: string };
+    const dup = await (await fetch(
+      `${url}/beta/deviceAppManagement/mobileApps`, { method: 'POST', headers: h, body },
+    )).json() as { id: string };
+    const dup2 = await (await fetch(
+      `${url}/beta/deviceAppManagement/mobileApps`, { method: 'POST', headers: h, body },
+    )).json() as { id: string };
     assert.notEqual(dup.id, dup2.id, 'Graph does not deduplicate creates');
     const unauth = await fetch(`${url}/beta/deviceAppManagement/mobileApps`, { headers: { authorization: 'Bearer nope' } });
     assert.equal(unauth.status, 401);

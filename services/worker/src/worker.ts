@@ -33,6 +33,11 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
   const keyring = loadKeyring(opts.config.EVIDENCE_SIGNING_KEY_FILE);
   const minio = createMinioClient(opts.config);
   const artifacts = new MinioArtifactStore(minio, opts.config.S3_ARTIFACT_BUCKET, opts.config.S3_REGION);
+  const fetcher = new HttpArtifactFetcher(artifacts, {
+    urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
+    maxBytes: opts.config.ARTIFACT_MAX_BYTES,
+  });
+  const evidence = new MinioEvidenceStore(minio, evidenceStoreOptions(opts.config));
   const connection = await NativeConnection.connect({
     address: opts.config.TEMPORAL_ADDRESS,
     tls: opts.config.TEMPORAL_TLS ? {} : undefined,
@@ -43,8 +48,8 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     taskQueue: opts.taskQueue ?? opts.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
     activities: createIntentActivities(
-      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(minio, evidenceStoreOptions(opts.config)), opts.config.S3_BUCKET, keyring, {
-        fetcher: new HttpArtifactFetcher(artifacts, { urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST, maxBytes: opts.config.ARTIFACT_MAX_BYTES }),
+      new PostgresIntentActivityStore(opts.ds, evidence, opts.config.S3_BUCKET, keyring, {
+        fetcher,
         unverified: opts.config.ARTIFACT_UNVERIFIED ?? (opts.config.EUCORA_ENV === 'production' ? 'deny' : 'flag'),
       }),
       opts.connectors ??

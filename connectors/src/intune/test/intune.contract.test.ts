@@ -58,8 +58,11 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
     tenantId: 't', intentId: '6a1c2d3e-0000-4000-8000-000000000001', idempotencyKey: 'wf:x:ring:0:deploy', correlationId: 'corr-recorded-1',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'eucora-6a1c2d3e-r0' },
     artifact: {
-      name: 'Recorded', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'setup.exe /S', uninstallCommand: 'setup.exe /U',
-      platform: 'windows', format: 'exe', sizeBytes: bytes.length, detectionRule: { type: 'registry', value: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Recorded' },
+      name: 'Recorded', version: '1.0', publisher: 'Contoso', sha256: content.sha256,
+      installCommand: 'setup.exe /S', uninstallCommand: 'setup.exe /U',
+      platform: 'windows', format: 'exe', sizeBytes: bytes.length, detectionRule: {
+        type: 'registry', value: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Recorded',
+      },
     },
     content,
   };
@@ -71,9 +74,16 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
       r.on('end', () => {
         const u = new URL(r.url ?? '/', 'http://x');
         // Blob rows differ only by `comp`; Graph rows by method + path.
-        const row = RECORDED.find((x) => x.method === r.method && pattern(x.path).test(u.pathname) && (!x.query?.comp || x.query.comp === u.searchParams.get('comp')));
+        const comp = u.searchParams.get('comp');
+        const row = RECORDED.find(
+          (x) => x.method === r.method && pattern(x.path).test(u.pathname) && (!x.query?.comp || x.query.comp === comp),
+        );
         seen.push({ method: r.method ?? '', path: u.pathname, query: u.searchParams, headers: r.headers, raw: Buffer.concat(chunks), row });
-        if (!row) return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'BadRequest', message: 'not in the recorded contract' } }));
+        if (!row) {
+          return void res.writeHead(
+            400, { 'content-type': 'application/json' },
+          ).end(JSON.stringify({ error: { code: 'BadRequest', message: 'not in the recorded contract' } }));
+        }
         const n = plays.get(row) ?? 0;
         plays.set(row, n + 1);
         let rec = row.responses[Math.min(n, row.responses.length - 1)]!;
@@ -129,16 +139,20 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
   });
 
   it('client-request-id carries the correlation id on every Graph call (not on storage)', () => {
-    for (const s of seen.filter((x) => !x.path.includes('oauth2') && x.path !== SAS_PATH)) assert.equal(s.headers['client-request-id'], req.correlationId, s.path);
+    for (const s of seen.filter((x) => !x.path.includes('oauth2') && x.path !== SAS_PATH)) assert.equal(
+      s.headers['client-request-id'], req.correlationId, s.path,
+    );
     for (const s of seen.filter((x) => x.path === SAS_PATH)) assert.equal(s.headers.authorization, undefined, 'no bearer token to storage');
   });
 
-  it('steps run in contract order: create → content version → file → poll → blocks → block list → commit → PATCH → published → assign', () => {
+  it('steps in contract order: create → version → file → poll → blocks → list → commit → PATCH → published → assign', () => {
     const order = seen.map((s) => s.row!.source.split(':')[0]);
     const first = (src: string) => seen.findIndex((s) => s.row!.source.startsWith(src));
     const last = (src: string) => seen.map((s) => s.row!.source.startsWith(src)).lastIndexOf(true);
     const steps = ['§1 step 1', '§1 step 2', '§1 step 3 ', 'B "Blocks"', 'B "Finish"', '§1 step 6', '§1 step 7: PATCH', '§1 Assign: POST'];
-    for (let i = 1; i < steps.length; i++) assert.ok(first(steps[i]!) > last(steps[i - 1]!), `${steps[i]} after ${steps[i - 1]}: ${order.join(' | ')}`);
+    for (let i = 1; i < steps.length; i++) assert.ok(
+      first(steps[i]!) > last(steps[i - 1]!), `${steps[i]} after ${steps[i - 1]}: ${order.join(' | ')}`,
+    );
     assert.ok(first('§1 step 4') < first('B "Blocks"'), 'the SAS URI is polled for before the first block');
     const published = seen.findIndex((s, i) => i > first('§1 step 7: PATCH') && s.row!.source.startsWith('§1 step 7: GET'));
     assert.ok(published > 0 && published < first('§1 Assign: POST'), 'published is read before the assign');
@@ -171,16 +185,22 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
   });
 
   it('the create sends the intent\'s detection rule as RegistryDetection, and assign sends full assignments (§1 step 1, Assign)', () => {
-    const create = JSON.parse(seen.find((x) => x.row!.source.startsWith('§1 step 1'))!.raw.toString('utf8')) as { detectionRules: Record<string, unknown>[]; setupFilePath: string };
+    const create = JSON.parse(seen.find((x) => x.row!.source.startsWith('§1 step 1'))!.raw.toString('utf8')) as {
+      detectionRules: Record<string, unknown>[]; setupFilePath: string,
+    };
     assert.equal(create.detectionRules[0]!['@odata.type'], '#microsoft.graph.win32LobAppRegistryDetection');
     assert.equal(create.detectionRules[0]!.keyPath, 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Recorded');
     assert.equal(create.setupFilePath, 'recorded-setup.exe');
-    const assign = JSON.parse(seen.find((x) => x.row!.source.startsWith('§1 Assign: POST'))!.raw.toString('utf8')) as { mobileAppAssignments: Record<string, unknown>[] };
+    const assign = JSON.parse(seen.find((x) => x.row!.source.startsWith('§1 Assign: POST'))!.raw.toString('utf8')) as {
+      mobileAppAssignments: Record<string, unknown>[],
+    };
     for (const a of assign.mobileAppAssignments) {
       for (const [k, t] of Object.entries(ASSIGNMENT)) checkType(`assignment.${k}`, a[k], t);
       assert.equal(a['@odata.type'], '#microsoft.graph.mobileAppAssignment');
       assert.equal(a.intent, 'required');
-      assert.deepEqual(a.target, { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: '0c4a5e6f-1111-4222-8333-444455556666' });
+      assert.deepEqual(
+        a.target, { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: '0c4a5e6f-1111-4222-8333-444455556666' },
+      );
     }
   });
 });

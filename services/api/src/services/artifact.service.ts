@@ -40,7 +40,9 @@ export class ArtifactService {
       }
       throw err;
     }
-    if (stored.sizeBytes === 0) throw new InputError('Empty artifact', [{ path: '(body)', message: 'the request body must be the artifact bytes' }]);
+    if (stored.sizeBytes === 0) {
+      throw new InputError('Empty artifact', [{ path: '(body)', message: 'the request body must be the artifact bytes' }]);
+    }
     const row = await this.repo.insert({
       id: randomUUID(),
       tenantId: principal.tenantId,
@@ -54,7 +56,10 @@ export class ArtifactService {
       intentId: null,
       createdBy: principal.actor,
     });
-    return { id: row.id, sha256: row.sha256, sizeBytes: row.sizeBytes, source: 'upload', fileName: row.fileName, stored: { bucket: stored.bucket, key: stored.key }, createdAt: row.createdAt };
+    return {
+      id: row.id, sha256: row.sha256, sizeBytes: row.sizeBytes, source: 'upload', fileName: row.fileName,
+      stored: { bucket: stored.bucket, key: stored.key }, createdAt: row.createdAt,
+    };
   }
 
   async exists(tenantId: string, id: string): Promise<boolean> {

@@ -112,9 +112,14 @@ export function scoreRisk(inp: RiskInputs): RiskResult {
   const signedSc = !inp.signature.signed ? 1000 : inp.signature.knownPublisher ? 0 : 500;
   const unverified = inp.artifactVerified === false;
   const sc = unverified ? Math.max(signedSc, 500) : signedSc;
-  const scInput = `${!inp.signature.signed ? 'unsigned' : inp.signature.knownPublisher ? 'signed, known publisher' : 'signed, unknown publisher'}${unverified ? ', bytes unverified' : ''}`;
-  const scReason = signedSc === 0 ? 'Signed by a known publisher' : signedSc === 500 ? 'Signed, but the publisher is not on the known list' : 'Artifact is not signed';
-  factors.push(factor('supplyChain', scInput, sc, unverified ? `${scReason}; its bytes were never verified against the declared SHA-256` : scReason));
+  const known = inp.signature.knownPublisher;
+  const signedInput = !inp.signature.signed ? 'unsigned' : known ? 'signed, known publisher' : 'signed, unknown publisher';
+  const scInput = `${signedInput}${unverified ? ', bytes unverified' : ''}`;
+  const scReason = signedSc === 0 ? 'Signed by a known publisher'
+    : signedSc === 500 ? 'Signed, but the publisher is not on the known list' : 'Artifact is not signed';
+  factors.push(factor(
+    'supplyChain', scInput, sc, unverified ? `${scReason}; its bytes were never verified against the declared SHA-256` : scReason,
+  ));
 
   const kev = inp.findings.filter((f) => f.knownExploited);
   const maxCvss = inp.findings.reduce((m, f) => Math.max(m, cvssTenths(f.cvss)), 0);

@@ -5,7 +5,9 @@ import { ArtifactHashMismatchError, TooLargeError, type MinioArtifactStore, type
 /** Fetches `artifact.sourceUrl` into the content store. */
 export interface ArtifactFetcher {
   /** Streams the URL into the store; `stored` is absent when the bytes did not match `declaredSha256` (nothing is kept). */
-  fetch(tenantId: string, sourceUrl: string, declaredSha256: string): Promise<{ sha256: string; sizeBytes: number; stored?: StoredArtifact }>;
+  fetch(
+    tenantId: string, sourceUrl: string, declaredSha256: string,
+  ): Promise<{ sha256: string; sizeBytes: number; stored?: StoredArtifact }>;
 }
 
 /** Options of the URL fetcher. */
@@ -26,7 +28,9 @@ export class HttpArtifactFetcher implements ArtifactFetcher {
     const url = new URL(sourceUrl);
     // Checked again here: the allow-list may have shrunk since the intent was filed.
     if (!this.opts.urlAllowlist.includes(url.hostname.toLowerCase())) {
-      throw new InputError('Artifact URL not allowed', [{ path: 'artifact.sourceUrl', message: `host ${url.hostname} is not on ARTIFACT_URL_ALLOWLIST` }]);
+      throw new InputError(
+        'Artifact URL not allowed', [{ path: 'artifact.sourceUrl', message: `host ${url.hostname} is not on ARTIFACT_URL_ALLOWLIST` }],
+      );
     }
     let res: Response;
     try {
@@ -35,7 +39,9 @@ export class HttpArtifactFetcher implements ArtifactFetcher {
       throw new UpstreamUnavailableError(`artifact fetch failed: ${(err as Error).message}`, 'artifact-source');
     }
     if (!res.ok || !res.body) {
-      if (res.status >= 500 || res.status === 429) throw new UpstreamUnavailableError(`artifact source answered ${res.status}`, 'artifact-source');
+      if (res.status >= 500 || res.status === 429) {
+        throw new UpstreamUnavailableError(`artifact source answered ${res.status}`, 'artifact-source');
+      }
       throw new InputError(`artifact source answered ${res.status}`, [{ path: 'artifact.sourceUrl', message: `HTTP ${res.status}` }]);
     }
     const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);

@@ -193,9 +193,12 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
   }
 
   /** Plane-side object ids per deployed ring (for Intune: app, content version and content file). */
-  private async deliveries(tenantId: string, intentId: string): Promise<{ ring: number; plane: string; objectIds: Record<string, string> }[]> {
+  private async deliveries(
+    tenantId: string, intentId: string,
+  ): Promise<{ ring: number; plane: string; objectIds: Record<string, string> }[]> {
     const rows: { ring_index: number; plane: string; deployment: { objectIds?: Record<string, string> } | null }[] = await this.ds.query(
-      `SELECT ring_index, plane, deployment FROM ring_deployments WHERE tenant_id = $1 AND intent_id = $2 AND deployment IS NOT NULL ORDER BY ring_index`,
+      `SELECT ring_index, plane, deployment FROM ring_deployments
+        WHERE tenant_id = $1 AND intent_id = $2 AND deployment IS NOT NULL ORDER BY ring_index`,
       [tenantId, intentId],
     );
     return rows.map((r) => ({ ring: r.ring_index, plane: r.plane, objectIds: r.deployment?.objectIds ?? {} }));
@@ -224,7 +227,9 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
         verifiedSha256: req.assessment.artifactCheck?.verifiedSha256 ?? null,
         check: req.assessment.artifactCheck?.check ?? null,
         signature: { ...spec.artifact.signature },
-        stored: req.assessment.artifactCheck?.stored ? { ...req.assessment.artifactCheck.stored, sizeBytes: req.assessment.artifactCheck.check.sizeBytes } : null,
+        stored: req.assessment.artifactCheck?.stored ? {
+          ...req.assessment.artifactCheck.stored, sizeBytes: req.assessment.artifactCheck.check.sizeBytes,
+        } : null,
         deliveries: await this.deliveries(req.tenantId, req.intentId),
       },
       sbom: sbomEvidence(spec),

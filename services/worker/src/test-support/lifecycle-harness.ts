@@ -38,7 +38,9 @@ let runtimeInstalled = false;
 
 /** Starts everything; `sim` installs finish within `installDurationMs`. */
 /** `unverified`: submit intents without artifact bytes (default false: each submit uploads a stand-in installer first). */
-export async function startHarness(opts: { installDurationMs?: number; fleetSize?: number; env?: Record<string, string>; unverified?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: {
+  installDurationMs?: number; fleetSize?: number; env?: Record<string, string>; unverified?: boolean,
+} = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     installTemporalLogging(createLogger({ service: 'worker', level: process.env.LOG_LEVEL ?? 'silent' }), 'warn');
     runtimeInstalled = true;
@@ -94,8 +96,11 @@ export async function startHarness(opts: { installDurationMs?: number; fleetSize
       const intent = sampleIntent(overrides) as { artifact: Record<string, unknown> };
       if (!intent.artifact.checkId && !intent.artifact.sourceUrl && !opts.unverified) {
         // Planes get real bytes (Intune uploads them): a small stand-in installer per artifact, uploaded and referenced.
-        const bytes = Buffer.from(`MZ stand-in installer for ${String(intent.artifact.name)} ${String(intent.artifact.version)}\n`.repeat(64));
-        const up = await request(api.app).post('/api/v1/artifacts').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/octet-stream').send(bytes);
+        const label = `${String(intent.artifact.name)} ${String(intent.artifact.version)}`;
+        const bytes = Buffer.from(`MZ stand-in installer for ${label}\n`.repeat(64));
+        const up = await request(api.app).post('/api/v1/artifacts').set(
+          'Authorization', `Bearer ${token}`,
+        ).set('Content-Type', 'application/octet-stream').send(bytes);
         if (up.status !== 201) throw new Error(`artifact upload failed ${up.status}: ${JSON.stringify(up.body)}`);
         intent.artifact = { ...intent.artifact, sha256: up.body.sha256, sizeBytes: up.body.sizeBytes, checkId: up.body.id };
       }
