@@ -130,16 +130,29 @@ async function* bytesOf(stream: Readable): AsyncGenerator<Buffer> {
 }
 
 /**
- * Raw installer bytes → `E = mac‖iv‖C` (contracts B steps 1–6) with fresh keys. Block 0 is `mac‖iv` (48 bytes): the MAC is
- * known only after the last byte, so block 0 is produced last and put first in the block list; blocks 1… are `C` in 6 MiB
- * pieces. The keys live only in memory: a crash before commit re-uploads every block of the same file with new keys
- * (Put Block replaces an uncommitted block of the same id, Put Block List replaces the list), so nothing secret is stored.
+ * Raw installer bytes → `E = mac‖iv‖C` (contracts B steps 1–6) with fresh keys, in uniform 6 MiB blocks in file order as
+ * the samples upload them. The MAC heads `E` but needs every byte, so the bytes are read twice: a first pass computes MAC
+ * and digest, the second (CBC is deterministic for one key and IV) encrypts again and streams the blocks. The keys live only
+ * in memory: a crash before commit re-uploads every block of the same file with new keys (Put Block replaces an uncommitted
+ * block of the same id, Put Block List replaces the list, keys are bound at commit), so nothing secret is stored.
  */
 export function prepareRawContent(content: ArtifactContent, blockBytes = BLOCK_BYTES): PreparedContent {
   const size = storedZipSize(content.fileName, content.sizeBytes);
   const sizeEncrypted = encryptedSize(size);
-  const blockCount = 1 + Math.ceil((sizeEncrypted - 48) / blockBytes);
+  const blockCount = Math.ceil(sizeEncrypted / blockBytes);
   let info: FileEncryptionInfo | undefined;
+  async function* ciphertext(key: Buffer, iv: Buffer, onPlain?: (p: Buffer) => void): AsyncGenerator<Buffer> {
+    const cipher = createCipheriv('aes-256-cbc', key, iv);
+    let zipped = 0;
+    for await (const p of zipStored(content.fileName, content.sizeBytes, bytesOf(await content.open()))) {
+      onPlain?.(p);
+      zipped += p.length;
+      const c = cipher.update(p);
+      if (c.length) yield c;
+    }
+    yield cipher.final();
+    if (zipped !== size) throw new Error(`Intune: zip is ${zipped} bytes, ${size} expected`);
+  }
   return {
     fileName: 'IntunePackage.intunewin',
     setupFile: content.fileName,
@@ -147,7 +160,7 @@ export function prepareRawContent(content: ArtifactContent, blockBytes = BLOCK_B
     sizeEncrypted,
     blockIds: () => Array.from({ length: blockCount }, (_, i) => blockId(i)),
     encryptionInfo: () => {
-      if (!info) throw new Error('Intune: encryption info requested before every block was produced');
+      if (!info) throw new Error('Intune: encryption info requested before the blocks were produced');
       return info;
     },
     async *blocks() {
@@ -155,25 +168,9 @@ export function prepareRawContent(content: ArtifactContent, blockBytes = BLOCK_B
       const key = randomBytes(32);
       const macKey = randomBytes(32);
       const iv = randomBytes(16);
-      const cipher = createCipheriv('aes-256-cbc', key, iv);
       const hmac = createHmac('sha256', macKey).update(iv);
       const digest = createHash('sha256');
-      let zipped = 0;
-      async function* ciphertext(): AsyncGenerator<Buffer> {
-        for await (const p of zipStored(content.fileName, content.sizeBytes, bytesOf(await content.open()))) {
-          digest.update(p);
-          zipped += p.length;
-          const c = cipher.update(p);
-          if (c.length) yield c;
-        }
-        yield cipher.final();
-      }
-      let i = 1;
-      for await (const piece of rechunk(ciphertext(), blockBytes)) {
-        hmac.update(piece);
-        yield { id: blockId(i++), bytes: piece };
-      }
-      if (zipped !== size) throw new Error(`Intune: zip is ${zipped} bytes, ${size} expected`);
+      for await (const c of ciphertext(key, iv, (p) => digest.update(p))) hmac.update(c);
       const mac = hmac.digest();
       info = {
         encryptionKey: key.toString('base64'),
@@ -184,7 +181,20 @@ export function prepareRawContent(content: ArtifactContent, blockBytes = BLOCK_B
         fileDigest: digest.digest('base64'),
         fileDigestAlgorithm: 'SHA256',
       };
-      yield { id: blockId(0), bytes: Buffer.concat([mac, iv]) };
+      async function* e(): AsyncGenerator<Buffer> {
+        yield Buffer.concat([mac, iv]);
+        yield* ciphertext(key, iv);
+      }
+      let i = 0;
+      const check = createHmac('sha256', macKey).update(iv);
+      let sent = 0;
+      for await (const piece of rechunk(e(), blockBytes)) {
+        // The second pass must be the bytes the MAC was computed over (the store could change under us).
+        check.update(i === 0 ? piece.subarray(48) : piece);
+        sent += piece.length;
+        if (sent === sizeEncrypted && !check.digest().equals(mac)) throw new Error('Intune: artifact bytes changed between passes');
+        yield { id: blockId(i++), bytes: piece };
+      }
     },
   };
 }
