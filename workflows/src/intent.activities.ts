@@ -80,14 +80,20 @@ export interface IntentActivityStore {
   recordCabDecision(input: { tenantId: string; intentId: string; cabItemId: string; decision: 'approve' | 'reject'; actor: string; tokenId: string; comment?: string; evidenceHash: string; decidedAt: string; correlationId: string; dedupeKey: string }): Promise<void>;
   closeCabItem(input: { tenantId: string; cabItemId: string; status: 'approved' | 'rejected' | 'withdrawn'; at: string }): Promise<void>;
   saveRingDeployment(input: { tenantId: string; intentId: string; ring: PlannedRing; plane: string; status: string; deployment?: DeployRingResult; counts?: DeviceCounts }): Promise<void>;
-  loadDeployRequest(tenantId: string, intentId: string): Promise<{ plane: string; artifact: import('@eucora/connectors').DeployArtifact }>;
+  /** `fileName`: the installer's name as uploaded (X-File-Name) or published (last segment of the source URL), if known. */
+  loadDeployRequest(
+    tenantId: string,
+    intentId: string,
+  ): Promise<{ plane: string; artifact: import('@eucora/connectors').DeployArtifact; fileName?: string }>;
 }
 
 /** Verified artifact bytes for a deploy: the content store entry of the declared SHA-256, if its bytes were ever verified. */
 export interface ArtifactContentSource {
   /** Undefined when no verified bytes are stored under the artifact's declared SHA-256. */
   get(
-    tenantId: string, artifact: import('@eucora/connectors').DeployArtifact,
+    tenantId: string,
+    artifact: import('@eucora/connectors').DeployArtifact,
+    fileName?: string,
   ): Promise<import('@eucora/connectors').ArtifactContent | undefined>;
 }
 
@@ -138,7 +144,7 @@ async function heartbeating<T>(fn: (beat: (progress: Record<string, unknown>) =>
 export function createIntentActivities(store: IntentActivityStore, connectors: ConnectorRegistry, contents?: ArtifactContentSource) {
   const deployRequest = async (s: RingStepInput) => {
     const d = await store.loadDeployRequest(s.tenantId, s.intentId);
-    const content = contents ? await contents.get(s.tenantId, d.artifact) : undefined;
+    const content = contents ? await contents.get(s.tenantId, d.artifact, d.fileName) : undefined;
     return {
       plane: d.plane,
       req: {

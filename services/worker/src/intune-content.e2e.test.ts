@@ -131,6 +131,11 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     const adds = Object.entries(s.requiredAssignmentAdds).filter(([k]) => k.startsWith(appId));
     assert.equal(adds.length, 4);
     assert.ok(adds.every(([, n]) => n === 1));
+    // The installer keeps its uploaded name (X-File-Name) inside the package: install commands refer to it.
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: h.sim.clientId, client_secret: h.sim.clientSecret });
+    const tok = (await (await fetch(`${h.simUrl}/t/oauth2/v2.0/token`, { method: 'POST', body: form })).json()) as { access_token: string };
+    const graphApp = await fetch(`${h.simUrl}/beta/deviceAppManagement/mobileApps/${appId}`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+    assert.equal(((await graphApp.json()) as { setupFilePath: string }).setupFilePath, 'setup.exe');
     const p = await pack(id);
     assert.equal(p.artifact.verifiedSha256, sha);
     assert.deepEqual(

@@ -15,14 +15,15 @@ function fileNameOf(a: DeployArtifact): string {
 export class MinioArtifactContentSource implements ArtifactContentSource {
   constructor(private readonly store: MinioArtifactStore) {}
 
-  async get(tenantId: string, artifact: DeployArtifact): Promise<ArtifactContent | undefined> {
+  /** `fileName` defaults to `<name>-<version>.<format>`. */
+  async get(tenantId: string, artifact: DeployArtifact, fileName?: string): Promise<ArtifactContent | undefined> {
     const stat = await this.store.stat(tenantId, artifact.sha256);
     if (!stat) return undefined;
     const store = this.store;
     return {
       sha256: artifact.sha256,
       sizeBytes: stat.sizeBytes,
-      fileName: fileNameOf(artifact),
+      fileName: fileName ?? fileNameOf(artifact),
       open: () => store.open(tenantId, artifact.sha256),
       downloadUrl: (ttlSeconds: number) => store.downloadUrl(tenantId, artifact.sha256, ttlSeconds),
     };

@@ -325,8 +325,13 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
   async loadDeployRequest(tenantId: string, intentId: string) {
     const intent = await this.intent(tenantId, intentId);
     const a = intent.spec.artifact;
+    // The installer keeps the name it was uploaded or published under: install commands refer to it.
+    const uploaded = a.checkId ? (await this.artifactChecks.findById(tenantId, a.checkId))?.fileName : undefined;
+    const fromUrl = a.sourceUrl ? decodeURIComponent(new URL(a.sourceUrl).pathname.split('/').pop() ?? '') : '';
+    const fileName = uploaded ?? (/^[\w .()-]{1,255}$/.test(fromUrl) ? fromUrl : undefined);
     return {
       plane: intent.plane,
+      ...(fileName ? { fileName } : {}),
       artifact: {
         name: a.name,
         version: a.version,
