@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const duration = Number(process.env.SIM_INSTALL_DURATION_MS ?? 5000);
   const fleet = { size, labSize: 20 };
   const intune = new IntuneSimulator(fleet);
-  intune.config.installDurationMs = duration;
+  intune.engine.config.installDurationMs = duration;
   const others = { jamf: new JamfSimulator(fleet), sccm: new SccmSimulator(fleet), landscape: new LandscapeSimulator(fleet), awx: new AwxSimulator(fleet) };
   const urls: Record<string, string> = { intune: await intune.listen(port) };
   let p = port;

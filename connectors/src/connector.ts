@@ -54,6 +54,8 @@ export interface DeployRingRequest extends ConnectorCall {
   artifact: DeployArtifact;
   /** The verified bytes; absent only when the intent's artifact was never verified (policy denies that in production). */
   content?: ArtifactContent;
+  /** Called at each step of a long content upload (the deployRing activity heartbeats with it); default none. */
+  onProgress?: (progress: Record<string, unknown>) => void;
 }
 
 /** What a deploy left on the plane: the object ids to poll and roll back. */

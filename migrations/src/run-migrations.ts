@@ -6,6 +6,7 @@ import { ArtifactChecks1764000000000 } from './migrations/1764000000000-artifact
 import { ConnectorBreakers1764100000000 } from './migrations/1764100000000-connector-breakers';
 import { ConnectorConfigs1764200000000 } from './migrations/1764200000000-connector-configs';
 import { AuditTenantSeq1764300000000 } from './migrations/1764300000000-audit-tenant-seq';
+import { ArtifactContent1764500000000 } from './migrations/1764500000000-artifact-content';
 import { DeviceInventory1764700000000 } from './migrations/1764700000000-device-inventory';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   ConnectorBreakers1764100000000,
   ConnectorConfigs1764200000000,
   AuditTenantSeq1764300000000,
+  ArtifactContent1764500000000,
   DeviceInventory1764700000000,
 ];
 

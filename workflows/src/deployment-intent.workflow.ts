@@ -43,9 +43,11 @@ const artifactActs = proxyActivities<IntentActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 // Connector calls: the connector's own retry handles short blips; Temporal's retry, capped at 60 s between attempts,
-// carries a long outage without multiplying requests (docs/resilience.md).
+// carries a long outage without multiplying requests (docs/resilience.md). A content upload (deployRing) runs for
+// minutes; plane activities heartbeat every 5 s, so the heartbeat timeout, not the long start-to-close, notices a dead worker.
 const planeActs = proxyActivities<IntentActivities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '60 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '60 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 

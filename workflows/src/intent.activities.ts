@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isPermanentDomainError, type IntentState, type PolicyDecision, type RiskResult } from '@eucora/core';
 import type { DeployRingResult, DeviceCounts, RingBaseline } from '@eucora/connectors';
 
@@ -30,6 +30,8 @@ export interface PlannedRing {
 export interface ArtifactCheckResult {
   verifiedSha256: string;
   check: { source: 'upload' | 'url'; sizeBytes: number; url?: string; at: string };
+  /** Content-store location of the bytes; absent when they were not kept (hash mismatch, or a check from before the store). */
+  stored?: { bucket: string; key: string };
 }
 
 /** What assessment hands back to the workflow. */
@@ -78,7 +80,21 @@ export interface IntentActivityStore {
   recordCabDecision(input: { tenantId: string; intentId: string; cabItemId: string; decision: 'approve' | 'reject'; actor: string; tokenId: string; comment?: string; evidenceHash: string; decidedAt: string; correlationId: string; dedupeKey: string }): Promise<void>;
   closeCabItem(input: { tenantId: string; cabItemId: string; status: 'approved' | 'rejected' | 'withdrawn'; at: string }): Promise<void>;
   saveRingDeployment(input: { tenantId: string; intentId: string; ring: PlannedRing; plane: string; status: string; deployment?: DeployRingResult; counts?: DeviceCounts }): Promise<void>;
-  loadDeployRequest(tenantId: string, intentId: string): Promise<{ plane: string; artifact: import('@eucora/connectors').DeployArtifact }>;
+  /** `fileName`: the installer's name as uploaded (X-File-Name) or published (last segment of the source URL), if known. */
+  loadDeployRequest(
+    tenantId: string,
+    intentId: string,
+  ): Promise<{ plane: string; artifact: import('@eucora/connectors').DeployArtifact; fileName?: string }>;
+}
+
+/** Verified artifact bytes for a deploy: the content store entry of the declared SHA-256, if its bytes were ever verified. */
+export interface ArtifactContentSource {
+  /** Undefined when no verified bytes are stored under the artifact's declared SHA-256. */
+  get(
+    tenantId: string,
+    artifact: import('@eucora/connectors').DeployArtifact,
+    fileName?: string,
+  ): Promise<import('@eucora/connectors').ArtifactContent | undefined>;
 }
 
 /** Resolves the connector of a plane for a tenant. */
@@ -114,10 +130,39 @@ export async function permanentToNonRetryable<T>(fn: () => Promise<T>): Promise<
   }
 }
 
+/** Heartbeat period of plane activities, ms: well inside the workflow's 30 s heartbeat timeout. */
+const HEARTBEAT_MS = 5000;
+
+/**
+ * Runs a plane call while heartbeating: every `HEARTBEAT_MS` with the latest progress (content-upload step) or on each
+ * progress report. A killed worker stops heartbeating, so Temporal retries the activity on another worker within the
+ * heartbeat timeout instead of waiting out the long start-to-close a content upload needs.
+ */
+async function heartbeating<T>(fn: (beat: (progress: Record<string, unknown>) => void) => Promise<T>): Promise<T> {
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    return fn(() => undefined); // outside an activity (direct calls in tests): nothing to heartbeat to
+  }
+  const c = ctx;
+  let last: Record<string, unknown> | undefined;
+  const timer = setInterval(() => c.heartbeat(last), HEARTBEAT_MS);
+  try {
+    return await fn((p) => {
+      last = p;
+      c.heartbeat(p);
+    });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Builds the activities of the DeploymentIntent workflow from their dependencies. */
-export function createIntentActivities(store: IntentActivityStore, connectors: ConnectorRegistry) {
+export function createIntentActivities(store: IntentActivityStore, connectors: ConnectorRegistry, contents?: ArtifactContentSource) {
   const deployRequest = async (s: RingStepInput) => {
     const d = await store.loadDeployRequest(s.tenantId, s.intentId);
+    const content = contents ? await contents.get(s.tenantId, d.artifact, d.fileName) : undefined;
     return {
       plane: d.plane,
       req: {
@@ -127,6 +172,7 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
         correlationId: s.correlationId,
         ring: { index: s.ring.index, name: s.ring.name, deviceGroup: s.ring.deviceGroup },
         artifact: d.artifact,
+        content,
       },
     };
   };
@@ -153,33 +199,40 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
       await permanentToNonRetryable(() => store.closeCabItem(input));
     },
     async ringBaseline(s: RingStepInput): Promise<RingBaseline> {
-      return permanentToNonRetryable(async () => {
-        const { plane, req } = await deployRequest(s);
-        return (await connectors.get(s.tenantId, plane)).ringBaseline(req);
-      });
+      return heartbeating(() =>
+        permanentToNonRetryable(async () => {
+          const { plane, req } = await deployRequest(s);
+          return (await connectors.get(s.tenantId, plane)).ringBaseline(req);
+        }),
+      );
     },
     async deployRing(s: RingStepInput): Promise<DeployRingResult> {
-      return permanentToNonRetryable(async () => {
-        const { plane, req } = await deployRequest(s);
-        const result = await (await connectors.get(s.tenantId, plane)).deployRing(req);
-        await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane, status: 'deployed', deployment: result });
-        return result;
-      });
+      // Content uploads run for minutes: every upload step heartbeats, so a dead worker is noticed by the heartbeat timeout.
+      return heartbeating((beat) =>
+        permanentToNonRetryable(async () => {
+          const { plane, req } = await deployRequest(s);
+          const result = await (await connectors.get(s.tenantId, plane)).deployRing({ ...req, onProgress: beat });
+          await store.saveRingDeployment({
+            tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane, status: 'deployed', deployment: result,
+          });
+          return result;
+        }),
+      );
     },
     async ringStatus(s: RingStepInput & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts> {
-      return permanentToNonRetryable(async () => {
+      return heartbeating(() => permanentToNonRetryable(async () => {
         const connector = await connectors.get(s.tenantId, s.deployment.plane);
         const counts = await connector.ringStatus({ tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId, deployment: s.deployment, baseline: s.baseline });
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'polling', counts });
         return counts;
-      });
+      }));
     },
     async rollbackRing(s: RingStepInput & { deployment: DeployRingResult }): Promise<void> {
-      await permanentToNonRetryable(async () => {
+      await heartbeating(() => permanentToNonRetryable(async () => {
         const connector = await connectors.get(s.tenantId, s.deployment.plane);
         await connector.rollbackRing({ tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId, deployment: s.deployment });
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'rolled_back' });
-      });
+      }));
     },
   };
 }

@@ -29,12 +29,15 @@ export class IntuneClient {
   private token: CachedToken | undefined;
   private readonly graph: PlaneHttp;
   private readonly authority: PlaneHttp;
+  private readonly storage: PlaneHttp;
 
   constructor(private readonly opts: IntuneClientOptions) {
     // One policy for both hosts: a broken token endpoint is as much an outage of the plane as a broken Graph.
     const caller = opts.caller ?? new ResilientCaller('intune', { timeoutMs: opts.timeoutMs });
     this.graph = new PlaneHttp({ plane: 'intune', baseUrl: opts.graphUrl, caller, check: opts.check });
     this.authority = new PlaneHttp({ plane: 'intune', baseUrl: opts.authorityUrl, caller, check: opts.check });
+    // SAS URIs are absolute; the storage host comes from Graph's answer, so it passes the same outbound guard.
+    this.storage = new PlaneHttp({ plane: 'intune', baseUrl: '', caller, check: opts.check });
   }
 
   private async fetchToken(): Promise<string> {
@@ -64,19 +67,31 @@ export class IntuneClient {
     return this.fetchToken();
   }
 
-  /** One Graph call; returns the parsed JSON body (or null for 204). */
-  async request<T>(method: string, path: string, body?: unknown, retriedAuth = false): Promise<T> {
+  /**
+   * One Graph call; returns the parsed JSON body (or null for 204). `correlationId` goes out as `client-request-id`,
+   * which Graph echoes and Microsoft support traces by.
+   */
+  async request<T>(method: string, path: string, body?: unknown, correlationId?: string, retriedAuth = false): Promise<T> {
     const token = await this.bearer();
     const res = await this.graph.send(method, path, {
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(correlationId ? { 'client-request-id': correlationId } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
       accept: retriedAuth ? [] : [401],
     });
     if (res.status === 401) {
       // Token expired or revoked: refresh once, then a second 401 is permanent.
       this.token = undefined;
-      return this.request<T>(method, path, body, true);
+      return this.request<T>(method, path, body, correlationId, true);
     }
     return (res.status === 204 || !res.text ? null : JSON.parse(res.text)) as T;
+  }
+
+  /** Azure Blob call against a SAS URI (the SAS is the credential: no bearer token goes to storage). */
+  async blob(method: 'PUT', uri: string, body: Uint8Array | string, headers: Record<string, string>): Promise<void> {
+    await this.storage.send(method, uri, { headers, body });
   }
 }

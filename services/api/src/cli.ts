@@ -12,6 +12,7 @@ import {
   ensureEvidenceBucket,
   ensureKeyring,
   evidenceRetention,
+  MinioArtifactStore,
   rotateKeyring,
 } from '@eucora/runtime';
 import { bootstrapIfEmpty, createTenantWithAdmin } from './services/bootstrap.service';
@@ -58,7 +59,10 @@ async function main(argv: string[]): Promise<number> {
     const appPassword = process.env.EUCORA_APP_DB_PASSWORD;
     if (appPassword) await enableAppRoleLogin(ownerUrl, appPassword);
     // S3_ACCESS_KEY/S3_SECRET_KEY are the root keys here; the API and worker get the app user's keys instead.
-    const bucket = await ensureEvidenceBucket(createMinioClient(config), config.S3_BUCKET, config.S3_REGION, evidenceRetention(config));
+    const minio = createMinioClient(config);
+    const bucket = await ensureEvidenceBucket(minio, config.S3_BUCKET, config.S3_REGION, evidenceRetention(config));
+    // Artifacts are content-addressed and replaced only by identical bytes: no object lock, so superseded ones can be purged.
+    const artifacts = await new MinioArtifactStore(minio, config.S3_ARTIFACT_BUCKET, config.S3_REGION).ensureBucket();
     const appKey = process.env.EUCORA_APP_S3_ACCESS_KEY;
     const appSecret = process.env.EUCORA_APP_S3_SECRET_KEY;
     if (appKey && appSecret) {
@@ -66,11 +70,12 @@ async function main(argv: string[]): Promise<number> {
         { endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, region: config.S3_REGION },
         { accessKey: appKey, secretKey: appSecret },
         [config.S3_BUCKET, config.S3_ARTIFACT_BUCKET],
+        [`${config.S3_ARTIFACT_BUCKET}/*/tmp/*`],
       );
     }
     const storageUser = appKey && appSecret ? { accessKey: appKey, status: 'ensured' } : null;
-    const summary = { migrationsApplied: report.applied, bucket: { name: config.S3_BUCKET, status: bucket }, storageUser };
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    const buckets = { name: config.S3_BUCKET, status: bucket, artifacts: { name: config.S3_ARTIFACT_BUCKET, status: artifacts } };
+    process.stdout.write(`${JSON.stringify({ migrationsApplied: report.applied, bucket: buckets, storageUser })}\n`);
     return 0;
   }
   const config = parseConfig(adminDbEnvSchema, {

@@ -2,9 +2,17 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { decisionKeyFrom, type ServiceConfig } from '@eucora/core';
-import { createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
+import { ArtifactRepository, createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
 import { createApp } from './app';
-import { connectWithRetry, createMinioClient, loadKeyring, outboundPolicyFrom, SecretBox, temporalTlsOptions } from '@eucora/runtime';
+import {
+  connectWithRetry,
+  createMinioClient,
+  loadKeyring,
+  MinioArtifactStore,
+  outboundPolicyFrom,
+  SecretBox,
+  temporalTlsOptions,
+} from '@eucora/runtime';
 import { databaseCheck, objectStoreCheck, temporalCheck } from './adapters/dependency-checks';
 import { TemporalWorkflowStarter } from './adapters/workflow-starter';
 import { HealthService } from './services/health.service';
@@ -51,7 +59,9 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   );
   const tokens = new TokenService(ds);
   const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);
-  const artifacts = new ArtifactService(ds, config.ARTIFACT_MAX_BYTES);
+  const artifacts = new ArtifactService(
+    new ArtifactRepository(ds), new MinioArtifactStore(minio, config.S3_ARTIFACT_BUCKET, config.S3_REGION), config.ARTIFACT_MAX_BYTES,
+  );
   const intents = new IntentService(ds, workflows, logger, {
     pollInitialMs: config.RING_POLL_INITIAL_MS,
     pollMaxMs: config.RING_POLL_MAX_MS,

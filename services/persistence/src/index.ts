@@ -14,3 +14,4 @@ export * from './repositories/cab.repository';
 export * from './repositories/connector-config.repository';
 export * from './repositories/device.repository';
 export * from './repositories/audit-checkpoint.repository';
+export * from './repositories/artifact.repository';

@@ -8,3 +8,4 @@ export * from './startup';
 export * from './outbound-url';
 export * from './temporal-tls';
 export * from './minio-admin';
+export * from './artifact-store';

@@ -103,14 +103,12 @@ export const APP_STORAGE_POLICY = 'eucora-app';
 /**
  * The application's storage rights: write and read objects, read their retention and the bucket's lock configuration,
  * list the bucket (HEAD bucket for health). New versions are locked by the bucket's default retention, which setup sets.
- * Deliberately absent: s3:BypassGovernanceRetention, s3:DeleteObject(Version), s3:PutBucket*, every admin action, and
+ * Deliberately absent: s3:BypassGovernanceRetention, s3:DeleteObject(Version) (but for upload scratch keys), s3:PutBucket*, every admin action, and
  * s3:PutObjectRetention too: MinIO lets a holder of PutObjectRetention shorten a GOVERNANCE lock with the bypass header
  * even without s3:BypassGovernanceRetention (tested in minio-admin.test.ts).
  */
-export function appStoragePolicy(buckets: string[]): Record<string, unknown> {
-  return {
-    Version: '2012-10-17',
-    Statement: [
+export function appStoragePolicy(buckets: string[], scratch: string[] = []): Record<string, unknown> {
+  const statements: Record<string, unknown>[] = [
       {
         Effect: 'Allow',
         Action: ['s3:ListBucket', 's3:GetBucketLocation', 's3:GetBucketObjectLockConfiguration'],
@@ -121,8 +119,11 @@ export function appStoragePolicy(buckets: string[]): Record<string, unknown> {
         Action: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention'],
         Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`),
       },
-    ],
-  };
+  ];
+  // Upload scratch objects (e.g. the artifact store's `<tenant>/tmp/<uuid>`, in a bucket without object lock) may be
+  // removed once committed; nothing else may be deleted.
+  if (scratch.length > 0) statements.push({ Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: scratch.map((p) => `arn:aws:s3:::${p}`) });
+  return { Version: '2012-10-17', Statement: statements };
 }
 
 /**
@@ -133,9 +134,11 @@ export async function ensureAppStorageUser(
   root: MinioAdminTarget,
   app: { accessKey: string; secretKey: string },
   buckets: string[],
+  /** Object-key patterns (`bucket/prefix*`) the app may delete: upload scratch only; default none. */
+  scratch: string[] = [],
 ): Promise<void> {
   if (app.accessKey === root.accessKey) throw new Error('the application storage user must not be the MinIO root user');
-  const policy = Buffer.from(JSON.stringify(appStoragePolicy(buckets)));
+  const policy = Buffer.from(JSON.stringify(appStoragePolicy(buckets, scratch)));
   await minioAdminRequest(root, 'PUT', 'add-canned-policy', { name: APP_STORAGE_POLICY }, policy);
   const user = Buffer.from(JSON.stringify({ secretKey: app.secretKey, status: 'enabled' }));
   await minioAdminRequest(root, 'PUT', 'add-user', { accessKey: app.accessKey }, encryptAdminPayload(root.secretKey, user));

@@ -27,7 +27,7 @@ describe('connector configuration per tenant', () => {
   let stealUrl: string;
 
   before(async () => {
-    own.config.installDurationMs = 20;
+    own.engine.config.installDurationMs = 20;
     ownUrl = await own.listen(0);
     stealUrl = await fake((req, res) => {
       let b = '';

@@ -27,11 +27,19 @@ describe('nothing lost: an intent accepted while Temporal is unreachable', () =>
     const cut = await startTestApi({ ...h.env, TEMPORAL_ADDRESS: `127.0.0.1:${await deadPort()}` });
     let id: string;
     try {
+      // The bytes Intune will upload (the artifact store needs no Temporal).
+      const up = await request(cut.app).post('/api/v1/artifacts').set(
+        'Authorization', `Bearer ${h.rel}`,
+      ).set('Content-Type', 'application/octet-stream').send(Buffer.from('MZ outage installer'));
+      assert.equal(up.status, 201);
+      const artifact = {
+        ...(sampleIntent().artifact as object), sha256: up.body.sha256, sizeBytes: up.body.sizeBytes, checkId: up.body.id,
+      };
       const res = await request(cut.app)
         .post('/api/v1/deployment-intents')
         .set('Authorization', `Bearer ${h.rel}`)
         .set('Idempotency-Key', `k-${randomUUID()}`)
-        .send(sampleIntent({ title: 'Accepted during a Temporal outage' }));
+        .send(sampleIntent({ title: 'Accepted during a Temporal outage', artifact }));
       assert.equal(res.status, 201);
       assert.equal(res.body.workflowStarted, false);
       assert.equal(res.body.state, 'submitted');

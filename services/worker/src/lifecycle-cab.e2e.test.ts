@@ -110,7 +110,7 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
   });
 
   it('a cancel whose reason PostgreSQL refuses (NUL) ends the intent failed with ring 0 rolled back, without endless retries', async () => {
-    h.sim.config.installDurationMs = 120_000;
+    h.sim.engine.config.installDurationMs = 120_000;
     try {
       const { id, workflowId } = await h.submit({ title: 'Poisoned cancel', artifact: artifact('PoisonedCancel') });
       const deployed = await h.waitForEvent(id, 'ring.deployed');
@@ -137,7 +137,7 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
       const v = await request(h.api.app).get('/api/v1/audit/verify').set('Authorization', `Bearer ${h.auditor}`);
       assert.equal(v.body.ok, true, JSON.stringify(v.body));
     } finally {
-      h.sim.config.installDurationMs = 150;
+      h.sim.engine.config.installDurationMs = 150;
     }
   });
 });

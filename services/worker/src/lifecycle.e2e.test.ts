@@ -103,7 +103,7 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
   });
 
   it('a bad package (30% install failure) halts at its ring and rolls back', async () => {
-    h.sim.config.failureRules = [{ match: 'BadPkg', rate: 0.3 }];
+    h.sim.engine.config.failureRules = [{ match: 'BadPkg', rate: 0.3 }];
     const { id, workflowId } = await h.submit({ title: 'Bad package', artifact: sampleArtifact('BadPkg') });
     const done = await h.waitForState(id, ['rolled_back', 'completed', 'failed']);
     assert.equal(done.body.state, 'rolled_back');

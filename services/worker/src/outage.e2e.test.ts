@@ -18,13 +18,13 @@ describe('plane outage mid-ring: the rollout waits, then completes, without dupl
   it(`survives a ${OUTAGE_MS / 1000} s outage`, { timeout: OUTAGE_MS + 180_000 }, async () => {
     const { id } = await h.submit({ title: 'Outage test', artifact: { ...(sampleIntent().artifact as object), name: 'OutagePkg' } });
     await h.waitForEvent(id, 'ring.promoted');
-    h.sim.config.outage = true;
+    h.sim.faults.outage = true;
     const before = h.sim.getStats().requests;
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
     const during = h.sim.getStats().requests - before;
     const health = await request(h.api.app).get('/api/v1/health');
     const metrics = await request(h.api.app).get('/metrics').set('Authorization', `Bearer ${await h.tenant.issue(['sre'])}`);
-    h.sim.config.outage = false;
+    h.sim.faults.outage = false;
 
     const done = await h.waitForState(id, ['completed', 'failed', 'rolled_back'], 240_000);
     assert.equal(done.body.state, 'completed', JSON.stringify(types(done)));

@@ -3,9 +3,11 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { ResilienceOptions } from '@eucora/connectors';
 import type { ServiceConfig } from '@eucora/core';
-import { createMinioClient, evidenceRetention, loadKeyring, temporalTlsOptions } from '@eucora/runtime';
+import { createMinioClient, evidenceRetention, loadKeyring, MinioArtifactStore, temporalTlsOptions } from '@eucora/runtime';
 import { createDecisionActivities, createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
+import { HttpArtifactFetcher } from './adapters/http-artifact-fetcher';
+import { MinioArtifactContentSource } from './adapters/minio-artifact-content-source';
 import { MinioEvidenceStore } from './adapters/minio-evidence-store';
 import { PostgresIntentActivityStore } from './adapters/postgres-intent-activity-store';
 
@@ -34,6 +36,13 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     keys: [opts.config.EUCORA_DECISION_KEY, opts.config.EUCORA_DECISION_KEY_PREVIOUS],
     maxAgeSeconds: opts.config.EUCORA_DECISION_MAX_AGE_SECONDS,
   });
+  const minio = createMinioClient(opts.config);
+  const artifacts = new MinioArtifactStore(minio, opts.config.S3_ARTIFACT_BUCKET, opts.config.S3_REGION);
+  const fetcher = new HttpArtifactFetcher(artifacts, {
+    urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
+    maxBytes: opts.config.ARTIFACT_MAX_BYTES,
+  });
+  const evidence = new MinioEvidenceStore(minio, evidenceStoreOptions(opts.config));
   const connection = await NativeConnection.connect({
     address: opts.config.TEMPORAL_ADDRESS,
     tls: temporalTlsOptions(opts.config),
@@ -46,9 +55,9 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     activities: {
       ...decisions,
       ...createIntentActivities(
-      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceStoreOptions(opts.config)), opts.config.S3_BUCKET, keyring, {
-        urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
-        maxBytes: opts.config.ARTIFACT_MAX_BYTES,
+      new PostgresIntentActivityStore(opts.ds, evidence, opts.config.S3_BUCKET, keyring, {
+        fetcher,
+        unverified: opts.config.ARTIFACT_UNVERIFIED ?? (opts.config.EUCORA_ENV === 'production' ? 'deny' : 'flag'),
       }),
       opts.connectors ??
         new EnvConnectorRegistry(opts.config, {
@@ -62,6 +71,7 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
             resetTimeoutMs: opts.config.BREAKER_RESET_MS,
           },
         }),
+      new MinioArtifactContentSource(artifacts),
       ),
     },
   });

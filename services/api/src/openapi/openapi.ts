@@ -93,7 +93,10 @@ export function buildOpenApiDocument(): object {
     ['/api/v1/exceptions', 'get', 'List exceptions, newest first (filters status, packageName; limit, cursor pagination)'],
     ['/api/v1/exceptions/{id}/approve', 'post', 'Approve an exception (security reviewer)'],
     ['/api/v1/exceptions/{id}/reject', 'post', 'Reject an exception (security reviewer)'],
-    ['/api/v1/artifacts', 'post', 'Upload artifact bytes to measure their SHA-256 (application/octet-stream)'],
+    [
+      '/api/v1/artifacts', 'post',
+      'Upload artifact bytes (application/octet-stream; optional X-Artifact-SHA256): verified, kept in the content store by SHA-256',
+    ],
     ['/api/v1/evidence/signing-keys', 'get', 'Public keys of evidence signatures'],
     ['/api/v1/evidence-packs', 'get', 'Evidence packs of an intent (?intent=)'],
     ['/api/v1/evidence-packs/{id}', 'get', 'Evidence pack metadata, retention and signature'],

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { InputError } from '@eucora/core';
 import { authenticate, principalOf, requirePermission } from '../http/auth';
 import type { TokenService } from '../services/token.service';
 import type { IntentService } from '../services/intent.service';
@@ -10,14 +11,19 @@ export function intentsRouter(tokens: TokenService, intents: IntentService, arti
   // The artifact bytes stream through a hash; JSON parsing never touches this route's body.
   r.post('/artifacts', authenticate(tokens), requirePermission('intents:create'), async (req, res) => {
     // Refuse a declared oversize body before reading it; an undeclared (chunked) one is cut off by the service.
-    const declared = Number(req.header('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > artifacts.maxBytes) {
+    const length = Number(req.header('content-length') ?? NaN);
+    if (Number.isFinite(length) && length > artifacts.maxBytes) {
       res.setHeader('Connection', 'close');
       throw Object.assign(new Error('too large'), { type: 'entity.too.large', status: 413, limit: artifacts.maxBytes });
     }
     const name = req.header('x-file-name');
+    const declared = req.header('x-artifact-sha256');
+    if (declared !== undefined && !/^[a-f0-9]{64}$/.test(declared)) {
+      res.setHeader('Connection', 'close');
+      throw new InputError('Invalid X-Artifact-SHA256', [{ path: 'X-Artifact-SHA256', message: 'must be 64 lowercase hex digits' }]);
+    }
     try {
-      const check = await artifacts.upload(principalOf(res), req, name && /^[\w .()-]{1,255}$/.test(name) ? name : undefined);
+      const check = await artifacts.upload(principalOf(res), req, name && /^[\w .()-]{1,255}$/.test(name) ? name : undefined, declared);
       res.status(201).json(check);
     } catch (err) {
       if ((err as { status?: number }).status === 413) res.setHeader('Connection', 'close');

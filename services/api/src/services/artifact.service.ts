@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { DataSource } from 'typeorm';
 import { InputError, type Principal } from '@eucora/core';
-import { hashStream, TooLargeError } from '@eucora/runtime';
+import type { ArtifactRepository } from '@eucora/persistence';
+import { ArtifactHashMismatchError, TooLargeError, type MinioArtifactStore } from '@eucora/runtime';
 
 /** A recorded artifact check. */
 export interface ArtifactCheck {
@@ -11,35 +11,58 @@ export interface ArtifactCheck {
   sizeBytes: number;
   source: 'upload';
   fileName: string | null;
+  /** Where the verified bytes are kept (content store bucket and key). */
+  stored: { bucket: string; key: string };
   createdAt: string;
 }
 
-/** Hashes uploaded artifacts as they stream in (nothing is buffered or kept) and records the result for intents. */
+/**
+ * Keeps uploaded artifacts: the bytes stream into the content store while they are hashed (never buffered whole), are
+ * committed under their SHA-256 only when it is the declared one, and the check is recorded for intents to reference.
+ */
 export class ArtifactService {
-  constructor(private readonly ds: DataSource, readonly maxBytes: number) {}
+  constructor(private readonly repo: ArtifactRepository, private readonly store: MinioArtifactStore, readonly maxBytes: number) {}
 
-  async upload(principal: Principal, body: Readable, fileName: string | undefined): Promise<ArtifactCheck> {
-    let measured;
+  async upload(principal: Principal, body: Readable, fileName: string | undefined, declaredSha256?: string): Promise<ArtifactCheck> {
+    let stored;
     try {
-      measured = await hashStream(body, this.maxBytes);
+      stored = await this.store.put(principal.tenantId, body, { maxBytes: this.maxBytes, declaredSha256 });
     } catch (err) {
       if (err instanceof TooLargeError) {
         // Stop reading and let the server close the connection after the 413 instead of swallowing the rest.
         body.pause();
         throw Object.assign(new Error(err.message), { type: 'entity.too.large', status: 413, limit: this.maxBytes });
       }
+      if (err instanceof ArtifactHashMismatchError) {
+        throw new InputError('Artifact bytes do not match the declared SHA-256', [
+          { path: 'X-Artifact-SHA256', message: `the uploaded bytes hash to ${err.measured}; nothing was kept` },
+        ]);
+      }
       throw err;
     }
-    if (measured.sizeBytes === 0) throw new InputError('Empty artifact', [{ path: '(body)', message: 'the request body must be the artifact bytes' }]);
-    const id = randomUUID();
-    const rows = await this.ds.query(
-      `INSERT INTO artifact_checks (id, tenant_id, sha256, size_bytes, source, file_name, created_by) VALUES ($1,$2,$3,$4,'upload',$5,$6) RETURNING created_at`,
-      [id, principal.tenantId, measured.sha256, measured.sizeBytes, fileName ?? null, principal.actor],
-    );
-    return { id, sha256: measured.sha256, sizeBytes: measured.sizeBytes, source: 'upload', fileName: fileName ?? null, createdAt: new Date(rows[0].created_at).toISOString() };
+    if (stored.sizeBytes === 0) {
+      throw new InputError('Empty artifact', [{ path: '(body)', message: 'the request body must be the artifact bytes' }]);
+    }
+    const row = await this.repo.insert({
+      id: randomUUID(),
+      tenantId: principal.tenantId,
+      sha256: stored.sha256,
+      sizeBytes: stored.sizeBytes,
+      source: 'upload',
+      url: null,
+      fileName: fileName ?? null,
+      bucket: stored.bucket,
+      objectKey: stored.key,
+      intentId: null,
+      createdBy: principal.actor,
+    });
+    return {
+      id: row.id, sha256: row.sha256, sizeBytes: row.sizeBytes, source: 'upload', fileName: row.fileName,
+      stored: { bucket: stored.bucket, key: stored.key }, createdAt: row.createdAt,
+    };
   }
 
   async exists(tenantId: string, id: string): Promise<boolean> {
-    return (await this.ds.query(`SELECT 1 FROM artifact_checks WHERE tenant_id = $1 AND id = $2`, [tenantId, id])).length > 0;
+    return this.repo.exists(tenantId, id);
   }
 }

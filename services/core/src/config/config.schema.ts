@@ -57,7 +57,7 @@ export const serviceEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
     .default('eucora-evidence'),
-  /** Bucket of uploaded artifact bytes; default `eucora-artifacts`. The app's storage policy covers it. */
+  /** Artifact content bucket (verified installer bytes keyed by `<tenant>/sha256/<hex>`); default `eucora-artifacts`. The app's storage policy covers it. */
   S3_ARTIFACT_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
@@ -87,6 +87,11 @@ export const serviceEnvSchema = z.object({
     .string()
     .default('')
     .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  /**
+   * What policy does with an intent whose bytes were never verified against its declared SHA-256: `deny`, or `flag` (allowed,
+   * scored as unverified supply chain). Default `deny` when EUCORA_ENV=production, else `flag`.
+   */
+  ARTIFACT_UNVERIFIED: z.enum(['deny', 'flag']).optional(),
   /** Largest artifact accepted by upload or URL fetch, bytes; default 8 GiB. */
   ARTIFACT_MAX_BYTES: z.coerce.number().int().min(1).default(8 * 1024 ** 3),
   /** 32-byte key (base64) that encrypts connector credentials at rest; `npm start` generates one. Required to configure connectors. */

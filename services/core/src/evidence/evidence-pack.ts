@@ -41,6 +41,10 @@ export interface EvidencePackInput {
     verifiedSha256: string | null;
     check: { source: 'upload' | 'url'; sizeBytes: number; url?: string; at: string } | null;
     signature: Record<string, unknown>;
+    /** Where the verified bytes are kept (content store); null when none were stored. Absent in packs before issue 9. */
+    stored?: { bucket: string; key: string; sizeBytes: number } | null;
+    /** Where the bytes went, per deployed ring: the plane-side object ids (e.g. Intune app, content version and file). */
+    deliveries?: { ring: number; plane: string; objectIds: Record<string, string> }[];
   };
   sbom: { present: boolean; source: 'supplied' | 'generated'; specVersion: string; sha256: string; document: Record<string, unknown> };
   findings: RiskFinding[];

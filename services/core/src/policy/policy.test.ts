@@ -38,6 +38,18 @@ const TABLE: Row[] = [
   ['standard change follows the risk thresholds too', { riskScore: 60, changeType: 'standard' }, { decision: 'require_approval', approvalBeforeRing: 2, quorum: 1, reason: /> 50/ }],
   ['hash mismatch → deny', { artifactHashMatches: false }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /does not match/ }],
   ['hash not checked → not a deny', { artifactHashMatches: null }, { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard/ }],
+  [
+    'hash not checked, unverified = flag → not a deny', { artifactHashMatches: null, unverifiedArtifact: 'flag' },
+    { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard/ },
+  ],
+  [
+    'hash not checked, unverified = deny (production) → deny', { artifactHashMatches: null, unverifiedArtifact: 'deny' },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /never verified/ },
+  ],
+  [
+    'hash verified, unverified = deny → allowed', { artifactHashMatches: true, unverifiedArtifact: 'deny' },
+    { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard/ },
+  ],
   ['uncovered high finding → deny', { findings: [HIGH] }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0001/ }],
   ['uncovered critical → deny even for emergencies', { findings: [CRIT], changeType: 'emergency' }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0003/ }],
   ['medium finding alone → no deny', { findings: [MED] }, { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard/ }],

@@ -20,6 +20,11 @@ export interface PolicyInputs {
   changeType: ChangeType;
   /** null when the artifact was not checked (no bytes supplied): not a mismatch. */
   artifactHashMatches: boolean | null;
+  /**
+   * What an unchecked artifact (`artifactHashMatches: null`) means: `deny` (production default, ARTIFACT_UNVERIFIED) or
+   * `flag` (allowed; risk scores it as unverified). Default `flag`.
+   */
+  unverifiedArtifact?: 'deny' | 'flag';
   packageName: string;
   findings: readonly RiskFinding[];
   exceptions: readonly PolicyException[];
@@ -69,6 +74,9 @@ export function evaluatePolicy(inp: PolicyInputs): PolicyDecision {
 
   const denyReasons: string[] = [];
   if (inp.artifactHashMatches === false) denyReasons.push('Artifact SHA-256 does not match the declared hash');
+  if (inp.artifactHashMatches === null && inp.unverifiedArtifact === 'deny') {
+    denyReasons.push('Artifact bytes were never verified against the declared SHA-256 (upload them or give a source URL)');
+  }
   if (uncovered.length > 0) denyReasons.push(`Critical/High findings without an approved, unexpired exception: ${uncovered.join(', ')}`);
   if (denyReasons.length > 0) return { ...base, decision: 'deny', reasons: denyReasons, approvalBeforeRing: null, quorum: 0 };
 

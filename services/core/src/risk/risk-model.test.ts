@@ -51,6 +51,10 @@ const GOLDEN: [string, Partial<RiskInputs>, number, number][] = [
   ['boundary 75 (exactly 75.000)', { privilege: 'admin', signature: UNSIGNED, dataAccess: 'regulated', deviceCount: 1000, findings: [KEV], sbomPresent: false, multiStep: true }, 75, 75000],
   ['boundary 76 (75.500 rounds up to 76)', { privilege: 'system', signature: SIGNED_UNKNOWN, dataAccess: 'regulated', deviceCount: 100_000, findings: [KEV], sbomPresent: false, multiStep: true }, 76, 75500],
   ['boundary 76 (exactly 76.000)', { privilege: 'admin', signature: UNSIGNED, dataAccess: 'sensitive', deviceCount: 100_000, findings: [KEV], sbomPresent: false, multiStep: true }, 76, 76000],
+  ['bytes never verified raise a known signer to 0.5 supply chain', { artifactVerified: false }, 13, 12500],
+  ['bytes verified (explicit) change nothing', { artifactVerified: true }, 5, 5000],
+  ['unsigned and unverified stays at 1 (no double count)', { signature: UNSIGNED, artifactVerified: false }, 20, 20000],
+  ['signed unknown and unverified stays at 0.5', { signature: SIGNED_UNKNOWN, artifactVerified: false }, 13, 12500],
   ['every factor at maximum = 100', { privilege: 'kernel_driver', signature: UNSIGNED, dataAccess: 'regulated', sbomPresent: false, findings: [KEV, HIGH], deviceCount: 1_000_000, requiresReboot: true, hasScripts: true, dependencies: 3, multiStep: true, history: { deployments: 10, rollbacks: 5, failedRings: 5 } }, 100, 100000],
 ];
 
@@ -63,6 +67,11 @@ describe('risk model v1: golden vectors', () => {
       assert.equal(r.factors.reduce((s, f) => s + f.contributionMilli, 0), r.totalMilli);
     });
   }
+
+  it('an unverified artifact says so in the supply-chain reason', () => {
+    const f = scoreRisk({ ...BASE, artifactVerified: false }).factors.find((x) => x.name === 'supplyChain')!;
+    assert.match(f.reason, /never verified/);
+  });
 
   it('identical results on every run (digest of all vectors twice)', () => {
     const digest = () => createHash('sha256').update(JSON.stringify(GOLDEN.map(([, d]) => scoreRisk({ ...BASE, ...d })))).digest('hex');

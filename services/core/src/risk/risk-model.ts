@@ -43,6 +43,11 @@ export interface RiskInputs {
   multiStep: boolean;
   /** Outcomes of the last (up to) 10 deployments of this package; null when never deployed. */
   history: { deployments: number; rollbacks: number; failedRings: number } | null;
+  /**
+   * False when the bytes were never verified against the declared SHA-256: the supply-chain factor is then at least 0.5
+   * (nothing vouches that the signature info describes these bytes). Omitted = verified (model v1 vectors).
+   */
+  artifactVerified?: boolean;
 }
 
 /** One factor's explanation: what it read, its value, what it added and why. */
@@ -104,9 +109,17 @@ export function scoreRisk(inp: RiskInputs): RiskResult {
   const priv = PRIVILEGE[inp.privilege];
   factors.push(factor('privilege', inp.privilege, priv, `Installs with ${inp.privilege.replace('_', ' ')} privilege`));
 
-  const sc = !inp.signature.signed ? 1000 : inp.signature.knownPublisher ? 0 : 500;
-  const scInput = !inp.signature.signed ? 'unsigned' : inp.signature.knownPublisher ? 'signed, known publisher' : 'signed, unknown publisher';
-  factors.push(factor('supplyChain', scInput, sc, sc === 0 ? 'Signed by a known publisher' : sc === 500 ? 'Signed, but the publisher is not on the known list' : 'Artifact is not signed'));
+  const signedSc = !inp.signature.signed ? 1000 : inp.signature.knownPublisher ? 0 : 500;
+  const unverified = inp.artifactVerified === false;
+  const sc = unverified ? Math.max(signedSc, 500) : signedSc;
+  const known = inp.signature.knownPublisher;
+  const signedInput = !inp.signature.signed ? 'unsigned' : known ? 'signed, known publisher' : 'signed, unknown publisher';
+  const scInput = `${signedInput}${unverified ? ', bytes unverified' : ''}`;
+  const scReason = signedSc === 0 ? 'Signed by a known publisher'
+    : signedSc === 500 ? 'Signed, but the publisher is not on the known list' : 'Artifact is not signed';
+  factors.push(factor(
+    'supplyChain', scInput, sc, unverified ? `${scReason}; its bytes were never verified against the declared SHA-256` : scReason,
+  ));
 
   const kev = inp.findings.filter((f) => f.knownExploited);
   const maxCvss = inp.findings.reduce((m, f) => Math.max(m, cvssTenths(f.cvss)), 0);

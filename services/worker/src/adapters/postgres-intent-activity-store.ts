@@ -19,10 +19,10 @@ import {
   type IntentSpec,
   type PolicyException,
 } from '@eucora/core';
-import { DeploymentIntentRepository, EventRepository, type DeploymentIntentEntity } from '@eucora/persistence';
+import { ArtifactRepository, DeploymentIntentRepository, EventRepository, type DeploymentIntentEntity } from '@eucora/persistence';
 import type { ArtifactCheckResult, Assessment, EvidenceRequest, IntentActivityStore, TransitionInput } from '@eucora/workflows';
-import { Readable } from 'node:stream';
-import { hashStream, type SigningKeyring } from '@eucora/runtime';
+import type { SigningKeyring } from '@eucora/runtime';
+import type { ArtifactFetcher } from './http-artifact-fetcher';
 import type { EvidenceStore } from './minio-evidence-store';
 
 /** The SBOM as evidence: the supplied document, or one generated from the declared components; hashed either way. */
@@ -39,16 +39,18 @@ export const ASSUMED_DEVICE_COUNT = 1000;
 export class PostgresIntentActivityStore implements IntentActivityStore {
   private readonly intents: DeploymentIntentRepository;
   private readonly events: EventRepository;
+  private readonly artifactChecks: ArtifactRepository;
 
   constructor(
     private readonly ds: DataSource,
     private readonly evidence: EvidenceStore,
     private readonly bucket: string,
     private readonly keyring: SigningKeyring,
-    /** Where artifacts may be fetched from, and how large they may be. */
-    private readonly artifacts: { urlAllowlist: readonly string[]; maxBytes: number } = { urlAllowlist: [], maxBytes: 8 * 1024 ** 3 },
+    /** How URL-sourced artifacts are fetched, and what policy does with unverified bytes (default `flag`). */
+    private readonly artifacts: { fetcher?: ArtifactFetcher; unverified?: 'deny' | 'flag' } = {},
   ) {
     this.intents = new DeploymentIntentRepository(ds);
+    this.artifactChecks = new ArtifactRepository(ds);
     this.events = new EventRepository(ds);
   }
 
@@ -119,26 +121,37 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     const intent = await this.intent(tenantId, intentId);
     const a = intent.spec.artifact;
     if (a.checkId) {
-      const rows: { sha256: string; size_bytes: string; created_at: string }[] = await this.ds.query(`SELECT sha256, size_bytes, created_at FROM artifact_checks WHERE tenant_id = $1 AND id = $2`, [tenantId, a.checkId]);
-      if (!rows[0]) throw new NotFoundError(`Artifact check ${a.checkId} not found`);
-      return { verifiedSha256: rows[0].sha256, check: { source: 'upload', sizeBytes: Number(rows[0].size_bytes), at: new Date(rows[0].created_at).toISOString() } };
+      const row = await this.artifactChecks.findById(tenantId, a.checkId);
+      if (!row) throw new NotFoundError(`Artifact check ${a.checkId} not found`);
+      return {
+        verifiedSha256: row.sha256,
+        check: { source: 'upload', sizeBytes: row.sizeBytes, at: row.createdAt },
+        ...(row.bucket && row.objectKey ? { stored: { bucket: row.bucket, key: row.objectKey } } : {}),
+      };
     }
     if (a.sourceUrl) {
-      const url = new URL(a.sourceUrl);
-      // Checked again here: the allow-list may have shrunk since the intent was filed.
-      if (!this.artifacts.urlAllowlist.includes(url.hostname.toLowerCase())) throw new InputError('Artifact URL not allowed', [{ path: 'artifact.sourceUrl', message: `host ${url.hostname} is not on ARTIFACT_URL_ALLOWLIST` }]);
-      let res: Response;
-      try {
-        res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(25 * 60_000) });
-      } catch (err) {
-        throw new UpstreamUnavailableError(`artifact fetch failed: ${(err as Error).message}`, 'artifact-source');
-      }
-      if (!res.ok || !res.body) {
-        if (res.status >= 500 || res.status === 429) throw new UpstreamUnavailableError(`artifact source answered ${res.status}`, 'artifact-source');
-        throw new InputError(`artifact source answered ${res.status}`, [{ path: 'artifact.sourceUrl', message: `HTTP ${res.status}` }]);
-      }
-      const m = await hashStream(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), this.artifacts.maxBytes);
-      return { verifiedSha256: m.sha256, check: { source: 'url', sizeBytes: m.sizeBytes, url: a.sourceUrl, at: new Date().toISOString() } };
+      if (!this.artifacts.fetcher) throw new UpstreamUnavailableError('no artifact fetcher configured', 'artifact-source');
+      const m = await this.artifacts.fetcher.fetch(tenantId, a.sourceUrl, a.sha256);
+      const at = new Date().toISOString();
+      // Recorded so the bytes and their check survive the workflow (evidence, audit) like uploads do.
+      await this.artifactChecks.insert({
+        id: randomUUID(),
+        tenantId,
+        sha256: m.sha256,
+        sizeBytes: m.sizeBytes,
+        source: 'url',
+        url: a.sourceUrl,
+        fileName: null,
+        bucket: m.stored?.bucket ?? null,
+        objectKey: m.stored?.key ?? null,
+        intentId,
+        createdBy: 'worker',
+      });
+      return {
+        verifiedSha256: m.sha256,
+        check: { source: 'url', sizeBytes: m.sizeBytes, url: a.sourceUrl, at },
+        ...(m.stored ? { stored: { bucket: m.stored.bucket, key: m.stored.key } } : {}),
+      };
     }
     return null;
   }
@@ -161,12 +174,14 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
       dependencies: spec.riskInputs.dependencies,
       multiStep: spec.riskInputs.multiStep,
       history: await this.history(tenantId, intentId, spec.artifact.name),
+      artifactVerified: artifactCheck !== null && artifactCheck.verifiedSha256 === spec.artifact.sha256,
     });
     const exceptions = await this.exceptions(tenantId, spec.artifact.name);
     const policy = evaluatePolicy({
       riskScore: risk.score,
       changeType: spec.changeType,
       artifactHashMatches: artifactCheck ? artifactCheck.verifiedSha256 === spec.artifact.sha256 : null,
+      unverifiedArtifact: this.artifacts.unverified ?? 'flag',
       packageName: spec.artifact.name,
       findings,
       exceptions,
@@ -175,6 +190,18 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     await this.ds.query(`UPDATE deployment_intents SET risk_score = $3, risk_band = $4, policy_decision = $5 WHERE tenant_id = $1 AND id = $2`, [tenantId, intentId, risk.score, risk.band, policy.decision]);
     const rings = (spec.rings ?? DEFAULT_RINGS).map((r, index) => ({ index, name: r.name, deviceGroup: r.group ?? r.name, successThreshold: r.successThreshold, soakSeconds: r.soakSeconds ?? 0 }));
     return { artifactCheck, plane: intent.plane, changeType: intent.changeType, risk, policy, rings, notBefore: spec.schedule.notBefore ?? null, blackoutWindows: spec.schedule.blackoutWindows };
+  }
+
+  /** Plane-side object ids per deployed ring (for Intune: app, content version and content file). */
+  private async deliveries(
+    tenantId: string, intentId: string,
+  ): Promise<{ ring: number; plane: string; objectIds: Record<string, string> }[]> {
+    const rows: { ring_index: number; plane: string; deployment: { objectIds?: Record<string, string> } | null }[] = await this.ds.query(
+      `SELECT ring_index, plane, deployment FROM ring_deployments
+        WHERE tenant_id = $1 AND intent_id = $2 AND deployment IS NOT NULL ORDER BY ring_index`,
+      [tenantId, intentId],
+    );
+    return rows.map((r) => ({ ring: r.ring_index, plane: r.plane, objectIds: r.deployment?.objectIds ?? {} }));
   }
 
   async writeEvidencePack(req: EvidenceRequest): Promise<{ packId: string; sha256: string }> {
@@ -200,6 +227,10 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
         verifiedSha256: req.assessment.artifactCheck?.verifiedSha256 ?? null,
         check: req.assessment.artifactCheck?.check ?? null,
         signature: { ...spec.artifact.signature },
+        stored: req.assessment.artifactCheck?.stored ? {
+          ...req.assessment.artifactCheck.stored, sizeBytes: req.assessment.artifactCheck.check.sizeBytes,
+        } : null,
+        deliveries: await this.deliveries(req.tenantId, req.intentId),
       },
       sbom: sbomEvidence(spec),
       findings,
@@ -294,8 +325,13 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
   async loadDeployRequest(tenantId: string, intentId: string) {
     const intent = await this.intent(tenantId, intentId);
     const a = intent.spec.artifact;
+    // The installer keeps the name it was uploaded or published under: install commands refer to it.
+    const uploaded = a.checkId ? (await this.artifactChecks.findById(tenantId, a.checkId))?.fileName : undefined;
+    const fromUrl = a.sourceUrl ? decodeURIComponent(new URL(a.sourceUrl).pathname.split('/').pop() ?? '') : '';
+    const fileName = uploaded ?? (/^[\w .()-]{1,255}$/.test(fromUrl) ? fromUrl : undefined);
     return {
       plane: intent.plane,
+      ...(fileName ? { fileName } : {}),
       artifact: {
         name: a.name,
         version: a.version,

@@ -20,7 +20,7 @@ const POLL_MS = 200;
 async function main(): Promise<void> {
   installTemporalLogging(createLogger({ service: 'bench', level: 'warn' }), 'warn');
   const sim = new IntuneSimulator({ size: 2000, labSize: 10 });
-  sim.config.installDurationMs = 0;
+  sim.engine.config.installDurationMs = 0;
   const simUrl = await sim.listen(0);
   const taskQueue = `bench-${randomUUID()}`;
   const api = await startTestApi({

@@ -37,16 +37,19 @@ export interface Harness {
 let runtimeInstalled = false;
 
 /** Starts everything; `sim` installs finish within `installDurationMs`. */
-/** `allowUrls`: loopback simulator URLs that tenants may configure as planes (the outbound policy refuses loopback otherwise). */
+/**
+ * `allowUrls`: loopback simulator URLs that tenants may configure as planes (the outbound policy refuses loopback otherwise).
+ * `unverified`: submit intents without artifact bytes (default false: each submit uploads a stand-in installer first).
+ */
 export async function startHarness(
-  opts: { installDurationMs?: number; fleetSize?: number; env?: Record<string, string>; allowUrls?: string[] } = {},
+  opts: { installDurationMs?: number; fleetSize?: number; env?: Record<string, string>; allowUrls?: string[]; unverified?: boolean } = {},
 ): Promise<Harness> {
   if (!runtimeInstalled) {
     installTemporalLogging(createLogger({ service: 'worker', level: process.env.LOG_LEVEL ?? 'silent' }), 'warn');
     runtimeInstalled = true;
   }
   const sim = new IntuneSimulator({ size: opts.fleetSize ?? 1000, labSize: 10 });
-  sim.config.installDurationMs = opts.installDurationMs ?? 200;
+  sim.engine.config.installDurationMs = opts.installDurationMs ?? 200;
   const simUrl = await sim.listen(0);
   const taskQueue = `lifecycle-${randomUUID()}`;
   const env = {
@@ -94,11 +97,22 @@ export async function startHarness(
       await sim.close();
     },
     async submit(overrides = {}, token = h.rel) {
+      const intent = sampleIntent(overrides) as { artifact: Record<string, unknown> };
+      if (!intent.artifact.checkId && !intent.artifact.sourceUrl && !opts.unverified) {
+        // Planes get real bytes (Intune uploads them): a small stand-in installer per artifact, uploaded and referenced.
+        const label = `${String(intent.artifact.name)} ${String(intent.artifact.version)}`;
+        const bytes = Buffer.from(`MZ stand-in installer for ${label}\n`.repeat(64));
+        const up = await request(api.app).post('/api/v1/artifacts').set(
+          'Authorization', `Bearer ${token}`,
+        ).set('Content-Type', 'application/octet-stream').send(bytes);
+        if (up.status !== 201) throw new Error(`artifact upload failed ${up.status}: ${JSON.stringify(up.body)}`);
+        intent.artifact = { ...intent.artifact, sha256: up.body.sha256, sizeBytes: up.body.sizeBytes, checkId: up.body.id };
+      }
       const res = await request(api.app)
         .post('/api/v1/deployment-intents')
         .set('Authorization', `Bearer ${token}`)
         .set('Idempotency-Key', `k-${randomUUID()}`)
-        .send(sampleIntent(overrides));
+        .send(intent);
       if (res.status !== 201) throw new Error(`submit failed ${res.status}: ${JSON.stringify(res.body)}`);
       return { id: res.body.id, workflowId: res.body.workflowId };
     },
