@@ -88,7 +88,8 @@ function* advisoryFiles(source) {
     const ls = git(['ls-tree', '-r', 'HEAD', PREFIX]);
     if (ls.status !== 0) throw new Error(`git ls-tree failed: ${ls.stderr}`);
     const blobs = ls.stdout.split('\n').filter((l) => l.endsWith('.json')).map((l) => l.split(/\s+/)[2]);
-    const batch = spawnSync('git', [`--git-dir=${source}`, 'cat-file', '--batch'], { input: blobs.join('\n') + '\n', maxBuffer: 2 ** 31 - 1 });
+    const input = `${blobs.join('\n')}\n`;
+    const batch = spawnSync('git', [`--git-dir=${source}`, 'cat-file', '--batch'], { input, maxBuffer: 2 ** 31 - 1 });
     if (batch.status !== 0) throw new Error(`git cat-file failed: ${batch.stderr}`);
     const buf = batch.stdout;
     let at = 0;

@@ -96,7 +96,8 @@ export function installedPackages(lock) {
   const out = [];
   for (const [p, e] of Object.entries(lock.packages ?? {})) {
     if (!p.includes('node_modules/') || e.link) continue;
-    out.push({ name: e.name ?? p.slice(p.lastIndexOf('node_modules/') + 'node_modules/'.length), version: e.version, path: p, dev: !!e.dev });
+    const name = e.name ?? p.slice(p.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    out.push({ name, version: e.version, path: p, dev: !!e.dev });
   }
   return out;
 }
@@ -375,7 +376,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     log(`audit: npm audit could not run (${audit.error?.summary || audit.message || 'no report'}); using ${path.relative(ROOT, SNAPSHOT)}`);
     const r = judgeSnapshot(readJson(path.join(ROOT, 'package-lock.json')), readJson(SNAPSHOT, null), allow);
     const s = r.stats;
-    log(`audit: ${s.advisories} snapshot advisories, ${s.packages} packages / ${s.versions} package versions checked, ${s.matches} matches`);
+    log(`audit: ${s.advisories} snapshot advisories; ${s.packages} packages, ${s.versions} package versions checked; ${s.matches} matches`);
     ok = report('audit', r, t) && ok;
   } else {
     ok = report('audit', judgeAudit(audit, allow), t) && ok;
