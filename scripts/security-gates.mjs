@@ -127,7 +127,18 @@ export function judgeSnapshot(lock, snapshot, allow, today = new Date()) {
   if (snapshot.coverage) warnings.push(`advisory snapshot coverage is limited: ${snapshot.coverage}`);
   const installed = installedPackages(lock);
   const covered = new Set(snapshot.packages);
-  const uncovered = [...new Set(installed.map((p) => p.name).filter((n) => !covered.has(n)))];
+  // A package added after the snapshot was built is unscreened: it fails unless a reviewed, expiring entry names it.
+  const waived = new Map();
+  for (const [i, e] of (allow.notInSnapshot ?? []).entries()) {
+    const p = entryProblem(e, today, `notInSnapshot entry ${i} (${e.package ?? '?'})`);
+    if (p || !e.package) failures.push(p ?? `notInSnapshot entry ${i}: "package" is required`);
+    else if ((day(e.expires) - today) / 86_400_000 > MAX_ALLOW_DAYS) failures.push(`notInSnapshot ${e.package}: over ${MAX_ALLOW_DAYS} days`);
+    else waived.set(e.package, e);
+  }
+  for (const n of new Set(installed.map((p) => p.name))) {
+    if (!covered.has(n) && waived.has(n)) warnings.push(`${n} is not in the advisory snapshot; unscreened until ${waived.get(n).expires}`);
+  }
+  const uncovered = [...new Set(installed.map((p) => p.name).filter((n) => !covered.has(n) && !waived.has(n)))];
   if (uncovered.length) {
     failures.push(`${uncovered.length} locked package(s) not covered by the advisory snapshot (${uncovered.slice(0, 5).join(', ')}` +
       `${uncovered.length > 5 ? ', …' : ''}); regenerate it: ${REGENERATE}`);
@@ -340,6 +351,8 @@ function selfTest() {
     ['offline: a stale snapshot fails', !snapOk(lockWith('2.0.0'), snap({ generatedAt: '2026-04-01T00:00:00Z' }))],
     ['offline: a missing snapshot fails', !snapOk(lockWith('2.0.0'), null)],
     ['offline: a package the snapshot does not cover fails', !snapOk(lockWith('2.0.0'), snap({ packages: ['leftpad'] }))],
+    ['offline: an uncovered package with a reviewed entry passes', snapOk(lockWith('2.0.0'), snap({ packages: ['leftpad'] }),
+      { notInSnapshot: [{ package: 'ok', reason: 'new, screened by hand', reviewedBy: 's', expires: '2026-06-10' }] })],
     ['offline: an uncomparable version fails closed', !snapOk(lockWith('latest'), snap())],
     ['a git-sourced lock entry fails', !judgeLockfile({ packages: { 'node_modules/x': gitSourced } }).ok],
     ['a private key is found', found.some((f) => f.rule === 'private-key')],
