@@ -132,7 +132,9 @@ export function judgeSnapshot(lock, snapshot, allow, today = new Date()) {
   for (const [i, e] of (allow.notInSnapshot ?? []).entries()) {
     const p = entryProblem(e, today, `notInSnapshot entry ${i} (${e.package ?? '?'})`);
     if (p || !e.package) failures.push(p ?? `notInSnapshot entry ${i}: "package" is required`);
-    else if ((day(e.expires) - today) / 86_400_000 > MAX_ALLOW_DAYS) failures.push(`notInSnapshot ${e.package}: over ${MAX_ALLOW_DAYS} days`);
+    else if ((day(e.expires) - today) / 86_400_000 > MAX_ALLOW_DAYS) {
+      failures.push(`notInSnapshot ${e.package}: expires more than ${MAX_ALLOW_DAYS} days ahead`);
+    }
     else waived.set(e.package, e);
   }
   for (const n of new Set(installed.map((p) => p.name))) {
