@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Release gates run by .ci/run before the tests (docs/security.md, "Release gates"). Fail closed:
 //   1. dependency advisories: `npm audit` of the installed production tree; any high/critical advisory not on the reviewed,
-//      unexpired allow list fails. When the audit service cannot be reached the gate fails too, unless the allow list
-//      carries an unexpired, reviewed `auditUnavailable` waiver (at most 31 days long) — then it passes with a warning.
+//      unexpired allow list fails. When the audit service cannot be reached (the registry here answers 405), every package
+//      and version of package-lock.json is matched offline against .ci/advisory-snapshot.json (derived from the GitHub
+//      Advisory Database by scripts/advisory-snapshot.mjs); a stale snapshot, or lock packages it does not cover, fail too.
 //   2. lockfile integrity: every locked package has a sha512 integrity and an https tarball (no git/file/http sources).
 //   3. secret scan of the tracked tree: private keys, AWS-style keys, GitHub/Slack tokens, EUCORA API tokens, and
 //      high-entropy values assigned to secret-looking names; findings are allowed only by fingerprint in the reviewed list.
@@ -12,11 +13,17 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compareVersions, inRange, isAffected, parseVersion } from './lib/advisory-match.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const AUDIT_ALLOWLIST = path.join(ROOT, '.ci', 'audit-allowlist.json');
 const SECRET_ALLOWLIST = path.join(ROOT, '.ci', 'secret-scan-allowlist.json');
-const MAX_WAIVER_DAYS = 31;
+const SNAPSHOT = path.join(ROOT, '.ci', 'advisory-snapshot.json');
+/** A snapshot older than this many days fails the gate: advisories published since would go unseen. */
+export const SNAPSHOT_MAX_AGE_DAYS = 30;
+/** An advisory allow-list entry may not run longer than this many days from today (re-decided, not forgotten). */
+export const MAX_ALLOW_DAYS = 90;
+const REGENERATE = 'node scripts/advisory-snapshot.mjs <advisory-database checkout or git dir>';
 
 const log = (msg) => process.stdout.write(`[gates] ${msg}\n`);
 const day = (s) => new Date(`${s}T23:59:59Z`);
@@ -31,29 +38,31 @@ function entryProblem(e, today, what) {
 
 // ---------------------------------------------------------------------------------------------------------------- audit
 
+/** Problems of the advisory allow list: review fields, expiry, at most MAX_ALLOW_DAYS ahead, id and package present. */
+function allowListProblems(allow, today) {
+  const problems = [];
+  for (const [i, e] of (allow.advisories ?? []).entries()) {
+    const what = `audit allow list entry ${i} (${e.id ?? '?'})`;
+    const p = entryProblem(e, today, what);
+    if (p) problems.push(p);
+    else if (!e.id || !e.package) problems.push(`audit allow list entry ${i}: "id" and "package" are required`);
+    else if ((day(e.expires) - today) / 86_400_000 > MAX_ALLOW_DAYS) {
+      problems.push(`${what}: expires ${e.expires}, more than ${MAX_ALLOW_DAYS} days ahead`);
+    }
+  }
+  return problems;
+}
+
 /** Decides the audit gate from `npm audit --json` output; pure, so the self-test can feed it fixtures. */
 export function judgeAudit(report, allow, today = new Date()) {
   const failures = [];
   const warnings = [];
-  const problems = [];
-  for (const [i, e] of (allow.advisories ?? []).entries()) {
-    const p = entryProblem(e, today, `audit allow list entry ${i} (${e.id ?? '?'})`);
-    if (p) problems.push(p);
-    else if (!e.id || !e.package) problems.push(`audit allow list entry ${i}: "id" and "package" are required`);
-  }
+  const problems = allowListProblems(allow, today);
   if (problems.length) return { ok: false, failures: problems, warnings };
   if (report.error || !report.vulnerabilities) {
     const why = report.error?.summary || report.message || 'no report';
-    const w = allow.auditUnavailable;
-    const p = w ? entryProblem(w, today, 'auditUnavailable waiver') : 'no auditUnavailable waiver';
-    const long = w && w.reviewed && (day(w.expires) - day(w.reviewed)) / 86_400_000 > MAX_WAIVER_DAYS;
-    if (p || long || !w.reviewed) {
-      const because = p ?? (long ? `waiver longer than ${MAX_WAIVER_DAYS} days` : 'waiver needs "reviewed"');
-      failures.push(`npm audit could not run (${why}); failing closed (${because})`);
-    } else {
-      warnings.push(`npm audit could not run (${why}); passing on the reviewed waiver until ${w.expires}: ${w.reason}`);
-    }
-    return { ok: failures.length === 0, failures, warnings };
+    failures.push(`npm audit could not run (${why}) and no offline snapshot was judged; failing closed`);
+    return { ok: false, failures, warnings };
   }
   const allowed = new Set((allow.advisories ?? []).map((e) => `${e.package}:${e.id}`));
   for (const [name, v] of Object.entries(report.vulnerabilities)) {
@@ -80,6 +89,91 @@ function runAudit() {
   } catch {
     return { error: { summary: r.error?.message ?? `npm audit exited ${r.status} without a JSON report` } };
   }
+}
+
+/** Every installed package of a package-lock.json (lockfileVersion 2/3): { name, version, path, dev }. */
+export function installedPackages(lock) {
+  const out = [];
+  for (const [p, e] of Object.entries(lock.packages ?? {})) {
+    if (!p.includes('node_modules/') || e.link) continue;
+    const name = e.name ?? p.slice(p.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    out.push({ name, version: e.version, path: p, dev: !!e.dev });
+  }
+  return out;
+}
+
+/**
+ * The offline audit: matches every installed package + version against the advisory snapshot; pure, so the self-test can
+ * feed it fixtures. Fails on a high/critical, non-withdrawn match not allowed by an unexpired entry, on a snapshot older than
+ * SNAPSHOT_MAX_AGE_DAYS (or dated in the future, or malformed), on lock packages the snapshot was not generated for, and on
+ * a version that cannot be compared with an advisory of its package.
+ */
+export function judgeSnapshot(lock, snapshot, allow, today = new Date()) {
+  const failures = allowListProblems(allow, today);
+  const warnings = [];
+  const stats = { advisories: 0, packages: 0, versions: 0, matches: 0 };
+  if (failures.length) return { ok: false, failures, warnings, stats };
+  const generated = new Date(snapshot?.generatedAt ?? NaN);
+  if (!snapshot || !Array.isArray(snapshot.advisories) || !Array.isArray(snapshot.packages) || Number.isNaN(generated.getTime())) {
+    return { ok: false, failures: [`advisory snapshot missing or malformed; regenerate it: ${REGENERATE}`], warnings, stats };
+  }
+  const age = (today - generated) / 86_400_000;
+  if (age > SNAPSHOT_MAX_AGE_DAYS) {
+    failures.push(`advisory snapshot of ${snapshot.generatedAt} is ${Math.floor(age)} days old (limit ${SNAPSHOT_MAX_AGE_DAYS}); ` +
+      `regenerate it: ${REGENERATE}`);
+  } else if (age < -1) {
+    failures.push(`advisory snapshot is dated in the future (${snapshot.generatedAt}); regenerate it: ${REGENERATE}`);
+  }
+  if (snapshot.coverage) warnings.push(`advisory snapshot coverage is limited: ${snapshot.coverage}`);
+  const installed = installedPackages(lock);
+  const covered = new Set(snapshot.packages);
+  // A package added after the snapshot was built is unscreened: it fails unless a reviewed, expiring entry names it.
+  const waived = new Map();
+  for (const [i, e] of (allow.notInSnapshot ?? []).entries()) {
+    const p = entryProblem(e, today, `notInSnapshot entry ${i} (${e.package ?? '?'})`);
+    if (p || !e.package) failures.push(p ?? `notInSnapshot entry ${i}: "package" is required`);
+    else if ((day(e.expires) - today) / 86_400_000 > MAX_ALLOW_DAYS) {
+      failures.push(`notInSnapshot ${e.package}: expires more than ${MAX_ALLOW_DAYS} days ahead`);
+    }
+    else waived.set(e.package, e);
+  }
+  for (const n of new Set(installed.map((p) => p.name))) {
+    if (!covered.has(n) && waived.has(n)) warnings.push(`${n} is not in the advisory snapshot; unscreened until ${waived.get(n).expires}`);
+  }
+  const uncovered = [...new Set(installed.map((p) => p.name).filter((n) => !covered.has(n) && !waived.has(n)))];
+  if (uncovered.length) {
+    failures.push(`${uncovered.length} locked package(s) not covered by the advisory snapshot (${uncovered.slice(0, 5).join(', ')}` +
+      `${uncovered.length > 5 ? ', …' : ''}); regenerate it: ${REGENERATE}`);
+  }
+  const byName = new Map();
+  for (const a of snapshot.advisories) (byName.get(a.package) ?? byName.set(a.package, []).get(a.package)).push(a);
+  const allowed = new Set((allow.advisories ?? []).map((e) => `${e.package}:${e.id}`));
+  const seen = new Set();
+  stats.advisories = snapshot.advisories.length;
+  stats.packages = new Set(installed.map((p) => p.name)).size;
+  for (const pkg of installed) {
+    const key = `${pkg.name}@${pkg.version}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (const a of byName.get(pkg.name) ?? []) {
+      let hit;
+      try {
+        hit = isAffected(pkg.version, a);
+      } catch (err) {
+        failures.push(`${key}: cannot be compared with ${a.id} (${err.message}); failing closed`);
+        continue;
+      }
+      if (!hit) continue;
+      stats.matches++;
+      const what = `${key}${pkg.dev ? ' (dev)' : ''}: ${a.severity.toLowerCase()} advisory ${a.id}${a.summary ? ` (${a.summary})` : ''}`;
+      if (a.withdrawn) warnings.push(`${what} was withdrawn on ${a.withdrawn}; ignored`);
+      else if (a.gate === false || !['HIGH', 'CRITICAL'].includes(a.severity)) warnings.push(what);
+      else if (allowed.has(`${pkg.name}:${a.id}`)) warnings.push(`${what} allowed by review`);
+      else failures.push(what);
+    }
+  }
+  stats.versions = seen.size;
+  return { ok: failures.length === 0, failures, warnings, stats };
 }
 
 // ------------------------------------------------------------------------------------------------------------ lockfile
@@ -188,15 +282,49 @@ const readJson = (p, fallback) => {
   }
 };
 
+/** Comparator and range cases: [description, actual, expected]; part of the self-test so CI proves the matcher each run. */
+function matcherCases() {
+  const cmp = (a, b) => compareVersions(a, b);
+  // The SemVer 2.0.0 §11 precedence chain, each element lower than the next.
+  const chain = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11',
+    '1.0.0-rc.1', '1.0.0', '1.0.1', '1.1.0', '1.10.0', '2.0.0'];
+  const cases = chain.slice(1).map((v, i) => [`${chain[i]} < ${v}`, cmp(chain[i], v), -1]);
+  cases.push(['1.0.0+build == 1.0.0', cmp('1.0.0+build.5', '1.0.0'), 0], ['not a version', parseVersion('1.2'), null]);
+  const fixed = [{ introduced: '0' }, { fixed: '4.17.21' }];
+  const two = [{ introduced: '1.0.0' }, { fixed: '1.5.0' }, { introduced: '2.0.0' }, { fixed: '2.3.1' }];
+  const last = [{ introduced: '3.0.0-beta.1' }, { last_affected: '3.2.0' }];
+  cases.push(
+    ['introduced 0: 0.0.1 affected', inRange('0.0.1', fixed), true],
+    ['just below fixed affected', inRange('4.17.20', fixed), true],
+    ['pre-release of the fixed version affected', inRange('4.17.21-rc.1', fixed), true],
+    ['fixed version not affected', inRange('4.17.21', fixed), false],
+    ['above fixed not affected', inRange('5.0.0', fixed), false],
+    ['between two ranges not affected', inRange('1.7.0', two), false],
+    ['second range affected', inRange('2.3.0', two), true],
+    ['below first introduced not affected', inRange('0.9.9', two), false],
+    ['pre-release before introduced pre-release not affected', inRange('3.0.0-alpha', last), false],
+    ['introduced pre-release affected', inRange('3.0.0-beta.1', last), true],
+    ['last_affected itself affected', inRange('3.2.0', last), true],
+    ['above last_affected not affected', inRange('3.2.1', last), false],
+    ['explicit versions list', isAffected('9.9.9', { versions: ['9.9.9'], ranges: [] }), true],
+  );
+  return cases;
+}
+
 function selfTest() {
   const today = new Date('2026-06-01T00:00:00Z');
   const via = [{ source: 1001, url: 'https://github.com/advisories/GHSA-aaaa-bbbb-cccc', severity: 'high', title: 'x', range: '<2' }];
   const vuln = { vulnerabilities: { leftpad: { severity: 'high', via } } };
   const down = { error: { summary: '405' } };
   const gitSourced = { resolved: 'git+ssh://h/x', integrity: 'sha512-a' };
-  const waiver = (reviewed, expires) => ({ auditUnavailable: { reason: 'r', reviewedBy: 's', reviewed, expires } });
   const moderate = { vulnerabilities: { x: { severity: 'moderate', via: [{ severity: 'moderate' }] } } };
   const entry = { id: 'GHSA-aaaa-bbbb-cccc', package: 'leftpad', reason: 'not reachable', reviewedBy: 'sec', expires: '2026-07-01' };
+  // A planted vulnerable tree for the offline gate: leftpad 1.2.0 is inside the advisory's range, 2.0.0 is the fix.
+  const lockWith = (version) => ({ packages: { '': {}, 'node_modules/leftpad': { version }, 'node_modules/ok': { version: '1.0.0' } } });
+  const adv = { id: 'GHSA-aaaa-bbbb-cccc', package: 'leftpad', severity: 'HIGH', ranges: [{ type: 'ECOSYSTEM', events: [
+    { introduced: '0' }, { fixed: '2.0.0' }] }] };
+  const snap = (over = {}) => ({ generatedAt: '2026-05-20T00:00:00Z', packages: ['leftpad', 'ok'], advisories: [adv], ...over });
+  const vulnerable = lockWith('1.2.0');
   const key = ['-----BEGIN', 'PRIVATE KEY-----'].join(' ');
   const aws = ['AKIA', 'Z7QW4MNX2PLK9RTY'].join('');
   const planted = [
@@ -206,16 +334,28 @@ function selfTest() {
     { path: 'd.ts', text: "const password = 'changeme-changeme-changeme';" },
   ];
   const found = scanSecrets(planted);
+  const snapOk = (lock, s, allow = {}) => judgeSnapshot(lock, s, allow, today).ok;
   const checks = [
     ['a high advisory fails', !judgeAudit(vuln, {}, today).ok],
     ['an allow-listed advisory passes', judgeAudit(vuln, { advisories: [entry] }, today).ok],
     ['an expired allow list entry fails', !judgeAudit(vuln, { advisories: [{ ...entry, expires: '2026-05-01' }] }, today).ok],
     ['an entry without a reason fails', !judgeAudit(vuln, { advisories: [{ ...entry, reason: '' }] }, today).ok],
+    ['an entry running past 90 days fails', !judgeAudit(vuln, { advisories: [{ ...entry, expires: '2026-12-01' }] }, today).ok],
     ['a moderate advisory passes', judgeAudit(moderate, {}, today).ok],
-    ['an unreachable audit fails closed', !judgeAudit(down, {}, today).ok],
-    ['an unreachable audit with a reviewed waiver passes', judgeAudit(down, waiver('2026-05-20', '2026-06-15'), today).ok],
-    ['an over-long waiver fails', !judgeAudit(down, waiver('2026-01-01', '2026-12-01'), today).ok],
-    ['an expired waiver fails', !judgeAudit(down, waiver('2026-05-01', '2026-05-20'), today).ok],
+    ['an unreachable audit alone fails closed', !judgeAudit(down, {}, today).ok],
+    ['offline: a planted vulnerable version fails', !snapOk(vulnerable, snap())],
+    ['offline: the fixed version passes', snapOk(lockWith('2.0.0'), snap())],
+    ['offline: a pre-release of the fix still fails', !snapOk(lockWith('2.0.0-rc.1'), snap())],
+    ['offline: an allow-list entry makes it pass', snapOk(vulnerable, snap(), { advisories: [entry] })],
+    ['offline: an expired entry fails again', !snapOk(vulnerable, snap(), { advisories: [{ ...entry, expires: '2026-05-31' }] })],
+    ['offline: a withdrawn advisory passes', snapOk(vulnerable, snap({ advisories: [{ ...adv, withdrawn: '2026-05-01' }] }))],
+    ['offline: a moderate advisory passes', snapOk(vulnerable, snap({ advisories: [{ ...adv, severity: 'MODERATE', gate: false }] }))],
+    ['offline: a stale snapshot fails', !snapOk(lockWith('2.0.0'), snap({ generatedAt: '2026-04-01T00:00:00Z' }))],
+    ['offline: a missing snapshot fails', !snapOk(lockWith('2.0.0'), null)],
+    ['offline: a package the snapshot does not cover fails', !snapOk(lockWith('2.0.0'), snap({ packages: ['leftpad'] }))],
+    ['offline: an uncovered package with a reviewed entry passes', snapOk(lockWith('2.0.0'), snap({ packages: ['leftpad'] }),
+      { notInSnapshot: [{ package: 'ok', reason: 'new, screened by hand', reviewedBy: 's', expires: '2026-06-10' }] })],
+    ['offline: an uncomparable version fails closed', !snapOk(lockWith('latest'), snap())],
     ['a git-sourced lock entry fails', !judgeLockfile({ packages: { 'node_modules/x': gitSourced } }).ok],
     ['a private key is found', found.some((f) => f.rule === 'private-key')],
     ['an AWS access key id is found', found.some((f) => f.rule === 'aws-access-key-id')],
@@ -223,6 +363,7 @@ function selfTest() {
     ['a low-entropy placeholder is not', !found.some((f) => f.file === 'd.ts')],
     ['a finding fails unless allowed by fingerprint', !judgeSecrets(found, {}, today).ok],
   ];
+  for (const [name, actual, expected] of matcherCases()) checks.push([`matcher: ${name}`, actual === expected]);
   const review = { reason: 'fixture', reviewedBy: 's', expires: '2026-12-31' };
   const allowAll = { findings: found.map((f) => ({ file: f.file, fingerprint: f.fingerprint, ...review })) };
   checks.push(['allowed fingerprints pass', judgeSecrets(found, allowAll, today).ok]);
@@ -243,7 +384,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--self-test')) selfTest();
   let ok = true;
   let t = Date.now();
-  ok = report('audit', judgeAudit(runAudit(), readJson(AUDIT_ALLOWLIST, {})), t) && ok;
+  const allow = readJson(AUDIT_ALLOWLIST, {});
+  const audit = runAudit();
+  if (audit.error || !audit.vulnerabilities) {
+    // The registry refuses npm's advisory endpoints here: judge the whole locked tree against the offline snapshot instead.
+    log(`audit: npm audit could not run (${audit.error?.summary || audit.message || 'no report'}); using ${path.relative(ROOT, SNAPSHOT)}`);
+    const r = judgeSnapshot(readJson(path.join(ROOT, 'package-lock.json')), readJson(SNAPSHOT, null), allow);
+    const s = r.stats;
+    log(`audit: ${s.advisories} snapshot advisories; ${s.packages} packages, ${s.versions} package versions checked; ${s.matches} matches`);
+    ok = report('audit', r, t) && ok;
+  } else {
+    ok = report('audit', judgeAudit(audit, allow), t) && ok;
+  }
   t = Date.now();
   ok = report('lockfile', judgeLockfile(readJson(path.join(ROOT, 'package-lock.json'))), t) && ok;
   t = Date.now();
