@@ -6,6 +6,8 @@ import { generateFleet, type FleetOptions } from '../fleet';
 import { assignRingGroups } from '../ring-groups';
 import { hash32, unit } from '../sim-clock';
 import { faultMiddleware, type FaultConfig } from '../shared/fault-injection';
+import { FleetInventory } from '../shared/fleet-inventory';
+import { registerIntuneInventoryRoutes } from './intune-inventory-routes';
 
 /** Behaviour of the simulated tenant, fault injection included; changed at run time through `POST /_sim/config`. */
 export interface IntuneSimConfig extends FaultConfig {
@@ -88,12 +90,15 @@ export class IntuneSimulator {
   private readonly groupIds = new Map<string, string>();
   private stats: IntuneSimStats = { requests: 0, requestsByRoute: {}, apps: 0, appsByDisplayName: {}, requiredAssignmentAdds: {}, uninstallAssignments: 0 };
   private server: Server | undefined;
+  /** Windows and macOS devices of the fleet as Intune's inventory (intune-inventory-routes.ts). */
+  readonly inventory: FleetInventory;
 
   /** `credentials` default to the fixed demo pair `eucora-sim-client` / `eucora-sim-secret`. */
   constructor(fleet: FleetOptions = {}, credentials: { clientId: string; clientSecret: string } = { clientId: 'eucora-sim-client', clientSecret: 'eucora-sim-secret' }) {
     this.clientId = credentials.clientId;
     this.clientSecret = credentials.clientSecret;
     this.groupsByName = assignRingGroups(generateFleet(fleet));
+    this.inventory = FleetInventory.forPlane('intune', fleet);
     for (const name of this.groupsByName.keys()) {
       // Stable GUID-shaped ids per group name.
       const h = [hash32(`g1:${name}`), hash32(`g2:${name}`), hash32(`g3:${name}`), hash32(`g4:${name}`)].map((x) => x.toString(16).padStart(8, '0')).join('');
@@ -218,6 +223,7 @@ export class IntuneSimulator {
       next();
     };
 
+    registerIntuneInventoryRoutes(app, this.inventory, authed);
     app.get('/v1.0/groups', authed, (req, res) => {
       const name = displayNameFilter(req.query.$filter);
       if (name === null) return graphError(res, 400, 'BadRequest', "Only $filter=displayName eq '…' is supported");

@@ -3,6 +3,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { FleetOptions } from '../fleet';
 import { odataMatches } from '../shared/odata';
 import { SimServer } from '../shared/sim-server';
+import { FleetInventory } from '../shared/fleet-inventory';
+import { registerSccmInventoryRoutes } from './sccm-inventory-routes';
 
 type Obj = Record<string, unknown>;
 
@@ -21,6 +23,8 @@ export class SccmSimulator extends SimServer {
   private nextCi = 16777000;
   private nextCollection = 100001;
   private nextAssignment = 16777500;
+  /** Windows devices of the fleet as the site's inventory (sccm-inventory-routes.ts). */
+  readonly inventory = FleetInventory.forPlane('sccm', this.fleet);
 
   constructor(fleet: FleetOptions = {}, password = 'sccm-sim-password') {
     super(fleet);
@@ -73,6 +77,7 @@ export class SccmSimulator extends SimServer {
       this.list(res, cls, items.filter(match), req.query.$select);
     };
     const base = '/AdminService/wmi';
+    registerSccmInventoryRoutes(app, this.inventory, authed, (id) => this.collections.get(id)?.Name as string | undefined);
 
     app.get(`${base}/SMS_Application`, authed, (req, res) => filtered(req, res, [...this.apps.values()], 'SMS_Application'));
     app.get(`${base}/SMS_Application\\(:id\\)`, authed, (req, res) => {

@@ -15,7 +15,7 @@ export abstract class SimServer {
   protected stats: RequestStats = { requests: 0, requestsByRoute: {} };
   private server: Server | undefined;
 
-  constructor(fleet: FleetOptions = {}) {
+  constructor(protected readonly fleet: FleetOptions = {}) {
     this.engine = new DeviceEngine(fleet);
   }
 

@@ -18,7 +18,7 @@ interface GraphAssignment {
  */
 export class IntuneConnector implements PlaneConnector {
   readonly plane = 'intune' as const;
-  private readonly client: IntuneClient;
+  readonly client: IntuneClient;
 
   constructor(opts: IntuneClientOptions) {
     this.client = new IntuneClient(opts);

@@ -1,0 +1,81 @@
+import { generateFleet, PLANE_PLATFORMS, type FleetOptions, type SimDevice } from '../fleet';
+
+/** A device as one plane's inventory holds it: the fleet device, its index in the fleet and when it last changed. */
+export interface PlaneDevice extends SimDevice {
+  /** 0-based position in the fleet; planes derive their numeric ids from it (Jamf id, SCCM ResourceID, AWX host id). */
+  index: number;
+  /** Last change of the inventory record (ISO); incremental reads filter on it. */
+  modified: string;
+}
+
+/**
+ * The devices one plane simulator manages (its platforms of the shared fleet, PLANE_PLATFORMS), mutable at run time so that
+ * tests and benchmarks can change or remove a few devices and measure an incremental re-sync or stale marking.
+ */
+export class FleetInventory {
+  private readonly byId = new Map<string, PlaneDevice>();
+  /** Devices in fleet order; removed devices are dropped from it. */
+  private ordered: PlaneDevice[];
+
+  constructor(fleet: FleetOptions, platforms: readonly SimDevice['platform'][]) {
+    this.ordered = generateFleet(fleet)
+      .map((d, index) => ({ ...d, index, modified: d.lastContact }))
+      .filter((d) => platforms.includes(d.platform));
+    for (const d of this.ordered) this.byId.set(d.id, d);
+  }
+
+  /** The inventory of `plane` over `fleet`. */
+  static forPlane(plane: keyof typeof PLANE_PLATFORMS, fleet: FleetOptions = {}): FleetInventory {
+    return new FleetInventory(fleet, PLANE_PLATFORMS[plane]);
+  }
+
+  /** Present devices in fleet order (= ascending numeric plane id). */
+  devices(): readonly PlaneDevice[] {
+    return this.ordered;
+  }
+
+  get(id: string): PlaneDevice | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Members of a group, in fleet order. */
+  members(group: string): PlaneDevice[] {
+    return this.ordered.filter((d) => d.groups.includes(group));
+  }
+
+  /** Every group name with its size. */
+  groupSizes(): Record<string, number> {
+    const sizes: Record<string, number> = {};
+    for (const d of this.ordered) for (const g of d.groups) sizes[g] = (sizes[g] ?? 0) + 1;
+    return sizes;
+  }
+
+  /** Device counts by platform (what a sync must end up with). */
+  counts(): { total: number; byPlatform: Record<string, number> } {
+    const byPlatform: Record<string, number> = {};
+    for (const d of this.ordered) byPlatform[d.platform] = (byPlatform[d.platform] ?? 0) + 1;
+    return { total: this.ordered.length, byPlatform };
+  }
+
+  /** A device checked in (and maybe changed): its last contact and modification time move to `at`; returns how many matched. */
+  touch(ids: readonly string[], change: { osVersion?: string; addGroup?: string } = {}, at = new Date().toISOString()): number {
+    let n = 0;
+    for (const id of ids) {
+      const d = this.byId.get(id);
+      if (!d) continue;
+      d.lastContact = at;
+      d.modified = at;
+      if (change.osVersion) d.osVersion = change.osVersion;
+      if (change.addGroup && !d.groups.includes(change.addGroup)) d.groups = [...d.groups, change.addGroup];
+      n++;
+    }
+    return n;
+  }
+
+  /** Devices leave the plane (retired, unenrolled); returns how many were present. */
+  remove(ids: readonly string[]): number {
+    const gone = new Set(ids.filter((id) => this.byId.delete(id)));
+    this.ordered = this.ordered.filter((d) => !gone.has(d.id));
+    return gone.size;
+  }
+}
