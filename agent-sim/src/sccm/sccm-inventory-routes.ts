@@ -65,7 +65,7 @@ export function registerSccmInventoryRoutes(app: express.Express, inventory: Fle
 
   app.get(`${base}/SMS_R_System`, authed, (req, res) => serve(req, res, 'SMS_R_System', systems()));
   app.get(`${base}/SMS_FullCollectionMembership`, authed, (req, res) => {
-    const m = /^CollectionID eq '([A-Z0-9]{8})'$/.exec(oneParam(req, '$filter')?.trim() ?? '');
+    const m = /^CollectionID eq '([A-Z0-9]{3,12})'$/.exec(oneParam(req, '$filter')?.trim() ?? '');
     if (!m) return sccmError(res, 400, "Query SMS_FullCollectionMembership by $filter=CollectionID eq '<id>'");
     const name = collectionName(m[1]!);
     const rows = name === undefined ? [] : inventory.members(name).map((d) => ({ CollectionID: m[1]!, ResourceID: sccmResourceId(d), Name: d.name, IsClient: true, IsObsolete: false, ResourceType: 5 }));
