@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { ResilienceOptions } from '@eucora/connectors';
 import type { ServiceConfig } from '@eucora/core';
 import { createMinioClient, evidenceRetention, loadKeyring } from '@eucora/runtime';
-import { createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
+import { createIntentActivities, createInventoryActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
+import { DeviceRepository } from '@eucora/persistence';
+import { ConnectorInventoryRegistry } from './adapters/connector-inventory-registry';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
 import { MinioEvidenceStore } from './adapters/minio-evidence-store';
 import { PostgresIntentActivityStore } from './adapters/postgres-intent-activity-store';
@@ -33,29 +35,35 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     address: opts.config.TEMPORAL_ADDRESS,
     tls: opts.config.TEMPORAL_TLS ? {} : undefined,
   });
+  const connectors =
+    opts.connectors ??
+    new EnvConnectorRegistry(opts.config, {
+      ds: opts.ds,
+      logger: opts.logger,
+      resilience: opts.resilience ?? {
+        timeoutMs: opts.config.CONNECTOR_TIMEOUT_MS,
+        retries: opts.config.CONNECTOR_RETRIES,
+        consecutiveFailures: opts.config.BREAKER_CONSECUTIVE_FAILURES,
+        errorThresholdPercentage: opts.config.BREAKER_ERROR_PERCENTAGE,
+        resetTimeoutMs: opts.config.BREAKER_RESET_MS,
+      },
+    });
   const worker = await Worker.create({
     connection,
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.taskQueue ?? opts.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createIntentActivities(
-      new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceStoreOptions(opts.config)), opts.config.S3_BUCKET, keyring, {
-        urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
-        maxBytes: opts.config.ARTIFACT_MAX_BYTES,
-      }),
-      opts.connectors ??
-        new EnvConnectorRegistry(opts.config, {
-          ds: opts.ds,
-          logger: opts.logger,
-          resilience: opts.resilience ?? {
-            timeoutMs: opts.config.CONNECTOR_TIMEOUT_MS,
-            retries: opts.config.CONNECTOR_RETRIES,
-            consecutiveFailures: opts.config.BREAKER_CONSECUTIVE_FAILURES,
-            errorThresholdPercentage: opts.config.BREAKER_ERROR_PERCENTAGE,
-            resetTimeoutMs: opts.config.BREAKER_RESET_MS,
-          },
+    activities: {
+      ...createIntentActivities(
+        new PostgresIntentActivityStore(opts.ds, new MinioEvidenceStore(createMinioClient(opts.config), evidenceStoreOptions(opts.config)), opts.config.S3_BUCKET, keyring, {
+          urlAllowlist: opts.config.ARTIFACT_URL_ALLOWLIST,
+          maxBytes: opts.config.ARTIFACT_MAX_BYTES,
         }),
-    ),
+        connectors,
+      ),
+      // Inventory sync (docs/fleet.md): readers share the connectors' clients and breakers.
+      ...createInventoryActivities(new DeviceRepository(opts.ds), new ConnectorInventoryRegistry(connectors)),
+    },
   });
   return { worker, connection };
 }

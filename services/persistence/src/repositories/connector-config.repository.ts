@@ -55,4 +55,10 @@ export class ConnectorConfigRepository {
     const rows = (Array.isArray(res[0]) ? res[0] : res) as unknown[];
     return rows.length > 0;
   }
+
+  /** Every (tenant, plane) with a configuration: what the worker starts inventory syncs for. */
+  async configuredPlanes(): Promise<{ tenantId: string; plane: string }[]> {
+    const rows: { tenant_id: string; plane: string }[] = await this.ds.query(`SELECT tenant_id, plane FROM connector_configs ORDER BY tenant_id, plane`);
+    return rows.map((r) => ({ tenantId: r.tenant_id, plane: r.plane }));
+  }
 }
