@@ -17,6 +17,7 @@ import { ExceptionService } from './services/exception.service';
 import { EvidenceService } from './services/evidence.service';
 import { ArtifactService } from './services/artifact.service';
 import { ConnectorConfigService } from './services/connector-config.service';
+import { DeviceService } from './services/device.service';
 import { ApiMetrics } from './http/metrics';
 
 /** A wired API: the express app plus what must be closed on shutdown. */
@@ -68,6 +69,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
     evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
     connectors: new ConnectorConfigService(ds, config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null),
+    devices: new DeviceService(ds),
     metrics: new ApiMetrics(ds),
     maxBodyBytes: config.MAX_BODY_BYTES,
   });
