@@ -34,13 +34,14 @@ export function registerAwxInventoryRoutes(app: express.Express, inventory: Flee
   });
 
   /** DRF page-number pagination; `null` when an error was written. */
-  const paged = <T>(req: Request, res: Response, items: T[]) => {
+  const paged = <T, V = T>(req: Request, res: Response, items: T[], view: (t: T) => V = (t) => t as unknown as V) => {
     const size = Math.min(intParam(req, 'page_size', AWX_DEFAULT_PAGE_SIZE), AWX_MAX_PAGE_SIZE);
     const page = intParam(req, 'page', 1);
     if (!Number.isFinite(size) || size < 1 || !Number.isFinite(page) || page < 1 || (page - 1) * size >= Math.max(items.length, 1)) {
       return void res.status(404).json({ detail: 'Invalid page.' });
     }
-    const results = items.slice((page - 1) * size, page * size);
+    // Only the page is rendered: a host's view serialises its variables.
+    const results = items.slice((page - 1) * size, page * size).map(view);
     res.json({
       count: items.length,
       next: page * size < items.length ? selfLink(req, { page: page + 1, page_size: size }).replace(/^https?:\/\/[^/]+/, '') : null,
@@ -55,7 +56,8 @@ export function registerAwxInventoryRoutes(app: express.Express, inventory: Flee
       return null;
     }
     const key = order.replace('-', '');
-    const sorted = [...hosts].sort((a, b) => (key === 'id' ? awxHostId(a) - awxHostId(b) : a.name.localeCompare(b.name)));
+    // Fleet order is id order already.
+    const sorted = key === 'id' ? [...hosts] : [...hosts].sort((a, b) => a.name.localeCompare(b.name));
     return order.startsWith('-') ? sorted.reverse() : sorted;
   };
   const inventoryOr404 = (req: Request, res: Response) => {
@@ -75,7 +77,7 @@ export function registerAwxInventoryRoutes(app: express.Express, inventory: Flee
       hosts = hosts.filter((d) => (strict ? Date.parse(d.modified) > t : Date.parse(d.modified) >= t));
     }
     const sorted = ordered(req, res, hosts);
-    if (sorted) paged(req, res, sorted.map(hostView));
+    if (sorted) paged(req, res, sorted, hostView);
   });
   app.get('/api/v2/inventories/:id/groups/', authed, (req, res) => {
     if (!inventoryOr404(req, res)) return;
@@ -86,7 +88,7 @@ export function registerAwxInventoryRoutes(app: express.Express, inventory: Flee
     const g = groups().find((x) => x.id === Number(req.params.gid));
     if (!g) return next();
     const sorted = ordered(req, res, inventory.members(g.name));
-    if (sorted) paged(req, res, sorted.map(hostView));
+    if (sorted) paged(req, res, sorted, hostView);
   });
   app.get('/api/v2/hosts/:id/groups/', authed, (req, res) => {
     const d = inventory.devices().find((x) => awxHostId(x) === Number(req.params.id));

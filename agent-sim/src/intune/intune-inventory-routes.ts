@@ -118,12 +118,13 @@ export function registerIntuneInventoryRoutes(app: express.Express, inventory: F
       } catch (err) {
         return graphError(res, 400, 'BadRequest', (err as Error).message);
       }
-      const all = inventory.devices().map(managedView).filter((v) => matches(v, clauses));
+      const all: (PlaneDevice | Record<string, string>)[] = clauses.length ? inventory.devices().map(managedView).filter((v) => matches(v, clauses)) : [...inventory.devices()];
       const p = page(req, res, all, GRAPH_MANAGED_DEVICES_MAX_PAGE, GRAPH_MANAGED_DEVICES_MAX_PAGE);
       if (!p) return;
       const sel = oneParam(req, '$select');
       if (sel && sel.split(',').some((f) => !MANAGED_FIELDS.includes(f.trim()))) return graphError(res, 400, 'BadRequest', 'Could not find a property named in $select.');
-      send(res, 'https://graph.microsoft.com/v1.0/$metadata#deviceManagement/managedDevices', { value: p.value.map((v) => select(v, sel)), next: p.next });
+      const view = (v: PlaneDevice | Record<string, string>) => ('index' in v ? managedView(v as PlaneDevice) : (v as Record<string, string>));
+      send(res, 'https://graph.microsoft.com/v1.0/$metadata#deviceManagement/managedDevices', { value: p.value.map((v) => select(view(v), sel)), next: p.next });
     });
   }
 

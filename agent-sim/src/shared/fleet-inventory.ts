@@ -16,6 +16,8 @@ export class FleetInventory {
   private readonly byId = new Map<string, PlaneDevice>();
   /** Devices in fleet order; removed devices are dropped from it. */
   private ordered: PlaneDevice[];
+  /** Members by group, rebuilt after a change (every group route reads it). */
+  private byGroup: Map<string, PlaneDevice[]> | null = null;
 
   constructor(fleet: FleetOptions, platforms: readonly SimDevice['platform'][]) {
     this.ordered = generateFleet(fleet)
@@ -38,16 +40,22 @@ export class FleetInventory {
     return this.byId.get(id);
   }
 
+  private groupIndex(): Map<string, PlaneDevice[]> {
+    if (!this.byGroup) {
+      this.byGroup = new Map();
+      for (const d of this.ordered) for (const g of d.groups) (this.byGroup.get(g) ?? this.byGroup.set(g, []).get(g)!).push(d);
+    }
+    return this.byGroup;
+  }
+
   /** Members of a group, in fleet order. */
   members(group: string): PlaneDevice[] {
-    return this.ordered.filter((d) => d.groups.includes(group));
+    return [...(this.groupIndex().get(group) ?? [])];
   }
 
   /** Every group name with its size. */
   groupSizes(): Record<string, number> {
-    const sizes: Record<string, number> = {};
-    for (const d of this.ordered) for (const g of d.groups) sizes[g] = (sizes[g] ?? 0) + 1;
-    return sizes;
+    return Object.fromEntries([...this.groupIndex()].map(([g, m]) => [g, m.length]));
   }
 
   /** Device counts by platform (what a sync must end up with). */
@@ -69,6 +77,7 @@ export class FleetInventory {
       if (change.addGroup && !d.groups.includes(change.addGroup)) d.groups = [...d.groups, change.addGroup];
       n++;
     }
+    this.byGroup = null;
     return n;
   }
 
@@ -76,6 +85,7 @@ export class FleetInventory {
   remove(ids: readonly string[]): number {
     const gone = new Set(ids.filter((id) => this.byId.delete(id)));
     this.ordered = this.ordered.filter((d) => !gone.has(d.id));
+    this.byGroup = null;
     return gone.size;
   }
 }
