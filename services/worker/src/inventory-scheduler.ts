@@ -11,11 +11,13 @@ export function inventorySettings(config: ServiceConfig): InventorySyncSettings 
 }
 
 /**
- * Starts the inventory sync of every tenant's configured plane, once: the workflow id `inventory-<tenant>-<plane>` and the
+ * Starts the inventory sync of every tenant's configured plane (and of the process-wide Intune), once: the workflow id `inventory-<tenant>-<plane>` and the
  * USE_EXISTING conflict policy make a second start (another worker, a restart) a no-op. Returns the ids it ensured.
  */
 export async function ensureInventorySyncs(opts: { client: Client; ds: DataSource; config: ServiceConfig; taskQueue?: string; logger?: Logger }): Promise<string[]> {
-  const planes = await new ConnectorConfigRepository(opts.ds).configuredPlanes();
+  // The process-wide Intune (INTUNE_*, the demo simulator) serves every tenant without its own Intune configuration.
+  const c = opts.config;
+  const planes = await new ConnectorConfigRepository(opts.ds).configuredPlanes(c.INTUNE_GRAPH_URL && c.INTUNE_CLIENT_ID && c.INTUNE_CLIENT_SECRET ? ['intune'] : []);
   const ids: string[] = [];
   for (const { tenantId, plane } of planes) {
     const workflowId = inventoryWorkflowId(tenantId, plane);
