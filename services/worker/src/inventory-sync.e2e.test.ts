@@ -113,6 +113,21 @@ describe('inventory sync workflow per plane', () => {
     });
   }
 
+  it('a run longer than pagesPerExecution continues as new and resumes at its cursor', async () => {
+    const handle = await h.api.client.workflow.start(WORKFLOW_TYPES.inventorySync, {
+      workflowId: `${inventoryWorkflowId(h.tenant.tenantId, 'intune')}-can`,
+      taskQueue: h.taskQueue,
+      args: [{ tenantId: h.tenant.tenantId, plane: 'intune', settings: { ...settings, pagesPerExecution: 1 }, runsLeft: 1 }],
+    });
+    const run = await handle.result();
+    const pages = Math.ceil(sims.intune!.inventory.counts().total / 1000);
+    assert.ok(pages >= 2, 'the fleet needs more than one page');
+    assert.equal(run.pages, pages, 'every page read once across executions');
+    assert.equal(run.devices, sims.intune!.inventory.counts().total);
+    const first = await h.api.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
+    assert.equal(first.status.name, 'CONTINUED_AS_NEW');
+  });
+
   it('the worker starts one sync per tenant and configured plane, and a second start is a no-op', async () => {
     const config = { ...h.api.config, INVENTORY_SYNC_INTERVAL_MS: 3_600_000 };
     const first = await ensureInventorySyncs({ client: h.api.client, ds: h.api.ds, config, taskQueue: h.taskQueue });
