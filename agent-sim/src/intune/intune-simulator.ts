@@ -6,7 +6,7 @@ import { generateFleet, type FleetOptions } from '../fleet';
 import { assignRingGroups } from '../ring-groups';
 import { hash32, unit } from '../sim-clock';
 import { faultMiddleware, type FaultConfig } from '../shared/fault-injection';
-import { FleetInventory } from '../shared/fleet-inventory';
+import { FleetInventory, inventoryAdminRoutes } from '../shared/fleet-inventory';
 import { registerIntuneInventoryRoutes } from './intune-inventory-routes';
 
 /** Behaviour of the simulated tenant, fault injection included; changed at run time through `POST /_sim/config`. */
@@ -190,6 +190,7 @@ export class IntuneSimulator {
       Object.assign(this.config, req.body ?? {});
       res.json(this.config);
     });
+    inventoryAdminRoutes(app, () => this.inventory);
     app.post('/_sim/reset', (_req, res) => {
       this.reset();
       res.status(204).end();

@@ -1,3 +1,4 @@
+import express from 'express';
 import { generateFleet, PLANE_PLATFORMS, type FleetOptions, type SimDevice } from '../fleet';
 
 /** A device as one plane's inventory holds it: the fleet device, its index in the fleet and when it last changed. */
@@ -88,4 +89,25 @@ export class FleetInventory {
     this.byGroup = null;
     return gone.size;
   }
+}
+
+/**
+ * `GET /_sim/inventory` (counts and group sizes) and `POST /_sim/inventory {touch?, remove?, osVersion?, addGroup?}` (fleet
+ * device ids): change the plane's inventory at run time to watch an incremental sync or stale marking. Admin routes, not
+ * counted as plane requests.
+ */
+export function inventoryAdminRoutes(app: express.Express, inventory: () => FleetInventory | undefined): void {
+  app.get('/_sim/inventory', (_req, res) => {
+    const inv = inventory();
+    if (!inv) return void res.status(404).json({ error: 'no inventory' });
+    res.json({ ...inv.counts(), groups: inv.groupSizes() });
+  });
+  app.post('/_sim/inventory', express.json(), (req, res) => {
+    const inv = inventory();
+    const b = (req.body ?? {}) as { touch?: unknown; remove?: unknown; osVersion?: unknown; addGroup?: unknown };
+    const ids = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    if (!inv) return void res.status(404).json({ error: 'no inventory' });
+    const touched = inv.touch(ids(b.touch), { osVersion: typeof b.osVersion === 'string' ? b.osVersion : undefined, addGroup: typeof b.addGroup === 'string' ? b.addGroup : undefined });
+    res.json({ touched, removed: inv.remove(ids(b.remove)), ...inv.counts() });
+  });
 }

@@ -202,3 +202,22 @@ describe('AWX simulator inventory (A5)', () => {
     assert.equal(hosts.body.count, sim.inventory.members('dept-sales').length);
   });
 });
+
+describe('inventory admin routes (/_sim/inventory)', () => {
+  it('change a plane inventory at run time without counting as plane requests', async () => {
+    const sim = new AwxSimulator({ size: 500, labSize: 5 });
+    const url = await sim.listen(0);
+    try {
+      const before = sim.getStats().requests;
+      const [first, second] = sim.inventory.devices();
+      const r = await fetch(`${url}/_sim/inventory`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touch: [second!.id], osVersion: '30.04', remove: [first!.id] }) });
+      const body = (await r.json()) as { touched: number; removed: number; total: number };
+      assert.deepEqual([body.touched, body.removed], [1, 1]);
+      assert.equal(sim.inventory.get(second!.id)!.osVersion, '30.04');
+      assert.equal(((await (await fetch(`${url}/_sim/inventory`)).json()) as { total: number }).total, body.total);
+      assert.equal(sim.getStats().requests, before);
+    } finally {
+      await sim.close();
+    }
+  });
+});
