@@ -46,6 +46,9 @@ describe('fleet attributes for inventory', () => {
   });
 
   it('PLANE_PLATFORMS gives Intune windows+macOS, SCCM windows, Jamf macOS, Landscape and AWX linux', () => {
-    assert.deepEqual(PLANE_PLATFORMS, { intune: ['windows', 'macos'], sccm: ['windows'], jamf: ['macos'], landscape: ['linux'], awx: ['linux'] });
+    assert.deepEqual(
+      PLANE_PLATFORMS,
+      { intune: ['windows', 'macos'], sccm: ['windows'], jamf: ['macos'], landscape: ['linux'], awx: ['linux'] },
+    );
   });
 });

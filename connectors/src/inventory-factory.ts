@@ -25,9 +25,15 @@ export interface InventorySettings {
  */
 export function inventoryFor(connector: PlaneConnector, settings: InventorySettings = {}): PlaneInventory {
   if (connector instanceof IntuneConnector) return new IntuneInventory(connector.client, { pageSize: settings.pageSize });
-  if (connector instanceof JamfConnector) return new JamfInventory(connector, { pageSize: settings.pageSize, apiVersion: settings.jamfApiVersion });
+  if (connector instanceof JamfConnector) return new JamfInventory(
+    connector,
+    { pageSize: settings.pageSize, apiVersion: settings.jamfApiVersion },
+  );
   if (connector instanceof SccmConnector) return new SccmInventory(connector);
   if (connector instanceof LandscapeConnector) return new LandscapeInventory(connector, { pageSize: settings.pageSize });
-  if (connector instanceof AwxConnector) return new AwxInventory(connector, { inventoryId: settings.awxInventoryId, pageSize: settings.pageSize });
+  if (connector instanceof AwxConnector) return new AwxInventory(
+    connector,
+    { inventoryId: settings.awxInventoryId, pageSize: settings.pageSize },
+  );
   throw new InputError(`No inventory reader for plane "${connector.plane}"`);
 }

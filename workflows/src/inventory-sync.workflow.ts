@@ -38,8 +38,17 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
   const since = state.full ? undefined : (input.since ?? undefined);
   let pagesHere = 0;
   do {
-    if (pagesHere >= (input.settings.pagesPerExecution ?? 200)) await continueAsNew<typeof inventorySyncWorkflow>({ ...input, resume: state });
-    const page = await acts.syncInventoryPage({ tenantId: input.tenantId, plane: input.plane, cursor: state.cursor, since, syncedAt: state.syncedAt });
+    if (pagesHere >= (input.settings.pagesPerExecution ?? 200)) await continueAsNew<typeof inventorySyncWorkflow>({
+      ...input,
+      resume: state,
+    });
+    const page = await acts.syncInventoryPage({
+      tenantId: input.tenantId,
+      plane: input.plane,
+      cursor: state.cursor,
+      since,
+      syncedAt: state.syncedAt,
+    });
     state.cursor = page.cursor;
     state.devices += page.devices;
     state.requests += page.requests;
@@ -50,10 +59,18 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
   let markedStale = 0;
   let counts: InventorySyncRun['counts'] = null;
   if (state.full) {
-    if (!caps.groupsInline) state.requests += (await membershipActs.syncInventoryMemberships({ tenantId: input.tenantId, plane: input.plane, syncedAt: state.syncedAt })).requests;
+    if (!caps.groupsInline) state.requests += (await membershipActs.syncInventoryMemberships({
+      tenantId: input.tenantId,
+      plane: input.plane,
+      syncedAt: state.syncedAt,
+    })).requests;
     // Unseen by this full run and by anything else for `staleAfterMs`: stale, never deleted.
     const seenBefore = Math.min(Date.parse(state.syncedAt), Date.now() - input.settings.staleAfterMs);
-    const res = await acts.markInventoryStale({ tenantId: input.tenantId, plane: input.plane, seenBefore: new Date(seenBefore).toISOString() });
+    const res = await acts.markInventoryStale({
+      tenantId: input.tenantId,
+      plane: input.plane,
+      seenBefore: new Date(seenBefore).toISOString(),
+    });
     markedStale = res.marked;
     counts = res.counts;
   }
@@ -71,5 +88,13 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
   const runsLeft = input.runsLeft === undefined ? undefined : input.runsLeft - 1;
   if (runsLeft !== undefined && runsLeft <= 0) return last;
   await sleep(input.settings.intervalMs);
-  return continueAsNew<typeof inventorySyncWorkflow>({ tenantId: input.tenantId, plane: input.plane, settings: input.settings, run: run + 1, since: last.nextSince, runsLeft, lastRun: last });
+  return continueAsNew<typeof inventorySyncWorkflow>({
+    tenantId: input.tenantId,
+    plane: input.plane,
+    settings: input.settings,
+    run: run + 1,
+    since: last.nextSince,
+    runsLeft,
+    lastRun: last,
+  });
 }

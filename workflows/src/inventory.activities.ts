@@ -6,7 +6,12 @@ import type { InventoryDevice, PlaneInventory } from '@eucora/connectors';
 /** Where synced devices go; `DeviceRepository` of @eucora/persistence implements it. */
 export interface InventoryStore {
   upsertMany(tenantId: string, plane: string, devices: readonly InventoryDevice[], syncedAt: string): Promise<number>;
-  replaceGroups(tenantId: string, plane: string, memberships: readonly { deviceKey: string; groups: string[]; directoryId?: string | null }[], syncedAt: string): Promise<number>;
+  replaceGroups(
+    tenantId: string,
+    plane: string,
+    memberships: readonly { deviceKey: string; groups: string[]; directoryId?: string | null }[],
+    syncedAt: string,
+  ): Promise<number>;
   markStale(tenantId: string, plane: string, seenBefore: string): Promise<number>;
   counts(tenantId: string, plane: string): Promise<{ total: number; stale: number; byPlatform: Record<string, number> }>;
 }
@@ -75,7 +80,11 @@ export function createInventoryActivities(store: InventoryStore, registry: Inven
         let devices = page.devices;
         if (input.since && inv.incremental && !inv.groupsInline && devices.length > 0) {
           const m = await inv.memberships(devices);
-          devices = devices.map((d) => ({ ...d, groups: m.get(d.deviceKey)?.groups ?? [], ...(m.get(d.deviceKey)?.directoryId !== undefined ? { directoryId: m.get(d.deviceKey)!.directoryId } : {}) }));
+          devices = devices.map((d) => ({
+            ...d,
+            groups: m.get(d.deviceKey)?.groups ?? [],
+            ...(m.get(d.deviceKey)?.directoryId !== undefined ? { directoryId: m.get(d.deviceKey)!.directoryId } : {})
+          }));
         }
         await store.upsertMany(input.tenantId, input.plane, devices.map(stripRef), input.syncedAt);
         return { cursor: page.cursor, devices: devices.length, requests: inv.requests - before };
@@ -83,14 +92,21 @@ export function createInventoryActivities(store: InventoryStore, registry: Inven
     },
 
     /** Full membership read of a plane whose pages carry no groups; heartbeats while it runs. */
-    async syncInventoryMemberships(input: { tenantId: string; plane: string; syncedAt: string }): Promise<{ devices: number; changed: number; requests: number }> {
+    async syncInventoryMemberships(input: {
+      tenantId: string;
+      plane: string;
+      syncedAt: string;
+    }): Promise<{ devices: number; changed: number; requests: number }> {
       return permanentToNonRetryable(async () => {
         const inv = await registry.inventory(input.tenantId, input.plane);
         const before = inv.requests;
         const beat = setInterval(() => heartbeat({ requests: inv.requests - before }), 5000);
         try {
           const m = await inv.memberships();
-          const entries = [...m].map(([deviceKey, v]) => ({ deviceKey, groups: v.groups, ...(v.directoryId !== undefined ? { directoryId: v.directoryId } : {}) }));
+          const entries = [...m].map(([
+            deviceKey,
+            v,
+          ]) => ({ deviceKey, groups: v.groups, ...(v.directoryId !== undefined ? { directoryId: v.directoryId } : {}) }));
           const changed = await store.replaceGroups(input.tenantId, input.plane, entries, input.syncedAt);
           return { devices: entries.length, changed, requests: inv.requests - before };
         } finally {
@@ -100,7 +116,11 @@ export function createInventoryActivities(store: InventoryStore, registry: Inven
     },
 
     /** Marks devices no sync has seen since `seenBefore` as stale (never deletes); returns how many and the new counts. */
-    async markInventoryStale(input: { tenantId: string; plane: string; seenBefore: string }): Promise<{ marked: number; counts: { total: number; stale: number; byPlatform: Record<string, number> } }> {
+    async markInventoryStale(input: {
+      tenantId: string;
+      plane: string;
+      seenBefore: string;
+    }): Promise<{ marked: number; counts: { total: number; stale: number; byPlatform: Record<string, number> } }> {
       const marked = await store.markStale(input.tenantId, input.plane, input.seenBefore);
       return { marked, counts: await store.counts(input.tenantId, input.plane) };
     },

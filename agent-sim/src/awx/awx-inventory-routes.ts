@@ -30,7 +30,12 @@ export function registerAwxInventoryRoutes(app: express.Express, inventory: Flee
     enabled: true,
     instance_id: '',
     modified: d.modified,
-    variables: JSON.stringify({ ansible_distribution: d.osName, ansible_distribution_version: d.osVersion, serial: d.serial, last_contact: d.lastContact }),
+    variables: JSON.stringify({
+      ansible_distribution: d.osName,
+      ansible_distribution_version: d.osVersion,
+      serial: d.serial,
+      last_contact: d.lastContact,
+    }),
   });
 
   /** DRF page-number pagination; `null` when an error was written. */
@@ -82,7 +87,15 @@ export function registerAwxInventoryRoutes(app: express.Express, inventory: Flee
   app.get('/api/v2/inventories/:id/groups/', authed, (req, res) => {
     if (!inventoryOr404(req, res)) return;
     const name = oneParam(req, 'name');
-    paged(req, res, groups().filter((g) => name === undefined || g.name === name).map((g) => ({ ...g, type: 'group', inventory: AWX_FLEET_INVENTORY_ID })));
+    paged(
+      req,
+      res,
+      groups().filter((g) => name === undefined || g.name === name).map((g) => ({
+        ...g,
+        type: 'group',
+        inventory: AWX_FLEET_INVENTORY_ID,
+      })),
+    );
   });
   app.get('/api/v2/groups/:gid/hosts/', authed, (req, res, next) => {
     const g = groups().find((x) => x.id === Number(req.params.gid));

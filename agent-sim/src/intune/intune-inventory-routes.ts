@@ -9,14 +9,27 @@ export const GRAPH_MANAGED_DEVICES_MAX_PAGE = 1000;
 /** Largest directory page (`$top=999` in A1). */
 export const GRAPH_DIRECTORY_MAX_PAGE = 999;
 
-const MANAGED_FIELDS = ['id', 'azureADDeviceId', 'deviceName', 'operatingSystem', 'osVersion', 'lastSyncDateTime', 'serialNumber', 'managementAgent'];
+const MANAGED_FIELDS = [
+  'id',
+  'azureADDeviceId',
+  'deviceName',
+  'operatingSystem',
+  'osVersion',
+  'lastSyncDateTime',
+  'serialNumber',
+  'managementAgent',
+];
 const OS_NAMES: Record<PlaneDevice['platform'], string> = { windows: 'Windows', macos: 'macOS', linux: 'Linux' };
 
 /** Ids a Graph tenant gives one fleet device: managedDevice id, Entra `deviceId` (azureADDeviceId) and directory object id. */
 export function intuneIds(fleetId: string): { managedDeviceId: string; azureADDeviceId: string; directoryId: string } {
   let ids = idCache.get(fleetId);
   if (!ids) {
-    ids = { managedDeviceId: stableGuid(`md:${fleetId}`), azureADDeviceId: stableGuid(`aad:${fleetId}`), directoryId: stableGuid(`dir:${fleetId}`) };
+    ids = {
+      managedDeviceId: stableGuid(`md:${fleetId}`),
+      azureADDeviceId: stableGuid(`aad:${fleetId}`),
+      directoryId: stableGuid(`dir:${fleetId}`),
+    };
     idCache.set(fleetId, ids);
   }
   return ids;
@@ -38,7 +51,9 @@ type Clause = { field: string; op: 'eq' | 'ge' | 'gt' | 'le' | 'lt'; value: stri
 function parseManagedFilter(filter: string | undefined): Clause[] {
   if (!filter?.trim()) return [];
   return filter.split(/\s+and\s+/i).map((c) => {
-    const m = /^\s*(operatingSystem|deviceName|azureADDeviceId)\s+(eq)\s+'((?:[^']|'')*)'\s*$/.exec(c) ?? /^\s*(lastSyncDateTime)\s+(eq|ge|gt|le|lt)\s+(\d{4}-\d\d-\d\dT[\d:.]+Z)\s*$/.exec(c);
+    const m =
+      /^\s*(operatingSystem|deviceName|azureADDeviceId)\s+(eq)\s+'((?:[^']|'')*)'\s*$/.exec(c) ??
+      /^\s*(lastSyncDateTime)\s+(eq|ge|gt|le|lt)\s+(\d{4}-\d\d-\d\dT[\d:.]+Z)\s*$/.exec(c);
     if (!m) throw new Error(`Invalid filter clause: ${c.trim().slice(0, 80)}`);
     return { field: m[1]!, op: m[2] as Clause['op'], value: m[3]!.replace(/''/g, "'") };
   });
@@ -89,7 +104,13 @@ export function registerIntuneInventoryRoutes(app: express.Express, inventory: F
   const byDirectoryId = () => new Map(inventory.devices().map((d) => [intuneIds(d.id).directoryId, d]));
 
   /** One page of `items` from `$skiptoken`, or an error already written. */
-  const page = <T>(req: express.Request, res: Response, items: T[], max: number, fallback: number): { value: T[]; next?: string } | null => {
+  const page = <T>(
+    req: express.Request,
+    res: Response,
+    items: T[],
+    max: number,
+    fallback: number,
+  ): { value: T[]; next?: string } | null => {
     if (oneParam(req, '$skip') !== undefined) {
       graphError(res, 400, 'BadRequest', "'$skip' is not supported by the service. Use @odata.nextLink to page.");
       return null;
@@ -118,13 +139,26 @@ export function registerIntuneInventoryRoutes(app: express.Express, inventory: F
       } catch (err) {
         return graphError(res, 400, 'BadRequest', (err as Error).message);
       }
-      const all: (PlaneDevice | Record<string, string>)[] = clauses.length ? inventory.devices().map(managedView).filter((v) => matches(v, clauses)) : [...inventory.devices()];
+      const all: (PlaneDevice | Record<string, string>)[] = clauses.length ? inventory.devices().map(managedView).filter((v) => matches(
+        v,
+        clauses,
+      )) : [...inventory.devices()];
       const p = page(req, res, all, GRAPH_MANAGED_DEVICES_MAX_PAGE, GRAPH_MANAGED_DEVICES_MAX_PAGE);
       if (!p) return;
       const sel = oneParam(req, '$select');
-      if (sel && sel.split(',').some((f) => !MANAGED_FIELDS.includes(f.trim()))) return graphError(res, 400, 'BadRequest', 'Could not find a property named in $select.');
-      const view = (v: PlaneDevice | Record<string, string>) => ('index' in v ? managedView(v as PlaneDevice) : (v as Record<string, string>));
-      send(res, 'https://graph.microsoft.com/v1.0/$metadata#deviceManagement/managedDevices', { value: p.value.map((v) => select(view(v), sel)), next: p.next });
+      if (sel && sel.split(',').some((f) => !MANAGED_FIELDS.includes(f.trim()))) return graphError(
+        res,
+        400,
+        'BadRequest',
+        'Could not find a property named in $select.',
+      );
+      const view = (v: PlaneDevice | Record<string, string>) =>
+        'index' in v ? managedView(v as PlaneDevice) : (v as Record<string, string>);
+      send(
+        res,
+        'https://graph.microsoft.com/v1.0/$metadata#deviceManagement/managedDevices',
+        { value: p.value.map((v) => select(view(v), sel)), next: p.next },
+      );
     });
   }
 
@@ -152,9 +186,18 @@ export function registerIntuneInventoryRoutes(app: express.Express, inventory: F
       if (!m) return graphError(res, 400, 'BadRequest', "Unsupported query: deviceId supports eq, ne, not and startsWith only.");
       all = all.filter((d) => intuneIds(d.id).azureADDeviceId === m[1]!.toLowerCase());
     }
-    const views = all.map((d) => ({ id: intuneIds(d.id).directoryId, deviceId: intuneIds(d.id).azureADDeviceId, displayName: d.name, operatingSystem: OS_NAMES[d.platform] }));
+    const views = all.map((d) => ({
+      id: intuneIds(d.id).directoryId,
+      deviceId: intuneIds(d.id).azureADDeviceId,
+      displayName: d.name,
+      operatingSystem: OS_NAMES[d.platform],
+    }));
     const p = page(req, res, views, GRAPH_DIRECTORY_MAX_PAGE, 100);
-    if (p) send(res, 'https://graph.microsoft.com/v1.0/$metadata#devices', { value: p.value.map((v) => select(v, oneParam(req, '$select'))), next: p.next });
+    if (p) send(
+      res,
+      'https://graph.microsoft.com/v1.0/$metadata#devices',
+      { value: p.value.map((v) => select(v, oneParam(req, '$select'))), next: p.next },
+    );
   });
 
   app.get('/v1.0/devices/:id/memberOf', authed, (req, res) => {

@@ -9,7 +9,16 @@ export const JAMF_INVENTORY_MAX_PAGE = 2000;
 /** Ids of the fleet's static groups start here, clear of the ids the simulator gives the smart groups it creates. */
 export const JAMF_FLEET_GROUP_ID_BASE = 5000;
 
-const SECTIONS = new Set(['GENERAL', 'HARDWARE', 'OPERATING_SYSTEM', 'GROUP_MEMBERSHIPS', 'USER_AND_LOCATION', 'APPLICATIONS', 'DISK_ENCRYPTION', 'SECURITY']);
+const SECTIONS = new Set([
+  'GENERAL',
+  'HARDWARE',
+  'OPERATING_SYSTEM',
+  'GROUP_MEMBERSHIPS',
+  'USER_AND_LOCATION',
+  'APPLICATIONS',
+  'DISK_ENCRYPTION',
+  'SECURITY',
+]);
 const SORTS = new Set(['id:asc', 'id:desc', 'general.name:asc', 'general.name:desc']);
 type Rsql = { field: 'id' | 'general.name' | 'general.lastContactTime' | 'general.reportDate'; op: string; value: string };
 
@@ -26,15 +35,27 @@ function parseRsql(filter: string | undefined): Rsql[] {
   return filter.split(';').map((c) => {
     const m = /^\s*([a-zA-Z.]+)\s*(==|!=|<=|>=|<|>|=lt=|=le=|=gt=|=ge=)\s*"?([^"]*)"?\s*$/.exec(c);
     if (!m) throw new Error(`Invalid RSQL: ${c.slice(0, 80)}`);
-    if (!['id', 'general.name', 'general.lastContactTime', 'general.reportDate'].includes(m[1]!)) throw new Error(`Field ${m[1]} is not filterable`);
-    return { field: m[1] as Rsql['field'], op: ({ '=lt=': '<', '=le=': '<=', '=gt=': '>', '=ge=': '>=' } as Record<string, string>)[m[2]!] ?? m[2]!, value: m[3]! };
+    if (![
+      'id',
+      'general.name',
+      'general.lastContactTime',
+      'general.reportDate',
+    ].includes(m[1]!)) throw new Error(`Field ${m[1]} is not filterable`);
+    return {
+      field: m[1] as Rsql['field'],
+      op: ({ '=lt=': '<', '=le=': '<=', '=gt=': '>', '=ge=': '>=' } as Record<string, string>)[m[2]!] ?? m[2]!,
+      value: m[3]!,
+    };
   });
 }
 
 function rsqlMatch(d: PlaneDevice, clauses: Rsql[]): boolean {
   return clauses.every((c) => {
     const [a, b]: [number | string, number | string] =
-      c.field === 'id' ? [jamfComputerId(d), Number(c.value)] : c.field === 'general.name' ? [d.name, c.value] : [Date.parse(d.modified), Date.parse(c.value)];
+      c.field === 'id' ? [
+        jamfComputerId(d),
+        Number(c.value),
+      ] : c.field === 'general.name' ? [d.name, c.value] : [Date.parse(d.modified), Date.parse(c.value)];
     switch (c.op) {
       case '==':
         return a === b;
@@ -70,7 +91,13 @@ export function registerJamfInventoryRoutes(app: express.Express, inventory: Fle
       const page = intParam(req, 'page', 0);
       const size = intParam(req, 'page-size', 100);
       if (!Number.isFinite(page)) return jamfError(res, 400, 'INVALID_FIELD', 'page', 'page must be a non-negative integer');
-      if (!Number.isFinite(size) || size < 1 || size > JAMF_INVENTORY_MAX_PAGE) return jamfError(res, 400, 'INVALID_FIELD', 'page-size', `page-size must be between 1 and ${JAMF_INVENTORY_MAX_PAGE}`);
+      if (!Number.isFinite(size) || size < 1 || size > JAMF_INVENTORY_MAX_PAGE) return jamfError(
+        res,
+        400,
+        'INVALID_FIELD',
+        'page-size',
+        `page-size must be between 1 and ${JAMF_INVENTORY_MAX_PAGE}`,
+      );
       const sort = oneParam(req, 'sort') ?? 'general.name:asc';
       if (!SORTS.has(sort)) return jamfError(res, 400, 'INVALID_FIELD', 'sort', `Unsupported sort ${sort.slice(0, 40)}`);
       let clauses: Rsql[];
@@ -87,11 +114,21 @@ export function registerJamfInventoryRoutes(app: express.Express, inventory: Fle
         id: String(jamfComputerId(d)),
         udid: `${d.id.toUpperCase()}-UDID`,
         general: sections.includes('GENERAL')
-          ? { name: d.name, platform: 'Mac', [version === 'v4' ? 'lastContact' : 'lastContactTime']: d.lastContact, reportDate: d.modified, managementId: d.id }
+          ? {
+            name: d.name,
+            platform: 'Mac',
+            [version === 'v4' ? 'lastContact' : 'lastContactTime']: d.lastContact,
+            reportDate: d.modified,
+            managementId: d.id,
+          }
           : null,
         hardware: sections.includes('HARDWARE') ? { serialNumber: d.serial, model: 'MacBook Pro' } : null,
         operatingSystem: sections.includes('OPERATING_SYSTEM') ? { name: d.osName, version: d.osVersion } : null,
-        groupMemberships: sections.includes('GROUP_MEMBERSHIPS') ? d.groups.map((g) => ({ groupId: String(ids.get(g)), groupName: g, smartGroup: false })) : null,
+        groupMemberships: sections.includes('GROUP_MEMBERSHIPS') ? d.groups.map((g) => ({
+          groupId: String(ids.get(g)),
+          groupName: g,
+          smartGroup: false,
+        })) : null,
       }));
       res.json({ totalCount: all.length, results });
     });
@@ -103,7 +140,10 @@ export function registerJamfInventoryRoutes(app: express.Express, inventory: Fle
     if (id === undefined) return next();
     const computers = inventory.members(name).map((d) => ({ id: jamfComputerId(d), name: d.name, serial_number: d.serial }));
     if ((req.header('accept') ?? '').includes('json')) return void res.json({ computer_group: { id, name, is_smart: false, computers } });
-    const xml = computers.map((c) => `<computer><id>${c.id}</id><name>${xmlEscape(c.name)}</name><serial_number>${c.serial_number}</serial_number></computer>`).join('');
-    res.type('application/xml').send(`<computer_group><id>${id}</id><name>${xmlEscape(name)}</name><is_smart>false</is_smart><computers><size>${computers.length}</size>${xml}</computers></computer_group>`);
+    const xml = computers
+      .map((c) => `<computer><id>${c.id}</id><name>${xmlEscape(c.name)}</name><serial_number>${c.serial_number}</serial_number></computer>`)
+      .join('');
+    const head = `<computer_group><id>${id}</id><name>${xmlEscape(name)}</name><is_smart>false</is_smart>`;
+    res.type('application/xml').send(`${head}<computers><size>${computers.length}</size>${xml}</computers></computer_group>`);
   });
 }

@@ -17,14 +17,21 @@ describe('Intune simulator inventory (vendor-contracts.md A1)', () => {
   let auth: Record<string, string> = {};
   before(async () => {
     url = await sim.listen(0);
-    const t = await fetch(`${url}/t/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }) });
+    const t = await fetch(
+      `${url}/t/oauth2/v2.0/token`,
+      {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
+      },
+    );
     auth = { authorization: `Bearer ${((await t.json()) as { access_token: string }).access_token}` };
   });
   after(() => sim.close());
   const get = (path: string) => fetch(`${url}${path}`, { headers: auth }).then(json);
 
   it('"Pages ≤1000; follow nextLink, no $skip": 1000 per page, nextLink to the end, $skip and $top=1001 refused with 400', async () => {
-    let next: string | undefined = `${url}/v1.0/deviceManagement/managedDevices?$select=id,azureADDeviceId,deviceName,operatingSystem,osVersion,lastSyncDateTime`;
+    const fields = 'id,azureADDeviceId,deviceName,operatingSystem,osVersion,lastSyncDateTime';
+    let next: string | undefined = `${url}/v1.0/deviceManagement/managedDevices?$select=${fields}`;
     const ids = new Set<string>();
     let pages = 0;
     while (next) {
@@ -43,34 +50,46 @@ describe('Intune simulator inventory (vendor-contracts.md A1)', () => {
     assert.equal((await get('/beta/deviceManagement/managedDevices?$top=1001')).status, 400);
   });
 
-  it('"$select=…&$filter=operatingSystem eq \'Windows\'": only Windows devices, only the selected fields; lastSyncDateTime ge narrows', async () => {
-    const r = await get(`/v1.0/deviceManagement/managedDevices?$select=id,operatingSystem&$filter=${encodeURIComponent("operatingSystem eq 'Windows'")}&$top=5`);
+  it('"$select=…&$filter=operatingSystem eq \'Windows\'": only Windows, only selected fields; lastSyncDateTime ge narrows', async () => {
+    const windows = encodeURIComponent("operatingSystem eq 'Windows'");
+    const r = await get(`/v1.0/deviceManagement/managedDevices?$select=id,operatingSystem&$filter=${windows}&$top=5`);
     assert.deepEqual(Object.keys((r.body.value as object[])[0]!).sort(), ['id', 'operatingSystem']);
     assert.ok((r.body.value as { operatingSystem: string }[]).every((d) => d.operatingSystem === 'Windows'));
     const changed = sim.inventory.devices().slice(0, 2).map((d) => d.id);
     const since = new Date().toISOString();
     sim.inventory.touch(changed, {}, new Date(Date.now() + 1000).toISOString());
     const inc = await get(`/v1.0/deviceManagement/managedDevices?$filter=${encodeURIComponent(`lastSyncDateTime ge ${since}`)}`);
-    assert.deepEqual((inc.body.value as { id: string }[]).map((d) => d.id).sort(), changed.map((id) => intuneIds(id).managedDeviceId).sort());
+    assert.deepEqual(
+      (inc.body.value as { id: string }[]).map((d) => d.id).sort(),
+      changed.map((id) => intuneIds(id).managedDeviceId).sort(),
+    );
     assert.equal((await get(`/v1.0/deviceManagement/managedDevices?$filter=${encodeURIComponent('deviceName startswith 1')}`)).status, 400);
   });
 
-  it('"GET /groups?$filter=displayName eq" and "/groups/{id}/members?$select=id&$top=999": members are device directory ids, paged', async () => {
+  it('"GET /groups?$filter=displayName eq" and "/groups/{id}/members?$select=id&$top=999": device directory ids, paged', async () => {
     const found = await get(`/v1.0/groups?$filter=${encodeURIComponent("displayName eq 'all-macos'")}`);
     const id = (found.body.value as { id: string }[])[0]!.id;
     assert.equal(id, entraGroupId('all-macos'), 'the lookup and the members route agree on the group id');
     const members: string[] = [];
     for (let next: string | undefined = `${url}/v1.0/groups/${id}/members?$select=id&$top=999`; next; ) {
       const r: Awaited<ReturnType<typeof json>> = await fetch(next, { headers: auth }).then(json);
-      members.push(...(r.body.value as { id: string; '@odata.type': string }[]).map((m) => (assert.equal(m['@odata.type'], '#microsoft.graph.device'), m.id)));
+      for (const m of r.body.value as { id: string; '@odata.type': string }[]) {
+        assert.equal(m['@odata.type'], '#microsoft.graph.device');
+        members.push(m.id);
+      }
       next = r.body['@odata.nextLink'] as string | undefined;
     }
     assert.deepEqual(members.sort(), sim.inventory.members('all-macos').map((d) => intuneIds(d.id).directoryId).sort());
     assert.equal((await get(`/v1.0/groups/${id}/members?$top=1000`)).status, 400, '$top above 999');
     const dev = sim.inventory.devices()[5]!;
-    const byDeviceId = await get(`/v1.0/devices?$filter=${encodeURIComponent(`deviceId eq '${intuneIds(dev.id).azureADDeviceId}'`)}&$select=id,deviceId&$top=2`);
+    const eq = encodeURIComponent(`deviceId eq '${intuneIds(dev.id).azureADDeviceId}'`);
+    const byDeviceId = await get(`/v1.0/devices?$filter=${eq}&$select=id,deviceId&$top=2`);
     assert.deepEqual(byDeviceId.body.value, [{ id: intuneIds(dev.id).directoryId, deviceId: intuneIds(dev.id).azureADDeviceId }]);
-    assert.equal((await get(`/v1.0/devices?$filter=${encodeURIComponent("deviceId in ('a')")}`)).status, 400, 'deviceId supports eq only (no in)');
+    assert.equal(
+      (await get(`/v1.0/devices?$filter=${encodeURIComponent("deviceId in ('a')")}`)).status,
+      400,
+      'deviceId supports eq only (no in)',
+    );
   });
 });
 
@@ -80,7 +99,13 @@ describe('Jamf simulator inventory (A2)', () => {
   let auth: Record<string, string> = {};
   before(async () => {
     url = await sim.listen(0);
-    const t = await fetch(`${url}/api/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }) });
+    const t = await fetch(
+      `${url}/api/oauth/token`,
+      {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
+      },
+    );
     auth = { authorization: `Bearer ${((await t.json()) as { access_token: string }).access_token}`, accept: 'application/json' };
   });
   after(() => sim.close());
@@ -91,11 +116,19 @@ describe('Jamf simulator inventory (A2)', () => {
     assert.equal((d.body.results as unknown[]).length, 100);
     assert.equal(d.body.totalCount, sim.inventory.counts().total);
     assert.equal((await get('/api/v1/computers-inventory?page-size=2001')).status, 400);
-    const r = await get('/api/v1/computers-inventory?section=GENERAL&section=HARDWARE&section=OPERATING_SYSTEM&section=GROUP_MEMBERSHIPS&page=0&page-size=2000&sort=id%3Aasc');
-    const results = r.body.results as { id: string; general: { platform: string }; hardware: { serialNumber: string }; operatingSystem: { name: string }; groupMemberships: { groupName: string }[] }[];
+    const sections = 'section=GENERAL&section=HARDWARE&section=OPERATING_SYSTEM&section=GROUP_MEMBERSHIPS';
+    const r = await get(`/api/v1/computers-inventory?${sections}&page=0&page-size=2000&sort=id%3Aasc`);
+    const results = r.body.results as {
+      id: string;
+      general: { platform: string };
+      hardware: { serialNumber: string };
+      operatingSystem: { name: string };
+      groupMemberships: { groupName: string }[];
+    }[];
     assert.equal(results.length, sim.inventory.counts().total);
     assert.deepEqual(results.map((x) => Number(x.id)), [...results.map((x) => Number(x.id))].sort((a, b) => a - b));
-    assert.ok(results.every((x) => x.general.platform === 'Mac' && x.operatingSystem.name === 'macOS' && x.hardware.serialNumber.startsWith('SN')));
+    assert.ok(results.every((x) => x.general.platform === 'Mac' && x.operatingSystem.name === 'macOS'));
+    assert.ok(results.every((x) => x.hardware.serialNumber.startsWith('SN')));
     assert.ok(results.every((x) => x.groupMemberships.some((g) => g.groupName === 'all-macos')));
     assert.equal((await get('/api/v1/computers-inventory?section=NOPE')).status, 400);
     assert.equal((await get(`/api/v1/computers-inventory?filter=${encodeURIComponent('general.secret=="x"')}`)).status, 400);
@@ -120,11 +153,13 @@ describe('SCCM simulator inventory (A3)', () => {
   after(() => sim.close());
   const get = (path: string) => fetch(`${url}/AdminService/wmi${path}`, { headers: auth }).then(json);
 
-  it('"SMS_R_System … $filter=Client eq 1 and Obsolete eq 0", paged by @odata.nextLink: obsolete twins dropped, $skip refused', async () => {
+  it('"SMS_R_System … $filter=Client eq 1 and Obsolete eq 0", paged by @odata.nextLink: obsolete twins dropped, no $skip', async () => {
     const all = await get('/SMS_R_System?$select=ResourceId,Obsolete');
     assert.ok(all.body['@odata.nextLink'], 'more than one page');
     const rows: { ResourceId: number }[] = [];
-    for (let next: string | undefined = `${url}/AdminService/wmi/SMS_R_System?$select=ResourceId,Name,Client,Obsolete&$filter=${encodeURIComponent('Client eq 1 and Obsolete eq 0')}`; next; ) {
+    const live = encodeURIComponent('Client eq 1 and Obsolete eq 0');
+    const start = `${url}/AdminService/wmi/SMS_R_System?$select=ResourceId,Name,Client,Obsolete&$filter=${live}`;
+    for (let next: string | undefined = start; next; ) {
       const r: Awaited<ReturnType<typeof json>> = await fetch(next, { headers: auth }).then(json);
       rows.push(...(r.body.value as { ResourceId: number }[]));
       next = r.body['@odata.nextLink'] as string | undefined;
@@ -133,7 +168,7 @@ describe('SCCM simulator inventory (A3)', () => {
     assert.equal((await get('/SMS_R_System?$skip=10')).status, 400);
   });
 
-  it('"SMS_FullCollectionMembership?$filter=CollectionID eq \'{id}\'": the members of the collection named like a fleet group', async () => {
+  it('"SMS_FullCollectionMembership?$filter=CollectionID eq \'{id}\'": members of the collection named like a fleet group', async () => {
     const c = await get(`/SMS_Collection?$filter=${encodeURIComponent("Name eq 'region-emea'")}`);
     const id = (c.body.value as { CollectionID: string }[])[0]!.CollectionID;
     const m = await get(`/SMS_FullCollectionMembership?$filter=${encodeURIComponent(`CollectionID eq '${id}'`)}`);
@@ -148,9 +183,19 @@ describe('Landscape simulator inventory (A4)', () => {
   before(async () => void (url = await sim.listen(0)));
   after(() => sim.close());
   const call = async (params: Record<string, string>) => {
-    const all: Record<string, string> = { ...params, access_key_id: sim.accessKey, signature_method: 'HmacSHA256', signature_version: '2', timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), version: '2011-08-01' };
+    const all: Record<string, string> = {
+      ...params,
+      access_key_id: sim.accessKey,
+      signature_method: 'HmacSHA256',
+      signature_version: '2',
+      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      version: '2011-08-01',
+    };
     all.signature = landscapeSignature(sim.secretKey, 'POST', new URL(url).host, '/api/', all);
-    return fetch(`${url}/api/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(all) }).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
+    return fetch(
+      `${url}/api/`,
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(all) },
+    ).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
   };
 
   it('"GetComputers (query, limit default 1000, offset)" with tags; tag: and OR queries; a larger limit is refused', async () => {
@@ -175,7 +220,10 @@ describe('AWX simulator inventory (A5)', () => {
   let auth: Record<string, string> = {};
   before(async () => {
     url = await sim.listen(0);
-    const t = await fetch(`${url}/api/v2/tokens/`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`eucora:${sim.password}`).toString('base64')}` } });
+    const t = await fetch(
+      `${url}/api/v2/tokens/`,
+      { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`eucora:${sim.password}`).toString('base64')}` } },
+    );
     auth = { authorization: `Bearer ${((await t.json()) as { token: string }).token}` };
   });
   after(() => sim.close());
@@ -210,7 +258,14 @@ describe('inventory admin routes (/_sim/inventory)', () => {
     try {
       const before = sim.getStats().requests;
       const [first, second] = sim.inventory.devices();
-      const r = await fetch(`${url}/_sim/inventory`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touch: [second!.id], osVersion: '30.04', remove: [first!.id] }) });
+      const r = await fetch(
+        `${url}/_sim/inventory`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ touch: [second!.id], osVersion: '30.04', remove: [first!.id] }),
+        },
+      );
       const body = (await r.json()) as { touched: number; removed: number; total: number };
       assert.deepEqual([body.touched, body.removed], [1, 1]);
       assert.equal(sim.inventory.get(second!.id)!.osVersion, '30.04');

@@ -1,5 +1,12 @@
 import type { AwxConnector } from './awx.connector';
-import { linkPath, PER_DEVICE_MEMBERSHIP_LIMIT, type DevicePage, type InventoryDevice, type Memberships, type PlaneInventory } from '../plane-inventory';
+import {
+  linkPath,
+  PER_DEVICE_MEMBERSHIP_LIMIT,
+  type DevicePage,
+  type InventoryDevice,
+  type Memberships,
+  type PlaneInventory,
+} from '../plane-inventory';
 
 interface Page<T> {
   count: number;
@@ -55,7 +62,8 @@ export class AwxInventory implements PlaneInventory {
 
   async readPage(cursor: string | null, since?: string): Promise<DevicePage> {
     const filter = since ? `&modified__gt=${encodeURIComponent(new Date(since).toISOString())}` : '';
-    const page = await this.get<Host>(cursor ?? `/api/v2/inventories/${this.opts.inventoryId ?? 1}/hosts/?page_size=${this.size}&page=1&order_by=id${filter}`);
+    const first = `/api/v2/inventories/${this.opts.inventoryId ?? 1}/hosts/?page_size=${this.size}&page=1&order_by=id${filter}`;
+    const page = await this.get<Host>(cursor ?? first);
     const devices: InventoryDevice[] = page.results.map((h) => {
       let vars: Record<string, unknown> = {};
       try {
@@ -64,7 +72,15 @@ export class AwxInventory implements PlaneInventory {
         // Variables may be YAML; the OS fields are then unknown.
       }
       const str = (v: unknown) => (typeof v === 'string' ? v : null);
-      return { deviceKey: h.name, name: h.name, platform: 'linux', osName: str(vars.ansible_distribution), osVersion: str(vars.ansible_distribution_version), lastSeenAt: str(vars.last_contact) ?? h.modified ?? null, ref: String(h.id) };
+      return {
+        deviceKey: h.name,
+        name: h.name,
+        platform: 'linux',
+        osName: str(vars.ansible_distribution),
+        osVersion: str(vars.ansible_distribution_version),
+        lastSeenAt: str(vars.last_contact) ?? h.modified ?? null,
+        ref: String(h.id),
+      };
     });
     return { devices, cursor: page.next ? linkPath(page.next) : null };
   }
@@ -72,10 +88,14 @@ export class AwxInventory implements PlaneInventory {
   async memberships(devices?: readonly InventoryDevice[]): Promise<Memberships> {
     const out: Memberships = new Map();
     if (devices && devices.length <= PER_DEVICE_MEMBERSHIP_LIMIT) {
-      for (const d of devices) out.set(d.deviceKey, { groups: (await this.all<{ name: string }>(`/api/v2/hosts/${d.ref}/groups/?page_size=${this.size}`)).map((g) => g.name) });
+      for (const d of devices) out.set(
+        d.deviceKey,
+        { groups: (await this.all<{ name: string }>(`/api/v2/hosts/${d.ref}/groups/?page_size=${this.size}`)).map((g) => g.name) },
+      );
       return out;
     }
-    const groups = await this.all<{ id: number; name: string }>(`/api/v2/inventories/${this.opts.inventoryId ?? 1}/groups/?page_size=${this.size}`);
+    const path = `/api/v2/inventories/${this.opts.inventoryId ?? 1}/groups/?page_size=${this.size}`;
+    const groups = await this.all<{ id: number; name: string }>(path);
     for (const g of groups) {
       for (const h of await this.all<Host>(`/api/v2/groups/${g.id}/hosts/?page_size=${this.size}&order_by=id`)) {
         const entry = out.get(h.name) ?? { groups: [] };

@@ -1,5 +1,13 @@
 import type { IntuneClient } from './intune.client';
-import { linkPath, PER_DEVICE_MEMBERSHIP_LIMIT, type DevicePage, type InventoryDevice, type InventoryDevicePlatform, type Memberships, type PlaneInventory } from '../plane-inventory';
+import {
+  linkPath,
+  PER_DEVICE_MEMBERSHIP_LIMIT,
+  type DevicePage,
+  type InventoryDevice,
+  type InventoryDevicePlatform,
+  type Memberships,
+  type PlaneInventory,
+} from '../plane-inventory';
 
 interface ManagedDevice {
   id: string;
@@ -50,7 +58,8 @@ export class IntuneInventory implements PlaneInventory {
   }
 
   async readPage(cursor: string | null, since?: string): Promise<DevicePage> {
-    const filter = since ? `&$filter=${encodeURIComponent(`lastSyncDateTime ge ${new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z')}`)}` : '';
+    const stamp = since ? new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z') : '';
+    const filter = since ? `&$filter=${encodeURIComponent(`lastSyncDateTime ge ${stamp}`)}` : '';
     const path = cursor ?? `/v1.0/deviceManagement/managedDevices?$select=${SELECT}&$top=${this.opts.pageSize ?? 1000}${filter}`;
     const page = await this.get<ODataPage<ManagedDevice>>(path);
     const devices: InventoryDevice[] = [];
@@ -58,7 +67,15 @@ export class IntuneInventory implements PlaneInventory {
       const platform = PLATFORMS[d.operatingSystem.toLowerCase()];
       if (!platform) continue;
       const aad = d.azureADDeviceId && d.azureADDeviceId !== ZERO_GUID ? d.azureADDeviceId : undefined;
-      devices.push({ deviceKey: d.id, name: d.deviceName, platform, osName: d.operatingSystem, osVersion: d.osVersion ?? null, lastSeenAt: d.lastSyncDateTime ?? null, ref: aad });
+      devices.push({
+        deviceKey: d.id,
+        name: d.deviceName,
+        platform,
+        osName: d.operatingSystem,
+        osVersion: d.osVersion ?? null,
+        lastSeenAt: d.lastSyncDateTime ?? null,
+        ref: aad,
+      });
     }
     return { devices, cursor: page['@odata.nextLink'] ? linkPath(page['@odata.nextLink']) : null };
   }
@@ -71,10 +88,12 @@ export class IntuneInventory implements PlaneInventory {
           out.set(d.deviceKey, { groups: [], directoryId: null });
           continue;
         }
-        const found = await this.get<ODataPage<{ id: string }>>(`/v1.0/devices?$filter=${encodeURIComponent(`deviceId eq '${d.ref}'`)}&$select=id,deviceId&$top=2`);
+        const lookup = `/v1.0/devices?$filter=${encodeURIComponent(`deviceId eq '${d.ref}'`)}&$select=id,deviceId&$top=2`;
+        const found = await this.get<ODataPage<{ id: string }>>(lookup);
         // 0 = not in the directory; >1 = stale duplicates (A1), so no reliable membership either.
         const dir = found.value.length === 1 ? found.value[0]!.id : null;
-        const groups = dir ? (await this.all<{ displayName?: string }>(`/v1.0/devices/${dir}/memberOf?$select=id,displayName`)).flatMap((g) => (g.displayName ? [g.displayName] : [])) : [];
+        const memberOf = dir ? await this.all<{ displayName?: string }>(`/v1.0/devices/${dir}/memberOf?$select=id,displayName`) : [];
+        const groups = memberOf.flatMap((g) => (g.displayName ? [g.displayName] : []));
         out.set(d.deviceKey, { groups, directoryId: dir });
       }
       return out;

@@ -33,7 +33,9 @@ export class JamfInventory implements PlaneInventory {
     const page = cursor ? Number(cursor) : 0;
     const size = this.opts.pageSize ?? 2000;
     const filter = since ? `&filter=${encodeURIComponent(`general.reportDate>="${new Date(since).toISOString()}"`)}` : '';
-    const path = `/api/${this.opts.apiVersion ?? 'v1'}/computers-inventory?section=GENERAL&section=OPERATING_SYSTEM&section=GROUP_MEMBERSHIPS&page=${page}&page-size=${size}&sort=id%3Aasc${filter}`;
+    const sections = 'section=GENERAL&section=OPERATING_SYSTEM&section=GROUP_MEMBERSHIPS';
+    const api = `/api/${this.opts.apiVersion ?? 'v1'}/computers-inventory`;
+    const path = `${api}?${sections}&page=${page}&page-size=${size}&sort=id%3Aasc${filter}`;
     this.requests++;
     const body = JSON.parse((await this.jamf.req('GET', path)).text) as { totalCount: number; results: Computer[] };
     const devices: InventoryDevice[] = body.results.map((c) => ({

@@ -27,10 +27,21 @@ export class LandscapeInventory implements PlaneInventory {
     const offset = cursor ? Number(cursor) : 0;
     const limit = this.opts.pageSize ?? 1000;
     this.requests++;
-    const computers = (await this.landscape.action<Computer[]>('GetComputers', { query: '', limit: String(limit), offset: String(offset) })).body;
+    const computers = (await this.landscape.action<Computer[]>(
+      'GetComputers',
+      { query: '', limit: String(limit), offset: String(offset) },
+    )).body;
     const devices: InventoryDevice[] = computers.map((c) => {
       const [osName, ...version] = (c.distribution ?? '').split(' ');
-      return { deviceKey: String(c.id), name: c.title, platform: 'linux', osName: osName || null, osVersion: version.join(' ') || null, groups: c.tags ?? [], lastSeenAt: c.last_ping_time ?? null };
+      return {
+        deviceKey: String(c.id),
+        name: c.title,
+        platform: 'linux',
+        osName: osName || null,
+        osVersion: version.join(' ') || null,
+        groups: c.tags ?? [],
+        lastSeenAt: c.last_ping_time ?? null,
+      };
     });
     return { devices, cursor: computers.length === limit ? String(offset + limit) : null };
   }

@@ -6,7 +6,16 @@ interface ODataPage<T> {
   '@odata.nextLink'?: string;
 }
 
-const SYSTEM = `/SMS_R_System?$select=ResourceId,Name,Client,Obsolete,OperatingSystemNameandVersion,Build,LastLogonTimestamp&$filter=${encodeURIComponent('Client eq 1 and Obsolete eq 0')}`;
+const SYSTEM_FIELDS = 'ResourceId,Name,Client,Obsolete,OperatingSystemNameandVersion,Build,LastLogonTimestamp';
+const SYSTEM = `/SMS_R_System?$select=${SYSTEM_FIELDS}&$filter=${encodeURIComponent('Client eq 1 and Obsolete eq 0')}`;
+
+interface SmsSystem {
+  ResourceId: number;
+  Name: string;
+  Build?: string;
+  OperatingSystemNameandVersion?: string;
+  LastLogonTimestamp?: string;
+}
 
 /**
  * ConfigMgr inventory (vendor-contracts.md A3) through the connector's AdminService client: `SMS_R_System` of clients that
@@ -38,7 +47,7 @@ export class SccmInventory implements PlaneInventory {
   }
 
   async readPage(cursor: string | null): Promise<DevicePage> {
-    const page = await this.get<{ ResourceId: number; Name: string; Build?: string; OperatingSystemNameandVersion?: string; LastLogonTimestamp?: string }>(cursor ?? SYSTEM);
+    const page = await this.get<SmsSystem>(cursor ?? SYSTEM);
     const devices: InventoryDevice[] = page.value.map((s) => ({
       deviceKey: String(s.ResourceId),
       name: s.Name,
@@ -52,9 +61,13 @@ export class SccmInventory implements PlaneInventory {
 
   async memberships(): Promise<Memberships> {
     const out: Memberships = new Map();
-    const collections = await this.all<{ CollectionID: string; Name: string; CollectionType?: number }>(`/SMS_Collection?$select=CollectionID,Name,CollectionType&$filter=${encodeURIComponent('CollectionType eq 2')}`);
+    const deviceType = encodeURIComponent('CollectionType eq 2');
+    const deviceCollections = `/SMS_Collection?$select=CollectionID,Name,CollectionType&$filter=${deviceType}`;
+    const collections = await this.all<{ CollectionID: string; Name: string }>(deviceCollections);
     for (const c of collections) {
-      for (const m of await this.all<{ ResourceID: number }>(`/SMS_FullCollectionMembership?$filter=${encodeURIComponent(`CollectionID eq '${c.CollectionID}'`)}&$select=ResourceID`)) {
+      const byCollection = encodeURIComponent(`CollectionID eq '${c.CollectionID}'`);
+      const members = `/SMS_FullCollectionMembership?$filter=${byCollection}&$select=ResourceID`;
+      for (const m of await this.all<{ ResourceID: number }>(members)) {
         const key = String(m.ResourceID);
         const entry = out.get(key) ?? { groups: [] };
         entry.groups.push(c.Name);

@@ -43,11 +43,18 @@ describe('inventory sync workflow per plane', () => {
     const bodies: Record<string, object> = {
       jamf: { baseUrl: await jamf.listen(0), settings: { clientId: jamf.clientId }, credentials: { clientSecret: jamf.clientSecret } },
       sccm: { baseUrl: await sccm.listen(0), settings: { username: sccm.username }, credentials: { password: sccm.password } },
-      landscape: { baseUrl: await landscape.listen(0), settings: { accessKey: landscape.accessKey }, credentials: { secretKey: landscape.secretKey } },
+      landscape: {
+        baseUrl: await landscape.listen(0),
+        settings: { accessKey: landscape.accessKey },
+        credentials: { secretKey: landscape.secretKey },
+      },
       awx: { baseUrl: await awx.listen(0), settings: { username: awx.username }, credentials: { password: awx.password } },
     };
     for (const [plane, body] of Object.entries(bodies)) {
-      const res = await request(h.api.app).put(`/api/v1/connectors/${plane}`).set('Authorization', `Bearer ${h.tenant.adminToken}`).send(body);
+      const res = await request(h.api.app).put(`/api/v1/connectors/${plane}`).set(
+        'Authorization',
+        `Bearer ${h.tenant.adminToken}`,
+      ).send(body);
       assert.equal(res.status, 200, `${plane}: ${JSON.stringify(res.body)}`);
     }
     repo = new DeviceRepository(h.api.ds);
@@ -59,7 +66,7 @@ describe('inventory sync workflow per plane', () => {
   });
 
   for (const plane of ['intune', 'jamf', 'sccm', 'landscape', 'awx']) {
-    it(`${plane}: full sync equals the simulator's counts; incremental re-sync reads only changes; a device that leaves turns stale`, async () => {
+    it(`${plane}: full sync = simulator counts; an incremental re-sync reads only changes; a departed device turns stale`, async () => {
       const sim = sims[plane]!;
       const before0 = sim.getStats().requests;
       const full = await sync(plane);
@@ -84,7 +91,11 @@ describe('inventory sync workflow per plane', () => {
       const incrRequests = sim.getStats().requests - before1;
       const all = (await repo.page(h.tenant.tenantId, { plane, limit: 5000 })).devices;
       const names = new Set(changed.map((d) => d.name));
-      assert.deepEqual(all.filter((d) => d.osVersion?.includes('99.0')).map((d) => d.name).sort(), [...names].sort(), 'exactly the changed devices have the new OS');
+      assert.deepEqual(
+        all.filter((d) => d.osVersion?.includes('99.0')).map((d) => d.name).sort(),
+        [...names].sort(),
+        'exactly the changed devices have the new OS',
+      );
       if (plane !== 'sccm') {
         // SCCM's groups are its collections, and no collection is named dept-moved.
         const moved = await repo.page(h.tenant.tenantId, { plane, group: 'dept-moved' });

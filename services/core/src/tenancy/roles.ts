@@ -35,8 +35,27 @@ export type Permission = (typeof PERMISSIONS)[number];
  * exceptions: separation of duties holds even for administrators.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = Object.freeze({
-  admin: ['tokens:manage', 'connectors:manage', 'intents:read', 'cab:read', 'exceptions:read', 'evidence:read', 'audit:read', 'ops:read', 'devices:read'],
-  release_engineer: ['intents:create', 'intents:read', 'intents:cancel', 'exceptions:create', 'exceptions:read', 'evidence:read', 'cab:read', 'devices:read'],
+  admin: [
+    'tokens:manage',
+    'connectors:manage',
+    'intents:read',
+    'cab:read',
+    'exceptions:read',
+    'evidence:read',
+    'audit:read',
+    'ops:read',
+    'devices:read',
+  ],
+  release_engineer: [
+    'intents:create',
+    'intents:read',
+    'intents:cancel',
+    'exceptions:create',
+    'exceptions:read',
+    'evidence:read',
+    'cab:read',
+    'devices:read',
+  ],
   change_manager: ['intents:read', 'cab:read', 'cab:decide', 'exceptions:read', 'evidence:read', 'devices:read'],
   security_reviewer: ['intents:read', 'exceptions:read', 'exceptions:approve', 'evidence:read'],
   auditor: ['intents:read', 'cab:read', 'exceptions:read', 'evidence:read', 'audit:read', 'devices:read'],

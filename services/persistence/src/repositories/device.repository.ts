@@ -73,7 +73,8 @@ export class DeviceRepository {
     const withGroups = devices.filter((d) => d.groups !== undefined);
     const without = devices.filter((d) => d.groups === undefined);
     if (withGroups.length > 0 && without.length > 0) {
-      return (await this.upsertMany(tenantId, plane, withGroups, syncedAt, em)) + (await this.upsertMany(tenantId, plane, without, syncedAt, em));
+      const written = await this.upsertMany(tenantId, plane, withGroups, syncedAt, em);
+      return written + (await this.upsertMany(tenantId, plane, without, syncedAt, em));
     }
     const keepGroups = without.length > 0;
     const payload = JSON.stringify(
@@ -116,7 +117,12 @@ export class DeviceRepository {
     memberships: readonly { deviceKey: string; groups: string[]; directoryId?: string | null }[],
     syncedAt: string,
   ): Promise<number> {
-    const payload = JSON.stringify(memberships.map((m) => ({ device_key: m.deviceKey, groups: [...new Set(m.groups)].sort(), directory_id: m.directoryId ?? null, has_dir: m.directoryId !== undefined })));
+    const payload = JSON.stringify(memberships.map((m) => ({
+      device_key: m.deviceKey,
+      groups: [...new Set(m.groups)].sort(),
+      directory_id: m.directoryId ?? null,
+      has_dir: m.directoryId !== undefined,
+    })));
     const rows: { n: number }[] = await this.ds.query(
       `WITH x AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(device_key text, groups text[], directory_id text, has_dir boolean)),
        listed AS (
@@ -168,7 +174,10 @@ export class DeviceRepository {
    * One keyset page of the tenant's devices across planes (or of one plane), ordered by (plane, deviceKey), for the API.
    * `after` is the (plane, deviceKey) of the last device of the previous page.
    */
-  async list(tenantId: string, q: Omit<DevicePageQuery, 'plane' | 'after'> & { plane?: string; after?: { plane: string; deviceKey: string } }): Promise<{ devices: DeviceRow[]; next: { plane: string; deviceKey: string } | null }> {
+  async list(
+    tenantId: string,
+    q: Omit<DevicePageQuery, 'plane' | 'after'> & { plane?: string; after?: { plane: string; deviceKey: string } },
+  ): Promise<{ devices: DeviceRow[]; next: { plane: string; deviceKey: string } | null }> {
     const limit = Math.min(Math.max(q.limit ?? 500, 1), 5000);
     const rows: Record<string, unknown>[] = await this.ds.query(
       `SELECT * FROM devices
@@ -179,7 +188,16 @@ export class DeviceRepository {
           AND ($5::boolean OR NOT stale)
           AND ($6::text IS NULL OR (plane, device_key) > ($6::text, $7::text))
         ORDER BY plane, device_key LIMIT $8`,
-      [tenantId, q.plane ?? null, q.group ?? null, q.platform ?? null, q.includeStale ?? false, q.after?.plane ?? null, q.after?.deviceKey ?? null, limit],
+      [
+        tenantId,
+        q.plane ?? null,
+        q.group ?? null,
+        q.platform ?? null,
+        q.includeStale ?? false,
+        q.after?.plane ?? null,
+        q.after?.deviceKey ?? null,
+        limit,
+      ],
     );
     const devices = rows.map(map);
     const last = devices.at(-1);

@@ -5,7 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { AwxSimulator, generateFleet, IntuneSimulator, JamfSimulator, LandscapeSimulator, PLANE_PLATFORMS, SccmSimulator, type FleetInventory } from '@eucora/agent-sim';
+import {
+  AwxSimulator,
+  generateFleet,
+  IntuneSimulator,
+  JamfSimulator,
+  LandscapeSimulator,
+  PLANE_PLATFORMS,
+  SccmSimulator,
+  type FleetInventory,
+} from '@eucora/agent-sim';
 import { createTestTenant, startTestApi } from '@eucora/api/dist/test-support/test-stack';
 import { PRODUCT_VERSION } from '@eucora/core';
 import { DeviceRepository } from '@eucora/persistence';
@@ -48,9 +57,17 @@ async function main(): Promise<void> {
     landscape: new LandscapeSimulator({ size: sizes.landscape, labSize: 20 }),
     awx: new AwxSimulator({ size: sizes.awx, labSize: 20 }),
   };
-  const urls = Object.fromEntries(await Promise.all(Object.entries(sims).map(async ([p, s]) => [p, await s.listen(0)]))) as Record<Plane, string>;
+  const urls = Object.fromEntries(await Promise.all(Object.entries(sims).map(async ([
+    p,
+    s,
+  ]) => [p, await s.listen(0)]))) as Record<Plane, string>;
   const taskQueue = `bench-inventory-${randomUUID()}`;
-  const api = await startTestApi({ TEMPORAL_TASK_QUEUE: taskQueue, INTUNE_GRAPH_URL: urls.intune, INTUNE_CLIENT_ID: intune.clientId, INTUNE_CLIENT_SECRET: intune.clientSecret });
+  const api = await startTestApi({
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    INTUNE_GRAPH_URL: urls.intune,
+    INTUNE_CLIENT_ID: intune.clientId,
+    INTUNE_CLIENT_SECRET: intune.clientSecret,
+  });
   const server = api.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
@@ -68,7 +85,14 @@ async function main(): Promise<void> {
     awx: { baseUrl: urls.awx, settings: { username: awx.username }, credentials: { password: awx.password } },
   };
   for (const [plane, body] of Object.entries(bodies)) {
-    const res = await fetch(`${base}/connectors/${plane}`, { method: 'PUT', headers: { authorization: `Bearer ${tenant.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(
+      `${base}/connectors/${plane}`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${tenant.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+    );
     if (res.status !== 200) throw new Error(`configure ${plane}: ${res.status} ${await res.text()}`);
   }
   const repo = new DeviceRepository(api.ds);
@@ -101,27 +125,43 @@ async function main(): Promise<void> {
     sim.inventory.remove(sim.inventory.devices().slice(0, REMOVED).map((d) => d.id));
     const stale = await sync(plane, { run: 3, since: incr.run.nextSince });
     const afterStale = await repo.counts(tenant.tenantId, plane);
-    const staleOk = stale.run.markedStale === REMOVED && afterStale.stale === REMOVED && afterStale.total === sim.inventory.counts().total + REMOVED;
+    const staleOk =
+      stale.run.markedStale === REMOVED && afterStale.stale === REMOVED && afterStale.total === sim.inventory.counts().total + REMOVED;
 
     const row = {
       plane,
       fleetSize: sizes[plane],
       devices: simCounts.total,
       byPlatform: simCounts.byPlatform,
-      full: { ms: full.ms, requests: full.requests, pages: full.run.pages, devicesPerSecond: Math.round((simCounts.total / full.ms) * 1000) },
+      full: {
+        ms: full.ms,
+        requests: full.requests,
+        pages: full.run.pages,
+        devicesPerSecond: Math.round((simCounts.total / full.ms) * 1000),
+      },
       incremental: { incremental: !incr.run.full, changed: CHANGED, devicesRead: incr.run.devices, ms: incr.ms, requests: incr.requests },
-      staleSync: { removed: REMOVED, markedStale: stale.run.markedStale, ms: stale.ms, requests: stale.requests, keptRows: afterStale.total },
+      staleSync: {
+        removed: REMOVED,
+        markedStale: stale.run.markedStale,
+        ms: stale.ms,
+        requests: stale.requests,
+        keptRows: afterStale.total,
+      },
       inventoryEqualsSimulator: countsMatch,
       staleMarkedNotDeleted: staleOk,
     };
     results.push(row);
-    process.stdout.write(
-      `${plane.padEnd(9)} ${String(simCounts.total).padStart(6)} devices  full ${String(full.ms).padStart(6)} ms ${String(full.requests).padStart(4)} req ${String(full.run.pages).padStart(3)} pages | ` +
-        `re-sync (${CHANGED} changed) ${incr.run.full ? 'full' : 'incremental'} ${String(incr.ms).padStart(5)} ms ${String(incr.requests).padStart(4)} req, read ${incr.run.devices} | ` +
-        `stale ${stale.run.markedStale}/${REMOVED} | counts ${countsMatch ? 'equal' : 'DIFFER'}\n`,
-    );
+    const pad = (v: unknown, n: number) => String(v).padStart(n);
+    const fullText = `full ${pad(full.ms, 6)} ms ${pad(full.requests, 4)} req ${pad(full.run.pages, 3)} pages`;
+    const incrKind = incr.run.full ? 'full' : 'incremental';
+    const incrText = `re-sync (${CHANGED} changed) ${incrKind} ${pad(incr.ms, 5)} ms ${pad(incr.requests, 4)} req`;
+    const tail = `read ${incr.run.devices} | stale ${stale.run.markedStale}/${REMOVED} | counts ${countsMatch ? 'equal' : 'DIFFER'}`;
+    process.stdout.write(`${plane.padEnd(9)} ${pad(simCounts.total, 6)} devices  ${fullText} | ${incrText}, ${tail}\n`);
   }
-  const file = writeReport('inventory', { product: PRODUCT_VERSION, host: { cpus: os.cpus().length, node: process.version }, devicesPerPlane: DEVICES, settings, results });
+  const file = writeReport(
+    'inventory',
+    { product: PRODUCT_VERSION, host: { cpus: os.cpus().length, node: process.version }, devicesPerPlane: DEVICES, settings, results },
+  );
   process.stdout.write(`report: ${file}\n`);
   worker.shutdown();
   await running;
