@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Only workflow files belong here.
 export { deploymentIntentWorkflow } from './deployment-intent.workflow';
+export { inventorySyncWorkflow } from './inventory-sync.workflow';

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { FleetOptions } from '../fleet';
 import { SimServer } from '../shared/sim-server';
+import { FleetInventory } from '../shared/fleet-inventory';
+import { registerAwxInventoryRoutes } from './awx-inventory-routes';
 
 interface Template {
   id: number;
@@ -68,6 +70,8 @@ export class AwxSimulator extends SimServer {
   private readonly jobs = new Map<number, Job>();
   private nextJob = 100;
   launches = 0;
+  /** Linux devices of the fleet as AWX inventory hosts (awx-inventory-routes.ts). */
+  readonly inventory = FleetInventory.forPlane('awx', this.fleet);
 
   constructor(fleet: FleetOptions = {}, password = 'awx-sim-password') {
     super(fleet);
@@ -130,6 +134,7 @@ export class AwxSimulator extends SimServer {
       if (!h.startsWith('Bearer ') || !this.tokens.has(h.slice(7))) return this.renderError(res, 401, 'Authentication credentials were not provided.');
       next();
     };
+    registerAwxInventoryRoutes(app, this.inventory, authed);
     const page = <T>(results: T[]) => ({ count: results.length, next: null, previous: null, results });
 
     app.get('/api/v2/job_templates/', authed, (req, res) => {

@@ -3,6 +3,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { FleetOptions } from '../fleet';
 import { hash32 } from '../sim-clock';
 import { SimServer } from '../shared/sim-server';
+import { FleetInventory } from '../shared/fleet-inventory';
+import { registerIntuneInventoryRoutes } from './intune-inventory-routes';
 
 /** Content-upload behaviour of the simulated tenant (changed at run time through `POST /_sim/content`). */
 export interface IntuneContentConfig {
@@ -125,6 +127,8 @@ export class IntuneSimulator extends SimServer {
   private readonly groupIds = new Map<string, string>();
   private readonly filesById = new Map<string, { app: SimApp; file: SimFile }>();
   private counts: IntuneSimCounters = IntuneSimulator.zero();
+  /** Windows and macOS devices of the fleet as Intune's inventory (intune-inventory-routes.ts). */
+  readonly inventory: FleetInventory;
 
   /** `credentials` default to the fixed demo pair `eucora-sim-client` / `eucora-sim-secret`. */
   constructor(
@@ -134,6 +138,7 @@ export class IntuneSimulator extends SimServer {
     super(fleet);
     this.clientId = credentials.clientId;
     this.clientSecret = credentials.clientSecret;
+    this.inventory = FleetInventory.forPlane('intune', this.fleet);
     for (const name of this.engine.groups.keys()) {
       // Stable GUID-shaped ids per group name.
       const h = [
@@ -401,6 +406,7 @@ export class IntuneSimulator extends SimServer {
       next();
     };
 
+    registerIntuneInventoryRoutes(app, this.inventory, authed);
     app.get('/v1.0/groups', authed, (req, res) => {
       const name = displayNameFilter(req.query.$filter);
       if (name === null) return graphError(res, 400, 'BadRequest', "Only $filter=displayName eq '…' is supported");

@@ -3,6 +3,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { FleetOptions } from '../fleet';
 import { SimServer } from '../shared/sim-server';
 import { xmlEscape, xmlTag, xmlUnescape } from '../shared/xml';
+import { FleetInventory } from '../shared/fleet-inventory';
+import { registerJamfInventoryRoutes } from './jamf-inventory-routes';
 
 interface Pkg {
   id: number;
@@ -83,6 +85,8 @@ export class JamfSimulator extends SimServer {
   private readonly content = new Map<number, { sha3: string; size: number }>();
   private readonly computerIds = new Map<string, number>();
   private nextId = 1;
+  /** macOS devices of the fleet as Jamf's inventory (jamf-inventory-routes.ts). */
+  readonly inventory = FleetInventory.forPlane('jamf', this.fleet);
 
   constructor(fleet: FleetOptions = {}, clientSecret = 'jamf-sim-secret') {
     super(fleet);
@@ -152,6 +156,7 @@ export class JamfSimulator extends SimServer {
       next();
     };
 
+    registerJamfInventoryRoutes(app, this.inventory, authed);
     // Jamf Pro API (JSON)
     app.get('/api/v1/packages', authed, (req, res) => {
       const m = /^packageName=="(.*)"$/.exec(String(req.query.filter ?? ''));

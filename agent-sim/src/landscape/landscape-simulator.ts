@@ -3,6 +3,8 @@ import express, { type Request, type Response } from 'express';
 import type { FleetOptions } from '../fleet';
 import { SimServer } from '../shared/sim-server';
 import { landscapeSignature } from './landscape-signature';
+import { FleetInventory } from '../shared/fleet-inventory';
+import { landscapeGetComputers } from './landscape-inventory-routes';
 
 interface Script {
   id: number;
@@ -50,6 +52,8 @@ export class LandscapeSimulator extends SimServer {
   private readonly groups = new Map<number, ActivityGroup>();
   private nextId = 1000;
   executions = 0;
+  /** Linux devices of the fleet as Landscape's computers (landscape-inventory-routes.ts). */
+  readonly inventory = FleetInventory.forPlane('landscape', this.fleet);
 
   constructor(fleet: FleetOptions = {}, secretKey = 'landscape-sim-secret') {
     super(fleet);
@@ -183,6 +187,8 @@ export class LandscapeSimulator extends SimServer {
           }
           return void res.json(ids);
         }
+        case 'GetComputers':
+          return landscapeGetComputers(this.inventory, params, res);
         default:
           return this.named(res, 'UnknownAction', `Unknown action ${params.action}`);
       }

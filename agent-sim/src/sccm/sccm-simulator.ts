@@ -3,6 +3,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { FleetOptions } from '../fleet';
 import { odataMatches, ODataFilterError, type EdmType } from '../shared/odata';
 import { SimServer } from '../shared/sim-server';
+import { FleetInventory } from '../shared/fleet-inventory';
+import { registerSccmInventoryRoutes } from './sccm-inventory-routes';
 
 type Obj = Record<string, unknown>;
 
@@ -67,6 +69,8 @@ export class SccmSimulator extends SimServer {
   private nextModel = 16780000;
   private nextCollection = 100001;
   private nextAssignment = 16777500;
+  /** Windows devices of the fleet as the site's inventory (sccm-inventory-routes.ts). */
+  readonly inventory = FleetInventory.forPlane('sccm', this.fleet);
 
   constructor(fleet: FleetOptions = {}, password = 'sccm-sim-password') {
     super(fleet);
@@ -140,6 +144,7 @@ export class SccmSimulator extends SimServer {
       this.list(res, cls, items.filter(match), req.query.$select);
     };
     const base = '/AdminService/wmi';
+    registerSccmInventoryRoutes(app, this.inventory, authed, (id) => this.collections.get(id)?.Name as string | undefined);
 
     app.get(`${base}/SMS_Identification.GetSiteID`, authed, (_req, res) => {
       res.json({ '@odata.context': `https://sccm.contoso.local/AdminService/wmi/$metadata#SMS_Identification.GetSiteID`, ReturnValue: 0, SiteID: this.siteId });

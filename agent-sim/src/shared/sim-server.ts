@@ -4,6 +4,7 @@ import express from 'express';
 import { defaultFaults, faultMiddleware, type FaultConfig, type RequestStats } from './fault-injection';
 import { DeviceEngine } from './device-engine';
 import type { FleetOptions } from '../fleet';
+import { inventoryAdminRoutes, type FleetInventory } from './fleet-inventory';
 
 /**
  * Base of the plane simulators: a device engine, request counters, fault injection and the `/_sim/*` admin routes
@@ -15,7 +16,7 @@ export abstract class SimServer {
   protected stats: RequestStats = { requests: 0, requestsByRoute: {} };
   private server: Server | undefined;
 
-  constructor(fleet: FleetOptions = {}) {
+  constructor(protected readonly fleet: FleetOptions = {}) {
     this.engine = new DeviceEngine(fleet);
   }
 
@@ -35,6 +36,7 @@ export abstract class SimServer {
     app.get('/_sim/stats', (_req, res) => void res.json({ ...this.getStats(), faults: this.faults, engine: this.engine.config }));
     app.post('/_sim/faults', express.json(), (req, res) => void res.json(Object.assign(this.faults, req.body ?? {})));
     app.post('/_sim/config', express.json(), (req, res) => void res.json(Object.assign(this.engine.config, req.body ?? {})));
+    inventoryAdminRoutes(app, () => (this as { inventory?: FleetInventory }).inventory);
     app.use(faultMiddleware(this.faults, this.stats, (res, status, message) => this.renderError(res, status, message)));
     this.routes(app);
     app.use((_req, res) => this.renderError(res, 404, 'Not found'));

@@ -64,7 +64,7 @@ export class AwxConnector implements PlaneConnector {
     return { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' };
   }
 
-  private async json<T>(method: string, path: string, body?: unknown, accept?: number[]): Promise<{ status: number; body: T }> {
+  async json<T>(method: string, path: string, body?: unknown, accept?: number[]): Promise<{ status: number; body: T }> {
     const send = async () => this.http.send(method, path, { headers: await this.auth(), body: body === undefined ? undefined : JSON.stringify(body), accept: [401, ...(accept ?? [])] });
     let res = await send();
     if (res.status === 401) {

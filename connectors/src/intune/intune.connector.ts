@@ -71,7 +71,7 @@ export interface IntuneUploadProgress {
  */
 export class IntuneConnector implements PlaneConnector {
   readonly plane = 'intune' as const;
-  private readonly client: IntuneClient;
+  readonly client: IntuneClient;
   private readonly content: Required<IntuneContentOptions>;
 
   constructor(opts: IntuneClientOptions & { content?: IntuneContentOptions }) {

@@ -62,7 +62,7 @@ export class JamfConnector implements PlaneConnector {
     return j.access_token;
   }
 
-  private async req(method: string, path: string, body?: { json?: unknown; xml?: string }, accept: number[] = [], retried = false): Promise<{ status: number; text: string }> {
+  async req(method: string, path: string, body?: { json?: unknown; xml?: string }, accept: number[] = [], retried = false): Promise<{ status: number; text: string }> {
     const headers: Record<string, string> = { authorization: `Bearer ${await this.bearer()}`, accept: 'application/json' };
     if (body?.json !== undefined) headers['content-type'] = 'application/json';
     if (body?.xml !== undefined) headers['content-type'] = 'application/xml';

@@ -100,7 +100,7 @@ export class LandscapeConnector implements PlaneConnector {
     this.http = new PlaneHttp({ plane: 'landscape', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
   }
 
-  private async action<T>(action: string, params: Record<string, string>, accept: number[] = []): Promise<{ status: number; body: T }> {
+  async action<T>(action: string, params: Record<string, string>, accept: number[] = []): Promise<{ status: number; body: T }> {
     const all: Record<string, string> = {
       ...params,
       action,

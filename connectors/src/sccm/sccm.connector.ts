@@ -53,7 +53,7 @@ export class SccmConnector implements PlaneConnector {
     });
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, accept?: number[]): Promise<{ status: number; body: T }> {
+  async call<T>(method: string, path: string, body?: unknown, accept?: number[]): Promise<{ status: number; body: T }> {
     const auth = `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password}`).toString('base64')}`;
     const res = await this.http.send(method, path, { headers: { authorization: auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), accept });
     if (res.status === 401) throw new NotAllowedError('sccm answered 401');

@@ -17,6 +17,8 @@ import type { ConnectorConfigService } from './services/connector-config.service
 import { metricsAuth, type ApiMetrics } from './http/metrics';
 import type { ApiRateLimiter } from './http/rate-limit';
 import { connectorsRouter } from './routers/connectors.router';
+import { devicesRouter } from './routers/devices.router';
+import type { DeviceService } from './services/device.service';
 import type { AuditService } from './services/audit.service';
 import type { CabService } from './services/cab.service';
 import type { ExceptionService } from './services/exception.service';
@@ -36,6 +38,8 @@ export interface AppDeps {
   evidence: EvidenceService;
   artifacts: ArtifactService;
   connectors: ConnectorConfigService;
+  /** Device inventory reads (`/api/v1/devices`). */
+  devices: DeviceService;
   /** Prometheus registry and request timing; `/metrics` is served when present. */
   metrics?: ApiMetrics;
   /** Largest accepted JSON body in bytes. */
@@ -87,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', governanceRouter(deps.tokens, deps.cab, deps.exceptions, deps.audit));
   app.use('/api/v1', evidenceRouter(deps.tokens, deps.evidence));
   app.use('/api/v1', connectorsRouter(deps.tokens, deps.connectors));
+  app.use('/api/v1', devicesRouter(deps.tokens, deps.devices));
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;

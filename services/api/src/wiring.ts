@@ -25,6 +25,7 @@ import { ExceptionService } from './services/exception.service';
 import { EvidenceService } from './services/evidence.service';
 import { ArtifactService } from './services/artifact.service';
 import { ConnectorConfigService } from './services/connector-config.service';
+import { DeviceService } from './services/device.service';
 import { ApiMetrics } from './http/metrics';
 import { ApiRateLimiter } from './http/rate-limit';
 
@@ -105,6 +106,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
       config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
       outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
     ),
+    devices: new DeviceService(ds),
     metrics: new ApiMetrics(ds),
     maxBodyBytes: config.MAX_BODY_BYTES,
     rateLimiter: new ApiRateLimiter({

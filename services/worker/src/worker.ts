@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { ResilienceOptions } from '@eucora/connectors';
 import type { ServiceConfig } from '@eucora/core';
 import { createMinioClient, evidenceRetention, loadKeyring, MinioArtifactStore, temporalTlsOptions } from '@eucora/runtime';
-import { createDecisionActivities, createIntentActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
+import { createDecisionActivities, createIntentActivities, createInventoryActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
+import { DeviceRepository } from '@eucora/persistence';
+import { ConnectorInventoryRegistry } from './adapters/connector-inventory-registry';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
 import { HttpArtifactFetcher } from './adapters/http-artifact-fetcher';
 import { MinioArtifactContentSource } from './adapters/minio-artifact-content-source';
@@ -47,6 +49,19 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     address: opts.config.TEMPORAL_ADDRESS,
     tls: temporalTlsOptions(opts.config),
   });
+  const connectors =
+    opts.connectors ??
+    new EnvConnectorRegistry(opts.config, {
+      ds: opts.ds,
+      logger: opts.logger,
+      resilience: opts.resilience ?? {
+        timeoutMs: opts.config.CONNECTOR_TIMEOUT_MS,
+        retries: opts.config.CONNECTOR_RETRIES,
+        consecutiveFailures: opts.config.BREAKER_CONSECUTIVE_FAILURES,
+        errorThresholdPercentage: opts.config.BREAKER_ERROR_PERCENTAGE,
+        resetTimeoutMs: opts.config.BREAKER_RESET_MS,
+      },
+    });
   const worker = await Worker.create({
     connection,
     namespace: opts.config.TEMPORAL_NAMESPACE,
@@ -55,24 +70,15 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
     activities: {
       ...decisions,
       ...createIntentActivities(
-      new PostgresIntentActivityStore(opts.ds, evidence, opts.config.S3_BUCKET, keyring, {
-        fetcher,
-        unverified: opts.config.ARTIFACT_UNVERIFIED ?? (opts.config.EUCORA_ENV === 'production' ? 'deny' : 'flag'),
-      }),
-      opts.connectors ??
-        new EnvConnectorRegistry(opts.config, {
-          ds: opts.ds,
-          logger: opts.logger,
-          resilience: opts.resilience ?? {
-            timeoutMs: opts.config.CONNECTOR_TIMEOUT_MS,
-            retries: opts.config.CONNECTOR_RETRIES,
-            consecutiveFailures: opts.config.BREAKER_CONSECUTIVE_FAILURES,
-            errorThresholdPercentage: opts.config.BREAKER_ERROR_PERCENTAGE,
-            resetTimeoutMs: opts.config.BREAKER_RESET_MS,
-          },
+        new PostgresIntentActivityStore(opts.ds, evidence, opts.config.S3_BUCKET, keyring, {
+          fetcher,
+          unverified: opts.config.ARTIFACT_UNVERIFIED ?? (opts.config.EUCORA_ENV === 'production' ? 'deny' : 'flag'),
         }),
-      new MinioArtifactContentSource(artifacts),
+        connectors,
+        new MinioArtifactContentSource(artifacts),
       ),
+      // Inventory sync (docs/fleet.md): readers share the connectors' clients and breakers.
+      ...createInventoryActivities(new DeviceRepository(opts.ds), new ConnectorInventoryRegistry(connectors)),
     },
   });
   return { worker, connection };

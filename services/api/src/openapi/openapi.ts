@@ -7,6 +7,7 @@ import { createIntentSchema, PRODUCT_VERSION } from '@eucora/core';
 import { createTokenSchema } from '../services/token.service';
 import { approveSchema, rejectSchema } from '../services/cab.service';
 import { createExceptionSchema } from '../services/exception.service';
+import { listDevicesQuerySchema } from '../services/device.service';
 
 const problem = z.object({
   type: z.string(),
@@ -79,6 +80,14 @@ export function buildOpenApiDocument(): object {
     });
   }
   const bearer = [{ bearer: [] }];
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/devices',
+    summary: 'The tenant device inventory as synced from the planes (filters plane, group, platform; keyset cursor)',
+    security: bearer,
+    request: { query: listDevicesQuerySchema },
+    responses: { 200: { description: '{items, nextCursor}' }, ...errors },
+  });
   const idParam = { params: z.object({ id: z.string().uuid() }) };
   const simple: [string, 'get' | 'post', string, object?][] = [
     ['/api/v1/deployment-intents', 'get', 'List intents (filters state, plane, submitter, riskBand; cursor pagination)'],

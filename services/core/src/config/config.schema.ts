@@ -127,6 +127,14 @@ export const serviceEnvSchema = z.object({
   INTUNE_CLIENT_ID: z.string().min(1).optional(),
   /** Client secret of the Intune app registration; never logged. */
   INTUNE_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Pause between two inventory sync runs of a tenant's plane, ms; default 900000 (15 min). */
+  INVENTORY_SYNC_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000),
+  /** Every Nth inventory sync run is full (the others incremental where the plane allows it); default 12. */
+  INVENTORY_FULL_SYNC_EVERY: z.coerce.number().int().min(1).max(10_000).default(12),
+  /** A device no sync has seen for this long is marked stale at the next full sync, ms; default 604800000 (7 days). */
+  INVENTORY_STALE_AFTER_MS: z.coerce.number().int().min(0).max(365 * 86_400_000).default(7 * 86_400_000),
+  /** The worker starts an inventory sync per tenant and configured plane; default true. */
+  INVENTORY_SYNC_ENABLED: bool.default('true'),
   /** Per-dependency timeout of `/api/v1/health` checks in ms; default 1500. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
   // --- outbound URLs, rate limits, fairness, metrics (issue 8, findings 3, 6, 7) ---

@@ -15,6 +15,10 @@ describe('roles and permissions', () => {
     [['auditor'], 'intents:create', false],
     [['sre'], 'ops:read', true],
     [['agent'], 'intents:read', false],
+    [['sre'], 'devices:read', true],
+    [['auditor'], 'devices:read', true],
+    [['security_reviewer'], 'devices:read', false],
+    [['agent'], 'devices:read', false],
     [['agent', 'auditor'], 'audit:read', true],
   ];
   for (const [roles, perm, expected] of table) {

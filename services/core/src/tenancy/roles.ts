@@ -26,6 +26,7 @@ export const PERMISSIONS = [
   'connectors:manage',
   'ops:read',
   'agent:report',
+  'devices:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -34,12 +35,31 @@ export type Permission = (typeof PERMISSIONS)[number];
  * exceptions: separation of duties holds even for administrators.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = Object.freeze({
-  admin: ['tokens:manage', 'connectors:manage', 'intents:read', 'cab:read', 'exceptions:read', 'evidence:read', 'audit:read', 'ops:read'],
-  release_engineer: ['intents:create', 'intents:read', 'intents:cancel', 'exceptions:create', 'exceptions:read', 'evidence:read', 'cab:read'],
-  change_manager: ['intents:read', 'cab:read', 'cab:decide', 'exceptions:read', 'evidence:read'],
+  admin: [
+    'tokens:manage',
+    'connectors:manage',
+    'intents:read',
+    'cab:read',
+    'exceptions:read',
+    'evidence:read',
+    'audit:read',
+    'ops:read',
+    'devices:read',
+  ],
+  release_engineer: [
+    'intents:create',
+    'intents:read',
+    'intents:cancel',
+    'exceptions:create',
+    'exceptions:read',
+    'evidence:read',
+    'cab:read',
+    'devices:read',
+  ],
+  change_manager: ['intents:read', 'cab:read', 'cab:decide', 'exceptions:read', 'evidence:read', 'devices:read'],
   security_reviewer: ['intents:read', 'exceptions:read', 'exceptions:approve', 'evidence:read'],
-  auditor: ['intents:read', 'cab:read', 'exceptions:read', 'evidence:read', 'audit:read'],
-  sre: ['intents:read', 'ops:read'],
+  auditor: ['intents:read', 'cab:read', 'exceptions:read', 'evidence:read', 'audit:read', 'devices:read'],
+  sre: ['intents:read', 'ops:read', 'devices:read'],
   agent: ['agent:report'],
 });
 

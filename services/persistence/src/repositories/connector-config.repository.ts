@@ -56,4 +56,18 @@ export class ConnectorConfigRepository {
     const rows = (Array.isArray(res[0]) ? res[0] : res) as unknown[];
     return rows.length > 0;
   }
+
+  /**
+   * Every (tenant, plane) with a configuration: what the worker starts inventory syncs for. With `processWide` (planes
+   * configured for the whole process, e.g. the demo's `INTUNE_*`), every tenant without its own row for such a plane too.
+   */
+  async configuredPlanes(processWide: readonly string[] = []): Promise<{ tenantId: string; plane: string }[]> {
+    const rows: { tenant_id: string; plane: string }[] = await this.ds.query(
+      `SELECT tenant_id, plane FROM connector_configs
+       UNION SELECT t.id, p.plane FROM tenants t CROSS JOIN unnest($1::text[]) AS p(plane)
+       ORDER BY 1, 2`,
+      [processWide],
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, plane: r.plane }));
+  }
 }

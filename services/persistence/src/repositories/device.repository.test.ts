@@ -67,3 +67,29 @@ test('a device no sync has seen is marked stale, never deleted; seeing it again 
   await repo.upsertMany(tenantB, 'jamf', [device(2)], new Date().toISOString());
   assert.equal((await repo.counts(tenantB, 'jamf')).stale, 0);
 });
+
+test('a read without groups keeps the stored ones; a full membership read replaces them and clears unlisted devices', async () => {
+  const t0 = new Date(Date.now() - 60_000).toISOString();
+  await repo.upsertMany(tenantB, 'sccm', [device(10, ['dept-a']), device(11, ['dept-b']), device(12, ['dept-c'])], t0);
+  const t1 = new Date().toISOString();
+  // The plane's device pages carry no groups (SCCM, Intune, AWX): groups and directory ids stay as they were.
+  await repo.upsertMany(tenantB, 'sccm', [10, 11, 12].map((i) => ({ ...device(i), groups: undefined, osVersion: '2' })), t1);
+  const kept = (await repo.page(tenantB, { plane: 'sccm' })).devices;
+  assert.deepEqual(
+    kept.map((d) => [d.groups.includes(`dept-${'abc'[Number(d.deviceKey.slice(-1))]}`), d.osVersion]),
+    [[true, '2'], [true, '2'], [true, '2']],
+  );
+  // Device 12 is in no group any more; device 10 changed group and got a directory id.
+  const changed = await repo.replaceGroups(
+    tenantB,
+    'sccm',
+    [{ deviceKey: 'dev-000010', groups: ['dept-z'], directoryId: 'dir-10' }, { deviceKey: 'dev-000011', groups: kept[1]!.groups }],
+    t1,
+  );
+  assert.equal(changed, 2, 'device 10 changed, device 12 cleared, device 11 untouched');
+  const after = new Map((await repo.page(tenantB, { plane: 'sccm' })).devices.map((d) => [d.deviceKey, d]));
+  assert.deepEqual(after.get('dev-000010')!.groups, ['dept-z']);
+  assert.equal(after.get('dev-000010')!.directoryId, 'dir-10');
+  assert.deepEqual(after.get('dev-000011')!.groups, kept[1]!.groups);
+  assert.deepEqual(after.get('dev-000012')!.groups, []);
+});
