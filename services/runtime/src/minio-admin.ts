@@ -111,12 +111,13 @@ export function appStoragePolicy(buckets: string[], scratch: string[] = []): Rec
   const statements: Record<string, unknown>[] = [
       {
         Effect: 'Allow',
-        Action: ['s3:ListBucket', 's3:GetBucketLocation', 's3:GetBucketObjectLockConfiguration'],
+        Action: ['s3:ListBucket', 's3:GetBucketLocation', 's3:GetBucketObjectLockConfiguration', 's3:ListBucketMultipartUploads'],
         Resource: buckets.map((b) => `arn:aws:s3:::${b}`),
       },
       {
         Effect: 'Allow',
-        Action: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention'],
+        // Multipart uploads (streamed artifacts) need listing and aborting their own parts; an abort deletes no stored object.
+        Action: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
         Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`),
       },
   ];
