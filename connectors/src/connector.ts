@@ -47,10 +47,46 @@ export interface ArtifactContent {
   downloadUrl(ttlSeconds: number): Promise<string>;
 }
 
+/** One device of a ring as frozen at assessment (issue 10). */
+export interface RingMember {
+  /** The plane's device id as synced (Graph managedDevice id, Jamf computer id, SCCM ResourceID, Landscape id, AWX host). */
+  deviceKey: string;
+  /** Directory id where the plane has one (Entra device object id); null otherwise. */
+  directoryId: string | null;
+  name: string;
+}
+
+/** A ring as connectors see it. */
+export interface RingTarget {
+  index: number;
+  name: string;
+  /** Legacy: the plane group named by the ring plan; used only when `members` is absent (intents without a target snapshot). */
+  deviceGroup: string;
+  /** Natural key of the ring's target object on the plane: `eucora-<intent>-r<N>` (`[a-z0-9-]`, ≤ 64). */
+  targetKey?: string;
+  /** The ring's devices (frozen at assessment); the connector materialises `targetKey` with exactly these. */
+  members?: RingMember[];
+}
+
+/** Per-device state of one ring device, as a plane reports it. */
+export interface DeviceState {
+  deviceKey: string;
+  state: 'pending' | 'succeeded' | 'failed' | 'not_applicable' | 'removed';
+  errorCode?: string;
+  errorMessage?: string;
+  /** When the plane last changed this device's state (ISO 8601). */
+  at?: string;
+}
+
+/** Natural key of a ring target (contracts Part 2): `eucora-<intent>-r<N>`, lower-case, at most 64 characters. */
+export function ringTargetKey(intentId: string, ringIndex: number): string {
+  return `eucora-${intentId.toLowerCase().replace(/[^a-z0-9-]/g, '')}-r${ringIndex}`.slice(0, 64);
+}
+
 /** Deploy one ring of an intent. */
 export interface DeployRingRequest extends ConnectorCall {
   intentId: string;
-  ring: { index: number; name: string; deviceGroup: string };
+  ring: RingTarget;
   artifact: DeployArtifact;
   /** The verified bytes; absent only when the intent's artifact was never verified (policy denies that in production). */
   content?: ArtifactContent;
@@ -79,6 +115,7 @@ export interface PlaneConnector {
   /** Plane-side counters taken just before a ring is deployed; ring status is measured against them. */
   ringBaseline(req: DeployRingRequest): Promise<RingBaseline>;
   deployRing(req: DeployRingRequest): Promise<DeployRingResult>;
-  ringStatus(req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts>;
+  /** Counts (and, when `ring.members` is given, per-device states of exactly those devices). */
+  ringStatus(req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline; ring?: RingTarget }): Promise<DeviceCounts & { devices?: DeviceState[] }>;
   rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void>;
 }

@@ -33,22 +33,20 @@ describe('inventory sync workflow per plane', () => {
     });
 
   before(async () => {
-    h = await startHarness({ fleetSize: fleet.size });
-    sims.intune = h.sim;
     const jamf = new JamfSimulator(fleet);
     const sccm = new SccmSimulator(fleet);
     const landscape = new LandscapeSimulator(fleet);
     const awx = new AwxSimulator(fleet);
+    const urls = { jamf: await jamf.listen(0), sccm: await sccm.listen(0), landscape: await landscape.listen(0), awx: await awx.listen(0) };
+    // The simulators are on loopback, which the outbound-URL guard refuses unless the operator allows it.
+    h = await startHarness({ fleetSize: fleet.size, allowUrls: Object.values(urls) });
+    sims.intune = h.sim;
     Object.assign(sims, { jamf, sccm, landscape, awx });
     const bodies: Record<string, object> = {
-      jamf: { baseUrl: await jamf.listen(0), settings: { clientId: jamf.clientId }, credentials: { clientSecret: jamf.clientSecret } },
-      sccm: { baseUrl: await sccm.listen(0), settings: { username: sccm.username }, credentials: { password: sccm.password } },
-      landscape: {
-        baseUrl: await landscape.listen(0),
-        settings: { accessKey: landscape.accessKey },
-        credentials: { secretKey: landscape.secretKey },
-      },
-      awx: { baseUrl: await awx.listen(0), settings: { username: awx.username }, credentials: { password: awx.password } },
+      jamf: { baseUrl: urls.jamf, settings: { clientId: jamf.clientId }, credentials: { clientSecret: jamf.clientSecret } },
+      sccm: { baseUrl: urls.sccm, settings: { username: sccm.username }, credentials: { password: sccm.password } },
+      landscape: { baseUrl: urls.landscape, settings: { accessKey: landscape.accessKey }, credentials: { secretKey: landscape.secretKey } },
+      awx: { baseUrl: urls.awx, settings: { username: awx.username }, credentials: { password: awx.password } },
     };
     for (const [plane, body] of Object.entries(bodies)) {
       const res = await request(h.api.app).put(`/api/v1/connectors/${plane}`).set(

@@ -29,16 +29,7 @@ describe('Jamf, SCCM, Landscape and AWX through the full lifecycle', () => {
       landscape: { baseUrl: urls.landscape, settings: { accessKey: landscape.accessKey }, credentials: { secretKey: landscape.secretKey } },
       awx: { baseUrl: urls.awx, settings: { username: awx.username }, credentials: { password: awx.password } },
     };
-    // The worker of this round passes no artifact bytes yet (the content store is a parallel change): the Jamf package is
-    // uploaded ahead, as an admin (or jamf-upload) would, and the connector adopts it because Jamf shows its hashValue.
-    const token = (await (await fetch(`${urls.jamf}/api/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: jamf.clientId, client_secret: jamf.clientSecret }) })).json()) as { access_token: string };
-    const jh = { authorization: `Bearer ${token.access_token}` };
-    const version = (sampleIntent().artifact as { version: string }).version;
-    const created = await fetch(`${urls.jamf}/api/v1/packages`, { method: 'POST', headers: { ...jh, 'content-type': 'application/json' }, body: JSON.stringify({ packageName: `jamf-pkg-${version}`, fileName: 'jamf-pkg.pkg' }) });
-    const form = new FormData();
-    form.append('file', new Blob([Buffer.from('jamf package bytes')]), 'jamf-pkg.pkg');
-    assert.equal((await fetch(`${urls.jamf}/api/v1/packages/${((await created.json()) as { id: string }).id}/upload`, { method: 'POST', headers: jh, body: form })).status, 201);
-    await new Promise((r) => setTimeout(r, 100));
+    // The harness uploads each intent's installer to the artifact store; the Jamf connector uploads those bytes itself.
     for (const [plane, body] of Object.entries(bodies)) {
       const res = await request(h.api.app).put(`/api/v1/connectors/${plane}`).set('Authorization', `Bearer ${h.tenant.adminToken}`).send(body);
       assert.equal(res.status, 200, `${plane}: ${JSON.stringify(res.body)}`);

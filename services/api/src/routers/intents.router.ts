@@ -16,6 +16,12 @@ export function intentsRouter(tokens: TokenService, intents: IntentService, arti
       res.setHeader('Connection', 'close');
       throw Object.assign(new Error('too large'), { type: 'entity.too.large', status: 413, limit: artifacts.maxBytes });
     }
+    // A JSON (or form) body was already consumed by the parser; the bytes must come as the raw body.
+    if (req.is(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'])) {
+      throw new InputError('Send the artifact bytes as the request body (Content-Type: application/octet-stream)', [
+        { path: '(body)', message: 'must be the raw artifact bytes, not JSON or a form' },
+      ]);
+    }
     const name = req.header('x-file-name');
     const declared = req.header('x-artifact-sha256');
     if (declared !== undefined && !/^[a-f0-9]{64}$/.test(declared)) {

@@ -23,6 +23,7 @@ import { inventoryWorkflowId, WORKFLOW_TYPES, type InventorySyncInput, type Inve
 import { installTemporalLogging } from '../temporal-logging';
 import { createIntentWorker } from '../worker';
 import { writeReport } from './bench-support';
+import { outboundAllow } from '../test-support/lifecycle-harness';
 
 const DEVICES = Number(process.env.BENCH_INVENTORY_DEVICES ?? 10_000);
 const CHANGED = 10;
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
     INTUNE_GRAPH_URL: urls.intune,
     INTUNE_CLIENT_ID: intune.clientId,
     INTUNE_CLIENT_SECRET: intune.clientSecret,
+    // Tenants configure the other simulators on loopback, which the outbound-URL guard allows only when listed.
+    ...outboundAllow(Object.values(urls)),
   });
   const server = api.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
