@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { CopyDestinationOptions, CopySourceOptions, type Client } from 'minio';
 import { TooLargeError } from './stream-hash';
+import { InputError } from '@eucora/core';
 
 /** Where verified artifact bytes were stored. */
 export interface StoredArtifact {
@@ -85,7 +86,13 @@ export class MinioArtifactStore {
         tap.once('end', resolve);
         body.pipe(tap);
       });
-      await Promise.all([fed, this.minio.putObject(this.bucket, tmp, tap, opts.maxBytes)]);
+      try {
+        await Promise.all([fed, this.minio.putObject(this.bucket, tmp, tap, opts.maxBytes)]);
+      } catch (err) {
+        // An empty stream is a multipart upload with no part, which S3 refuses; say what it is instead.
+        if (size === 0 && !(err instanceof TooLargeError)) throw new InputError('Empty artifact', [{ path: '(body)', message: 'the request body must be the artifact bytes' }]);
+        throw err;
+      }
       const sha256 = hash.digest('hex');
       if (opts.declaredSha256 && opts.declaredSha256 !== sha256) throw new ArtifactHashMismatchError(opts.declaredSha256, sha256, size);
       const key = artifactKey(tenantId, sha256);

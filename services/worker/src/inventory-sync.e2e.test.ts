@@ -25,9 +25,11 @@ describe('inventory sync workflow per plane', () => {
   let repo: DeviceRepository;
   const settings = { intervalMs: 1000, fullSyncEvery: 3, staleAfterMs: 0 };
 
+  let runs = 0;
+  // One workflow id per run: these tests drive single runs; the canonical per-plane id is the scheduler test's.
   const sync = async (plane: string, extra: Partial<InventorySyncInput> = {}): Promise<InventorySyncRun> =>
     h.api.client.workflow.execute(WORKFLOW_TYPES.inventorySync, {
-      workflowId: inventoryWorkflowId(h.tenant.tenantId, plane),
+      workflowId: `${inventoryWorkflowId(h.tenant.tenantId, plane)}-run${++runs}`,
       taskQueue: h.taskQueue,
       args: [{ tenantId: h.tenant.tenantId, plane, settings, runsLeft: 1, ...extra }],
     });
