@@ -338,6 +338,9 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
       CONNECTOR_SECRET_KEY: randomBytes(32).toString('base64'),
       // Rate limits off by default so tests that drive many requests (fuzz, matrices) measure what they mean to;
       // the rate-limit tests turn them on with their own settings.
+      // Worker processes spawned by tests (crash recovery) must not sync the inventories of every other test's tenant in the
+      // shared database; the inventory tests drive syncs themselves.
+      INVENTORY_SYNC_ENABLED: process.env.INVENTORY_SYNC_ENABLED ?? 'false',
       EUCORA_RATE_LIMIT_TOKEN_RPS: process.env.EUCORA_RATE_LIMIT_TOKEN_RPS ?? '0',
       EUCORA_RATE_LIMIT_TENANT_RPS: process.env.EUCORA_RATE_LIMIT_TENANT_RPS ?? '0',
       EUCORA_DECISION_KEY: randomBytes(32).toString('base64'),
