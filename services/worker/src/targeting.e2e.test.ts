@@ -15,6 +15,14 @@ import { startHarness, type Harness } from './test-support/lifecycle-harness';
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const key = (d: PlaneDevice) => intuneIds(d.id).managedDeviceId;
 
+/** Every payload of a history decoded to text (payload data is bytes, so a plain JSON dump would hide what it carries). */
+function payloadText(node: unknown, out: string[] = []): string {
+  if (node instanceof Uint8Array) out.push(Buffer.from(node).toString('utf8'));
+  else if (Array.isArray(node)) for (const v of node) payloadText(v, out);
+  else if (node && typeof node === 'object') for (const v of Object.values(node)) payloadText(v, out);
+  return out.join('\n');
+}
+
 /**
  * Targeting at assessment on the real stack (issue 10 points 2–3): a 10k-device Intune fleet synced by the inventory
  * workflow, targets resolved from it and frozen, EUCORA's ring membership stored, in the evidence and on the CAB item,
@@ -78,7 +86,7 @@ describe('targeting resolution and ring membership at assessment', () => {
     const inGroup = h.sim.inventory.members('all-windows');
     assert.ok(expected.length > 4000 && expected.length < inGroup.length, `${expected.length} of ${inGroup.length}`);
     const t0 = Date.now();
-    const { id } = await h.submit({ targeting, ...risky });
+    const { id, workflowId } = await h.submit({ targeting, ...risky });
     const res = await h.waitForState(id, ['awaiting_approval'], 120_000);
     console.log(`# intent v1 assessed and at its CAB gate in ${Date.now() - t0} ms`);
     const assessed = res.body.timeline.find((e: { type: string }) => e.type === 'intent.assessed');
@@ -139,6 +147,12 @@ describe('targeting resolution and ring membership at assessment', () => {
     assert.deepEqual(seen[0]!.ring.members!.map((m) => m.deviceKey), [...perRing[1]!].sort());
     v1 = { id, members: new Map(rows.map((r) => [r.deviceKey, r.ringIndex])) };
     await cancel(id);
+    // The device lists never went through workflow history: only counts and hashes did.
+    const history = payloadText(await h.api.client.workflow.getHandle(workflowId).fetchHistory());
+    const leaked = expected.filter((k) => history.includes(k));
+    assert.equal(leaked.length, 0, `${leaked.length} device ids in workflow history`);
+    assert.ok(history.includes(t.sha256), 'the snapshot hash is');
+    console.log(`# v1 workflow history ${history.length} bytes for ${expected.length} targets`);
   });
 
   it('version 2 of the same package: every device in the same ring as for version 1', async () => {
@@ -164,7 +178,7 @@ describe('targeting resolution and ring membership at assessment', () => {
     h.sim.inventory.touch([early.id], { addGroup: 'late-adds' });
     const before = await sync();
     assert.equal(before.full, false, 'incremental re-sync');
-    const { id } = await h.submit({ title: 'Late adds', artifact: { ...base, name: 'LateTool' }, targeting: { groups: ['late-adds'] } });
+    const { id, workflowId } = await h.submit({ title: 'Late adds', artifact: { ...base, name: 'LateTool' }, targeting: { groups: ['late-adds'] } });
     await h.waitForEvent(id, 'evidence.recorded', 120_000);
     h.sim.inventory.touch([late.id], { addGroup: 'late-adds' });
     const afterSync = await sync();
@@ -185,6 +199,7 @@ describe('targeting resolution and ring membership at assessment', () => {
     assert.match(skipped[0].reason, /Ring ring0-lab skipped: the target snapshot put no device in it \(group lab ∩ targets is empty\)/);
     assert.equal(skipped.length, 3);
     await cancel(id);
+    await h.saveHistory(workflowId, 'targeting-empty-rings-skipped');
   });
 
   const eventuallySkipped = async (id: string, n: number) => {
