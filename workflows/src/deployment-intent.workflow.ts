@@ -292,9 +292,12 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         rs.status = 'skipped';
         rs.counts = zero;
         testEvidence.push({
-          index: ring.index, name: ring.name, outcome: 'skipped', counts: zero, successPercent: 0, threshold: ring.successThreshold, at: now(),
+          index: ring.index, name: ring.name, outcome: 'skipped', counts: zero, successPercent: 0,
+          threshold: ring.successThreshold, at: now(),
         });
-        const why = ring.deviceGroup !== ring.name ? `group ${ring.deviceGroup} ∩ targets is empty` : 'its share of the targets is 0 devices';
+        const why = ring.deviceGroup !== ring.name
+          ? `group ${ring.deviceGroup} ∩ targets is empty`
+          : 'its share of the targets is 0 devices';
         await transition(
           undefined,
           'ring.skipped',

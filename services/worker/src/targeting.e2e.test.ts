@@ -46,7 +46,7 @@ describe('targeting resolution and ring membership at assessment', () => {
   // Risky on purpose (system privilege, regulated data): the CAB gate stops the rollout before ring 2 and shows the item.
   const risky = { riskInputs: { privilege: 'system', dataAccess: 'regulated' } };
   const targeting = { groups: ['all-windows'], exclusions: ['dept-finance'] };
-  const packOf = async (intentId: string): Promise<{ targets?: TargetsEvidence; risk: { factors: { name: string; reason: string }[] } }> => {
+  const packOf = async (intentId: string): Promise<{ targets?: TargetsEvidence }> => {
     const list = await request(h.api.app).get(`/api/v1/evidence-packs?intent=${intentId}`).set('Authorization', `Bearer ${h.auditor}`);
     assert.equal(list.status, 200);
     const first = list.body.items[0] as { id: string };
@@ -60,7 +60,8 @@ describe('targeting resolution and ring membership at assessment', () => {
     return JSON.parse((content.body as Buffer).toString('utf8'));
   };
   const cancel = async (id: string) => {
-    await request(h.api.app).post(`/api/v1/deployment-intents/${id}/cancel`).set('Authorization', `Bearer ${h.rel}`).send({ reason: 'test done' });
+    await request(h.api.app).post(`/api/v1/deployment-intents/${id}/cancel`).set('Authorization', `Bearer ${h.rel}`)
+      .send({ reason: 'test done' });
     await h.waitForState(id, ['cancelled', 'blocked', 'completed', 'rolled_back', 'failed'], 120_000);
   };
   let v1: { id: string; members: Map<string, number> };
@@ -141,7 +142,9 @@ describe('targeting resolution and ring membership at assessment', () => {
     const acts = createIntentActivities(
       new PostgresIntentActivityStore(h.api.ds, {} as never, 'unused', {} as never), { get: async () => stand },
     );
-    const ring: PlannedRing = { index: 1, name: 'ring1-canary', deviceGroup: 'ring1-canary', successThreshold: 98, soakSeconds: 0, deviceCount: 1 };
+    const ring: PlannedRing = {
+      index: 1, name: 'ring1-canary', deviceGroup: 'ring1-canary', successThreshold: 98, soakSeconds: 0, deviceCount: perRing[1]!.length,
+    };
     await acts.ringBaseline({ tenantId: h.tenant.tenantId, intentId: id, correlationId: 'c', ring, idempotencyKey: 'k' });
     assert.equal(seen[0]!.ring.targetKey, `eucora-${id}-r1`);
     assert.deepEqual(seen[0]!.ring.members!.map((m) => m.deviceKey), [...perRing[1]!].sort());
@@ -157,7 +160,8 @@ describe('targeting resolution and ring membership at assessment', () => {
 
   it('version 2 of the same package: every device in the same ring as for version 1', async () => {
     assert.ok(v1, 'needs the first test');
-    const { id } = await h.submit({ targeting, ...risky, artifact: { ...base, version: '24.09', installCommand: 'msiexec /i 7z2409-x64.msi /qn' } });
+    const artifact = { ...base, version: '24.09', installCommand: 'msiexec /i 7z2409-x64.msi /qn' };
+    const { id } = await h.submit({ targeting, ...risky, artifact });
     await h.waitForState(id, ['awaiting_approval'], 120_000);
     const rows = await rings.all(h.tenant.tenantId, id);
     assert.equal(rows.length, v1.members.size);
@@ -178,7 +182,8 @@ describe('targeting resolution and ring membership at assessment', () => {
     h.sim.inventory.touch([early.id], { addGroup: 'late-adds' });
     const before = await sync();
     assert.equal(before.full, false, 'incremental re-sync');
-    const { id, workflowId } = await h.submit({ title: 'Late adds', artifact: { ...base, name: 'LateTool' }, targeting: { groups: ['late-adds'] } });
+    const lateIntent = { title: 'Late adds', artifact: { ...base, name: 'LateTool' }, targeting: { groups: ['late-adds'] } };
+    const { id, workflowId } = await h.submit(lateIntent);
     await h.waitForEvent(id, 'evidence.recorded', 120_000);
     h.sim.inventory.touch([late.id], { addGroup: 'late-adds' });
     const afterSync = await sync();

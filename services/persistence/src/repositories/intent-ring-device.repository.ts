@@ -16,7 +16,9 @@ export class IntentRingDeviceRepository {
    * Replaces the intent's membership with `rings` (device keys per ring index) in one transaction, copying directory id and
    * name from the plane's inventory. Idempotent: a retried assessment writes the same rows again. Returns rows written.
    */
-  async replace(tenantId: string, intentId: string, plane: string, rings: readonly { index: number; deviceIds: readonly string[] }[]): Promise<number> {
+  async replace(
+    tenantId: string, intentId: string, plane: string, rings: readonly { index: number; deviceIds: readonly string[] }[],
+  ): Promise<number> {
     const keys: string[] = [];
     const idx: number[] = [];
     for (const r of rings) for (const id of r.deviceIds) {

@@ -116,7 +116,9 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     }
     const rings = computeRingMembership({
       tenantId, packageName: spec.artifact.name, targets: snapshot.deviceIds, groupMembers,
-      rings: plan.map((r) => ({ name: r.name, ...(r.group ? { group: r.group } : {}), ...(r.percent !== undefined ? { percent: r.percent } : {}) })),
+      rings: plan.map((r) => ({
+        name: r.name, ...(r.group ? { group: r.group } : {}), ...(r.percent !== undefined ? { percent: r.percent } : {}),
+      })),
     });
     const written = await this.ringDevices.replace(tenantId, intent.id, intent.plane, rings);
     if (written !== snapshot.count) throw new Error(`ring membership wrote ${written} of ${snapshot.count} devices`);
@@ -258,7 +260,7 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     });
     const blastNote = snap
       ? `targets resolved from the ${intent.plane} inventory synced at ${snap.targets.inventorySyncedAt}`
-      : `${intent.plane} inventory never synced: ${spec.targeting.deviceCount !== undefined ? 'declared targeting.deviceCount' : 'assumed count'}`;
+      : `${intent.plane} inventory never synced: ${spec.targeting.deviceCount !== undefined ? 'declared targeting.deviceCount' : 'assumed'}`;
     const risk = {
       ...scored,
       factors: scored.factors.map((f) => (f.name === 'blastRadius' ? { ...f, reason: `${f.reason} (${blastNote})` } : f)),
@@ -276,7 +278,10 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     });
     // Nothing to deploy to is not a rollout: the intent is blocked with the reason (unknown groups named).
     const policy = snap && snap.targets.count === 0
-      ? { ...evaluated, decision: 'deny' as const, approvalBeforeRing: null, reasons: [...evaluated.reasons, zeroTargetsReason(snap.targets, spec)] }
+      ? {
+        ...evaluated, decision: 'deny' as const, approvalBeforeRing: null,
+        reasons: [...evaluated.reasons, zeroTargetsReason(snap.targets, spec)],
+      }
       : evaluated;
     await this.ds.query(`UPDATE deployment_intents SET risk_score = $3, risk_band = $4, policy_decision = $5 WHERE tenant_id = $1 AND id = $2`, [tenantId, intentId, risk.score, risk.band, policy.decision]);
     const rings: PlannedRing[] = (spec.rings ?? DEFAULT_RINGS).map((r, index) => ({
@@ -290,7 +295,8 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
   }
 
   async ringMembers(tenantId: string, intentId: string, ringIndex: number): Promise<RingMember[]> {
-    return (await this.ringDevices.ring(tenantId, intentId, ringIndex)).map((r) => ({ deviceKey: r.deviceKey, directoryId: r.directoryId, name: r.name }));
+    const rows = await this.ringDevices.ring(tenantId, intentId, ringIndex);
+    return rows.map((r) => ({ deviceKey: r.deviceKey, directoryId: r.directoryId, name: r.name }));
   }
 
   /** The `targets` section of a pack: the frozen snapshot with every device id, per ring, read back from PostgreSQL. */
