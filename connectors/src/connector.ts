@@ -117,5 +117,5 @@ export interface PlaneConnector {
   deployRing(req: DeployRingRequest): Promise<DeployRingResult>;
   /** Counts (and, when `ring.members` is given, per-device states of exactly those devices). */
   ringStatus(req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline; ring?: RingTarget }): Promise<DeviceCounts & { devices?: DeviceState[] }>;
-  rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void>;
+  rollbackRing(req: ConnectorCall & { deployment: DeployRingResult; ring?: RingTarget }): Promise<void>;
 }

@@ -349,4 +349,17 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
     assert.deepEqual(r.rolledBack, []);
     assert.deepEqual(r.deployed.map((d) => d.ring), [0, 1, 2]);
   });
+
+  it('ring with 0 devices in the target snapshot: skipped at once, never deployed or polled', async () => {
+    const rings = [{ deviceCount: 3, sha256: 'a'.repeat(64) }, { deviceCount: 0, sha256: 'b'.repeat(64) }, { deviceCount: 7 }];
+    const { handle, r } = await start({ rings });
+    const result = await handle.result();
+    assert.equal(result.state, 'completed');
+    assert.deepEqual((result as IntentLiveState).rings.map((x) => x.status), ['promoted', 'skipped', 'promoted']);
+    assert.deepEqual(r.deployed.map((d) => d.ring), [0, 2], 'the empty ring is not deployed');
+    assert.equal(r.polls.get(1), undefined, 'nor polled');
+    const skipped = r.events.find((e) => e.eventType === 'ring.skipped')!;
+    assert.match(skipped.reason, /Ring ring1 skipped: the target snapshot put no device in it \(group g1 ∩ targets is empty\)/);
+    assert.deepEqual(skipped.data.membership, { count: 0, sha256: 'b'.repeat(64) });
+  });
 });

@@ -285,6 +285,30 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         if (abort) return await finishAbort(abort);
       }
 
+      // A ring EUCORA gave no device at assessment has nothing to deploy or wait for: skipped at once, with the reason.
+      // Only rings with a snapshot carry a count, so histories recorded before it never reach the patch.
+      if (ring.deviceCount === 0 && patched('ring-membership-skip-v1')) {
+        const zero = { targeted: 0, succeeded: 0, failed: 0, pending: 0, notApplicable: 0 };
+        rs.status = 'skipped';
+        rs.counts = zero;
+        testEvidence.push({
+          index: ring.index, name: ring.name, outcome: 'skipped', counts: zero, successPercent: 0,
+          threshold: ring.successThreshold, at: now(),
+        });
+        const why = ring.deviceGroup !== ring.name
+          ? `group ${ring.deviceGroup} ∩ targets is empty`
+          : 'its share of the targets is 0 devices';
+        await transition(
+          undefined,
+          'ring.skipped',
+          'system:workflow',
+          `Ring ${ring.name} skipped: the target snapshot put no device in it (${why})`,
+          { action: 'skip_ring', outcome: 'skipped', ring: ring.name, counts: zero, membership: { count: 0, sha256: ring.sha256 ?? null } },
+          `ring:${ring.index}:skipped`,
+        );
+        continue;
+      }
+
       rs.status = 'deploying';
       live.step = `ring:${ring.index}:deploy`;
       const baseline = await planeActs.ringBaseline(step(ring, 'baseline'));

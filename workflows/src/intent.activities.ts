@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isPermanentDomainError, type IntentState, type PolicyDecision, type RiskResult } from '@eucora/core';
-import type { DeployRingResult, DeviceCounts, RingBaseline } from '@eucora/connectors';
+import type { DeployRingResult, DeviceCounts, RingBaseline, RingMember, RingTarget } from '@eucora/connectors';
+import { ringTargetKey } from '@eucora/connectors';
 
 /** One state transition of an intent, recorded atomically with its event. */
 export interface TransitionInput {
@@ -24,6 +25,29 @@ export interface PlannedRing {
   deviceGroup: string;
   successThreshold: number;
   soakSeconds: number;
+  /** Devices EUCORA put in this ring at assessment; absent for intents without a target snapshot (plane never synced). */
+  deviceCount?: number;
+  /** SHA-256 of the ring's sorted device ids (the list itself is in PostgreSQL and the evidence pack). */
+  sha256?: string;
+}
+
+/**
+ * Headline of the target snapshot taken at assessment. Small on purpose: it travels in workflow history, the device ids
+ * never do (they are in `intent_ring_devices` and the evidence pack).
+ */
+export interface AssessmentTargets {
+  /** `inventory`: resolved from the plane's synced inventory; `declared`: the plane was never synced, count as declared. */
+  source: 'inventory' | 'declared';
+  /** Targeted devices; for `declared` the intent's `targeting.deviceCount` (null when none was given). */
+  count: number | null;
+  sha256: string | null;
+  platformSplit: Record<string, number> | null;
+  otherPlatform: number;
+  excluded: number;
+  stale: number;
+  unknownGroups: string[];
+  takenAt: string;
+  inventorySyncedAt: string | null;
 }
 
 /** The measured artifact: SHA-256 of the streamed bytes, and where they came from. */
@@ -45,6 +69,8 @@ export interface Assessment {
   rings: PlannedRing[];
   notBefore: string | null;
   blackoutWindows: { start: string; end: string }[];
+  /** Absent in assessments recorded before issue 10. */
+  targets?: AssessmentTargets;
 }
 
 /** Identifies a ring step for connector activities. */
@@ -79,6 +105,8 @@ export interface IntentActivityStore {
   openCabItem(input: { tenantId: string; intentId: string; evidencePackId: string; evidenceHash: string; quorum: number; gateRing: number; assessment: Assessment; submittedBy: string }): Promise<{ cabItemId: string }>;
   recordCabDecision(input: { tenantId: string; intentId: string; cabItemId: string; decision: 'approve' | 'reject'; actor: string; tokenId: string; comment?: string; evidenceHash: string; decidedAt: string; correlationId: string; dedupeKey: string }): Promise<void>;
   closeCabItem(input: { tenantId: string; cabItemId: string; status: 'approved' | 'rejected' | 'withdrawn'; at: string }): Promise<void>;
+  /** The ring's devices as frozen at assessment, ordered by device key. */
+  ringMembers(tenantId: string, intentId: string, ringIndex: number): Promise<RingMember[]>;
   saveRingDeployment(input: { tenantId: string; intentId: string; ring: PlannedRing; plane: string; status: string; deployment?: DeployRingResult; counts?: DeviceCounts }): Promise<void>;
   /** `fileName`: the installer's name as uploaded (X-File-Name) or published (last segment of the source URL), if known. */
   loadDeployRequest(
@@ -160,6 +188,15 @@ async function heartbeating<T>(fn: (beat: (progress: Record<string, unknown>) =>
 
 /** Builds the activities of the DeploymentIntent workflow from their dependencies. */
 export function createIntentActivities(store: IntentActivityStore, connectors: ConnectorRegistry, contents?: ArtifactContentSource) {
+  // The ring as connectors see it: its natural key, and its frozen members read from PostgreSQL (never from history).
+  // Rings of intents without a snapshot carry no members, so connectors keep targeting the group named `deviceGroup`.
+  const ringTarget = async (s: RingStepInput): Promise<RingTarget> => ({
+    index: s.ring.index,
+    name: s.ring.name,
+    deviceGroup: s.ring.deviceGroup,
+    targetKey: ringTargetKey(s.intentId, s.ring.index),
+    ...(s.ring.deviceCount !== undefined ? { members: await store.ringMembers(s.tenantId, s.intentId, s.ring.index) } : {}),
+  });
   const deployRequest = async (s: RingStepInput) => {
     const d = await store.loadDeployRequest(s.tenantId, s.intentId);
     const content = contents ? await contents.get(s.tenantId, d.artifact, d.fileName) : undefined;
@@ -170,7 +207,7 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
         intentId: s.intentId,
         idempotencyKey: s.idempotencyKey,
         correlationId: s.correlationId,
-        ring: { index: s.ring.index, name: s.ring.name, deviceGroup: s.ring.deviceGroup },
+        ring: await ringTarget(s),
         artifact: d.artifact,
         content,
       },
@@ -222,7 +259,10 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
     async ringStatus(s: RingStepInput & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts> {
       return heartbeating(() => permanentToNonRetryable(async () => {
         const connector = await connectors.get(s.tenantId, s.deployment.plane);
-        const counts = await connector.ringStatus({ tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId, deployment: s.deployment, baseline: s.baseline });
+        const counts = await connector.ringStatus({
+          tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId,
+          deployment: s.deployment, baseline: s.baseline, ring: await ringTarget(s),
+        });
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'polling', counts });
         return counts;
       }));
@@ -230,7 +270,10 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
     async rollbackRing(s: RingStepInput & { deployment: DeployRingResult }): Promise<void> {
       await heartbeating(() => permanentToNonRetryable(async () => {
         const connector = await connectors.get(s.tenantId, s.deployment.plane);
-        await connector.rollbackRing({ tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId, deployment: s.deployment });
+        await connector.rollbackRing({
+          tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId,
+          deployment: s.deployment, ring: await ringTarget(s),
+        });
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'rolled_back' });
       }));
     },

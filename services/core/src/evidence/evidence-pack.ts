@@ -16,6 +16,41 @@ export interface RingEvidence {
   at: string;
 }
 
+/** One ring's devices as frozen at assessment: sorted ids and their SHA-256 (`deviceListSha256`). */
+export interface RingTargetsEvidence {
+  index: number;
+  name: string;
+  count: number;
+  sha256: string;
+  deviceIds: string[];
+}
+
+/**
+ * The target snapshot (issue 10): resolved once at assessment from the synced inventory of the intent's plane, or, when the
+ * plane was never synced, only the declared count (no device list). Optional so packs written before it still verify.
+ */
+export type TargetsEvidence =
+  | {
+      source: 'inventory';
+      plane: string;
+      groups: string[];
+      exclusions: string[];
+      platform: string;
+      /** When the snapshot was taken (the assessment's workflow time) and when a sync last wrote the plane's inventory. */
+      takenAt: string;
+      inventorySyncedAt: string;
+      count: number;
+      sha256: string;
+      deviceIds: string[];
+      platformSplit: Record<string, number>;
+      otherPlatform: number;
+      excluded: number;
+      stale: number;
+      unknownGroups: string[];
+      rings: RingTargetsEvidence[];
+    }
+  | { source: 'declared'; plane: string; takenAt: string; inventorySyncedAt: null; declaredDeviceCount: number | null; reason: string };
+
 /** A CAB decision as recorded in the pack. */
 export interface ApprovalEvidence {
   actor: string;
@@ -56,6 +91,8 @@ export interface EvidencePackInput {
   testEvidence: RingEvidence[];
   exceptions: Record<string, unknown>[];
   approvals: ApprovalEvidence[];
+  /** Target snapshot and per-ring device lists; absent in packs before issue 10. */
+  targets?: TargetsEvidence;
 }
 
 /** A built pack: canonical bytes and their SHA-256 (the pack's content address). */

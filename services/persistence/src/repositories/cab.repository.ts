@@ -19,6 +19,11 @@ export interface CabItemRow {
   requestedAt: string;
   decidedAt: string | null;
   workflowId: string;
+  /**
+   * Target snapshot of the intent (count, sha256, platform split, excluded/other-platform/stale counts, unknown groups,
+   * snapshot and inventory-sync times, devices per ring); null for items opened before issue 10.
+   */
+  targets: Record<string, unknown> | null;
   decisions: { decision: string; actor: string; comment: string | null; evidenceHash: string; decidedAt: string }[];
 }
 
@@ -48,6 +53,7 @@ function map(r: Record<string, unknown>): CabItemRow {
     requestedAt: new Date(r.requested_at as string).toISOString(),
     decidedAt: r.decided_at ? new Date(r.decided_at as string).toISOString() : null,
     workflowId: String(r.workflow_id),
+    targets: (r.targets as Record<string, unknown> | null) ?? null,
     decisions: r.decisions as CabItemRow['decisions'],
   };
 }

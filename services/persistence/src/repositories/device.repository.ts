@@ -230,4 +230,13 @@ export class DeviceRepository {
     }
     return { total, stale, byPlatform };
   }
+
+  /** When a sync last wrote a device of the plane; null when the plane was never synced for the tenant. */
+  async lastSyncedAt(tenantId: string, plane: string): Promise<string | null> {
+    const rows: { at: string | null }[] = await this.ds.query(
+      `SELECT max(last_synced_at) AS at FROM devices WHERE tenant_id = $1 AND plane = $2`,
+      [tenantId, plane],
+    );
+    return rows[0]?.at ? new Date(rows[0].at).toISOString() : null;
+  }
 }

@@ -3,6 +3,10 @@ import type { DataSource } from 'typeorm';
 import {
   buildEvidencePack,
   canonicalJson,
+  computeRingMembership,
+  deviceListSha256,
+  resolveTargets,
+  type TargetsEvidence,
   DEFAULT_RINGS,
   evaluatePolicy,
   generateSbom,
@@ -19,8 +23,24 @@ import {
   type IntentSpec,
   type PolicyException,
 } from '@eucora/core';
-import { ArtifactRepository, DeploymentIntentRepository, EventRepository, type DeploymentIntentEntity } from '@eucora/persistence';
-import type { ArtifactCheckResult, Assessment, EvidenceRequest, IntentActivityStore, TransitionInput } from '@eucora/workflows';
+import {
+  ArtifactRepository,
+  DeploymentIntentRepository,
+  DeviceRepository,
+  EventRepository,
+  IntentRingDeviceRepository,
+  type DeploymentIntentEntity,
+} from '@eucora/persistence';
+import type { RingMember } from '@eucora/connectors';
+import type {
+  ArtifactCheckResult,
+  Assessment,
+  AssessmentTargets,
+  EvidenceRequest,
+  IntentActivityStore,
+  PlannedRing,
+  TransitionInput,
+} from '@eucora/workflows';
 import type { SigningKeyring } from '@eucora/runtime';
 import type { ArtifactFetcher } from './http-artifact-fetcher';
 import type { EvidenceStore } from './minio-evidence-store';
@@ -35,11 +55,32 @@ function sbomEvidence(spec: IntentSpec) {
 /** Devices assumed when an intent does not say how many it targets (documented in docs/risk-and-policy.md). */
 export const ASSUMED_DEVICE_COUNT = 1000;
 
+/** Why an intent with a synced plane has nothing to deploy to, for the `intent.blocked` event. */
+function zeroTargetsReason(t: AssessmentTargets, spec: IntentSpec): string {
+  const unknown = t.unknownGroups.length ? ` Unknown groups (no synced device): ${t.unknownGroups.join(', ')}.` : '';
+  return `No device matches the targeting (groups ${spec.targeting.groups.join(', ')} on ${spec.artifact.platform}` +
+    `${spec.targeting.exclusions.length ? ` minus ${spec.targeting.exclusions.join(', ')}` : ''}): ` +
+    `${t.otherPlatform} on another platform, ${t.excluded} excluded, ${t.stale} stale.${unknown}`;
+}
+
+/** What the change manager sees of the targets on a CAB item (JSON; null for intents assessed before issue 10). */
+function cabTargets(a: Assessment): string | null {
+  const t = a.targets;
+  if (!t) return null;
+  return JSON.stringify({
+    source: t.source, count: t.count, sha256: t.sha256, platformSplit: t.platformSplit, otherPlatform: t.otherPlatform,
+    excluded: t.excluded, stale: t.stale, unknownGroups: t.unknownGroups, takenAt: t.takenAt, inventorySyncedAt: t.inventorySyncedAt,
+    rings: a.rings.map((r) => ({ index: r.index, name: r.name, count: r.deviceCount ?? null })),
+  });
+}
+
 /** `IntentActivityStore` over PostgreSQL and the evidence store. */
 export class PostgresIntentActivityStore implements IntentActivityStore {
   private readonly intents: DeploymentIntentRepository;
   private readonly events: EventRepository;
   private readonly artifactChecks: ArtifactRepository;
+  private readonly devices: DeviceRepository;
+  private readonly ringDevices: IntentRingDeviceRepository;
 
   constructor(
     private readonly ds: DataSource,
@@ -52,6 +93,41 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     this.intents = new DeploymentIntentRepository(ds);
     this.artifactChecks = new ArtifactRepository(ds);
     this.events = new EventRepository(ds);
+    this.devices = new DeviceRepository(ds);
+    this.ringDevices = new IntentRingDeviceRepository(ds);
+  }
+
+  /**
+   * Resolves the targets over the plane's synced inventory, computes ring membership and stores it (`intent_ring_devices`).
+   * Null when the plane was never synced for the tenant: the intent then runs as before (rings = the plan's groups).
+   */
+  private async snapshotTargets(tenantId: string, intent: DeploymentIntentEntity, takenAt: string) {
+    const spec = intent.spec;
+    const inventorySyncedAt = await this.devices.lastSyncedAt(tenantId, intent.plane);
+    if (inventorySyncedAt === null) return null;
+    const plan = spec.rings ?? DEFAULT_RINGS;
+    const rows = await this.devices.inGroups(tenantId, intent.plane, spec.targeting.groups);
+    const snapshot = resolveTargets(rows, {
+      groups: spec.targeting.groups, exclusions: spec.targeting.exclusions, platform: spec.artifact.platform,
+    });
+    const groupMembers = new Map<string, Set<string>>();
+    for (const g of new Set(plan.flatMap((r) => (r.group ? [r.group] : [])))) {
+      groupMembers.set(g, new Set(rows.filter((d) => d.groups.includes(g)).map((d) => d.id)));
+    }
+    const rings = computeRingMembership({
+      tenantId, packageName: spec.artifact.name, targets: snapshot.deviceIds, groupMembers,
+      rings: plan.map((r) => ({
+        name: r.name, ...(r.group ? { group: r.group } : {}), ...(r.percent !== undefined ? { percent: r.percent } : {}),
+      })),
+    });
+    const written = await this.ringDevices.replace(tenantId, intent.id, intent.plane, rings);
+    if (written !== snapshot.count) throw new Error(`ring membership wrote ${written} of ${snapshot.count} devices`);
+    const targets: AssessmentTargets = {
+      source: 'inventory', count: snapshot.count, sha256: snapshot.sha256, platformSplit: snapshot.platformSplit,
+      otherPlatform: snapshot.otherPlatform, excluded: snapshot.excluded, stale: snapshot.stale,
+      unknownGroups: snapshot.unknownGroups, takenAt, inventorySyncedAt,
+    };
+    return { targets, rings };
   }
 
   private async intent(tenantId: string, intentId: string): Promise<DeploymentIntentEntity> {
@@ -161,14 +237,20 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     const spec = intent.spec;
     const findings = normaliseFindings(spec.vulnerabilityReport);
     if (findings === null) throw new InputError('vulnerabilityReport is not Trivy, Grype or CycloneDX VEX JSON', [{ path: 'vulnerabilityReport', message: 'unrecognised format' }]);
-    const risk = scoreRisk({
+    const snap = await this.snapshotTargets(tenantId, intent, now);
+    const targets: AssessmentTargets = snap?.targets ?? {
+      source: 'declared', count: spec.targeting.deviceCount ?? null, sha256: null, platformSplit: null,
+      otherPlatform: 0, excluded: 0, stale: 0, unknownGroups: [], takenAt: now, inventorySyncedAt: null,
+    };
+    const scored = scoreRisk({
       privilege: spec.riskInputs.privilege,
       signature: { signed: spec.artifact.signature.signed, knownPublisher: spec.artifact.signature.knownPublisher },
       dataAccess: spec.riskInputs.dataAccess,
       // A generated SBOM only knows what was declared: with no declared components the contents are unknown.
       sbomPresent: spec.sbom !== undefined || spec.artifact.components.length > 0,
       findings,
-      deviceCount: spec.targeting.deviceCount ?? ASSUMED_DEVICE_COUNT,
+      // Blast radius is the real target count; the declared count (or the assumption) only for a never-synced plane.
+      deviceCount: snap ? snap.targets.count! : spec.targeting.deviceCount ?? ASSUMED_DEVICE_COUNT,
       requiresReboot: spec.riskInputs.requiresReboot,
       hasScripts: spec.riskInputs.hasScripts,
       dependencies: spec.riskInputs.dependencies,
@@ -176,8 +258,15 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
       history: await this.history(tenantId, intentId, spec.artifact.name),
       artifactVerified: artifactCheck !== null && artifactCheck.verifiedSha256 === spec.artifact.sha256,
     });
+    const blastNote = snap
+      ? `targets resolved from the ${intent.plane} inventory synced at ${snap.targets.inventorySyncedAt}`
+      : `${intent.plane} inventory never synced: ${spec.targeting.deviceCount !== undefined ? 'declared targeting.deviceCount' : 'assumed'}`;
+    const risk = {
+      ...scored,
+      factors: scored.factors.map((f) => (f.name === 'blastRadius' ? { ...f, reason: `${f.reason} (${blastNote})` } : f)),
+    };
     const exceptions = await this.exceptions(tenantId, spec.artifact.name);
-    const policy = evaluatePolicy({
+    const evaluated = evaluatePolicy({
       riskScore: risk.score,
       changeType: spec.changeType,
       artifactHashMatches: artifactCheck ? artifactCheck.verifiedSha256 === spec.artifact.sha256 : null,
@@ -187,9 +276,55 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
       exceptions,
       now,
     });
+    // Nothing to deploy to is not a rollout: the intent is blocked with the reason (unknown groups named).
+    const policy = snap && snap.targets.count === 0
+      ? {
+        ...evaluated, decision: 'deny' as const, approvalBeforeRing: null,
+        reasons: [...evaluated.reasons, zeroTargetsReason(snap.targets, spec)],
+      }
+      : evaluated;
     await this.ds.query(`UPDATE deployment_intents SET risk_score = $3, risk_band = $4, policy_decision = $5 WHERE tenant_id = $1 AND id = $2`, [tenantId, intentId, risk.score, risk.band, policy.decision]);
-    const rings = (spec.rings ?? DEFAULT_RINGS).map((r, index) => ({ index, name: r.name, deviceGroup: r.group ?? r.name, successThreshold: r.successThreshold, soakSeconds: r.soakSeconds ?? 0 }));
-    return { artifactCheck, plane: intent.plane, changeType: intent.changeType, risk, policy, rings, notBefore: spec.schedule.notBefore ?? null, blackoutWindows: spec.schedule.blackoutWindows };
+    const rings: PlannedRing[] = (spec.rings ?? DEFAULT_RINGS).map((r, index) => ({
+      index, name: r.name, deviceGroup: r.group ?? r.name, successThreshold: r.successThreshold, soakSeconds: r.soakSeconds ?? 0,
+      ...(snap ? { deviceCount: snap.rings[index]!.deviceIds.length, sha256: snap.rings[index]!.sha256 } : {}),
+    }));
+    return {
+      artifactCheck, plane: intent.plane, changeType: intent.changeType, risk, policy, rings,
+      notBefore: spec.schedule.notBefore ?? null, blackoutWindows: spec.schedule.blackoutWindows, targets,
+    };
+  }
+
+  async ringMembers(tenantId: string, intentId: string, ringIndex: number): Promise<RingMember[]> {
+    const rows = await this.ringDevices.ring(tenantId, intentId, ringIndex);
+    return rows.map((r) => ({ deviceKey: r.deviceKey, directoryId: r.directoryId, name: r.name }));
+  }
+
+  /** The `targets` section of a pack: the frozen snapshot with every device id, per ring, read back from PostgreSQL. */
+  private async targetsEvidence(req: EvidenceRequest, spec: IntentSpec): Promise<TargetsEvidence | undefined> {
+    const t = req.assessment.targets;
+    if (!t) return undefined;
+    if (t.source === 'declared') {
+      return {
+        source: 'declared', plane: req.assessment.plane, takenAt: t.takenAt, inventorySyncedAt: null, declaredDeviceCount: t.count,
+        reason: 'the plane inventory was never synced for the tenant; rings target the plan\'s groups on the plane',
+      };
+    }
+    const rows = await this.ringDevices.all(req.tenantId, req.intentId);
+    const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const rings = req.assessment.rings.map((r) => {
+      const deviceIds = rows.filter((m) => m.ringIndex === r.index).map((m) => m.deviceKey).sort(byCodePoint);
+      return { index: r.index, name: r.name, count: deviceIds.length, sha256: deviceListSha256(deviceIds), deviceIds };
+    });
+    const deviceIds = rows.map((m) => m.deviceKey).sort(byCodePoint);
+    const sha256 = deviceListSha256(deviceIds);
+    // The pack must say exactly what assessment froze; a changed table would be a tampered snapshot, not evidence.
+    if (sha256 !== t.sha256) throw new Error(`stored ring membership (${sha256}) differs from the assessed snapshot (${t.sha256})`);
+    return {
+      source: 'inventory', plane: req.assessment.plane, groups: [...spec.targeting.groups], exclusions: [...spec.targeting.exclusions],
+      platform: spec.artifact.platform, takenAt: t.takenAt, inventorySyncedAt: t.inventorySyncedAt!, count: deviceIds.length, sha256,
+      deviceIds, platformSplit: t.platformSplit ?? {}, otherPlatform: t.otherPlatform, excluded: t.excluded, stale: t.stale,
+      unknownGroups: t.unknownGroups, rings,
+    };
   }
 
   /** Plane-side object ids per deployed ring (for Intune: app, content version and content file). */
@@ -213,6 +348,7 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     const applied = new Set(req.assessment.policy.exceptionsApplied);
     const exceptions = (await this.exceptions(req.tenantId, spec.artifact.name)).filter((e) => applied.has(e.id)).map((e) => e.row);
     const { sbom: _sbom, vulnerabilityReport: _vr, ...snapshot } = spec;
+    const targets = await this.targetsEvidence(req, spec);
     const pack = buildEvidencePack({
       tenantId: req.tenantId,
       intentId: req.intentId,
@@ -242,6 +378,7 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
       testEvidence: req.testEvidence,
       exceptions,
       approvals: req.approvals,
+      ...(targets ? { targets } : {}),
     });
     const key = evidenceObjectKey(req.tenantId, req.intentId, pack.sha256);
     const { retention, versionId } = await this.evidence.putOnce(key, pack.bytes);
@@ -273,9 +410,9 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
 
   async openCabItem(input: Parameters<IntentActivityStore['openCabItem']>[0]): Promise<{ cabItemId: string }> {
     await this.ds.query(
-      `INSERT INTO cab_items (id, tenant_id, intent_id, status, risk_score, risk, policy, evidence_pack_id, evidence_hash, quorum, gate_ring, emergency, submitted_by)
-       VALUES ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (tenant_id, intent_id) DO NOTHING`,
-      [randomUUID(), input.tenantId, input.intentId, input.assessment.risk.score, JSON.stringify(input.assessment.risk), JSON.stringify(input.assessment.policy), input.evidencePackId, input.evidenceHash, input.quorum, input.gateRing, input.assessment.changeType === 'emergency', input.submittedBy],
+      `INSERT INTO cab_items (id, tenant_id, intent_id, status, risk_score, risk, policy, evidence_pack_id, evidence_hash, quorum, gate_ring, emergency, submitted_by, targets)
+       VALUES ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (tenant_id, intent_id) DO NOTHING`,
+      [randomUUID(), input.tenantId, input.intentId, input.assessment.risk.score, JSON.stringify(input.assessment.risk), JSON.stringify(input.assessment.policy), input.evidencePackId, input.evidenceHash, input.quorum, input.gateRing, input.assessment.changeType === 'emergency', input.submittedBy, cabTargets(input.assessment)],
     );
     const rows: { id: string }[] = await this.ds.query(`SELECT id FROM cab_items WHERE tenant_id = $1 AND intent_id = $2`, [input.tenantId, input.intentId]);
     return { cabItemId: rows[0]!.id };
