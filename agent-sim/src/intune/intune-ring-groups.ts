@@ -21,6 +21,9 @@ export class EntraRingGroups {
   /** Directory objects deleted through `DELETE /devices/{id}` or `DELETE /groups/{id}/members/{oid}` without `/$ref`. */
   readonly deletedDevices = new Set<string>();
 
+  /** Called with the fleet ids of members just added (required assignments to the group reach them: Intune re-evaluates). */
+  onMembersAdded: (groupId: string, fleetIds: string[]) => void = () => undefined;
+
   constructor(private readonly inventory: FleetInventory) {}
 
   private fleetByDirectoryId(): Map<string, string> {
@@ -79,7 +82,7 @@ export class EntraRingGroups {
     app.patch('/v1.0/groups/:id', authed, (req, res) => {
       const g = this.store.get(String(req.params.id));
       if (!g) return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${String(req.params.id).slice(0, 40)}' does not exist.`);
-      const binds = (req.body as Record<string, unknown>)['members@odata.bind'];
+      const binds = ((req.body ?? {}) as Record<string, unknown>)['members@odata.bind'];
       if (!Array.isArray(binds) || !binds.length) return graphError(res, 400, 'Request_BadRequest', 'members@odata.bind must be a non-empty array.');
       if (binds.length > GRAPH_BIND_MAX) {
         return graphError(res, 400, 'Request_BadRequest', `The maximum number of references in a single request is ${GRAPH_BIND_MAX}.`);
@@ -97,16 +100,19 @@ export class EntraRingGroups {
       }
       for (const o of oids) g.members.add(o);
       this.store.memberAdds += oids.length;
+      const map = this.fleetByDirectoryId();
+      this.onMembersAdded(g.id, oids.map((o) => map.get(o)!));
       res.status(204).end();
     });
     app.post('/v1.0/groups/:id/members/\\$ref', authed, (req, res) => {
       const g = this.store.get(String(req.params.id));
       if (!g) return graphError(res, 404, 'Request_ResourceNotFound', 'Resource does not exist.');
-      const m = BIND_PREFIX.exec(String((req.body as Record<string, unknown>)['@odata.id'] ?? ''));
+      const m = BIND_PREFIX.exec(String(((req.body ?? {}) as Record<string, unknown>)['@odata.id'] ?? ''));
       if (!m || !exists(m[1]!)) return graphError(res, 404, 'Request_ResourceNotFound', 'Resource does not exist.');
       if (g.members.has(m[1]!)) return graphError(res, 400, 'Request_BadRequest', 'One or more added object references already exist for the following modified properties: \'members\'.');
       g.members.add(m[1]!);
       this.store.memberAdds++;
+      this.onMembersAdded(g.id, [this.fleetByDirectoryId().get(m[1]!)!]);
       res.status(204).end();
     });
     app.delete('/v1.0/groups/:id/members/:oid/\\$ref', authed, (req, res) => {

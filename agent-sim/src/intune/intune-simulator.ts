@@ -143,6 +143,12 @@ export class IntuneSimulator extends SimServer {
     this.clientSecret = credentials.clientSecret;
     this.inventory = FleetInventory.forPlane('intune', this.fleet);
     this.ringGroups = new EntraRingGroups(this.inventory);
+    this.ringGroups.onMembersAdded = (groupId, fleetIds) => {
+      for (const app of this.apps.values()) {
+        if (!app.assignments.some((a) => a.target.groupId === groupId && a.intent === 'required')) continue;
+        this.engine.install(`${app.id}:${groupId}`, String(app.body.displayName ?? ''), fleetIds);
+      }
+    };
     for (const name of this.engine.groups.keys()) {
       // Stable GUID-shaped ids per group name.
       const h = [
