@@ -12,6 +12,8 @@ export interface AwxGroupConverge {
   removed: number;
   /** Ring members whose deviceKey is no AWX host id. */
   skipped: string[];
+  /** Hosts the group shows after the converge (re-read when anything changed). */
+  members: number;
   requests: number;
 }
 
@@ -56,18 +58,21 @@ export async function convergeAwxGroup(call: AwxCall, inventoryId: number, name:
     }
     if (typeof groupId !== 'number') throw new InputError(`AWX: could not create or find group "${name}"`);
   }
-  const have = new Set<number>();
-  if (!created) {
+  const read = async () => {
+    const ids = new Set<number>();
     let next: string | null = `/api/v2/groups/${groupId}/hosts/?page_size=200&order_by=id`;
     while (next) {
       const page: Page<{ id: number }> = (await send<Page<{ id: number }>>('GET', next, undefined, [404])).body;
-      for (const h of page.results ?? []) have.add(h.id);
+      for (const h of page.results ?? []) ids.add(h.id);
       next = page.next ?? null;
     }
-  }
+    return ids;
+  };
+  const have = created ? new Set<number>() : await read();
   const add = [...want].filter((n) => !have.has(n)).sort((a, b) => a - b);
   const remove = [...have].filter((n) => !want.has(n)).sort((a, b) => a - b);
   for (const id of add) await send('POST', `/api/v2/groups/${groupId}/hosts/`, { id });
   for (const id of remove) await send('POST', `/api/v2/groups/${groupId}/hosts/`, { id, disassociate: true });
-  return { groupId, created, added: add.length, removed: remove.length, skipped, requests };
+  const after = add.length || remove.length ? (await read()).size : have.size;
+  return { groupId, created, added: add.length, removed: remove.length, skipped, members: after, requests };
 }

@@ -15,6 +15,8 @@ export interface EntraGroupConverge {
   removed: number;
   /** Ring members without a directory id (not in Entra): reported, never bound. */
   skipped: string[];
+  /** Members the group shows after the converge (re-read when anything changed). */
+  members: number;
   /** Graph requests this converge made. */
   requests: number;
 }
@@ -57,16 +59,18 @@ export async function convergeEntraGroup(
     if (m.directoryId) want.add(m.directoryId.toLowerCase());
     else skipped.push(m.deviceKey);
   }
-  const have = new Set<string>();
-  if (!created) {
+  const read = async () => {
+    const ids = new Set<string>();
     let next: string | undefined = `/v1.0/groups/${groupId}/members?$select=id&$top=999`;
     while (next) {
       const page: { value: { id: string }[]; '@odata.nextLink'?: string } = await call('GET', next);
-      for (const o of page.value) have.add(o.id.toLowerCase());
+      for (const o of page.value) ids.add(o.id.toLowerCase());
       const link = page['@odata.nextLink'];
       next = link ? link.replace(/^https?:\/\/[^/]+/, '') : undefined;
     }
-  }
+    return ids;
+  };
+  const have = created ? new Set<string>() : await read();
   const add = [...want].filter((o) => !have.has(o)).sort();
   const remove = [...have].filter((o) => !want.has(o)).sort();
   for (let i = 0; i < add.length; i += ENTRA_BIND_BATCH) {
@@ -74,5 +78,7 @@ export async function convergeEntraGroup(
     await call('PATCH', `/v1.0/groups/${groupId}`, { 'members@odata.bind': binds });
   }
   for (const o of remove) await call('DELETE', `/v1.0/groups/${groupId}/members/${encodeURIComponent(o)}/$ref`);
-  return { groupId, created, added: add.length, removed: remove.length, skipped, requests };
+  // Re-read only after a change; Graph is eventually consistent, so the count is reported, not enforced.
+  const after = add.length || remove.length ? (await read()).size : have.size;
+  return { groupId, created, added: add.length, removed: remove.length, skipped, members: after, requests };
 }

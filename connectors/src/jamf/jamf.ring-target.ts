@@ -12,6 +12,8 @@ export interface JamfGroupConverge {
   removed: number;
   /** Ring members whose deviceKey is no Jamf computer id. */
   skipped: string[];
+  /** Computers the group shows after the converge (re-read when anything changed; the create's own list otherwise). */
+  members: number;
   requests: number;
 }
 
@@ -50,7 +52,7 @@ export async function convergeJamfStaticGroup(call: JamfCall, targetKey: string,
     if (res.status !== 409) {
       const id = Number(/<id>(\d+)<\/id>/.exec(res.text)?.[1]);
       if (!Number.isInteger(id) || id <= 0) throw new InputError(`jamf: group create for "${targetKey}" returned no id`);
-      return { groupId: id, created: true, added: want.size, removed: 0, skipped, requests };
+      return { groupId: id, created: true, added: want.size, removed: 0, skipped, members: want.size, requests };
     }
     g = await find();
     if (!g) throw new ConflictError(`jamf answered 409 to group "${targetKey}" and no group of that name exists`);
@@ -61,5 +63,6 @@ export async function convergeJamfStaticGroup(call: JamfCall, targetKey: string,
     const xml = `<computer_group><computer_additions>${computers(add)}</computer_additions><computer_deletions>${computers(remove)}</computer_deletions></computer_group>`;
     await send('PUT', `/JSSResource/computergroups/id/${g.id}`, { xml });
   }
-  return { groupId: g.id, created: false, added: add.length, removed: remove.length, skipped, requests };
+  const after = add.length || remove.length ? ((await find())?.have.size ?? 0) : g.have.size;
+  return { groupId: g.id, created: false, added: add.length, removed: remove.length, skipped, members: after, requests };
 }

@@ -237,7 +237,8 @@ describe('ring-object strictness of the simulators (each pins a contracts line)'
       assert.equal(sim.ringGroups.store.get(g.groupId)!.members.size, 4);
       // Converging again: the diff only (no 400), the deleted device cannot be re-bound (404), so only it is missing.
       const again = await convergeEntraGroup(conn.client, 'eucora-strict-r0', devs.slice(0, 5).filter((_, i) => i !== 1), 'c');
-      assert.deepEqual([again.created, again.added, again.removed], [false, 0, 0]);
+      assert.deepEqual([again.created, again.added, again.removed, again.members], [false, 0, 0, 4]);
+      assert.equal(again.requests, 2, 'find + one members page');
       console.log(`ring-objects intune: no-op converge of 4 members took ${again.requests} Graph requests`);
       // "Not unique: >1 → fail".
       await conn.client.request('POST', '/v1.0/groups', { displayName: 'eucora-strict-r0', mailEnabled: false, mailNickname: 'dup', securityEnabled: true });
