@@ -127,6 +127,8 @@ export class EntraRingGroups {
     const deleteDevice = (oid: string, res: Response) => {
       if (!exists(oid)) return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${oid.slice(0, 40)}' does not exist.`);
       this.deletedDevices.add(oid);
+      // The device object is gone: it leaves the directory and the inventory (the test proves the connector never does this).
+      this.inventory.remove([this.fleetByDirectoryId().get(oid)!]);
       this.store.forget(oid);
       res.status(204).end();
     };

@@ -234,6 +234,7 @@ describe('ring-object strictness of the simulators (each pins a contracts line)'
       // "Keep /$ref": without it the directory object itself goes.
       await conn.client.request('DELETE', `/v1.0/groups/${g.groupId}/members/${devs[1]!.directoryId}`);
       assert.equal(sim.ringGroups.deletedDevices.size, 1);
+      assert.equal(sim.inventory.devices().some((d) => intuneIds(d.id).directoryId === devs[1]!.directoryId), false, 'the device is gone');
       assert.equal(sim.ringGroups.store.get(g.groupId)!.members.size, 4);
       // Converging again: the diff only (no 400), the deleted device cannot be re-bound (404), so only it is missing.
       const again = await convergeEntraGroup(conn.client, 'eucora-strict-r0', devs.slice(0, 5).filter((_, i) => i !== 1), 'c');
