@@ -8,7 +8,7 @@ import {
   sccmResourceId, SccmSimulator, type PlaneDevice, type SimServer,
 } from '@eucora/agent-sim';
 import {
-  awxLabel, convergeEntraGroup, IntuneConnector, JamfConnector, jamfNames, LandscapeConnector, landscapeTitles, SccmConnector, sccmAppName,
+  AwxConnector, awxLabel, convergeAwxGroup, convergeEntraGroup, convergeJamfStaticGroup, convergeLandscapeTag, convergeSccmCollection, IntuneConnector, JamfConnector, jamfNames, LandscapeConnector, landscapeTitles, SccmConnector, sccmAppName,
   ringTargetKey, type DeployRingRequest, type DeployRingResult, type RingMember,
 } from '@eucora/connectors';
 import { isConflictError } from '@eucora/core';
@@ -35,6 +35,8 @@ interface Case {
   reachesAdded: boolean;
   /** What the deployment says it targets (the ring object's id or name). */
   target: (d: DeployRingResult) => string;
+  /** The plane's converge helper alone, through a fresh connector's authenticated call. */
+  converge: (url: string, creds: PlaneCreds, key: string, members: RingMember[]) => Promise<{ added: number; removed: number; requests: number }>;
 }
 
 type Internal = Record<string, unknown>;
@@ -57,6 +59,7 @@ const CASES: Case[] = [
     deployObjects: (s, _r, d) => (stats(s).requiredAssignmentAdds?.[`${d.objectIds.appId}:${d.objectIds.groupId}`] ?? 0),
     reachesAdded: true,
     target: (d) => d.objectIds.groupId!,
+    converge: (url, cr, key, m) => convergeEntraGroup((ringConnector('intune', url, cr) as IntuneConnector).client, key, m, 'c'),
   },
   {
     plane: 'jamf',
@@ -72,6 +75,10 @@ const CASES: Case[] = [
     deployObjects: (s, r) => stats(s).policiesByName?.[jamfNames(r).policy] ?? 0,
     reachesAdded: true,
     target: (d) => d.objectIds.groupId!,
+    converge: (url, cr, key, m) => {
+      const j = ringConnector('jamf', url, cr) as JamfConnector;
+      return convergeJamfStaticGroup((a, b, x, y) => j.req(a, b, x, y), key, m);
+    },
   },
   {
     plane: 'sccm',
@@ -88,6 +95,10 @@ const CASES: Case[] = [
       .filter(([k]) => k.startsWith(`${sccmAppName(r)}|`) && k.endsWith('|1')).reduce((n, [, v]) => n + v, 0),
     reachesAdded: true,
     target: (d) => d.objectIds.collectionId!,
+    converge: (url, cr, key, m) => {
+      const sc = ringConnector('sccm', url, cr) as SccmConnector;
+      return convergeSccmCollection((a, b, x, y) => sc.call(a, b, x, y), key, m);
+    },
   },
   {
     plane: 'landscape',
@@ -102,6 +113,10 @@ const CASES: Case[] = [
     deployObjects: (s, r) => stats(s).executionsBySummary?.[`Run script: ${landscapeTitles(r).install}`] ?? 0,
     reachesAdded: false,
     target: (d) => d.objectIds.query!,
+    converge: (url, cr, key, m) => {
+      const l = ringConnector('landscape', url, cr) as LandscapeConnector;
+      return convergeLandscapeTag((a, b, x) => l.action(a, b, x), key, m);
+    },
   },
   {
     plane: 'awx',
@@ -116,6 +131,10 @@ const CASES: Case[] = [
     deployObjects: (s, r) => stats(s).jobsByLabel?.[awxLabel(r, 'deploy')] ?? 0,
     reachesAdded: false,
     target: (d) => d.objectIds.limit!,
+    converge: (url, cr, key, m) => {
+      const aw = ringConnector('awx', url, cr) as AwxConnector;
+      return convergeAwxGroup((a, b, x, y) => aw.json(a, b, x, y), 1, key, m);
+    },
   },
 ];
 
@@ -175,12 +194,15 @@ for (const c of CASES) {
       assert.equal(c.deployObjects(sim, r3, d3), 1);
       if (c.reachesAdded) assert.ok(installedOn(d3).includes(b.at(-1)!.deviceKey), 'the running deployment reaches the added member');
 
+      const noop = await c.converge(url, c.creds(sim), key, b);
+      assert.deepEqual([noop.added, noop.removed], [0, 0], 'a converge of a converged object changes nothing');
+
       await ringConnector(c.plane, url, c.creds(sim)).rollbackRing({ ...r3, deployment: d3 });
       assert.equal(c.object(sim, key).objects, 1, 'rollback creates no second object');
       const st = stats(sim) as unknown as Record<string, number>;
       if (c.plane === 'intune') assert.equal(st.deletedDevices, 0, 'never DELETE without /$ref');
       if (c.plane === 'awx') assert.equal(st.deletedHosts, 0, 'never disassociate on the inventory host list');
-      console.log(`ring-objects ${c.plane}: N=${N} requests first deploy ${reqFirst}, same-members re-deploy ${reqSame}, +1/-1 re-deploy ${reqChanged}`);
+      console.log(`ring-objects ${c.plane}: N=${N} requests first deploy ${reqFirst}, same-members re-deploy ${reqSame}, +1/-1 re-deploy ${reqChanged}; converge alone (no-op) ${noop.requests}`);
     });
 
     it('kill -9 of a deploying process mid-converge, then a fresh connector → one object with the same members, one deployment', async () => {
