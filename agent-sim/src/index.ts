@@ -20,3 +20,7 @@ export * from './jamf/jamf-inventory-routes';
 export * from './sccm/sccm-inventory-routes';
 export * from './landscape/landscape-inventory-routes';
 export * from './awx/awx-inventory-routes';
+export * from './intune/intune-ring-groups';
+export * from './shared/ring-objects';
+export * from './awx/awx-ring-groups';
+export * from './sccm/sccm-ring-collections';

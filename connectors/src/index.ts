@@ -18,3 +18,8 @@ export * from './sccm/sccm.inventory';
 export * from './landscape/landscape.inventory';
 export * from './awx/awx.inventory';
 export * from './inventory-factory';
+export * from './intune/intune.ring-target';
+export * from './jamf/jamf.ring-target';
+export * from './sccm/sccm.ring-target';
+export * from './landscape/landscape.ring-target';
+export * from './awx/awx.ring-target';

@@ -4,6 +4,7 @@ import type { FleetOptions } from '../fleet';
 import { SimServer } from '../shared/sim-server';
 import { FleetInventory } from '../shared/fleet-inventory';
 import { registerAwxInventoryRoutes } from './awx-inventory-routes';
+import { AwxRingGroups } from './awx-ring-groups';
 
 interface Template {
   id: number;
@@ -72,6 +73,8 @@ export class AwxSimulator extends SimServer {
   launches = 0;
   /** Linux devices of the fleet as AWX inventory hosts (awx-inventory-routes.ts). */
   readonly inventory = FleetInventory.forPlane('awx', this.fleet);
+  /** Ring groups created over the API (contracts A5). */
+  readonly ringGroups = new AwxRingGroups(this.inventory, () => Object.keys(this.inventory.groupSizes()));
 
   constructor(fleet: FleetOptions = {}, password = 'awx-sim-password') {
     super(fleet);
@@ -81,7 +84,7 @@ export class AwxSimulator extends SimServer {
   protected counters() {
     const byLabel: Record<string, number> = {};
     for (const j of this.jobs.values()) for (const l of j.labels) byLabel[this.labels.get(l)?.name ?? String(l)] = (byLabel[this.labels.get(l)?.name ?? String(l)] ?? 0) + 1;
-    return { jobs: this.jobs.size, launches: this.launches, jobsByLabel: byLabel, labels: this.labels.size };
+    return { jobs: this.jobs.size, launches: this.launches, jobsByLabel: byLabel, labels: this.labels.size, ...this.ringGroups.store.stats(), deletedHosts: this.ringGroups.deletedHosts };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
@@ -134,6 +137,7 @@ export class AwxSimulator extends SimServer {
       if (!h.startsWith('Bearer ') || !this.tokens.has(h.slice(7))) return this.renderError(res, 401, 'Authentication credentials were not provided.');
       next();
     };
+    this.ringGroups.register(app, authed);
     registerAwxInventoryRoutes(app, this.inventory, authed);
     const page = <T>(results: T[]) => ({ count: results.length, next: null, previous: null, results });
 
@@ -203,7 +207,8 @@ export class AwxSimulator extends SimServer {
       this.jobs.set(id, job);
       const pkg = String(job.extraVars.package_name ?? '');
       // An empty limit is the whole inventory: every host.
-      const devices = job.limit ? this.engine.members(job.limit) : [...this.engine.deviceNames.keys()];
+      // A ring group as limit runs on exactly its hosts at launch time.
+      const devices = job.limit ? (this.ringGroups.fleetMembers(job.limit) ?? this.engine.members(job.limit)) : [...this.engine.deviceNames.keys()];
       if (t.name === 'eucora-rollback') {
         const target = [...this.jobs.values()].find((j) => j.id === Number(job.extraVars.deploy_job_id));
         if (target) this.engine.remove(`awx:${target.id}`);

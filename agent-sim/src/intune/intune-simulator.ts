@@ -5,6 +5,7 @@ import { hash32 } from '../sim-clock';
 import { SimServer } from '../shared/sim-server';
 import { FleetInventory } from '../shared/fleet-inventory';
 import { registerIntuneInventoryRoutes } from './intune-inventory-routes';
+import { EntraRingGroups } from './intune-ring-groups';
 
 /** Content-upload behaviour of the simulated tenant (changed at run time through `POST /_sim/content`). */
 export interface IntuneContentConfig {
@@ -129,6 +130,8 @@ export class IntuneSimulator extends SimServer {
   private counts: IntuneSimCounters = IntuneSimulator.zero();
   /** Windows and macOS devices of the fleet as Intune's inventory (intune-inventory-routes.ts). */
   readonly inventory: FleetInventory;
+  /** Entra security groups created at run time as ring targets (contracts A1). */
+  readonly ringGroups: EntraRingGroups;
 
   /** `credentials` default to the fixed demo pair `eucora-sim-client` / `eucora-sim-secret`. */
   constructor(
@@ -139,6 +142,13 @@ export class IntuneSimulator extends SimServer {
     this.clientId = credentials.clientId;
     this.clientSecret = credentials.clientSecret;
     this.inventory = FleetInventory.forPlane('intune', this.fleet);
+    this.ringGroups = new EntraRingGroups(this.inventory);
+    this.ringGroups.onMembersAdded = (groupId, fleetIds) => {
+      for (const app of this.apps.values()) {
+        if (!app.assignments.some((a) => a.target.groupId === groupId && a.intent === 'required')) continue;
+        this.engine.install(`${app.id}:${groupId}`, String(app.body.displayName ?? ''), fleetIds);
+      }
+    };
     for (const name of this.engine.groups.keys()) {
       // Stable GUID-shaped ids per group name.
       const h = [
@@ -165,7 +175,7 @@ export class IntuneSimulator extends SimServer {
   }
 
   protected counters(): IntuneSimCounters {
-    return { ...this.counts, apps: this.apps.size };
+    return { ...this.counts, apps: this.apps.size, ...this.ringGroups.store.stats(), deletedDevices: this.ringGroups.deletedDevices.size };
   }
 
   override getStats(): ReturnType<SimServer['getStats']> & IntuneSimCounters {
@@ -207,7 +217,9 @@ export class IntuneSimulator extends SimServer {
       const key = `${app.id}:${a.target.groupId}`;
       if (a.intent === 'required' && prev !== 'required') {
         this.counts.requiredAssignmentAdds[key] = (this.counts.requiredAssignmentAdds[key] ?? 0) + 1;
-        this.engine.install(key, name, this.engine.members(this.groupName(a.target.groupId) ?? ''));
+        // A ring group installs on exactly its members at assignment time; a fleet group on its fleet members.
+        const devices = this.ringGroups.fleetMembers(a.target.groupId) ?? this.engine.members(this.groupName(a.target.groupId) ?? '');
+        this.engine.install(key, name, devices);
         app.installKeys.add(key);
       }
       if (a.intent === 'uninstall' && prev !== 'uninstall') {
@@ -406,6 +418,7 @@ export class IntuneSimulator extends SimServer {
       next();
     };
 
+    this.ringGroups.register(app, authed);
     registerIntuneInventoryRoutes(app, this.inventory, authed);
     app.get('/v1.0/groups', authed, (req, res) => {
       const name = displayNameFilter(req.query.$filter);

@@ -16,6 +16,8 @@ interface Group {
   id: number;
   name: string;
   isSmart: boolean;
+  /** Computer ids of a static group created over the API (ring targets, contracts A2); fleet groups use `ringGroup`. */
+  computers?: Set<number>;
   /** Static group: the ring group of the simulated directory whose computers it holds. */
   ringGroup: string;
 }
@@ -99,13 +101,21 @@ export class JamfSimulator extends SimServer {
     }
   }
 
+  /** Static groups created over the API, by name (a second of one name would show as 2). */
+  private readonly ringGroupsCreated: Record<string, number> = {};
+  private groupMemberChanges = 0;
+
+  private knownComputer(n: number): boolean {
+    return [...this.computerIds.values()].includes(n);
+  }
+
   protected counters() {
     const policiesByName: Record<string, number> = {};
     for (const p of this.policies.values()) policiesByName[p.name] = (policiesByName[p.name] ?? 0) + 1;
     const uploads = this.content.size;
     const packagesByName: Record<string, number> = {};
     for (const p of this.packages.values()) packagesByName[p.packageName] = (packagesByName[p.packageName] ?? 0) + 1;
-    return { packages: this.packages.size, groups: this.groups.size, policies: this.policies.size, scripts: this.scripts.size, uploads, policiesByName, packagesByName };
+    return { packages: this.packages.size, groups: this.groups.size, policies: this.policies.size, scripts: this.scripts.size, uploads, policiesByName, packagesByName, ringGroupsCreated: { ...this.ringGroupsCreated }, groupMemberChanges: this.groupMemberChanges };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
@@ -117,7 +127,9 @@ export class JamfSimulator extends SimServer {
   }
 
   private members(g: Group): string[] {
-    return g.isSmart ? [] : this.engine.members(g.ringGroup);
+    if (g.isSmart) return [];
+    if (g.computers) return [...this.computerIds].filter(([, n]) => g.computers!.has(n)).map(([d]) => d);
+    return this.engine.members(g.ringGroup);
   }
 
   private pkgView(p: Pkg) {
@@ -238,10 +250,29 @@ export class JamfSimulator extends SimServer {
           if (field && !JAMF_INVENTORY_FIELDS.has(field)) return this.html(res, 409, `Error: Problem with criteria: ${xmlEscape(field)}`);
         }
       }
+      const computers = isSmart ? undefined : staticComputerIds(xmlTag(xml, 'computers') ?? '');
+      if (computers && [...computers].some((n) => !this.knownComputer(n))) return this.html(res, 409, 'Error: Problem with computer in computers');
       const id = this.nextId++;
-      // A created static group starts empty here (ring membership from EUCORA is issue #10); smart groups match nothing.
-      this.groups.set(id, { id, name, isSmart, ringGroup: '' });
+      // A created static group holds exactly the computers it was sent (contracts A2 create); smart groups match nothing here.
+      this.groups.set(id, { id, name, isSmart, ringGroup: '', computers: computers ?? undefined });
+      this.ringGroupsCreated[name] = (this.ringGroupsCreated[name] ?? 0) + 1;
       res.status(201).type('application/xml').send(`<computer_group><id>${id}</id></computer_group>`);
+    });
+    // contracts A2 converge: computer_additions / computer_deletions on a static group; scoped policies then reach added
+    // computers at their next check-in (simulated: at once), removed ones keep what already ran.
+    app.put('/JSSResource/computergroups/id/:id', authed, (req, res) => {
+      const g = this.groups.get(Number(req.params.id));
+      if (!g) return this.html(res, 404, 'The server has not found anything matching the request URI');
+      if (g.isSmart || !g.computers) return this.html(res, 409, 'Error: Problem with computer group membership');
+      const xml = String(req.body ?? '');
+      const adds = staticComputerIds(xmlTag(xml, 'computer_additions') ?? '');
+      const dels = staticComputerIds(xmlTag(xml, 'computer_deletions') ?? '');
+      if ([...adds].some((n) => !this.knownComputer(n))) return this.html(res, 409, 'Error: Problem with computer in computer_additions');
+      for (const n of adds) g.computers.add(n);
+      for (const n of dels) g.computers.delete(n);
+      this.groupMemberChanges += adds.size + dels.size;
+      for (const p of this.policies.values()) if (p.groupId === g.id) activate(p);
+      res.status(201).type('application/xml').send(`<computer_group><id>${g.id}</id></computer_group>`);
     });
     app.get('/JSSResource/policies', authed, (req, res) => listJson(req, res, 'policies', [...this.policies.values()].map((p) => ({ id: p.id, name: p.name }))));
     const parsePolicy = (xml: string) => {
@@ -319,4 +350,9 @@ export class JamfSimulator extends SimServer {
       res.json({ computer_history: { general: { id: computerId, name: this.engine.deviceNames.get(deviceId) }, policy_logs: logs } });
     });
   }
+}
+
+/** `<computer><id>N</id>…</computer>` ids inside a computers / computer_additions / computer_deletions element. */
+function staticComputerIds(xml: string): Set<number> {
+  return new Set([...xml.matchAll(/<computer>\s*<id>(\d+)<\/id>/g)].map((m) => Number(m[1])));
 }

@@ -47,6 +47,12 @@ function termMatches(d: PlaneDevice, t: Term): boolean {
   return t.negate ? !hit : hit;
 }
 
+/** Computers matching a Landscape search query (e.g. `id:12 OR id:13`, `tag:x`); throws with the InvalidQuery message. */
+export function landscapeMatch(inventory: FleetInventory, query: string): PlaneDevice[] {
+  const alternatives = parseQuery(query);
+  return inventory.devices().filter((d) => alternatives.some((terms) => terms.every((t) => termMatches(d, t))));
+}
+
 /**
  * `GetComputers` of the Landscape legacy API (vendor-contracts.md A4) over the fleet's Linux devices: `query` (tag:, id:,
  * distribution:, hostname:, keywords, `OR`, `NOT`), `limit` (default and max 1000), `offset`; tags are the fleet groups.

@@ -4,7 +4,7 @@ import type { FleetOptions } from '../fleet';
 import { SimServer } from '../shared/sim-server';
 import { landscapeSignature } from './landscape-signature';
 import { FleetInventory } from '../shared/fleet-inventory';
-import { landscapeGetComputers } from './landscape-inventory-routes';
+import { landscapeGetComputers, landscapeMatch } from './landscape-inventory-routes';
 
 interface Script {
   id: number;
@@ -34,6 +34,9 @@ interface ActivityView {
   [k: string]: unknown;
 }
 
+/** Tag names Landscape accepts (letters, digits, `-`, `_`, `.`; no spaces); others are `InvalidTag`. */
+const LANDSCAPE_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 /** Statuses CancelActivities may change; anything else selected is an `InvalidActivityStatusChange` (contracts A4). */
 const CANCELLABLE = new Set(['undelivered', 'scheduled', 'unapproved', 'delivered']);
 
@@ -52,6 +55,9 @@ export class LandscapeSimulator extends SimServer {
   private readonly groups = new Map<number, ActivityGroup>();
   private nextId = 1000;
   executions = 0;
+  /** Tags added over the API (ring targets, contracts A4); ExecuteScript on them runs on their computers at call time. */
+  private readonly runtimeTags = new Set<string>();
+  private tagChanges = 0;
   /** Linux devices of the fleet as Landscape's computers (landscape-inventory-routes.ts). */
   readonly inventory = FleetInventory.forPlane('landscape', this.fleet);
 
@@ -63,7 +69,7 @@ export class LandscapeSimulator extends SimServer {
   protected counters() {
     const executionsBySummary: Record<string, number> = {};
     for (const g of this.groups.values()) executionsBySummary[g.summary] = (executionsBySummary[g.summary] ?? 0) + 1;
-    return { scripts: this.scripts.size, executions: this.executions, activityGroups: this.groups.size, executionsBySummary };
+    return { scripts: this.scripts.size, executions: this.executions, activityGroups: this.groups.size, executionsBySummary, tagChanges: this.tagChanges, runtimeTags: this.runtimeTags.size };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
@@ -159,7 +165,8 @@ export class LandscapeSimulator extends SimServer {
           const g: ActivityGroup = { id: this.nextId++, summary: `Run script: ${script.title}`, scriptId: script.id, query: String(params.query), created: new Date().toISOString(), canceled: new Set() };
           this.groups.set(g.id, g);
           this.executions++;
-          const devices = this.engine.members(tag);
+          // The query resolves at call time (contracts A4): a ring tag runs on the computers carrying it now.
+          const devices = this.runtimeTags.has(tag) ? this.inventory.members(tag).map((d) => d.id) : this.engine.members(tag);
           if (/uninstall/i.test(script.title)) {
             for (const other of this.groups.values()) if (other.query === g.query && other.id !== g.id && !/uninstall/i.test(this.scripts.get(other.scriptId)?.title ?? '')) this.engine.remove(`landscape:${other.id}`);
             this.engine.install(`landscape:${g.id}`, '', devices);
@@ -186,6 +193,27 @@ export class LandscapeSimulator extends SimServer {
             ids.push(a.id);
           }
           return void res.json(ids);
+        }
+        case 'AddTagsToComputers':
+        case 'RemoveTagsFromComputers': {
+          const tags = Object.keys(params).filter((k) => /^tags\.\d+$/.test(k)).map((k) => String(params[k]));
+          if (!tags.length) return this.named(res, 'InvalidParameters', 'tags.1 is required');
+          const bad = tags.find((t) => !LANDSCAPE_TAG.test(t));
+          if (bad !== undefined) return this.named(res, 'InvalidTag', `Invalid tag: ${bad.slice(0, 64)}`);
+          let hits;
+          try {
+            hits = landscapeMatch(this.inventory, String(params.query ?? ''));
+          } catch (err) {
+            return this.named(res, 'InvalidQuery', (err as Error).message);
+          }
+          if (!String(params.query ?? '').trim()) return this.named(res, 'InvalidQuery', 'a computer query is required');
+          const add = params.action === 'AddTagsToComputers';
+          for (const t of tags) {
+            if (add) this.runtimeTags.add(t);
+            this.tagChanges += this.inventory.setGroup(hits.map((d) => d.id), t, add);
+          }
+          // Result shape unverified (contracts A4): the affected computer ids.
+          return void res.json(hits.map((d) => d.index + 1));
         }
         case 'GetComputers':
           return landscapeGetComputers(this.inventory, params, res);

@@ -1,3 +1,4 @@
+import { SccmRingCollections } from './sccm-ring-collections';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { FleetOptions } from '../fleet';
@@ -71,6 +72,15 @@ export class SccmSimulator extends SimServer {
   private nextAssignment = 16777500;
   /** Windows devices of the fleet as the site's inventory (sccm-inventory-routes.ts). */
   readonly inventory = FleetInventory.forPlane('sccm', this.fleet);
+  /** Direct-rule collections created over the API (ring targets, contracts A3). */
+  readonly ringCollections = new SccmRingCollections(this.inventory, (id) => this.collections.get(id), (collectionId, fleetId) => {
+    // A new member of a targeted collection gets the collection's running install deployments at its next policy cycle.
+    for (const a of this.assignments.values()) {
+      if (a.TargetCollectionID !== collectionId || a.DesiredConfigType !== 1) continue;
+      const app = [...this.apps.values()].find((x) => x.ModelID === a.AppModelID);
+      this.engine.install(`sccm:${a.AssignmentID}`, String(app?.LocalizedDisplayName ?? ''), [fleetId]);
+    }
+  });
 
   constructor(fleet: FleetOptions = {}, password = 'sccm-sim-password') {
     super(fleet);
@@ -98,7 +108,13 @@ export class SccmSimulator extends SimServer {
     }
     const appsByName: Record<string, number> = {};
     for (const a of this.apps.values()) appsByName[String(a.LocalizedDisplayName)] = (appsByName[String(a.LocalizedDisplayName)] ?? 0) + 1;
-    return { applications: this.apps.size, assignments: this.assignments.size, assignmentsByKey: installs, appsByName };
+    const collectionsByName: Record<string, number> = {};
+    for (const c of this.collections.values()) collectionsByName[String(c.Name)] = (collectionsByName[String(c.Name)] ?? 0) + 1;
+    const rc = this.ringCollections;
+    return {
+      applications: this.apps.size, assignments: this.assignments.size, assignmentsByKey: installs, appsByName, collectionsByName,
+      ruleAdds: rc.ruleAdds, ruleDeletes: rc.ruleDeletes,
+    };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
@@ -144,6 +160,7 @@ export class SccmSimulator extends SimServer {
       this.list(res, cls, items.filter(match), req.query.$select);
     };
     const base = '/AdminService/wmi';
+    this.ringCollections.register(app, authed);
     registerSccmInventoryRoutes(app, this.inventory, authed, (id) => this.collections.get(id)?.Name as string | undefined);
 
     app.get(`${base}/SMS_Identification.GetSiteID`, authed, (_req, res) => {
@@ -171,7 +188,11 @@ export class SccmSimulator extends SimServer {
     app.post(`${base}/SMS_Collection`, authed, (req, res) => {
       const b = req.body as Obj;
       if (typeof b.Name !== 'string' || !b.Name) return this.renderError(res, 400, 'Name is required');
-      res.status(201).json(this.addCollection(b.Name, String(b.Comment ?? '')));
+      // Duplicate names are unverified for collections (contracts A3): the simulator makes a second one, like for applications.
+      const c = this.addCollection(b.Name, String(b.Comment ?? ''));
+      this.ringCollections.rules.set(String(c.CollectionID), new Map());
+      c.MemberCount = 0;
+      res.status(201).json(c);
     });
 
     app.get(`${base}/SMS_ApplicationAssignment`, authed, (req, res) => filtered(req, res, [...this.assignments.values()], 'SMS_ApplicationAssignment'));
@@ -185,7 +206,7 @@ export class SccmSimulator extends SimServer {
       const a = { ...b, AssignmentID: id, Enabled: true };
       this.assignments.set(id, a);
       this.history.push(a);
-      const devices = this.engine.members(String(coll.Name));
+      const devices = this.ringCollections.fleetMembers(String(coll.CollectionID)) ?? this.engine.members(String(coll.Name));
       if (b.DesiredConfigType === 2) {
         // Uninstalls what earlier install deployments put there, also those already deleted (the rollback order).
         for (const other of this.history) {

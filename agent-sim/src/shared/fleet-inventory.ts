@@ -82,6 +82,19 @@ export class FleetInventory {
     return n;
   }
 
+  /** Adds (or removes) group/tag `name` on these devices without touching their modification time; returns how many changed. */
+  setGroup(ids: readonly string[], name: string, member: boolean): number {
+    let n = 0;
+    for (const id of ids) {
+      const d = this.byId.get(id);
+      if (!d || d.groups.includes(name) === member) continue;
+      d.groups = member ? [...d.groups, name] : d.groups.filter((g) => g !== name);
+      n++;
+    }
+    this.byGroup = null;
+    return n;
+  }
+
   /** Devices leave the plane (retired, unenrolled); returns how many were present. */
   remove(ids: readonly string[]): number {
     const gone = new Set(ids.filter((id) => this.byId.delete(id)));

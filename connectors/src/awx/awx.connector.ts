@@ -1,3 +1,4 @@
+import { convergeAwxGroup } from './awx.ring-target';
 import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
@@ -12,6 +13,8 @@ export interface AwxOptions {
   deployTemplate?: string;
   /** Template that uninstalls; default `eucora-rollback`. */
   rollbackTemplate?: string;
+  /** Inventory that holds ring groups; default the deploy template's own `inventory`. */
+  inventoryId?: number;
   /** Organization of the launch labels; default the job template's own `organization`. */
   organizationId?: number;
   caller?: ResilientCaller;
@@ -129,8 +132,24 @@ export class AwxConnector implements PlaneConnector {
     return {}; // every ring is its own job: nothing to subtract
   }
 
+  /**
+   * With `ring.members`: the group `targetKey` in the deploy template's inventory, converged to them (awx.ring-target.ts),
+   * used as the job's `limit`; else the legacy group name.
+   */
+  private async ringLimit(req: DeployRingRequest, template: string): Promise<string> {
+    if (!req.ring.members) return req.ring.deviceGroup;
+    if (!req.ring.targetKey) throw new InputError('AWX: a ring with members needs its targetKey');
+    const r = await this.json<{ results: { inventory?: number | null }[] }>('GET', `/api/v2/job_templates/?name=${encodeURIComponent(template)}`);
+    const inventory = this.opts.inventoryId ?? r.body.results[0]?.inventory;
+    if (typeof inventory !== 'number') throw new InputError(`AWX template "${template}" has no inventory for the ring group; set inventoryId`);
+    await convergeAwxGroup((m, p, b, a) => this.json(m, p, b, a), inventory, req.ring.targetKey, req.ring.members);
+    return req.ring.targetKey;
+  }
+
   async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
-    const { id, adopted } = await this.launch(this.opts.deployTemplate ?? 'eucora-deploy', awxLabel(req, 'deploy'), req.ring.deviceGroup, {
+    const template = this.opts.deployTemplate ?? 'eucora-deploy';
+    const limit = await this.ringLimit(req, template);
+    const { id, adopted } = await this.launch(template, awxLabel(req, 'deploy'), limit, {
       package_name: req.artifact.name,
       package_version: req.artifact.version,
       sha256: req.artifact.sha256,
@@ -139,7 +158,7 @@ export class AwxConnector implements PlaneConnector {
       // The playbook fetches the verified bytes itself (and checks sha256); AWX gets a reference, never the bytes.
       ...(req.content ? { artifact_url: await req.content.downloadUrl(CONTENT_URL_TTL_S), artifact_file: req.content.fileName } : {}),
     });
-    return { plane: 'awx', objectIds: { jobId: String(id), limit: req.ring.deviceGroup, ringIndex: String(req.ring.index), intentId: req.intentId }, adopted };
+    return { plane: 'awx', objectIds: { jobId: String(id), limit, ringIndex: String(req.ring.index), intentId: req.intentId }, adopted };
   }
 
   async ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts> {

@@ -2,6 +2,7 @@ import { InputError, NotAllowedError, NotFoundError, UpstreamUnavailableError } 
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
 import { IntuneClient, type IntuneClientOptions } from './intune.client';
 import { prepareContent, type PreparedContent } from './intune.content';
+import { convergeEntraGroup } from './intune.ring-target';
 import { appDisplayName, odataString, ringCountsFromSummaries, win32AppBody, type InstallSummary } from './intune.mapper';
 
 const BASE = '/beta/deviceAppManagement';
@@ -157,13 +158,23 @@ export class IntuneConnector implements PlaneConnector {
     const createdApp = !app;
     if (!app) app = await this.client.request<GraphApp>('POST', `${BASE}/mobileApps`, body, cid);
     const content = await this.ensurePublished(app.id, prepared, cid, req.onProgress);
-    const groupId = await this.groupId(req.ring.deviceGroup, cid);
+    const groupId = await this.ringGroupId(req, cid);
     const added = await this.setIntent(app.id, groupId, 'required', cid);
     return {
       plane: 'intune',
       objectIds: { appId: app.id, groupId, contentVersion: content.contentVersion, contentFileId: content.fileId },
       adopted: !createdApp && !added && !content.uploaded,
     };
+  }
+
+  /**
+   * The ring's target group: with `ring.members`, the Entra group named `targetKey` converged to exactly those devices
+   * (intune.ring-target.ts); without (legacy intents), the existing group named `deviceGroup`.
+   */
+  private async ringGroupId(req: DeployRingRequest, cid: string): Promise<string> {
+    if (!req.ring.members) return this.groupId(req.ring.deviceGroup, cid);
+    if (!req.ring.targetKey) throw new InputError('Intune: a ring with members needs its targetKey');
+    return (await convergeEntraGroup(this.client, req.ring.targetKey, req.ring.members, cid)).groupId;
   }
 
   private appPath(appId: string): string {

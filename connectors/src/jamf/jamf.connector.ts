@@ -1,3 +1,4 @@
+import { convergeJamfStaticGroup } from './jamf.ring-target';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ConflictError, InputError, isNotAllowedError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
@@ -236,6 +237,13 @@ export class JamfConnector implements PlaneConnector {
     return id;
   }
 
+  /** With `ring.members`: the static group `targetKey` converged to them (jamf.ring-target.ts); else the legacy named group. */
+  private async ringGroupId(req: DeployRingRequest): Promise<number> {
+    if (!req.ring.members) return this.groupId(req.ring.deviceGroup);
+    if (!req.ring.targetKey) throw new InputError('jamf: a ring with members needs its targetKey');
+    return (await convergeJamfStaticGroup((m, p, b, a) => this.req(m, p, b, a), req.ring.targetKey, req.ring.members)).groupId;
+  }
+
   async ringBaseline(): Promise<RingBaseline> {
     return {};
   }
@@ -243,7 +251,7 @@ export class JamfConnector implements PlaneConnector {
   async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
     const names = jamfNames(req);
     const packageId = await this.packageId(req);
-    const groupId = await this.groupId(req.ring.deviceGroup);
+    const groupId = await this.ringGroupId(req);
     const policy = await this.createPolicy(names.policy, this.policyXml(names.policy, groupId, { packageId }));
     return {
       plane: 'jamf',

@@ -1,3 +1,4 @@
+import { convergeLandscapeTag } from './landscape.ring-target';
 import { createHmac } from 'node:crypto';
 import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
@@ -152,11 +153,19 @@ export class LandscapeConnector implements PlaneConnector {
     return {};
   }
 
+  /** With `ring.members`: the tag `targetKey` converged onto exactly them (landscape.ring-target.ts); else the legacy group tag. */
+  private async ringTag(req: DeployRingRequest): Promise<string> {
+    if (!req.ring.members) return req.ring.deviceGroup;
+    if (!req.ring.targetKey) throw new InputError('landscape: a ring with members needs its targetKey');
+    await convergeLandscapeTag((a, p, acc) => this.action(a, p, acc), req.ring.targetKey, req.ring.members);
+    return req.ring.targetKey;
+  }
+
   async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
     const t = landscapeTitles(req);
     const scriptId = await this.script(t.install, await installScript(req));
     await this.script(t.uninstall, `#!/bin/sh\nset -e\n${req.artifact.uninstallCommand}\n`);
-    const query = `tag:${req.ring.deviceGroup}`;
+    const query = `tag:${await this.ringTag(req)}`;
     const run = await this.execute(scriptId, t.install, query);
     return { plane: 'landscape', objectIds: { activityGroupId: String(run.id), query, uninstallTitle: t.uninstall }, adopted: run.adopted };
   }

@@ -1,3 +1,4 @@
+import { convergeSccmCollection } from './sccm.ring-target';
 import { randomUUID } from 'node:crypto';
 import { InputError, NotAllowedError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
@@ -135,9 +136,16 @@ export class SccmConnector implements PlaneConnector {
     return {};
   }
 
+  /** With `ring.members`: the collection `targetKey` converged to them (sccm.ring-target.ts); else the legacy named one. */
+  private async ringCollection(req: DeployRingRequest): Promise<Obj> {
+    if (!req.ring.members) return this.collection(req.ring.deviceGroup);
+    if (!req.ring.targetKey) throw new InputError('sccm: a ring with members needs its targetKey');
+    return (await convergeSccmCollection((m, p, b, a) => this.call(m, p, b, a), req.ring.targetKey, req.ring.members)).collection;
+  }
+
   async deployRing(req: DeployRingRequest): Promise<DeployRingResult> {
     const { app, created } = await this.application(req);
-    const coll = await this.collection(req.ring.deviceGroup);
+    const coll = await this.ringCollection(req);
     const dep = await this.deployment(app, coll, 1);
     return {
       plane: 'sccm',

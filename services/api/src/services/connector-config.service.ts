@@ -15,7 +15,7 @@ export const CONNECTOR_CONFIG_SCHEMAS = {
   jamf: config({ clientId: str }, { clientSecret: secret }),
   sccm: config({ username: str, contentLocation: z.string().regex(/^\\\\[^\\]+\\.+/, 'a UNC path').max(500).optional() }, { password: secret }),
   landscape: config({ accessKey: str }, { secretKey: secret }),
-  awx: config({ username: str, deployTemplate: str.optional(), rollbackTemplate: str.optional(), organizationId: z.string().regex(/^[1-9]\d{0,9}$/).optional() }, { password: secret }),
+  awx: config({ username: str, deployTemplate: str.optional(), rollbackTemplate: str.optional(), organizationId: z.string().regex(/^[1-9]\d{0,9}$/).optional(), inventoryId: z.string().regex(/^[1-9]\d{0,9}$/).optional() }, { password: secret }),
 } as const;
 
 /** A connector configuration as returned: never the credentials. */

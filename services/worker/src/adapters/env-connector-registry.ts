@@ -43,7 +43,7 @@ function buildConnector(plane: string, e: Endpoint, caller: ResilientCaller): Pl
     case 'landscape':
       return new LandscapeConnector({ baseUrl: e.baseUrl, accessKey: s.accessKey ?? '', secretKey: c.secretKey ?? '', caller, check });
     case 'awx':
-      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, organizationId: s.organizationId ? Number(s.organizationId) : undefined, caller, check });
+      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, organizationId: s.organizationId ? Number(s.organizationId) : undefined, inventoryId: s.inventoryId ? Number(s.inventoryId) : undefined, caller, check });
     default:
       throw new NotFoundError(`Unknown plane "${plane}"`);
   }
