@@ -8,6 +8,7 @@ import { ConnectorConfigs1764200000000 } from './migrations/1764200000000-connec
 import { AuditTenantSeq1764300000000 } from './migrations/1764300000000-audit-tenant-seq';
 import { ArtifactContent1764500000000 } from './migrations/1764500000000-artifact-content';
 import { DeviceInventory1764700000000 } from './migrations/1764700000000-device-inventory';
+import { IntentDeviceStates1765000000000 } from './migrations/1765000000000-intent-device-states';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   AuditTenantSeq1764300000000,
   ArtifactContent1764500000000,
   DeviceInventory1764700000000,
+  IntentDeviceStates1765000000000,
 ];
 
 /** Result of a migration run. */

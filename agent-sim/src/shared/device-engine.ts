@@ -27,12 +27,22 @@ export class DeviceEngine {
   readonly config: EngineConfig = { installDurationMs: 2000, failureRate: 0, failureRules: [] };
   readonly groups: Map<string, string[]>;
   readonly deviceNames = new Map<string, string>();
+  /** Fleet position of each device (planes derive their numeric ids from it, as FleetInventory does). */
+  private readonly fleetIndex = new Map<string, number>();
   private readonly runs = new Map<string, Map<string, DeviceRun>>();
 
   constructor(fleet: FleetOptions = {}) {
     const devices = generateFleet(fleet);
-    for (const d of devices) this.deviceNames.set(d.id, d.name);
+    devices.forEach((d, i) => {
+      this.deviceNames.set(d.id, d.name);
+      this.fleetIndex.set(d.id, i);
+    });
     this.groups = assignRingGroups(devices);
+  }
+
+  /** The device's 0-based position in the fleet (-1 if unknown). */
+  index(deviceId: string): number {
+    return this.fleetIndex.get(deviceId) ?? -1;
   }
 
   members(group: string): string[] {

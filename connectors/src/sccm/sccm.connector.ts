@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InputError, NotAllowedError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, DeviceState, PlaneConnector, RingBaseline, RingTarget } from '../connector';
+import { sccmRingDevices } from './sccm.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 import { buildSdmPackageXml } from './sccm.sdm-package';
@@ -153,7 +154,8 @@ export class SccmConnector implements PlaneConnector {
     };
   }
 
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts> {
+  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult; ring?: RingTarget }): Promise<DeviceCounts & { devices?: DeviceState[] }> {
+    if (req.ring?.members) return sccmRingDevices(this, req, req.ring.members);
     const rows = (await this.call<{ value: { AppStatusType: number }[] }>('GET', `/SMS_AppDeploymentAssetDetails?$filter=${encodeURIComponent(`AssignmentID eq ${req.deployment.objectIds.assignmentId}`)}`)).body.value;
     const n = (t: number) => rows.filter((r) => r.AppStatusType === t).length;
     return { targeted: rows.length, succeeded: n(1), failed: n(5), pending: n(2) + n(4), notApplicable: n(3) };

@@ -15,3 +15,4 @@ export * from './repositories/connector-config.repository';
 export * from './repositories/device.repository';
 export * from './repositories/audit-checkpoint.repository';
 export * from './repositories/artifact.repository';
+export * from './repositories/intent-device-state.repository';
