@@ -1,6 +1,6 @@
 import { generateFleet, type FleetOptions } from '../fleet';
 import { assignRingGroups } from '../ring-groups';
-import { unit } from '../sim-clock';
+import { hash32, unit } from '../sim-clock';
 
 /** One device's install for one deployment object. */
 export interface DeviceRun {
@@ -63,9 +63,21 @@ export class DeviceEngine {
     const rate = forceFailure ? 2 : this.rate(packageName);
     for (const id of devices) {
       if (runs.has(id)) continue;
-      runs.set(id, { deviceId: id, outcome: unit(`fail:${key}:${id}`) < rate ? 'failed' : 'succeeded', readyAt: now + Math.floor(unit(`t:${key}:${id}`) * this.config.installDurationMs) });
+      runs.set(id, { deviceId: id, outcome: DeviceEngine.fails(key, id, rate) ? 'failed' : 'succeeded', readyAt: now + Math.floor(unit(`t:${key}:${id}`) * this.config.installDurationMs) });
     }
     this.runs.set(key, runs);
+  }
+
+  /**
+   * The injected outcome of `deviceId` under deployment object `key` at failure `rate`. FNV-1a alone leaves ids that
+   * differ in their last characters in one narrow band (a whole group failed or none did), so its value is mixed
+   * (murmur3 fmix32) first: failures then spread over a group at the configured rate.
+   */
+  static fails(key: string, deviceId: string, rate: number): boolean {
+    let h = hash32(`fail:${key}:${deviceId}`);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    return ((h ^ (h >>> 16)) >>> 0) / 4294967296 < rate;
   }
 
   /** Marks the devices of `key` as removed (rollback). */
