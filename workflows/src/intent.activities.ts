@@ -1,6 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isPermanentDomainError, type IntentState, type PolicyDecision, type RiskResult } from '@eucora/core';
-import { ringTargetKey, type DeployRingResult, type DeviceCounts, type DeviceState, type RingBaseline, type RingMember } from '@eucora/connectors';
+import {
+  ringTargetKey, type DeployRingResult, type DeviceCounts, type DeviceState, type RingBaseline, type RingMember,
+} from '@eucora/connectors';
 
 /** One state transition of an intent, recorded atomically with its event. */
 export interface TransitionInput {
@@ -241,12 +243,18 @@ export function createIntentActivities(
         // Members come from PostgreSQL, never through workflow history; per-device states stay out of the activity result.
         const members = deviceStates ? await deviceStates.members(s.tenantId, s.intentId, s.ring.index) : [];
         const ring = members.length
-          ? { index: s.ring.index, name: s.ring.name, deviceGroup: s.ring.deviceGroup, targetKey: ringTargetKey(s.intentId, s.ring.index), members }
+          ? {
+            index: s.ring.index, name: s.ring.name, deviceGroup: s.ring.deviceGroup,
+            targetKey: ringTargetKey(s.intentId, s.ring.index), members,
+          }
           : undefined;
         const { devices, ...counts } = await connector.ringStatus({
-          tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId, deployment: s.deployment, baseline: s.baseline, ring,
+          tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId,
+          deployment: s.deployment, baseline: s.baseline, ring,
         });
-        if (ring && devices?.length) await deviceStates!.saveStates(s.tenantId, s.intentId, s.ring.index, devices, new Date().toISOString());
+        if (ring && devices?.length) {
+          await deviceStates!.saveStates(s.tenantId, s.intentId, s.ring.index, devices, new Date().toISOString());
+        }
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'polling', counts });
         return counts;
       }));

@@ -237,7 +237,12 @@ export class AwxSimulator extends SimServer {
       const paged = <T>(all: T[]) => {
         if (num > 1 && (num - 1) * per >= all.length) return void this.renderError(res, 404, 'Invalid page.');
         const more = num * per < all.length;
-        res.json({ count: all.length, next: more ? selfLink(req, { page: num + 1 }) : null, previous: num > 1 ? selfLink(req, { page: num - 1 }) : null, results: all.slice((num - 1) * per, num * per) });
+        res.json({
+          count: all.length,
+          next: more ? selfLink(req, { page: num + 1 }) : null,
+          previous: num > 1 ? selfLink(req, { page: num - 1 }) : null,
+          results: all.slice((num - 1) * per, num * per),
+        });
       };
       paged(
           this.engine.states(`awx:${j.id}`).map((s) => {

@@ -9,6 +9,7 @@ import { intuneIds, registerIntuneInventoryRoutes } from './intune-inventory-rou
 /** Content-upload behaviour of the simulated tenant (changed at run time through `POST /_sim/content`). */
 /** Most rows getDeviceInstallStatusReport returns per call (simulated cap). */
 export const REPORT_PAGE_CAP = 1000;
+const NOT_DETECTED = 'The application was not detected after installation completed successfully.';
 
 export interface IntuneContentConfig {
   /** How long Intune "processes" a state change (SAS issue, renewal, commit, publish) before the next GET shows it, ms; default 0. */
@@ -434,7 +435,7 @@ export class IntuneSimulator extends SimServer {
           // DeviceId is the managedDevice id the inventory reports; 0x87D1041C = "the application was not detected after install".
           rows.push([
             this.engine.deviceNames.get(d.deviceId) ?? d.deviceId, '', 'Windows', '', intuneIds(d.deviceId).managedDeviceId,
-            new Date().toISOString(), state, loc, d.state === 'failed' ? 'The application was not detected after installation completed successfully.' : '',
+            new Date().toISOString(), state, loc, d.state === 'failed' ? NOT_DETECTED : '',
             d.state === 'failed' ? '0x87D1041C' : '0x0',
           ]);
         }

@@ -21,8 +21,10 @@ const TYPES: Record<string, Record<string, EdmType>> = {
     ApplicationName: 'Edm.String',
     AssignmentUniqueID: 'Edm.String',
   },
-  SMS_AppDeploymentAssetDetails: { AssignmentID: 'Edm.UInt32', MachineID: 'Edm.UInt32', MachineName: 'Edm.String', AppStatusType: 'Edm.UInt32',
-    EnforcementState: 'Edm.UInt32' },
+  SMS_AppDeploymentAssetDetails: {
+    AssignmentID: 'Edm.UInt32', MachineID: 'Edm.UInt32', MachineName: 'Edm.String', AppStatusType: 'Edm.UInt32',
+    EnforcementState: 'Edm.UInt32',
+  },
 };
 
 const GUID = /^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$/;

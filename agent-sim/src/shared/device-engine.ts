@@ -63,7 +63,8 @@ export class DeviceEngine {
     const rate = forceFailure ? 2 : this.rate(packageName);
     for (const id of devices) {
       if (runs.has(id)) continue;
-      runs.set(id, { deviceId: id, outcome: DeviceEngine.fails(key, id, rate) ? 'failed' : 'succeeded', readyAt: now + Math.floor(unit(`t:${key}:${id}`) * this.config.installDurationMs) });
+      const outcome = DeviceEngine.fails(key, id, rate) ? 'failed' : 'succeeded';
+      runs.set(id, { deviceId: id, outcome, readyAt: now + Math.floor(unit(`t:${key}:${id}`) * this.config.installDurationMs) });
     }
     this.runs.set(key, runs);
   }

@@ -1,5 +1,6 @@
 import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, DeviceState, PlaneConnector, RingBaseline, RingTarget } from '../connector';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
+import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
 import { awxHostSummaries, awxRingDevices } from './awx.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
@@ -143,7 +144,7 @@ export class AwxConnector implements PlaneConnector {
     return { plane: 'awx', objectIds: { jobId: String(id), limit: req.ring.deviceGroup, ringIndex: String(req.ring.index), intentId: req.intentId }, adopted };
   }
 
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult; ring?: RingTarget }): Promise<DeviceCounts & { devices?: DeviceState[] }> {
+  async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
     if (req.ring?.members) return awxRingDevices(this, req, req.ring.members);
     const jobId = req.deployment.objectIds.jobId!;
     const job = (await this.json<Job>('GET', `/api/v2/jobs/${jobId}/`)).body;

@@ -29,7 +29,8 @@ export async function awxHostSummaries(
 ): Promise<AwxHostSummary[]> {
   const out: AwxHostSummary[] = [];
   for (let page = 1; page < 100_000; page++) {
-    const body = (await api.json<{ next: string | null; results: AwxHostSummary[] }>('GET', `/api/v2/jobs/${jobId}/job_host_summaries/?page_size=200&page=${page}`)).body;
+    const path = `/api/v2/jobs/${jobId}/job_host_summaries/?page_size=200&page=${page}`;
+    const body = (await api.json<{ next: string | null; results: AwxHostSummary[] }>('GET', path)).body;
     out.push(...body.results);
     if (!body.next || body.results.length === 0) break;
   }
@@ -46,7 +47,8 @@ export async function awxRingDevices(
   members: readonly RingMember[],
 ): Promise<DeviceCounts & { devices: DeviceState[] }> {
   const jobId = String(req.deployment.objectIds.jobId);
-  const job = (await api.json<{ status: string; job_explanation?: string; finished?: string | null }>('GET', `/api/v2/jobs/${jobId}/`)).body;
+  type Job = { status: string; job_explanation?: string; finished?: string | null };
+  const job = (await api.json<Job>('GET', `/api/v2/jobs/${jobId}/`)).body;
   const reported = new Map<string, Omit<DeviceState, 'deviceKey'>>();
   if (!ACTIVE.has(job.status)) {
     for (const h of await awxHostSummaries(api, jobId)) reported.set(h.host_name, awxDeviceState(h));

@@ -1,5 +1,6 @@
 import { InputError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, DeviceState, PlaneConnector, RingBaseline, RingTarget } from '../connector';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector } from '../connector';
+import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
 import { intuneRingDevices } from './intune.device-status';
 import { IntuneClient, type IntuneClientOptions } from './intune.client';
 import { prepareContent, type PreparedContent } from './intune.content';
@@ -316,11 +317,11 @@ export class IntuneConnector implements PlaneConnector {
     );
   }
 
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline; ring?: RingTarget }): Promise<DeviceCounts & { devices?: DeviceState[] }> {
+  async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
     // With the ring's own devices, counts come from the per-device report and the baseline is not used (issue 10).
     if (req.ring?.members) return intuneRingDevices(this, req, req.ring.members);
     const now = await this.summary(req.deployment.objectIds.appId!, req.correlationId);
-    return ringCountsFromSummaries(now, req.baseline);
+    return ringCountsFromSummaries(now, req.baseline ?? {});
   }
 
   /**

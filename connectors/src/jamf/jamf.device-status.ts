@@ -16,7 +16,8 @@ export function jamfDeviceState(logs: readonly JamfPolicyLog[], policyId: string
   if (!last) return deviceState('pending');
   const at = last.date_completed_utc;
   if (last.status === 'Failed') {
-    return deviceState('failed', { errorCode: 'Failed', errorMessage: boundedVendorText(`Policy ${last.policy_name ?? policyId} failed`), at });
+    const errorMessage = boundedVendorText(`Policy ${last.policy_name ?? policyId} failed`);
+    return deviceState('failed', { errorCode: 'Failed', errorMessage, at });
   }
   return deviceState('succeeded', { at });
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, DeviceState, PlaneConnector, RingBaseline, RingTarget } from '../connector';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
+import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
 import { landscapeRingDevices } from './landscape.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import { cleanErrorCode, vendorErrorCode } from '../shared/http-errors';
@@ -162,7 +163,7 @@ export class LandscapeConnector implements PlaneConnector {
     return { plane: 'landscape', objectIds: { activityGroupId: String(run.id), query, uninstallTitle: t.uninstall }, adopted: run.adopted };
   }
 
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult; ring?: RingTarget }): Promise<DeviceCounts & { devices?: DeviceState[] }> {
+  async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
     if (req.ring?.members) return landscapeRingDevices(this, req, req.ring.members);
     const children = (await this.action<Activity[]>('GetActivities', { query: `parent-id:${Number(req.deployment.objectIds.activityGroupId)}` })).body;
     const n = (...s: string[]) => children.filter((c) => s.includes(c.activity_status)).length;

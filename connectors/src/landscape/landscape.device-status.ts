@@ -16,9 +16,12 @@ export function landscapeDeviceState(c: LandscapeChild): Omit<DeviceState, 'devi
   const at = c.completion_time ?? c.creation_time ?? undefined;
   if (c.activity_status === 'succeeded') return deviceState('succeeded', { at });
   if (c.activity_status === 'failed') {
-    return deviceState('failed', { errorCode: vendorCode(c.result_code ?? undefined) ?? 'failed', errorMessage: boundedVendorText(c.result_text), at });
+    const errorCode = vendorCode(c.result_code ?? undefined) ?? 'failed';
+    return deviceState('failed', { errorCode, errorMessage: boundedVendorText(c.result_text), at });
   }
-  if (c.activity_status === 'canceled') return deviceState('failed', { errorCode: 'canceled', errorMessage: boundedVendorText(c.result_text), at });
+  if (c.activity_status === 'canceled') {
+    return deviceState('failed', { errorCode: 'canceled', errorMessage: boundedVendorText(c.result_text), at });
+  }
   return deviceState('pending', { at });
 }
 
@@ -31,6 +34,8 @@ export async function landscapeRingDevices(
   const gid = Number(req.deployment.objectIds.activityGroupId);
   const children = (await api.action<LandscapeChild[]>('GetActivities', { query: `parent-id:${gid}` })).body;
   const reported = new Map<string, Omit<DeviceState, 'deviceKey'>>();
-  for (const c of children) if (c.computer_id !== undefined && c.computer_id !== null) reported.set(String(c.computer_id), landscapeDeviceState(c));
+  for (const c of children) {
+    if (c.computer_id !== undefined && c.computer_id !== null) reported.set(String(c.computer_id), landscapeDeviceState(c));
+  }
   return ringDeviceStatus(members, reported);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InputError, NotAllowedError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, DeviceState, PlaneConnector, RingBaseline, RingTarget } from '../connector';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
+import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
 import { sccmRingDevices } from './sccm.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
@@ -154,7 +155,7 @@ export class SccmConnector implements PlaneConnector {
     };
   }
 
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult; ring?: RingTarget }): Promise<DeviceCounts & { devices?: DeviceState[] }> {
+  async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
     if (req.ring?.members) return sccmRingDevices(this, req, req.ring.members);
     const rows = (await this.call<{ value: { AppStatusType: number }[] }>('GET', `/SMS_AppDeploymentAssetDetails?$filter=${encodeURIComponent(`AssignmentID eq ${req.deployment.objectIds.assignmentId}`)}`)).body.value;
     const n = (t: number) => rows.filter((r) => r.AppStatusType === t).length;

@@ -43,7 +43,8 @@ export async function sccmRingDevices(
   const reported = new Map<string, Omit<DeviceState, 'deviceKey'>>();
   let path: string | undefined = `/SMS_AppDeploymentAssetDetails?$filter=${filter}&$select=${select}`;
   for (let pages = 0; path && pages < 10_000; pages++) {
-    const page: { value: SccmAssetDetail[]; '@odata.nextLink'?: string } = (await http.call<{ value: SccmAssetDetail[]; '@odata.nextLink'?: string }>('GET', path)).body;
+    type Page = { value: SccmAssetDetail[]; '@odata.nextLink'?: string };
+    const page: Page = (await http.call<Page>('GET', path)).body;
     for (const r of page.value) reported.set(String(r.MachineID), sccmDeviceState(r));
     // nextLink is absolute (OData); only follow one that stays on this class.
     const link: string | undefined = page['@odata.nextLink'];

@@ -1,4 +1,16 @@
-import type { DeviceCounts, DeviceState, RingMember } from '../connector';
+import type { ConnectorCall, DeployRingResult, DeviceCounts, DeviceState, RingBaseline, RingMember, RingTarget } from '../connector';
+
+/** What `ringStatus` receives: the deployment, the (legacy) baseline and the ring with its members. */
+export type RingStatusCall = ConnectorCall & { deployment: DeployRingResult; baseline?: RingBaseline; ring?: RingTarget };
+
+/** What `ringStatus` returns: counts, and per-device states when the ring's members were given. */
+export type RingStatusResult = DeviceCounts & { devices?: DeviceState[] };
+
+/** Per-device states of exactly a ring's members, with the counts computed from them. */
+export type RingDeviceStatus = DeviceCounts & { devices: DeviceState[] };
+
+/** A per-device state without its key (what a plane row maps to). */
+export type ReportedState = Omit<DeviceState, 'deviceKey'>;
 
 /** Longest vendor error message kept per device (characters). */
 export const DEVICE_ERROR_MESSAGE_MAX = 256;
@@ -28,8 +40,8 @@ export function vendorCode(v: unknown): string | undefined {
  */
 export function ringDeviceStatus(
   members: readonly RingMember[],
-  reported: ReadonlyMap<string, Omit<DeviceState, 'deviceKey'>>,
-): DeviceCounts & { devices: DeviceState[] } {
+  reported: ReadonlyMap<string, ReportedState>,
+): RingDeviceStatus {
   const devices: DeviceState[] = [];
   const counts: DeviceCounts = { targeted: 0, succeeded: 0, failed: 0, pending: 0, notApplicable: 0 };
   const seen = new Set<string>();
@@ -50,8 +62,11 @@ export function ringDeviceStatus(
 }
 
 /** Drops undefined fields so states compare and serialise cleanly. */
-export function deviceState(state: DeviceState['state'], extra: { errorCode?: string; errorMessage?: string; at?: string } = {}): Omit<DeviceState, 'deviceKey'> {
-  const out: Omit<DeviceState, 'deviceKey'> = { state };
+export function deviceState(
+  state: DeviceState['state'],
+  extra: { errorCode?: string; errorMessage?: string; at?: string } = {},
+): ReportedState {
+  const out: ReportedState = { state };
   if (extra.errorCode !== undefined) out.errorCode = extra.errorCode;
   if (extra.errorMessage !== undefined) out.errorMessage = extra.errorMessage;
   if (extra.at !== undefined && !Number.isNaN(Date.parse(extra.at))) out.at = new Date(extra.at).toISOString();

@@ -94,7 +94,11 @@ export function buildOpenApiDocument(): object {
     summary: "An intent's ring devices with state, last change and error code/message (filters ring, state; keyset cursor)",
     security: bearer,
     request: { params: z.object({ id: z.string().uuid() }), query: listIntentDevicesQuerySchema },
-    responses: { 200: { description: '{items: [{deviceKey, name, ring, state, changedAt, errorCode, errorMessage}], nextCursor}' }, ...errors, 404: problemResponse('Unknown in this tenant') },
+    responses: {
+      200: { description: '{items: [{deviceKey, name, ring, state, changedAt, errorCode, errorMessage}], nextCursor}' },
+      ...errors,
+      404: problemResponse('Unknown in this tenant'),
+    },
   });
   const idParam = { params: z.object({ id: z.string().uuid() }) };
   const simple: [string, 'get' | 'post', string, object?][] = [

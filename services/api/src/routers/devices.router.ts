@@ -19,7 +19,9 @@ export function devicesRouter(tokens: TokenService, devices: DeviceService): Rou
     '/deployment-intents/:id/devices',
     authenticate(tokens),
     requirePermission('intents:read'),
-    async (req, res) => void res.json(await devices.intentDevices(principalOf(res), String(req.params.id), req.query as Record<string, unknown>)),
+    async (req, res) => {
+      res.json(await devices.intentDevices(principalOf(res), String(req.params.id), req.query as Record<string, unknown>));
+    },
   );
   return r;
 }

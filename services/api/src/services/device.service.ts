@@ -34,11 +34,13 @@ export const listIntentDevicesQuerySchema = z
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Intent-device cursor: the (ring, deviceKey) of the last row of the previous page, opaque to clients.
-const encodeRingCursor = (c: { ring: number; deviceKey: string }) => Buffer.from(JSON.stringify([c.ring, c.deviceKey])).toString('base64url');
+const encodeRingCursor = (c: { ring: number; deviceKey: string }) =>
+  Buffer.from(JSON.stringify([c.ring, c.deviceKey])).toString('base64url');
 function decodeRingCursor(cursor: string): { ring: number; deviceKey: string } {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && v[0] >= 0 && v[0] <= 99 && typeof v[1] === 'string' && v[1].length <= 256) {
+    const ringOk = Array.isArray(v) && v.length === 2 && Number.isInteger(v[0]) && v[0] >= 0 && v[0] <= 99;
+    if (ringOk && typeof v[1] === 'string' && v[1].length <= 256) {
       return { ring: v[0] as number, deviceKey: v[1] };
     }
   } catch {
@@ -79,14 +81,19 @@ export class DeviceService {
    * One keyset page of an intent's ring devices with their per-device state and error (ordered by ring, device key);
    * `NotFoundError` for unknown ids and other tenants' intents alike.
    */
-  async intentDevices(principal: Principal, intentId: string, q: Record<string, unknown>): Promise<{ items: IntentDeviceRow[]; nextCursor: string | null }> {
+  async intentDevices(
+    principal: Principal,
+    intentId: string,
+    q: Record<string, unknown>,
+  ): Promise<{ items: IntentDeviceRow[]; nextCursor: string | null }> {
     if (!UUID_RE.test(intentId)) throw new InputError('Invalid intent id', [{ path: 'id', message: 'must be a UUID' }]);
     const parsed = listIntentDevicesQuerySchema.safeParse(q);
     if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
     const f = parsed.data;
     const after = f.cursor ? decodeRingCursor(f.cursor) : undefined;
     if (!(await this.intents.findById(principal.tenantId, intentId))) throw new NotFoundError(`Deployment intent ${intentId} not found`);
-    const rows = await this.intentDeviceStates.page(principal.tenantId, intentId, { ring: f.ring, state: f.state, after, limit: f.limit + 1 });
+    const query = { ring: f.ring, state: f.state, after, limit: f.limit + 1 };
+    const rows = await this.intentDeviceStates.page(principal.tenantId, intentId, query);
     const items = rows.slice(0, f.limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > f.limit && last ? encodeRingCursor({ ring: last.ring, deviceKey: last.deviceKey }) : null };

@@ -245,7 +245,10 @@ export class IntentService {
   }
 
   /** Lists the caller's intents, newest first; `cursor` is the last id of the previous page. */
-  async list(principal: Principal, q: Record<string, unknown>): Promise<{ items: Omit<IntentView, 'timeline' | 'spec' | 'ringProgress'>[]; nextCursor: string | null }> {
+  async list(
+    principal: Principal,
+    q: Record<string, unknown>,
+  ): Promise<{ items: Omit<IntentView, 'timeline' | 'spec' | 'ringProgress'>[]; nextCursor: string | null }> {
     const parsed = listQuerySchema.safeParse(q);
     if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
     const f = parsed.data;

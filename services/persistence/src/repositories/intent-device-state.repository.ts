@@ -72,7 +72,13 @@ export class IntentDeviceStateRepository {
    * Upserts the states of one ring's devices in one statement, writing a row only when state, code or message changed
    * (a poll that changes nothing writes nothing). Returns how many rows were written.
    */
-  async saveStates(tenantId: string, intentId: string, ringIndex: number, states: readonly IntentDeviceStateInput[], now: string): Promise<number> {
+  async saveStates(
+    tenantId: string,
+    intentId: string,
+    ringIndex: number,
+    states: readonly IntentDeviceStateInput[],
+    now: string,
+  ): Promise<number> {
     if (states.length === 0) return 0;
     const payload = JSON.stringify(
       states.map((s) => ({
@@ -90,7 +96,8 @@ export class IntentDeviceStateRepository {
        ON CONFLICT (tenant_id, intent_id, device_key) DO UPDATE SET
          ring_index = EXCLUDED.ring_index, state = EXCLUDED.state, error_code = EXCLUDED.error_code,
          error_message = EXCLUDED.error_message, changed_at = EXCLUDED.changed_at
-       WHERE (intent_device_states.ring_index, intent_device_states.state, intent_device_states.error_code, intent_device_states.error_message)
+       WHERE (intent_device_states.ring_index, intent_device_states.state, intent_device_states.error_code,
+              intent_device_states.error_message)
              IS DISTINCT FROM (EXCLUDED.ring_index, EXCLUDED.state, EXCLUDED.error_code, EXCLUDED.error_message)
        RETURNING 1`,
       [tenantId, intentId, ringIndex, payload],
