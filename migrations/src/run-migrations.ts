@@ -9,6 +9,7 @@ import { AuditTenantSeq1764300000000 } from './migrations/1764300000000-audit-te
 import { ArtifactContent1764500000000 } from './migrations/1764500000000-artifact-content';
 import { DeviceInventory1764700000000 } from './migrations/1764700000000-device-inventory';
 import { IntentRingDevices1764900000000 } from './migrations/1764900000000-intent-ring-devices';
+import { IntentDeviceStates1765000000000 } from './migrations/1765000000000-intent-device-states';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   ArtifactContent1764500000000,
   DeviceInventory1764700000000,
   IntentRingDevices1764900000000,
+  IntentDeviceStates1765000000000,
 ];
 
 /** Result of a migration run. */

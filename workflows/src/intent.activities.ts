@@ -1,7 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isPermanentDomainError, type IntentState, type PolicyDecision, type RiskResult } from '@eucora/core';
-import type { DeployRingResult, DeviceCounts, RingBaseline, RingMember, RingTarget } from '@eucora/connectors';
-import { ringTargetKey } from '@eucora/connectors';
+import {
+  ringTargetKey, type DeployRingResult, type DeviceCounts, type DeviceState, type RingBaseline, type RingMember, type RingTarget,
+} from '@eucora/connectors';
 
 /** One state transition of an intent, recorded atomically with its event. */
 export interface TransitionInput {
@@ -125,6 +126,17 @@ export interface ArtifactContentSource {
   ): Promise<import('@eucora/connectors').ArtifactContent | undefined>;
 }
 
+/**
+ * Ring members and per-device states for ring status (PostgreSQL in the worker); absent = ring status without members,
+ * as before issue 10.
+ */
+export interface RingDeviceStateStore {
+  /** The ring's frozen members; empty when the intent has no target snapshot. */
+  members(tenantId: string, intentId: string, ringIndex: number): Promise<RingMember[]>;
+  /** Stores the states that changed; returns how many rows were written. */
+  saveStates(tenantId: string, intentId: string, ringIndex: number, states: readonly DeviceState[], now: string): Promise<number>;
+}
+
 /** Resolves the connector of a plane for a tenant. */
 export interface ConnectorRegistry {
   get(tenantId: string, plane: string): Promise<import('@eucora/connectors').PlaneConnector>;
@@ -187,16 +199,29 @@ async function heartbeating<T>(fn: (beat: (progress: Record<string, unknown>) =>
 }
 
 /** Builds the activities of the DeploymentIntent workflow from their dependencies. */
-export function createIntentActivities(store: IntentActivityStore, connectors: ConnectorRegistry, contents?: ArtifactContentSource) {
+export function createIntentActivities(
+  store: IntentActivityStore,
+  connectors: ConnectorRegistry,
+  contents?: ArtifactContentSource,
+  deviceStates?: RingDeviceStateStore,
+) {
   // The ring as connectors see it: its natural key, and its frozen members read from PostgreSQL (never from history).
   // Rings of intents without a snapshot carry no members, so connectors keep targeting the group named `deviceGroup`.
-  const ringTarget = async (s: RingStepInput): Promise<RingTarget> => ({
-    index: s.ring.index,
-    name: s.ring.name,
-    deviceGroup: s.ring.deviceGroup,
-    targetKey: ringTargetKey(s.intentId, s.ring.index),
-    ...(s.ring.deviceCount !== undefined ? { members: await store.ringMembers(s.tenantId, s.intentId, s.ring.index) } : {}),
-  });
+  const ringTarget = async (s: RingStepInput): Promise<RingTarget> => {
+    const members: RingMember[] =
+      s.ring.deviceCount !== undefined
+        ? await store.ringMembers(s.tenantId, s.intentId, s.ring.index)
+        : deviceStates
+          ? await deviceStates.members(s.tenantId, s.intentId, s.ring.index)
+          : [];
+    return {
+      index: s.ring.index,
+      name: s.ring.name,
+      deviceGroup: s.ring.deviceGroup,
+      targetKey: ringTargetKey(s.intentId, s.ring.index),
+      ...(s.ring.deviceCount !== undefined || members.length > 0 ? { members } : {}),
+    };
+  };
   const deployRequest = async (s: RingStepInput) => {
     const d = await store.loadDeployRequest(s.tenantId, s.intentId);
     const content = contents ? await contents.get(s.tenantId, d.artifact, d.fileName) : undefined;
@@ -259,10 +284,15 @@ export function createIntentActivities(store: IntentActivityStore, connectors: C
     async ringStatus(s: RingStepInput & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts> {
       return heartbeating(() => permanentToNonRetryable(async () => {
         const connector = await connectors.get(s.tenantId, s.deployment.plane);
-        const counts = await connector.ringStatus({
+        // Members come from PostgreSQL, never through workflow history; per-device states stay out of the activity result.
+        const ring = await ringTarget(s);
+        const { devices, ...counts } = await connector.ringStatus({
           tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId,
-          deployment: s.deployment, baseline: s.baseline, ring: await ringTarget(s),
+          deployment: s.deployment, baseline: s.baseline, ring,
         });
+        if (ring.members && devices?.length && deviceStates) {
+          await deviceStates.saveStates(s.tenantId, s.intentId, s.ring.index, devices, new Date().toISOString());
+        }
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'polling', counts });
         return counts;
       }));

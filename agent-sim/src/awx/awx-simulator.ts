@@ -3,8 +3,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { FleetOptions } from '../fleet';
 import { SimServer } from '../shared/sim-server';
 import { FleetInventory } from '../shared/fleet-inventory';
-import { registerAwxInventoryRoutes } from './awx-inventory-routes';
+import { awxHostId, registerAwxInventoryRoutes } from './awx-inventory-routes';
 import { AwxRingGroups } from './awx-ring-groups';
+import { intParam, selfLink } from '../shared/paging';
 
 interface Template {
   id: number;
@@ -232,19 +233,37 @@ export class AwxSimulator extends SimServer {
       const j = this.jobs.get(Number(req.params.id));
       if (!j) return this.renderError(res, 404, 'Not found.');
       // Summaries exist once the play has finished, as in AWX.
+      const size = intParam(req, 'page_size', 25);
+      const num = intParam(req, 'page', 1);
+      if (Number.isNaN(size) || Number.isNaN(num) || num < 1) return this.renderError(res, 400, 'Invalid page.');
       if (ACTIVE.has(this.status(j).status)) return void res.json(page([]));
-      res.json(
-        page(
-          this.engine.states(`awx:${j.id}`).map((s) => ({
+      // AWX caps page_size at 200 and pages with page/next links; an out-of-range page is a 404 as in DRF.
+      const per = Math.min(Math.max(size, 1), 200);
+      const paged = <T>(all: T[]) => {
+        if (num > 1 && (num - 1) * per >= all.length) return void this.renderError(res, 404, 'Invalid page.');
+        const more = num * per < all.length;
+        res.json({
+          count: all.length,
+          next: more ? selfLink(req, { page: num + 1 }) : null,
+          previous: num > 1 ? selfLink(req, { page: num - 1 }) : null,
+          results: all.slice((num - 1) * per, num * per),
+        });
+      };
+      paged(
+          this.engine.states(`awx:${j.id}`).map((s) => {
+            // Every third failing host is unreachable (dark) rather than failing a task, as both happen on real fleets.
+            const dark = s.state === 'failed' && this.engine.index(s.deviceId) % 3 === 0;
+            return {
+            host: awxHostId({ index: this.engine.index(s.deviceId) }),
             host_name: this.engine.deviceNames.get(s.deviceId) ?? s.deviceId,
             ok: s.state === 'succeeded' || s.state === 'removed' ? 1 : 0,
             changed: s.state === 'succeeded' ? 1 : 0,
-            failures: s.state === 'failed' ? 1 : 0,
-            dark: 0,
+            failures: s.state === 'failed' && !dark ? 1 : 0,
+            dark: dark ? 1 : 0,
             skipped: 0,
             failed: s.state === 'failed',
-          })),
-        ),
+            };
+          }),
       );
     });
     app.post('/api/v2/jobs/:id/cancel/', authed, (req, res) => {

@@ -4,10 +4,14 @@ import type { FleetOptions } from '../fleet';
 import { hash32 } from '../sim-clock';
 import { SimServer } from '../shared/sim-server';
 import { FleetInventory } from '../shared/fleet-inventory';
-import { registerIntuneInventoryRoutes } from './intune-inventory-routes';
+import { intuneIds, registerIntuneInventoryRoutes } from './intune-inventory-routes';
 import { EntraRingGroups } from './intune-ring-groups';
 
 /** Content-upload behaviour of the simulated tenant (changed at run time through `POST /_sim/content`). */
+/** Most rows getDeviceInstallStatusReport returns per call (simulated cap). */
+export const REPORT_PAGE_CAP = 1000;
+const NOT_DETECTED = 'The application was not detected after installation completed successfully.';
+
 export interface IntuneContentConfig {
   /** How long Intune "processes" a state change (SAS issue, renewal, commit, publish) before the next GET shows it, ms; default 0. */
   processingMs: number;
@@ -441,15 +445,20 @@ export class IntuneSimulator extends SimServer {
       for (const key of a?.installKeys ?? []) {
         for (const d of this.engine.states(key)) {
           const [state, loc] = states[d.state];
+          // DeviceId is the managedDevice id the inventory reports; 0x87D1041C = "the application was not detected after install".
           rows.push([
-            this.engine.deviceNames.get(d.deviceId) ?? d.deviceId, '', 'Windows', '', d.deviceId, new Date().toISOString(), state, loc, '',
-            d.state === 'failed' ? '0x80070643' : '0x0',
+            this.engine.deviceNames.get(d.deviceId) ?? d.deviceId, '', 'Windows', '', intuneIds(d.deviceId).managedDeviceId,
+            new Date().toISOString(), state, loc, d.state === 'failed' ? NOT_DETECTED : '',
+            d.state === 'failed' ? '0x87D1041C' : '0x0',
           ]);
         }
       }
-      rows.sort((x, y) => String(x[0]).localeCompare(String(y[0])));
-      const skip = Number.isInteger(b.skip) ? (b.skip as number) : 0;
-      const top = Number.isInteger(b.top) ? Math.min(b.top as number, 50_000) : 50;
+      rows.sort((x, y) => String(x[0]).localeCompare(String(y[0])) || String(x[4]).localeCompare(String(y[4])));
+      const bad = (v: unknown) => v !== undefined && !(Number.isInteger(v) && (v as number) >= 0);
+      if (bad(b.skip) || bad(b.top)) return graphError(res, 400, 'BadRequest', 'skip and top must be non-negative integers');
+      const skip = (b.skip as number | undefined) ?? 0;
+      // Reports answer at most REPORT_PAGE_CAP rows per call whatever `top` asks: readers must page on TotalRowCount.
+      const top = Math.min((b.top as number | undefined) ?? 50, REPORT_PAGE_CAP);
       const cols = [
         'DeviceName', 'UserPrincipalName', 'Platform', 'AppVersion', 'DeviceId', 'LastModifiedDateTime', 'AppInstallState',
         'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode',

@@ -4,7 +4,7 @@ import type { FleetOptions } from '../fleet';
 import { SimServer } from '../shared/sim-server';
 import { landscapeSignature } from './landscape-signature';
 import { FleetInventory } from '../shared/fleet-inventory';
-import { landscapeGetComputers, landscapeMatch } from './landscape-inventory-routes';
+import { landscapeComputerId, landscapeGetComputers, landscapeMatch } from './landscape-inventory-routes';
 
 interface Script {
   id: number;
@@ -91,12 +91,13 @@ export class LandscapeSimulator extends SimServer {
       return {
         id,
         parent_id: g.id,
-        computer_id: i + 1,
+        // The computer's id as GetComputers reports it, so a status reader can key children by the synced device.
+        computer_id: landscapeComputerId({ index: this.engine.index(s.deviceId) }),
         type: 'ExecuteScriptRequest',
         summary: g.summary,
         activity_status: status,
         result_code: status === 'failed' ? 1 : status === 'succeeded' ? 0 : null,
-        result_text: status === 'failed' ? 'script exited with 1' : '',
+        result_text: status === 'failed' ? 'Script exited with code 1: install failed\n' : status === 'canceled' ? 'Activity canceled' : '',
         creation_time: g.created,
         completion_time: status === 'failed' || status === 'succeeded' ? new Date().toISOString() : null,
         children: [],

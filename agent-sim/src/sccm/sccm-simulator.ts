@@ -5,7 +5,7 @@ import type { FleetOptions } from '../fleet';
 import { odataMatches, ODataFilterError, type EdmType } from '../shared/odata';
 import { SimServer } from '../shared/sim-server';
 import { FleetInventory } from '../shared/fleet-inventory';
-import { registerSccmInventoryRoutes } from './sccm-inventory-routes';
+import { registerSccmInventoryRoutes, sccmResourceId } from './sccm-inventory-routes';
 
 type Obj = Record<string, unknown>;
 
@@ -22,7 +22,10 @@ const TYPES: Record<string, Record<string, EdmType>> = {
     ApplicationName: 'Edm.String',
     AssignmentUniqueID: 'Edm.String',
   },
-  SMS_AppDeploymentAssetDetails: { AssignmentID: 'Edm.UInt32', MachineID: 'Edm.UInt32', MachineName: 'Edm.String', AppStatusType: 'Edm.UInt32' },
+  SMS_AppDeploymentAssetDetails: {
+    AssignmentID: 'Edm.UInt32', MachineID: 'Edm.UInt32', MachineName: 'Edm.String', AppStatusType: 'Edm.UInt32',
+    EnforcementState: 'Edm.UInt32',
+  },
 };
 
 const GUID = /^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$/;
@@ -235,9 +238,10 @@ export class SccmSimulator extends SimServer {
       const m = /AssignmentID eq (\d+)/.exec(String(req.query.$filter ?? ''));
       if (!m) return this.renderError(res, 400, '$filter=AssignmentID eq N is required');
       const states = this.engine.states(`sccm:${m[1]}`);
-      const rows = states.map((s, i) => ({
+      // MachineID is the device's ResourceID as the inventory (SMS_R_System) reports it; EnforcementState 11 = failed install.
+      const rows = states.map((s) => ({
         AssignmentID: Number(m[1]),
-        MachineID: 16780000 + i,
+        MachineID: sccmResourceId({ index: this.engine.index(s.deviceId) }),
         MachineName: this.engine.deviceNames.get(s.deviceId) ?? s.deviceId,
         AppStatusType: s.state === 'pending' ? 2 : s.state === 'failed' ? 5 : 1,
         EnforcementState: s.state === 'pending' ? 2 : s.state === 'failed' ? 11 : 10,

@@ -1,6 +1,6 @@
 import { generateFleet, type FleetOptions } from '../fleet';
 import { assignRingGroups } from '../ring-groups';
-import { unit } from '../sim-clock';
+import { hash32, unit } from '../sim-clock';
 
 /** One device's install for one deployment object. */
 export interface DeviceRun {
@@ -27,12 +27,22 @@ export class DeviceEngine {
   readonly config: EngineConfig = { installDurationMs: 2000, failureRate: 0, failureRules: [] };
   readonly groups: Map<string, string[]>;
   readonly deviceNames = new Map<string, string>();
+  /** Fleet position of each device (planes derive their numeric ids from it, as FleetInventory does). */
+  private readonly fleetIndex = new Map<string, number>();
   private readonly runs = new Map<string, Map<string, DeviceRun>>();
 
   constructor(fleet: FleetOptions = {}) {
     const devices = generateFleet(fleet);
-    for (const d of devices) this.deviceNames.set(d.id, d.name);
+    devices.forEach((d, i) => {
+      this.deviceNames.set(d.id, d.name);
+      this.fleetIndex.set(d.id, i);
+    });
     this.groups = assignRingGroups(devices);
+  }
+
+  /** The device's 0-based position in the fleet (-1 if unknown). */
+  index(deviceId: string): number {
+    return this.fleetIndex.get(deviceId) ?? -1;
   }
 
   members(group: string): string[] {
@@ -53,9 +63,22 @@ export class DeviceEngine {
     const rate = forceFailure ? 2 : this.rate(packageName);
     for (const id of devices) {
       if (runs.has(id)) continue;
-      runs.set(id, { deviceId: id, outcome: unit(`fail:${key}:${id}`) < rate ? 'failed' : 'succeeded', readyAt: now + Math.floor(unit(`t:${key}:${id}`) * this.config.installDurationMs) });
+      const outcome = DeviceEngine.fails(key, id, rate) ? 'failed' : 'succeeded';
+      runs.set(id, { deviceId: id, outcome, readyAt: now + Math.floor(unit(`t:${key}:${id}`) * this.config.installDurationMs) });
     }
     this.runs.set(key, runs);
+  }
+
+  /**
+   * The injected outcome of `deviceId` under deployment object `key` at failure `rate`. FNV-1a alone leaves ids that
+   * differ in their last characters in one narrow band (a whole group failed or none did), so its value is mixed
+   * (murmur3 fmix32) first: failures then spread over a group at the configured rate.
+   */
+  static fails(key: string, deviceId: string, rate: number): boolean {
+    let h = hash32(`fail:${key}:${deviceId}`);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    return ((h ^ (h >>> 16)) >>> 0) / 4294967296 < rate;
   }
 
   /** Marks the devices of `key` as removed (rollback). */

@@ -1,6 +1,8 @@
 import { convergeAwxGroup } from './awx.ring-target';
 import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
+import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
+import { awxHostSummaries, awxRingDevices } from './awx.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
@@ -161,11 +163,12 @@ export class AwxConnector implements PlaneConnector {
     return { plane: 'awx', objectIds: { jobId: String(id), limit, ringIndex: String(req.ring.index), intentId: req.intentId }, adopted };
   }
 
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts> {
+  async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
+    if (req.ring?.members) return awxRingDevices(this, req, req.ring.members);
     const jobId = req.deployment.objectIds.jobId!;
     const job = (await this.json<Job>('GET', `/api/v2/jobs/${jobId}/`)).body;
     if (ACTIVE.has(job.status)) return { targeted: 1, succeeded: 0, failed: 0, pending: 1, notApplicable: 0 };
-    const hosts = (await this.json<{ results: { failures: number; dark: number; failed: boolean }[] }>('GET', `/api/v2/jobs/${jobId}/job_host_summaries/`)).body.results;
+    const hosts = await awxHostSummaries(this, jobId);
     const failed = hosts.filter((h) => h.failed || h.failures > 0 || h.dark > 0).length;
     if (hosts.length === 0) {
       // A job that ended without hosts failed as a whole (e.g. canceled, or the limit matched nothing).

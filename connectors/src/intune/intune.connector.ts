@@ -1,5 +1,7 @@
 import { InputError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector } from '../connector';
+import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
+import { intuneRingDevices } from './intune.device-status';
 import { IntuneClient, type IntuneClientOptions } from './intune.client';
 import { prepareContent, type PreparedContent } from './intune.content';
 import { convergeEntraGroup } from './intune.ring-target';
@@ -326,9 +328,11 @@ export class IntuneConnector implements PlaneConnector {
     );
   }
 
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts> {
+  async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
+    // With the ring's own devices, counts come from the per-device report and the baseline is not used (issue 10).
+    if (req.ring?.members) return intuneRingDevices(this, req, req.ring.members);
     const now = await this.summary(req.deployment.objectIds.appId!, req.correlationId);
-    return ringCountsFromSummaries(now, req.baseline);
+    return ringCountsFromSummaries(now, req.baseline ?? {});
   }
 
   /**
@@ -342,7 +346,7 @@ export class IntuneConnector implements PlaneConnector {
       'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode',
     ];
     const out: IntuneDeviceStatus[] = [];
-    for (let skip = 0; ; skip += pageSize) {
+    for (let skip = 0; ; ) {
       const page = await this.client.request<{ TotalRowCount: number; Schema: { Column: string }[]; Values: unknown[][] }>(
         'POST',
         '/beta/deviceManagement/reports/getDeviceInstallStatusReport',
@@ -351,7 +355,9 @@ export class IntuneConnector implements PlaneConnector {
       );
       const cols = page.Schema.map((c) => c.Column);
       for (const row of page.Values) out.push(Object.fromEntries(cols.map((c, i) => [c, row[i]])) as unknown as IntuneDeviceStatus);
-      if (page.Values.length < pageSize || out.length >= page.TotalRowCount) return out;
+      // The service may return fewer rows than `top`: advance by what came back, stop at TotalRowCount or an empty page.
+      if (page.Values.length === 0 || out.length >= page.TotalRowCount) return out;
+      skip += page.Values.length;
     }
   }
 

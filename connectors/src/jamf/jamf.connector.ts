@@ -3,7 +3,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ConflictError, InputError, isNotAllowedError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
 import { vendorErrorCode } from '../shared/http-errors';
-import type { ArtifactContent, ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
+import type { ArtifactContent, ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
+import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
+import { jamfRingDevices } from './jamf.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
@@ -267,7 +269,8 @@ export class JamfConnector implements PlaneConnector {
       adopted: !policy.created,
     };
   }
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts> {
+  async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
+    if (req.ring?.members) return jamfRingDevices(this, req, req.ring.members, this.opts.concurrency ?? 5);
     const o = req.deployment.objectIds;
     const group = JSON.parse((await this.req('GET', `/JSSResource/computergroups/id/${o.groupId}`)).text) as { computer_group: { computers: { id: number }[] } };
     const computers = group.computer_group.computers;

@@ -1,7 +1,9 @@
 import { convergeLandscapeTag } from './landscape.ring-target';
 import { createHmac } from 'node:crypto';
 import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
+import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
+import { landscapeRingDevices } from './landscape.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import { cleanErrorCode, vendorErrorCode } from '../shared/http-errors';
 import type { ResilientCaller } from '../shared/resilience';
@@ -170,7 +172,8 @@ export class LandscapeConnector implements PlaneConnector {
     return { plane: 'landscape', objectIds: { activityGroupId: String(run.id), query, uninstallTitle: t.uninstall }, adopted: run.adopted };
   }
 
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts> {
+  async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
+    if (req.ring?.members) return landscapeRingDevices(this, req, req.ring.members);
     const children = (await this.action<Activity[]>('GetActivities', { query: `parent-id:${Number(req.deployment.objectIds.activityGroupId)}` })).body;
     const n = (...s: string[]) => children.filter((c) => s.includes(c.activity_status)).length;
     return { targeted: children.length, succeeded: n('succeeded'), failed: n('failed', 'canceled'), pending: n('undelivered', 'unapproved', 'delivered', 'scheduled'), notApplicable: 0 };

@@ -1,7 +1,9 @@
 import { convergeSccmCollection } from './sccm.ring-target';
 import { randomUUID } from 'node:crypto';
 import { InputError, NotAllowedError } from '@eucora/core';
-import type { ConnectorCall, DeployRingRequest, DeployRingResult, DeviceCounts, PlaneConnector, RingBaseline } from '../connector';
+import type { ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
+import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
+import { sccmRingDevices } from './sccm.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 import { buildSdmPackageXml } from './sccm.sdm-package';
@@ -161,7 +163,8 @@ export class SccmConnector implements PlaneConnector {
     };
   }
 
-  async ringStatus(req: ConnectorCall & { deployment: DeployRingResult }): Promise<DeviceCounts> {
+  async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
+    if (req.ring?.members) return sccmRingDevices(this, req, req.ring.members);
     const rows = (await this.call<{ value: { AppStatusType: number }[] }>('GET', `/SMS_AppDeploymentAssetDetails?$filter=${encodeURIComponent(`AssignmentID eq ${req.deployment.objectIds.assignmentId}`)}`)).body.value;
     const n = (t: number) => rows.filter((r) => r.AppStatusType === t).length;
     return { targeted: rows.length, succeeded: n(1), failed: n(5), pending: n(2) + n(4), notApplicable: n(3) };

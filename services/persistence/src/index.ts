@@ -16,3 +16,4 @@ export * from './repositories/device.repository';
 export * from './repositories/audit-checkpoint.repository';
 export * from './repositories/artifact.repository';
 export * from './repositories/intent-ring-device.repository';
+export * from './repositories/intent-device-state.repository';

@@ -5,7 +5,7 @@ import type { ResilienceOptions } from '@eucora/connectors';
 import type { ServiceConfig } from '@eucora/core';
 import { createMinioClient, evidenceRetention, loadKeyring, MinioArtifactStore, temporalTlsOptions } from '@eucora/runtime';
 import { createDecisionActivities, createIntentActivities, createInventoryActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
-import { DeviceRepository } from '@eucora/persistence';
+import { DeviceRepository, IntentDeviceStateRepository } from '@eucora/persistence';
 import { ConnectorInventoryRegistry } from './adapters/connector-inventory-registry';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
 import { HttpArtifactFetcher } from './adapters/http-artifact-fetcher';
@@ -76,6 +76,7 @@ export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker:
         }),
         connectors,
         new MinioArtifactContentSource(artifacts),
+        new IntentDeviceStateRepository(opts.ds),
       ),
       // Inventory sync (docs/fleet.md): readers share the connectors' clients and breakers.
       ...createInventoryActivities(new DeviceRepository(opts.ds), new ConnectorInventoryRegistry(connectors)),

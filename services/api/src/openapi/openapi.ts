@@ -7,7 +7,7 @@ import { createIntentSchema, PRODUCT_VERSION } from '@eucora/core';
 import { createTokenSchema } from '../services/token.service';
 import { approveSchema, rejectSchema } from '../services/cab.service';
 import { createExceptionSchema } from '../services/exception.service';
-import { listDevicesQuerySchema } from '../services/device.service';
+import { listDevicesQuerySchema, listIntentDevicesQuerySchema } from '../services/device.service';
 
 const problem = z.object({
   type: z.string(),
@@ -55,7 +55,7 @@ export function buildOpenApiDocument(): object {
   registry.registerPath({
     method: 'get',
     path: '/api/v1/deployment-intents/{id}',
-    summary: 'An intent with its state and timeline',
+    summary: 'An intent with its state, timeline and live ring progress (ringProgress: targeted/succeeded/failed/pending per ring)',
     security: [{ bearer: [] }],
     request: { params: z.object({ id: z.string().uuid() }) },
     responses: { 200: { description: 'The intent' }, ...errors, 404: problemResponse('Unknown in this tenant') },
@@ -87,6 +87,18 @@ export function buildOpenApiDocument(): object {
     security: bearer,
     request: { query: listDevicesQuerySchema },
     responses: { 200: { description: '{items, nextCursor}' }, ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/deployment-intents/{id}/devices',
+    summary: "An intent's ring devices with state, last change and error code/message (filters ring, state; keyset cursor)",
+    security: bearer,
+    request: { params: z.object({ id: z.string().uuid() }), query: listIntentDevicesQuerySchema },
+    responses: {
+      200: { description: '{items: [{deviceKey, name, ring, state, changedAt, errorCode, errorMessage}], nextCursor}' },
+      ...errors,
+      404: problemResponse('Unknown in this tenant'),
+    },
   });
   const idParam = { params: z.object({ id: z.string().uuid() }) };
   const simple: [string, 'get' | 'post', string, object?][] = [

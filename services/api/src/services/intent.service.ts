@@ -21,6 +21,8 @@ import {
 import {
   DeploymentIntentRepository,
   EventRepository,
+  IntentDeviceStateRepository,
+  type RingProgressRow,
   IdempotencyKeyRepository,
   type DeploymentIntentEntity,
 } from '@eucora/persistence';
@@ -58,6 +60,8 @@ export interface IntentView {
   updatedAt: string;
   spec: unknown;
   timeline: TimelineEntry[];
+  /** Live per-ring progress over exactly each ring's devices (from the per-device states); empty for intents without rings' members. */
+  ringProgress: RingProgressRow[];
 }
 
 function timeline(events: EventEnvelope[]): TimelineEntry[] {
@@ -79,7 +83,7 @@ const listQuerySchema = z
 
 const reasonSchema = z.object({ reason: z.string().trim().min(1).max(2000).optional() }).strict();
 
-function summary(intent: DeploymentIntentEntity): Omit<IntentView, 'timeline' | 'spec'> {
+function summary(intent: DeploymentIntentEntity): Omit<IntentView, 'timeline' | 'spec' | 'ringProgress'> {
   return {
     id: intent.id,
     title: intent.title,
@@ -241,7 +245,10 @@ export class IntentService {
   }
 
   /** Lists the caller's intents, newest first; `cursor` is the last id of the previous page. */
-  async list(principal: Principal, q: Record<string, unknown>): Promise<{ items: Omit<IntentView, 'timeline' | 'spec'>[]; nextCursor: string | null }> {
+  async list(
+    principal: Principal,
+    q: Record<string, unknown>,
+  ): Promise<{ items: Omit<IntentView, 'timeline' | 'spec' | 'ringProgress'>[]; nextCursor: string | null }> {
     const parsed = listQuerySchema.safeParse(q);
     if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
     const f = parsed.data;
@@ -271,6 +278,7 @@ export class IntentService {
     const intent = await this.intents.findById(tenantId, id);
     if (!intent) throw new NotFoundError(`Deployment intent ${id} not found`);
     const events = await this.events.listForAggregate(tenantId, 'deployment_intent', id);
-    return { ...summary(intent), spec: intent.spec, timeline: timeline(events) };
+    const ringProgress = await new IntentDeviceStateRepository(this.ds).progress(tenantId, id);
+    return { ...summary(intent), spec: intent.spec, timeline: timeline(events), ringProgress };
   }
 }
