@@ -43,11 +43,13 @@ describe('ring objects survive a worker crash mid-ring', () => {
     await h.waitForEvent(id, 'ring.promoted', 120_000);
     // Ring 0 promoted: ring 1 is building its group, assigning or polling. Kill without any chance to clean up.
     await new Promise((r) => setTimeout(r, 600));
-    const groupsAtKill = h.sim.ringGroups.store.all().length;
     child.kill('SIGKILL');
+    const groupsAtKill = h.sim.ringGroups.store.all().length;
+    const ring1AtKill = h.sim.ringGroups.store.byName(ringTargetKey(id, 1)).map((g) => g.members.size);
     await new Promise((r) => child!.once('exit', r));
     const atKill = await h.get(id);
     assert.notEqual(atKill.body.state, 'completed', 'killed before the end');
+    assert.equal(types(atKill).filter((x) => x === 'ring.promoted').length, 1, 'killed inside ring 1 (only ring 0 promoted)');
     const requestsAtKill = h.sim.getStats().requests;
 
     child = spawnWorker();
@@ -82,7 +84,8 @@ describe('ring objects survive a worker crash mid-ring', () => {
     assert.equal(ring.ringMemberRemoves, 0);
     assert.equal(new Set(rows.map((r) => r.deviceKey)).size, rows.length, 'no device in two rings');
     console.log(`# ring-object-crash: synced ${run.devices} devices; events at kill ${types(atKill).length}, after ${types(done).length}; `
-      + `groups at kill ${groupsAtKill}, after ${groups.length}; members ${sizes.join('/')} (= ${rows.length} frozen, `
+      + `groups at kill ${groupsAtKill} (ring 1 members at kill ${ring1AtKill.join(',') || 'none'}), after ${groups.length}; `
+      + `members ${sizes.join('/')} (= ${rows.length} frozen, `
       + `${ring.ringMemberAdds} adds); sim requests at kill ${requestsAtKill}, total ${stats.requests}`);
   });
 });
