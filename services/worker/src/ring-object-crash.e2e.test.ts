@@ -40,16 +40,21 @@ describe('ring objects survive a worker crash mid-ring', () => {
     assert.equal(run.devices, h.sim.inventory.counts().total, 'the whole fleet synced');
 
     const { id } = await h.submit({ title: 'Ring object crash', artifact: { ...(sampleIntent().artifact as object), name: 'RingCrash' } });
-    await h.waitForEvent(id, 'ring.promoted', 120_000);
-    // Ring 0 promoted: ring 1 is building its group, assigning or polling. Kill without any chance to clean up.
-    await new Promise((r) => setTimeout(r, 600));
+    await h.waitForEvent(id, 'ring.deployed', 120_000);
+    // Slow plane calls (ring 0 is still polling) so that ring 1's deploy spans seconds; kill as soon as its group exists,
+    // before the deploy finished: the restarted worker re-runs the deploy against a half-built ring object.
+    h.sim.faults.latencyMs = 300;
+    const key1 = ringTargetKey(id, 1);
+    for (let i = 0; i < 1500 && h.sim.ringGroups.store.byName(key1).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     const groupsAtKill = h.sim.ringGroups.store.all().length;
-    const ring1AtKill = h.sim.ringGroups.store.byName(ringTargetKey(id, 1)).map((g) => g.members.size);
+    const ring1AtKill = h.sim.ringGroups.store.byName(key1).map((g) => g.members.size);
     await new Promise((r) => child!.once('exit', r));
     const atKill = await h.get(id);
     assert.notEqual(atKill.body.state, 'completed', 'killed before the end');
-    assert.equal(types(atKill).filter((x) => x === 'ring.promoted').length, 1, 'killed inside ring 1 (only ring 0 promoted)');
+    assert.equal(ring1AtKill.length, 1, 'ring 1 group created before the kill');
+    assert.equal(types(atKill).filter((x) => x === 'ring.deployed').length, 1, 'killed inside ring 1\'s deploy');
+    h.sim.faults.latencyMs = 0;
     const requestsAtKill = h.sim.getStats().requests;
 
     child = spawnWorker();
