@@ -1,5 +1,6 @@
 import { ConflictError, InputError } from '@eucora/core';
 import type { RingMember } from '../connector';
+import { countingCall, numericMemberIds } from '../shared/ring-members';
 
 /** The AwxConnector's authenticated JSON call. */
 export type AwxCall = <T>(method: string, path: string, body?: unknown, accept?: number[]) => Promise<{ status: number; body: T }>;
@@ -30,17 +31,8 @@ interface Page<T> {
  * `/inventories/{id}/hosts/`, where disassociate deletes the host. The job's `limit` is then the group name.
  */
 export async function convergeAwxGroup(call: AwxCall, inventoryId: number, name: string, members: readonly RingMember[]): Promise<AwxGroupConverge> {
-  let requests = 0;
-  const send: AwxCall = (m, p, b, a) => {
-    requests++;
-    return call(m, p, b, a);
-  };
-  const want = new Set<number>();
-  const skipped: string[] = [];
-  for (const m of members) {
-    if (/^\d{1,12}$/.test(m.deviceKey)) want.add(Number(m.deviceKey));
-    else skipped.push(m.deviceKey);
-  }
+  const { send, count } = countingCall(call);
+  const { want, skipped } = numericMemberIds(members);
   const find = async () => {
     const r = (await send<Page<{ id: number; name: string }>>('GET', `/api/v2/inventories/${inventoryId}/groups/?name=${encodeURIComponent(name)}`)).body;
     const mine = r.results.filter((g) => g.name === name);
@@ -74,5 +66,5 @@ export async function convergeAwxGroup(call: AwxCall, inventoryId: number, name:
   for (const id of add) await send('POST', `/api/v2/groups/${groupId}/hosts/`, { id });
   for (const id of remove) await send('POST', `/api/v2/groups/${groupId}/hosts/`, { id, disassociate: true });
   const after = add.length || remove.length ? (await read()).size : have.size;
-  return { groupId, created, added: add.length, removed: remove.length, skipped, members: after, requests };
+  return { groupId, created, added: add.length, removed: remove.length, skipped, members: after, requests: count() };
 }

@@ -1,5 +1,6 @@
 import { ConflictError, InputError } from '@eucora/core';
 import type { RingMember } from '../connector';
+import { countingCall, numericMemberIds } from '../shared/ring-members';
 
 /** The JamfConnector's authenticated Classic/Pro API call. */
 export type JamfCall = (method: string, path: string, body?: { xml?: string }, accept?: number[]) => Promise<{ status: number; text: string }>;
@@ -26,17 +27,8 @@ const computers = (ids: number[]) => ids.map((id) => `<computer><id>${id}</id></
  * PUT with `computer_additions` / `computer_deletions` (the Pro API's PUT would replace all members; Classic sends the diff).
  */
 export async function convergeJamfStaticGroup(call: JamfCall, targetKey: string, members: readonly RingMember[]): Promise<JamfGroupConverge> {
-  let requests = 0;
-  const send: JamfCall = (m, p, b, a) => {
-    requests++;
-    return call(m, p, b, a);
-  };
-  const want = new Set<number>();
-  const skipped: string[] = [];
-  for (const m of members) {
-    if (/^\d{1,12}$/.test(m.deviceKey)) want.add(Number(m.deviceKey));
-    else skipped.push(m.deviceKey);
-  }
+  const { send, count } = countingCall(call);
+  const { want, skipped } = numericMemberIds(members);
   const find = async () => {
     const res = await send('GET', `/JSSResource/computergroups/name/${encodeURIComponent(targetKey)}`, undefined, [404]);
     if (res.status === 404) return undefined;
@@ -52,7 +44,7 @@ export async function convergeJamfStaticGroup(call: JamfCall, targetKey: string,
     if (res.status !== 409) {
       const id = Number(/<id>(\d+)<\/id>/.exec(res.text)?.[1]);
       if (!Number.isInteger(id) || id <= 0) throw new InputError(`jamf: group create for "${targetKey}" returned no id`);
-      return { groupId: id, created: true, added: want.size, removed: 0, skipped, members: want.size, requests };
+      return { groupId: id, created: true, added: want.size, removed: 0, skipped, members: want.size, requests: count() };
     }
     g = await find();
     if (!g) throw new ConflictError(`jamf answered 409 to group "${targetKey}" and no group of that name exists`);
@@ -64,5 +56,5 @@ export async function convergeJamfStaticGroup(call: JamfCall, targetKey: string,
     await send('PUT', `/JSSResource/computergroups/id/${g.id}`, { xml });
   }
   const after = add.length || remove.length ? ((await find())?.have.size ?? 0) : g.have.size;
-  return { groupId: g.id, created: false, added: add.length, removed: remove.length, skipped, members: after, requests };
+  return { groupId: g.id, created: false, added: add.length, removed: remove.length, skipped, members: after, requests: count() };
 }

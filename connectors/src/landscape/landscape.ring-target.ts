@@ -1,6 +1,7 @@
 import { InputError } from '@eucora/core';
 import { cleanErrorCode } from '../shared/http-errors';
 import type { RingMember } from '../connector';
+import { numericMemberIds } from '../shared/ring-members';
 
 /** The LandscapeConnector's signed legacy-API call. */
 export type LandscapeCall = <T>(action: string, params: Record<string, string>, accept?: number[]) => Promise<{ status: number; body: T }>;
@@ -34,12 +35,7 @@ export async function convergeLandscapeTag(call: LandscapeCall, tag: string, mem
     if (res.status === 400) throw new InputError(`landscape ${action} refused (${cleanErrorCode((res.body as { error?: string }).error) ?? 'error'})`);
     return res.body;
   };
-  const want = new Set<number>();
-  const skipped: string[] = [];
-  for (const m of members) {
-    if (/^\d{1,12}$/.test(m.deviceKey)) want.add(Number(m.deviceKey));
-    else skipped.push(m.deviceKey);
-  }
+  const { want, skipped } = numericMemberIds(members);
   const read = async () => {
     const have = new Set<number>();
     for (let offset = 0; ; offset += PAGE) {

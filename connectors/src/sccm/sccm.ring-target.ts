@@ -1,5 +1,6 @@
 import { ConflictError, InputError } from '@eucora/core';
 import type { RingMember } from '../connector';
+import { countingCall, numericMemberIds } from '../shared/ring-members';
 
 type Obj = Record<string, unknown>;
 /** The SccmConnector's authenticated AdminService call (paths relative to `/AdminService/wmi`). */
@@ -28,17 +29,8 @@ const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * SMS_FullCollectionMembership.
  */
 export async function convergeSccmCollection(call: SccmCall, targetKey: string, members: readonly RingMember[]): Promise<SccmCollectionConverge> {
-  let requests = 0;
-  const send: SccmCall = (m, p, b, a) => {
-    requests++;
-    return call(m, p, b, a);
-  };
-  const want = new Set<number>();
-  const skipped: string[] = [];
-  for (const m of members) {
-    if (/^\d{1,10}$/.test(m.deviceKey)) want.add(Number(m.deviceKey));
-    else skipped.push(m.deviceKey);
-  }
+  const { send, count } = countingCall(call);
+  const { want, skipped } = numericMemberIds(members, 10);
   const found = (await send<{ value: Obj[] }>('GET', `/SMS_Collection?$filter=${encodeURIComponent(`Name eq ${q(targetKey)}`)}`)).body.value;
   if (found.length > 1) throw new ConflictError(`sccm: ${found.length} collections are named "${targetKey}"; resolve by hand`);
   let coll = found[0];
@@ -68,5 +60,5 @@ export async function convergeSccmCollection(call: SccmCall, targetKey: string, 
   if (add.length || remove.length) await send('POST', `${keyPath}/AdminService.RequestRefresh`, {});
   const filter = encodeURIComponent(`CollectionID eq '${id}'`);
   const now = (await send<{ value: unknown[] }>('GET', `/SMS_FullCollectionMembership?$filter=${filter}`)).body.value.length;
-  return { collection: coll, created, added: add.length, removed: remove.length, skipped, members: now, requests };
+  return { collection: coll, created, added: add.length, removed: remove.length, skipped, members: now, requests: count() };
 }
