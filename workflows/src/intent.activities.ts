@@ -126,13 +126,8 @@ export interface ArtifactContentSource {
   ): Promise<import('@eucora/connectors').ArtifactContent | undefined>;
 }
 
-/**
- * Ring members and per-device states for ring status (PostgreSQL in the worker); absent = ring status without members,
- * as before issue 10.
- */
+/** Per-device states of ring status (PostgreSQL in the worker); absent = states are not stored. */
 export interface RingDeviceStateStore {
-  /** The ring's frozen members; empty when the intent has no target snapshot. */
-  members(tenantId: string, intentId: string, ringIndex: number): Promise<RingMember[]>;
   /** Stores the states that changed; returns how many rows were written. */
   saveStates(tenantId: string, intentId: string, ringIndex: number, states: readonly DeviceState[], now: string): Promise<number>;
 }
@@ -206,20 +201,16 @@ export function createIntentActivities(
   deviceStates?: RingDeviceStateStore,
 ) {
   // The ring as connectors see it: its natural key, and its frozen members read from PostgreSQL (never from history).
-  // Rings of intents without a snapshot carry no members, so connectors keep targeting the group named `deviceGroup`.
+  // Rings without frozen members (intents without a snapshot) carry none, so connectors keep targeting `deviceGroup`; an
+  // empty snapshot ring is skipped before it deploys.
   const ringTarget = async (s: RingStepInput): Promise<RingTarget> => {
-    const members: RingMember[] =
-      s.ring.deviceCount !== undefined
-        ? await store.ringMembers(s.tenantId, s.intentId, s.ring.index)
-        : deviceStates
-          ? await deviceStates.members(s.tenantId, s.intentId, s.ring.index)
-          : [];
+    const members = await store.ringMembers(s.tenantId, s.intentId, s.ring.index);
     return {
       index: s.ring.index,
       name: s.ring.name,
       deviceGroup: s.ring.deviceGroup,
       targetKey: ringTargetKey(s.intentId, s.ring.index),
-      ...(s.ring.deviceCount !== undefined || members.length > 0 ? { members } : {}),
+      ...(members.length > 0 ? { members } : {}),
     };
   };
   const deployRequest = async (s: RingStepInput) => {
