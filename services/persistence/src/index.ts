@@ -17,3 +17,4 @@ export * from './repositories/audit-checkpoint.repository';
 export * from './repositories/artifact.repository';
 export * from './repositories/intent-ring-device.repository';
 export * from './repositories/intent-device-state.repository';
+export * from './repositories/connector-breaker.repository';
