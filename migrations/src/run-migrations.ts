@@ -10,6 +10,7 @@ import { ArtifactContent1764500000000 } from './migrations/1764500000000-artifac
 import { DeviceInventory1764700000000 } from './migrations/1764700000000-device-inventory';
 import { IntentRingDevices1764900000000 } from './migrations/1764900000000-intent-ring-devices';
 import { IntentDeviceStates1765000000000 } from './migrations/1765000000000-intent-device-states';
+import { DropRingDeployments1765100000000 } from './migrations/1765100000000-drop-ring-deployments';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS = [
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   DeviceInventory1764700000000,
   IntentRingDevices1764900000000,
   IntentDeviceStates1765000000000,
+  DropRingDeployments1765100000000,
 ];
 
 /** Result of a migration run. */

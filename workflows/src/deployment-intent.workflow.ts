@@ -183,7 +183,12 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
 
   const writePack = async (assessment: Assessment) => {
     packVersion++;
-    const res = await acts.writeEvidencePack({ tenantId: input.tenantId, intentId: input.intentId, version: packVersion, previousPackHash: packHash, createdAt: now(), testEvidence: [...testEvidence], approvals: [...approvals], assessment });
+    // Where each deployed ring's bytes went, from the deploy results this run already holds.
+    const deliveries = deployed.map((d) => ({ ring: d.ring.index, plane: assessment.plane, objectIds: d.deployment.objectIds ?? {} }));
+    const res = await acts.writeEvidencePack({
+      tenantId: input.tenantId, intentId: input.intentId, version: packVersion, previousPackHash: packHash, createdAt: now(),
+      testEvidence: [...testEvidence], approvals: [...approvals], assessment, deliveries,
+    });
     packHash = res.sha256;
     packId = res.packId;
     live.evidenceHash = res.sha256;
@@ -311,8 +316,10 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
 
       rs.status = 'deploying';
       live.step = `ring:${ring.index}:deploy`;
-      const baseline = await planeActs.ringBaseline(step(ring, 'baseline'));
-      const deployment = await planeActs.deployRing(step(ring, 'deploy'));
+      // The deploy request was fixed at assessment; old assessments lack it and the activity reads it from the intent.
+      const { deployRequest } = assessment;
+      const baseline = await planeActs.ringBaseline({ ...step(ring, 'baseline'), deployRequest });
+      const deployment = await planeActs.deployRing({ ...step(ring, 'deploy'), deployRequest });
       deployed.push({ ring, deployment });
       await transition(undefined, 'ring.deployed', 'system:workflow', `Ring ${ring.name} assigned to group ${ring.deviceGroup}${deployment.adopted ? ' (existing assignment adopted)' : ''}`, { action: 'deploy_ring', outcome: deployment.adopted ? 'adopted' : 'deployed', ring: ring.name, objectIds: deployment.objectIds }, `ring:${ring.index}:deployed`);
 

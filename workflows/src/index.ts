@@ -7,7 +7,4 @@ export * from './inventory.messages';
 export const WORKFLOW_TYPES = { deploymentIntent: 'deploymentIntentWorkflow', inventorySync: 'inventorySyncWorkflow' } as const;
 /** Absolute path of the compiled workflow module for `Worker.create({ workflowsPath })`. */
 export const WORKFLOWS_PATH = require.resolve('./workflows');
-export * from './bench.activities';
-/** Workflow module of the benchmarks (`bareRingLoopWorkflow`). */
-export const BENCH_WORKFLOWS_PATH = require.resolve('./bench-workflows');
 export * from './decision.activities';

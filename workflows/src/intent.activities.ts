@@ -1,7 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { isPermanentDomainError, type IntentState, type PolicyDecision, type RiskResult } from '@eucora/core';
 import {
-  ringTargetKey, type DeployRingResult, type DeviceCounts, type DeviceState, type RingBaseline, type RingMember, type RingTarget,
+  isPermanentDomainError, type ArtifactCheckResult, type Assessment, type DeployRequest, type EvidenceRequest, type IntentState,
+  type PlannedRing,
+} from '@eucora/core';
+import {
+  ringTargetKey, type DeployRingRequest, type DeployRingResult, type DeviceCounts, type DeviceState, type RingBaseline,
+  type RingMember, type RingTarget,
 } from '@eucora/connectors';
 
 /** One state transition of an intent, recorded atomically with its event. */
@@ -19,60 +23,10 @@ export interface TransitionInput {
   dedupeKey: string;
 }
 
-/** A ring of the resolved plan. */
-export interface PlannedRing {
-  index: number;
-  name: string;
-  deviceGroup: string;
-  successThreshold: number;
-  soakSeconds: number;
-  /** Devices EUCORA put in this ring at assessment; absent for intents without a target snapshot (plane never synced). */
-  deviceCount?: number;
-  /** SHA-256 of the ring's sorted device ids (the list itself is in PostgreSQL and the evidence pack). */
-  sha256?: string;
-}
-
-/**
- * Headline of the target snapshot taken at assessment. Small on purpose: it travels in workflow history, the device ids
- * never do (they are in `intent_ring_devices` and the evidence pack).
- */
-export interface AssessmentTargets {
-  /** `inventory`: resolved from the plane's synced inventory; `declared`: the plane was never synced, count as declared. */
-  source: 'inventory' | 'declared';
-  /** Targeted devices; for `declared` the intent's `targeting.deviceCount` (null when none was given). */
-  count: number | null;
-  sha256: string | null;
-  platformSplit: Record<string, number> | null;
-  otherPlatform: number;
-  excluded: number;
-  stale: number;
-  unknownGroups: string[];
-  takenAt: string;
-  inventorySyncedAt: string | null;
-}
-
-/** The measured artifact: SHA-256 of the streamed bytes, and where they came from. */
-export interface ArtifactCheckResult {
-  verifiedSha256: string;
-  check: { source: 'upload' | 'url'; sizeBytes: number; url?: string; at: string };
-  /** Content-store location of the bytes; absent when they were not kept (hash mismatch, or a check from before the store). */
-  stored?: { bucket: string; key: string };
-}
-
-/** What assessment hands back to the workflow. */
-export interface Assessment {
-  /** Null when no bytes were checked (no upload, no source URL). */
-  artifactCheck: ArtifactCheckResult | null;
-  plane: string;
-  changeType: string;
-  risk: RiskResult;
-  policy: PolicyDecision;
-  rings: PlannedRing[];
-  notBefore: string | null;
-  blackoutWindows: { start: string; end: string }[];
-  /** Absent in assessments recorded before issue 10. */
-  targets?: AssessmentTargets;
-}
+// The assessment's shapes live in core (pure assessment); re-exported so workflow code and callers keep importing them here.
+export type {
+  ArtifactCheckResult, Assessment, AssessmentTargets, DeployRequest, EvidenceRequest, PlannedRing, RingDelivery,
+} from '@eucora/core';
 
 /** Identifies a ring step for connector activities. */
 export interface RingStepInput {
@@ -82,18 +36,11 @@ export interface RingStepInput {
   ring: PlannedRing;
   /** Derived from workflow id + ring + step. */
   idempotencyKey: string;
-}
-
-/** Parts of a pack the workflow contributes (the rest is read from the database). */
-export interface EvidenceRequest {
-  tenantId: string;
-  intentId: string;
-  version: number;
-  previousPackHash: string | null;
-  createdAt: string;
-  testEvidence: import('@eucora/core').RingEvidence[];
-  approvals: import('@eucora/core').ApprovalEvidence[];
-  assessment: Assessment;
+  /**
+   * What baseline and deploy send to the plane (the assessment's); absent in steps of assessments recorded before it was
+   * carried there, which read it from the intent.
+   */
+  deployRequest?: DeployRequest;
 }
 
 /** Persistence the activities need; PostgreSQL in the worker. */
@@ -108,12 +55,8 @@ export interface IntentActivityStore {
   closeCabItem(input: { tenantId: string; cabItemId: string; status: 'approved' | 'rejected' | 'withdrawn'; at: string }): Promise<void>;
   /** The ring's devices as frozen at assessment, ordered by device key. */
   ringMembers(tenantId: string, intentId: string, ringIndex: number): Promise<RingMember[]>;
-  saveRingDeployment(input: { tenantId: string; intentId: string; ring: PlannedRing; plane: string; status: string; deployment?: DeployRingResult; counts?: DeviceCounts }): Promise<void>;
-  /** `fileName`: the installer's name as uploaded (X-File-Name) or published (last segment of the source URL), if known. */
-  loadDeployRequest(
-    tenantId: string,
-    intentId: string,
-  ): Promise<{ plane: string; artifact: import('@eucora/connectors').DeployArtifact; fileName?: string }>;
+  /** The deploy request of an intent, for ring steps that do not carry one (assessed before `Assessment.deployRequest`). */
+  loadDeployRequest(tenantId: string, intentId: string): Promise<DeployRequest>;
 }
 
 /** Verified artifact bytes for a deploy: the content store entry of the declared SHA-256, if its bytes were ever verified. */
@@ -213,8 +156,8 @@ export function createIntentActivities(
       ...(members.length > 0 ? { members } : {}),
     };
   };
-  const deployRequest = async (s: RingStepInput) => {
-    const d = await store.loadDeployRequest(s.tenantId, s.intentId);
+  const deployRequest = async (s: RingStepInput): Promise<{ plane: string; req: DeployRingRequest }> => {
+    const d = s.deployRequest ?? (await store.loadDeployRequest(s.tenantId, s.intentId));
     const content = contents ? await contents.get(s.tenantId, d.artifact, d.fileName) : undefined;
     return {
       plane: d.plane,
@@ -264,11 +207,7 @@ export function createIntentActivities(
       return heartbeating((beat) =>
         permanentToNonRetryable(async () => {
           const { plane, req } = await deployRequest(s);
-          const result = await (await connectors.get(s.tenantId, plane)).deployRing({ ...req, onProgress: beat });
-          await store.saveRingDeployment({
-            tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane, status: 'deployed', deployment: result,
-          });
-          return result;
+          return (await connectors.get(s.tenantId, plane)).deployRing({ ...req, onProgress: beat });
         }),
       );
     },
@@ -284,7 +223,6 @@ export function createIntentActivities(
         if (ring.members && devices?.length && deviceStates) {
           await deviceStates.saveStates(s.tenantId, s.intentId, s.ring.index, devices, new Date().toISOString());
         }
-        await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'polling', counts });
         return counts;
       }));
     },
@@ -295,7 +233,6 @@ export function createIntentActivities(
           tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId,
           deployment: s.deployment, ring: await ringTarget(s),
         });
-        await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'rolled_back' });
       }));
     },
   };

@@ -20,3 +20,5 @@ export * from './intents/decision-signature';
 export * from './validation/text-safety';
 export * from './validation/date-time.schema';
 export * from './events/audit-checkpoint';
+export * from './assessment/assessment';
+export * from './assessment/evidence-input';

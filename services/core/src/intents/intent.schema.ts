@@ -135,11 +135,10 @@ export const createIntentSchema = z
 export type CreateIntentInput = z.input<typeof createIntentSchema>;
 export type IntentSpec = z.infer<typeof createIntentSchema>;
 
-/** Lifecycle states (DESIGN.md §4). `assessed` is where the walking skeleton stops until the lifecycle issue fills in the rest. */
+/** Lifecycle states (DESIGN.md §4). */
 export const INTENT_STATES = [
   'submitted',
   'assessing',
-  'assessed',
   'awaiting_approval',
   'rolling_out',
   'completed',

@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /** A CAB item with its intent's headline and decisions so far. */
 export interface CabItemRow {
@@ -80,5 +81,57 @@ export class CabRepository {
   async findById(tenantId: string, id: string): Promise<CabItemRow | null> {
     const rows = await this.ds.query(`${SELECT} WHERE c.tenant_id = $1 AND c.id = $2`, [tenantId, id]);
     return rows[0] ? map(rows[0]) : null;
+  }
+
+  /**
+   * Opens the intent's CAB item once: a retried open keeps the first item (one per intent). `targets` is the snapshot
+   * headline as JSON (null for intents without one). Returns the stored item's id.
+   */
+  async openOnce(item: {
+    tenantId: string; intentId: string; riskScore: number; risk: unknown; policy: unknown; evidencePackId: string;
+    evidenceHash: string; quorum: number; gateRing: number; emergency: boolean; submittedBy: string; targets: string | null;
+  }): Promise<{ id: string }> {
+    await this.ds.query(
+      `INSERT INTO cab_items (id, tenant_id, intent_id, status, risk_score, risk, policy, evidence_pack_id, evidence_hash, quorum,
+                              gate_ring, emergency, submitted_by, targets)
+       VALUES ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (tenant_id, intent_id) DO NOTHING`,
+      [
+        randomUUID(), item.tenantId, item.intentId, item.riskScore, JSON.stringify(item.risk), JSON.stringify(item.policy),
+        item.evidencePackId, item.evidenceHash, item.quorum, item.gateRing, item.emergency, item.submittedBy, item.targets,
+      ],
+    );
+    const rows: { id: string }[] = await this.ds.query(`SELECT id FROM cab_items WHERE tenant_id = $1 AND intent_id = $2`, [
+      item.tenantId,
+      item.intentId,
+    ]);
+    return { id: rows[0]!.id };
+  }
+
+  /**
+   * Records one change manager's decision once (a retry by the same actor on the item records nothing new). Pass the
+   * transaction's `em` to commit it together with its event.
+   */
+  async insertDecision(
+    d: {
+      tenantId: string; cabItemId: string; decision: 'approve' | 'reject'; actor: string; tokenId: string; comment: string | null;
+      evidenceHash: string; decidedAt: string;
+    },
+    em?: EntityManager,
+  ): Promise<void> {
+    await (em ?? this.ds).query(
+      `INSERT INTO cab_decisions (id, tenant_id, cab_item_id, decision, actor, actor_token_id, comment, evidence_hash, decided_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (cab_item_id, actor) DO NOTHING`,
+      [randomUUID(), d.tenantId, d.cabItemId, d.decision, d.actor, d.tokenId, d.comment, d.evidenceHash, d.decidedAt],
+    );
+  }
+
+  /** Closes a pending item (`at`: decision time); an item already closed keeps its first outcome. */
+  async closePending(tenantId: string, id: string, status: 'approved' | 'rejected' | 'withdrawn', at: string): Promise<void> {
+    await this.ds.query(`UPDATE cab_items SET status = $3, decided_at = $4 WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`, [
+      tenantId,
+      id,
+      status,
+      at,
+    ]);
   }
 }

@@ -88,4 +88,32 @@ export class DeploymentIntentRepository {
     );
     return new Map(rows.map((r) => [r.tenant_id, r.n]));
   }
+
+  /**
+   * Outcomes of the package's last (up to) 10 finished intents other than `excludeIntentId` (package names compare
+   * case-insensitively): each one's final state and how many `ring.halted` events it recorded. Newest first.
+   */
+  async recentOutcomes(tenantId: string, artifactName: string, excludeIntentId: string): Promise<{ state: string; haltedRings: number }[]> {
+    const rows: { state: string; halted: string }[] = await this.ds.query(
+      `SELECT i.state,
+              (SELECT count(*) FROM events e WHERE e.tenant_id = i.tenant_id AND e.aggregate_id = i.id::text
+                 AND e.event_type = 'ring.halted') AS halted
+         FROM deployment_intents i
+        WHERE i.tenant_id = $1 AND lower(i.artifact_name) = lower($2) AND i.id <> $3
+          AND i.state IN ('completed', 'rolled_back', 'failed')
+        ORDER BY i.created_at DESC LIMIT 10`,
+      [tenantId, artifactName, excludeIntentId],
+    );
+    return rows.map((r) => ({ state: r.state, haltedRings: Number(r.halted) }));
+  }
+
+  /** Records the assessment's headline on the intent (list filters and the console read it). */
+  async setAssessment(
+    tenantId: string, id: string, a: { riskScore: number; riskBand: string; policyDecision: string },
+  ): Promise<void> {
+    await this.ds.query(
+      `UPDATE deployment_intents SET risk_score = $3, risk_band = $4, policy_decision = $5 WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id, a.riskScore, a.riskBand, a.policyDecision],
+    );
+  }
 }

@@ -69,6 +69,15 @@ export class ExceptionRepository {
     return rows.map(map);
   }
 
+  /** Every exception of a package (any status; package names compare case-insensitively), oldest first. */
+  async findByPackage(tenantId: string, packageName: string): Promise<ExceptionRow[]> {
+    const rows: Record<string, unknown>[] = await this.ds.query(
+      `SELECT * FROM exceptions WHERE tenant_id = $1 AND lower(package_name) = lower($2) ORDER BY created_at, id`,
+      [tenantId, packageName],
+    );
+    return rows.map(map);
+  }
+
   /** Decides a pending exception; returns null when it was not pending. */
   async decide(
     tenantId: string,

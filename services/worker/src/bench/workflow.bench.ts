@@ -8,7 +8,7 @@ import { IntuneSimulator } from '@eucora/agent-sim';
 import { createTestTenant, sampleIntent, startTestApi } from '@eucora/api/dist/test-support/test-stack';
 import { PRODUCT_VERSION } from '@eucora/core';
 import { createLogger } from '@eucora/runtime';
-import { BENCH_WORKFLOWS_PATH, createBenchActivities } from '@eucora/workflows';
+import { BENCH_WORKFLOWS_PATH, createBenchActivities } from '@eucora/workflows/dist/bench';
 import { installTemporalLogging } from '../temporal-logging';
 import { createIntentWorker } from '../worker';
 import { latencySummary, mapLimit, writeReport } from './bench-support';
