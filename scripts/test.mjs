@@ -34,7 +34,7 @@ function findTests(dir, out = []) {
 }
 // A test needs the real stack when its source uses the test-support helpers or the stack's environment; everything else
 // (pure logic, simulators over loopback, replay of recorded histories) is the unit tier and runs without starting anything.
-const NEEDS_STACK = /test-support|process\.env\.(DATABASE_URL|TEMPORAL_ADDRESS|S3_ENDPOINT)|startTestApi/;
+const NEEDS_STACK = /test-support|process\.env\.(DATABASE_URL|TEMPORAL_ADDRESS|S3_ENDPOINT|EUCORA_TEST_SUPERUSER_URL)|startTestApi/;
 function needsStack(file) {
   return NEEDS_STACK.test(readFileSync(file, 'utf8'));
 }

@@ -9,10 +9,10 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ApprovalEvidence, IntentState, RingEvidence } from '@eucora/core';
+import type { ApprovalEvidence, IntentEvent, IntentState, RingEvidence } from '@eucora/core';
 // Deep import on purpose: the package index also loads Node built-ins, which the workflow sandbox must not see.
 import { ringVerdict, successPercent as percentOf } from '@eucora/core/dist/intents/ring-verdict';
-import type { Assessment, IntentActivities, PlannedRing, RingStepInput } from './intent.activities';
+import type { Assessment, IntentActivities, PlannedRing, RingStepInput, TransitionInput } from './intent.activities';
 import type { DecisionActivities } from './decision.activities';
 import {
   approveUpdate,
@@ -56,6 +56,21 @@ const verifier = proxyLocalActivities<DecisionActivities>({ startToCloseTimeout:
 
 type Abort = { kind: 'cancel' | 'rollback' | 'reject'; actor: string; reason: string };
 
+/** One recorded step: an optional state change and its catalogue event; `step` names it in the dedupe key. */
+type Transition = { to?: IntentState; event: IntentEvent; actor: string; reason: string; step: string };
+
+/** The final event of an abort: one catalogue type per kind, each with its action, outcome and rolled-back ring count. */
+function abortEvent(kind: Abort['kind'], ringsRolledBack: number): IntentEvent {
+  switch (kind) {
+    case 'cancel':
+      return { type: 'intent.cancelled', data: { action: 'cancel', outcome: 'cancelled', ringsRolledBack } };
+    case 'reject':
+      return { type: 'intent.rejected', data: { action: 'reject', outcome: 'rejected', ringsRolledBack } };
+    case 'rollback':
+      return { type: 'intent.rolled_back', data: { action: 'rollback', outcome: 'rolled_back', ringsRolledBack } };
+  }
+}
+
 const refuse = (type: DecisionFailureType, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 const SIGNATURE_SHAPE = /^[a-f0-9]{64}$/;
 
@@ -88,9 +103,12 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
   let packId = '';
   let gateOpen = false;
 
-  const transition = async (to: IntentState | undefined, eventType: string, actor: string, reason: string, data: Record<string, unknown>, step: string) => {
+  const transition = async ({ to, event, actor, reason, step }: Transition) => {
     if (to) live.state = to;
-    await acts.recordTransition({ ...base, to, eventType, actor, reason, data, dedupeKey: key(step) });
+    // `event` already ties data to type; TypeScript loses that link across the rename to eventType/data, hence the cast.
+    // Field order as before, so activity inputs in history keep their shape.
+    const input = { ...base, to, eventType: event.type, actor, reason, data: event.data, dedupeKey: key(step) } as TransitionInput;
+    await acts.recordTransition(input);
   };
 
   setHandler(intentStateQuery, () => live);
@@ -202,12 +220,23 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
 
   const rollbackDeployed = async (why: string) => {
     live.state = 'rolling_back';
-    await transition('rolling_back', 'intent.rolling_back', 'system:workflow', why, { action: 'rollback', rings: deployed.map((d) => d.ring.name) }, 'rolling_back');
+    await transition({
+      to: 'rolling_back',
+      event: { type: 'intent.rolling_back', data: { action: 'rollback', rings: deployed.map((d) => d.ring.name) } },
+      actor: 'system:workflow',
+      reason: why,
+      step: 'rolling_back',
+    });
     for (const d of [...deployed].reverse()) {
       await planeActs.rollbackRing({ ...step(d.ring, 'rollback'), deployment: d.deployment });
       const rs = live.rings[d.ring.index];
       if (rs) rs.status = 'rolled_back';
-      await transition(undefined, 'ring.rolled_back', 'system:workflow', `Ring ${d.ring.name} rolled back (${why})`, { action: 'rollback_ring', outcome: 'uninstall_assigned', ring: d.ring.name }, `ring:${d.ring.index}:rolled_back`);
+      await transition({
+        event: { type: 'ring.rolled_back', data: { action: 'rollback_ring', outcome: 'uninstall_assigned', ring: d.ring.name } },
+        actor: 'system:workflow',
+        reason: `Ring ${d.ring.name} rolled back (${why})`,
+        step: `ring:${d.ring.index}:rolled_back`,
+      });
     }
   };
 
@@ -219,12 +248,24 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
     }
     if (deployed.length > 0) await rollbackDeployed(`${a.kind} by ${a.actor}: ${a.reason}`);
     const verb = a.kind === 'cancel' ? 'cancelled' : a.kind === 'reject' ? 'rejected by CAB' : 'rolled back on request';
-    await transition(final, `intent.${final}`, a.actor, `Intent ${verb}${a.reason ? `: ${a.reason}` : ''}`, { action: a.kind, outcome: final, ringsRolledBack: deployed.length }, `final:${final}`);
+    await transition({
+      to: final,
+      event: abortEvent(a.kind, deployed.length),
+      actor: a.actor,
+      reason: `Intent ${verb}${a.reason ? `: ${a.reason}` : ''}`,
+      step: `final:${final}`,
+    });
     return live;
   };
 
   try {
-    await transition('submitted', 'intent.submitted', input.submittedBy, 'Deployment intent accepted and its workflow started', { action: 'start_workflow', outcome: 'started', workflowId: wfId }, 'submitted');
+    await transition({
+      to: 'submitted',
+      event: { type: 'intent.submitted', data: { action: 'start_workflow', outcome: 'started', workflowId: wfId } },
+      actor: input.submittedBy,
+      reason: 'Deployment intent accepted and its workflow started',
+      step: 'submitted',
+    });
 
     live.state = 'assessing';
     live.step = 'assess';
@@ -235,20 +276,44 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
     live.riskScore = risk.score;
     live.decision = policy.decision;
     live.rings = assessment.rings.map((r) => ({ index: r.index, name: r.name, status: 'pending' }) as RingLiveState);
-    await transition(
-      'assessing',
-      'intent.assessed',
-      'system:risk-model',
-      `Risk ${risk.score} (${risk.band}) by ${risk.modelVersion}; policy ${policy.policyVersion}: ${policy.decision}. ${policy.reasons.join(' ')}`,
-      { action: 'assess', outcome: policy.decision, riskScore: risk.score, riskBand: risk.band, factors: risk.factors.map((f) => ({ name: f.name, contribution: f.contributionMilli / 1000, reason: f.reason })), policy },
-      'assessed',
-    );
+    await transition({
+      to: 'assessing',
+      event: {
+        type: 'intent.assessed',
+        data: {
+          action: 'assess',
+          outcome: policy.decision,
+          riskScore: risk.score,
+          riskBand: risk.band,
+          factors: risk.factors.map((f) => ({ name: f.name, contribution: f.contributionMilli / 1000, reason: f.reason })),
+          policy,
+        },
+      },
+      actor: 'system:risk-model',
+      reason: `Risk ${risk.score} (${risk.band}) by ${risk.modelVersion}; `
+        + `policy ${policy.policyVersion}: ${policy.decision}. ${policy.reasons.join(' ')}`,
+      step: 'assessed',
+    });
 
     await writePack(assessment);
-    await transition(undefined, 'evidence.recorded', 'system:evidence', `Evidence pack v${packVersion} stored (sha256 ${packHash})`, { action: 'write_evidence', outcome: 'stored', version: packVersion, sha256: packHash, packId }, `evidence:${packVersion}`);
+    await transition({
+      event: {
+        type: 'evidence.recorded',
+        data: { action: 'write_evidence', outcome: 'stored', version: packVersion, sha256: packHash, packId },
+      },
+      actor: 'system:evidence',
+      reason: `Evidence pack v${packVersion} stored (sha256 ${packHash})`,
+      step: `evidence:${packVersion}`,
+    });
 
     if (policy.decision === 'deny') {
-      await transition('blocked', 'intent.blocked', 'system:policy', `Blocked by policy: ${policy.reasons.join(' ')}`, { action: 'block', outcome: 'blocked', reasons: policy.reasons }, 'blocked');
+      await transition({
+        to: 'blocked',
+        event: { type: 'intent.blocked', data: { action: 'block', outcome: 'blocked', reasons: policy.reasons } },
+        actor: 'system:policy',
+        reason: `Blocked by policy: ${policy.reasons.join(' ')}`,
+        step: 'blocked',
+      });
       return live;
     }
     if (abort) return await finishAbort(abort);
@@ -259,7 +324,13 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
       if (abort) return await finishAbort(abort);
     }
 
-    await transition('rolling_out', 'intent.rollout_started', 'system:workflow', `Rollout through ${assessment.plane} in ${assessment.rings.length} ring(s)`, { action: 'start_rollout', rings: assessment.rings.map((r) => r.name) }, 'rollout_started');
+    await transition({
+      to: 'rolling_out',
+      event: { type: 'intent.rollout_started', data: { action: 'start_rollout', rings: assessment.rings.map((r) => r.name) } },
+      actor: 'system:workflow',
+      reason: `Rollout through ${assessment.plane} in ${assessment.rings.length} ring(s)`,
+      step: 'rollout_started',
+    });
 
     for (const ring of assessment.rings) {
       const rs = live.rings[ring.index]!;
@@ -270,13 +341,31 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         const { cabItemId } = await acts.openCabItem({ tenantId: input.tenantId, intentId: input.intentId, evidencePackId: packId, evidenceHash: packHash!, quorum: policy.quorum, gateRing: ring.index, assessment, submittedBy: input.submittedBy });
         live.gate = { ring: ring.index, quorum: policy.quorum, approvals: [], cabItemId, evidenceHash: packHash! };
         gateOpen = true;
-        await transition('awaiting_approval', 'cab.requested', 'system:policy', `Ring ${ring.name} waits for ${policy.quorum} CAB approval(s): ${policy.reasons.join(' ')}`, { action: 'request_approval', cabItemId, quorum: policy.quorum, gateRing: ring.index, evidenceHash: packHash }, 'cab:requested');
+        await transition({
+          to: 'awaiting_approval',
+          event: {
+            type: 'cab.requested',
+            data: { action: 'request_approval', cabItemId, quorum: policy.quorum, gateRing: ring.index, evidenceHash: packHash },
+          },
+          actor: 'system:policy',
+          reason: `Ring ${ring.name} waits for ${policy.quorum} CAB approval(s): ${policy.reasons.join(' ')}`,
+          step: 'cab:requested',
+        });
         live.step = 'awaiting_approval';
         await condition(() => abort !== undefined || live.gate!.approvals.length >= policy.quorum);
         if (abort) return await finishAbort(abort);
         gateOpen = false;
         await acts.closeCabItem({ tenantId: input.tenantId, cabItemId, status: 'approved', at: now() });
-        await transition('rolling_out', 'cab.approved', live.gate.approvals.join(', '), `CAB approved by ${live.gate.approvals.join(' and ')} on evidence ${packHash}`, { action: 'approve', outcome: 'approved', approvers: live.gate.approvals, evidenceHash: packHash }, 'cab:approved');
+        await transition({
+          to: 'rolling_out',
+          event: {
+            type: 'cab.approved',
+            data: { action: 'approve', outcome: 'approved', approvers: live.gate.approvals, evidenceHash: packHash },
+          },
+          actor: live.gate.approvals.join(', '),
+          reason: `CAB approved by ${live.gate.approvals.join(' and ')} on evidence ${packHash}`,
+          step: 'cab:approved',
+        });
       }
 
       // Blackout windows stop new rings from starting.
@@ -285,7 +374,12 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         const w = assessment.blackoutWindows.find((b) => Date.parse(b.start) <= t && t < Date.parse(b.end));
         if (!w) break;
         rs.status = 'waiting_blackout';
-        await transition(undefined, 'ring.waiting_blackout', 'system:schedule', `Ring ${ring.name} waits for the blackout window to end at ${w.end}`, { action: 'wait', until: w.end }, `ring:${ring.index}:blackout:${w.start}`);
+        await transition({
+          event: { type: 'ring.waiting_blackout', data: { action: 'wait', until: w.end } },
+          actor: 'system:schedule',
+          reason: `Ring ${ring.name} waits for the blackout window to end at ${w.end}`,
+          step: `ring:${ring.index}:blackout:${w.start}`,
+        });
         await condition(() => abort !== undefined, Date.parse(w.end) - t);
         if (abort) return await finishAbort(abort);
       }
@@ -303,14 +397,17 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         const why = ring.deviceGroup !== ring.name
           ? `group ${ring.deviceGroup} ∩ targets is empty`
           : 'its share of the targets is 0 devices';
-        await transition(
-          undefined,
-          'ring.skipped',
-          'system:workflow',
-          `Ring ${ring.name} skipped: the target snapshot put no device in it (${why})`,
-          { action: 'skip_ring', outcome: 'skipped', ring: ring.name, counts: zero, membership: { count: 0, sha256: ring.sha256 ?? null } },
-          `ring:${ring.index}:skipped`,
-        );
+        await transition({
+          event: {
+            type: 'ring.skipped',
+            data: {
+              action: 'skip_ring', outcome: 'skipped', ring: ring.name, counts: zero, membership: { count: 0, sha256: ring.sha256 ?? null },
+            },
+          },
+          actor: 'system:workflow',
+          reason: `Ring ${ring.name} skipped: the target snapshot put no device in it (${why})`,
+          step: `ring:${ring.index}:skipped`,
+        });
         continue;
       }
 
@@ -321,7 +418,17 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
       const baseline = await planeActs.ringBaseline({ ...step(ring, 'baseline'), deployRequest });
       const deployment = await planeActs.deployRing({ ...step(ring, 'deploy'), deployRequest });
       deployed.push({ ring, deployment });
-      await transition(undefined, 'ring.deployed', 'system:workflow', `Ring ${ring.name} assigned to group ${ring.deviceGroup}${deployment.adopted ? ' (existing assignment adopted)' : ''}`, { action: 'deploy_ring', outcome: deployment.adopted ? 'adopted' : 'deployed', ring: ring.name, objectIds: deployment.objectIds }, `ring:${ring.index}:deployed`);
+      await transition({
+        event: {
+          type: 'ring.deployed',
+          data: {
+            action: 'deploy_ring', outcome: deployment.adopted ? 'adopted' : 'deployed', ring: ring.name, objectIds: deployment.objectIds,
+          },
+        },
+        actor: 'system:workflow',
+        reason: `Ring ${ring.name} assigned to group ${ring.deviceGroup}${deployment.adopted ? ' (existing assignment adopted)' : ''}`,
+        step: `ring:${ring.index}:deployed`,
+      });
 
       rs.status = 'polling';
       let delay = timing.pollInitialMs;
@@ -369,43 +476,75 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         rs.status = 'skipped';
         const why = counts.targeted === 0 ? 'no device is targeted' : `all ${counts.targeted} targeted devices are not applicable`;
         const grace = timing.emptyRingGraceSeconds;
-        await transition(
-          undefined,
-          'ring.skipped',
-          'system:workflow',
-          `Ring ${ring.name} skipped: ${why} (group ${ring.deviceGroup}) ${grace}s after its deploy`,
-          { action: 'skip_ring', outcome: 'skipped', ring: ring.name, counts, graceSeconds: grace },
-          `ring:${ring.index}:skipped`,
-        );
+        await transition({
+          event: { type: 'ring.skipped', data: { action: 'skip_ring', outcome: 'skipped', ring: ring.name, counts, graceSeconds: grace } },
+          actor: 'system:workflow',
+          reason: `Ring ${ring.name} skipped: ${why} (group ${ring.deviceGroup}) ${grace}s after its deploy`,
+          step: `ring:${ring.index}:skipped`,
+        });
         continue;
       }
       if (verdict === 'halted') {
         rs.status = 'halted';
-        await transition(undefined, 'ring.halted', 'system:workflow', `Ring ${ring.name} halted: ${counts.failed} of ${applicable} devices failed (success ${successPercent}% < ${ring.successThreshold}%)`, { action: 'halt', outcome: 'halted', ring: ring.name, counts, successPercent, threshold: ring.successThreshold }, `ring:${ring.index}:halted`);
+        await transition({
+          event: {
+            type: 'ring.halted',
+            data: { action: 'halt', outcome: 'halted', ring: ring.name, counts, successPercent, threshold: ring.successThreshold },
+          },
+          actor: 'system:workflow',
+          reason: `Ring ${ring.name} halted: ${counts.failed} of ${applicable} devices failed `
+            + `(success ${successPercent}% < ${ring.successThreshold}%)`,
+          step: `ring:${ring.index}:halted`,
+        });
         await rollbackDeployed(`ring ${ring.name} failed its success threshold`);
         await writePack(assessment);
-        await transition('rolled_back', 'intent.rolled_back', 'system:workflow', `Rolled back after ring ${ring.name} failed; evidence v${packVersion}`, { action: 'rollback', outcome: 'rolled_back', evidenceHash: packHash }, 'final:rolled_back');
+        await transition({
+          to: 'rolled_back',
+          event: { type: 'intent.rolled_back', data: { action: 'rollback', outcome: 'rolled_back', evidenceHash: packHash } },
+          actor: 'system:workflow',
+          reason: `Rolled back after ring ${ring.name} failed; evidence v${packVersion}`,
+          step: 'final:rolled_back',
+        });
         return live;
       }
       rs.status = 'promoted';
-      await transition(undefined, 'ring.promoted', 'system:workflow', `Ring ${ring.name} promoted: ${successPercent}% ≥ ${ring.successThreshold}% of ${applicable} devices${ring.soakSeconds ? ` held for ${ring.soakSeconds}s` : ''}`, { action: 'promote', outcome: 'promoted', ring: ring.name, counts, successPercent, threshold: ring.successThreshold }, `ring:${ring.index}:promoted`);
+      const held = ring.soakSeconds ? ` held for ${ring.soakSeconds}s` : '';
+      await transition({
+        event: {
+          type: 'ring.promoted',
+          data: { action: 'promote', outcome: 'promoted', ring: ring.name, counts, successPercent, threshold: ring.successThreshold },
+        },
+        actor: 'system:workflow',
+        reason: `Ring ${ring.name} promoted: ${successPercent}% ≥ ${ring.successThreshold}% of ${applicable} devices${held}`,
+        step: `ring:${ring.index}:promoted`,
+      });
     }
 
     await writePack(assessment);
-    await transition(
-      'completed',
-      'intent.completed',
-      'system:workflow',
-      `All ${assessment.rings.length} rings promoted${skippedNote()}; final evidence v${packVersion}`,
-      { action: 'complete', outcome: 'completed', evidenceHash: packHash, postImplementationReview: policy.postImplementationReview },
-      'final:completed',
-    );
+    await transition({
+      to: 'completed',
+      event: {
+        type: 'intent.completed',
+        data: {
+          action: 'complete', outcome: 'completed', evidenceHash: packHash, postImplementationReview: policy.postImplementationReview,
+        },
+      },
+      actor: 'system:workflow',
+      reason: `All ${assessment.rings.length} rings promoted${skippedNote()}; final evidence v${packVersion}`,
+      step: 'final:completed',
+    });
     return live;
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
       const reason = err.cause.message;
       if (deployed.length > 0) await rollbackDeployed(`permanent error: ${reason}`);
-      await transition('failed', 'intent.failed', 'system:workflow', `Failed: ${reason}`, { action: 'fail', outcome: 'failed', error: err.cause.type }, 'final:failed');
+      await transition({
+        to: 'failed',
+        event: { type: 'intent.failed', data: { action: 'fail', outcome: 'failed', error: err.cause.type } },
+        actor: 'system:workflow',
+        reason: `Failed: ${reason}`,
+        step: 'final:failed',
+      });
       return live;
     }
     throw err;

@@ -1,27 +1,31 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
-  isPermanentDomainError, type ArtifactCheckResult, type Assessment, type DeployRequest, type EvidenceRequest, type IntentState,
-  type PlannedRing,
+  isPermanentDomainError, type ArtifactCheckResult, type Assessment, type DeployRequest, type EventInput, type EvidenceRequest,
+  type IntentEventType, type IntentState, type PlannedRing,
 } from '@eucora/core';
 import {
   ringTargetKey, type DeployRingRequest, type DeployRingResult, type DeviceCounts, type DeviceState, type RingBaseline,
   type RingMember, type RingTarget,
 } from '@eucora/connectors';
 
-/** One state transition of an intent, recorded atomically with its event. */
-export interface TransitionInput {
+/** A transition's fields other than its event. */
+export interface TransitionBase {
   tenantId: string;
   intentId: string;
   /** New state; omit to record an event without a state change. */
   to?: IntentState;
-  eventType: string;
   actor: string;
   reason: string;
-  data: Record<string, unknown>;
   correlationId: string;
   /** Unique per tenant; a retried activity with the same key records nothing new. */
   dedupeKey: string;
 }
+
+/** The event of a transition: an intent type of the event catalogue with exactly its `data` (the store adds fromState/toState). */
+export type IntentEventInput = EventInput<IntentEventType>;
+
+/** One state transition of an intent, recorded atomically with its event. */
+export type TransitionInput = TransitionBase & IntentEventInput;
 
 // The assessment's shapes live in core (pure assessment); re-exported so workflow code and callers keep importing them here.
 export type {

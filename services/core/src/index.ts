@@ -6,6 +6,7 @@ export * from './config/config.schema';
 export * from './intents/intent.schema';
 export * from './events/canonical-json';
 export * from './events/event-envelope';
+export * from './events/event-catalogue';
 export * from './version';
 export * from './risk/risk-model';
 export * from './policy/policy';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { ConflictError, InputError, inputErrorFromZod, isoDateTime, NotAllowedError, NotFoundError, type Principal } from '@eucora/core';
+import type { ExceptionEventAction, ExceptionEventType } from '@eucora/core';
 import { EventRepository, ExceptionRepository, type ExceptionRow } from '@eucora/persistence';
 
 const MAX_DAYS = 365;
@@ -106,7 +107,7 @@ export class ExceptionService {
   private async record(
     principal: Principal,
     row: ExceptionRow,
-    type: string,
+    type: ExceptionEventType,
     reason: string,
     correlationId: string,
     em?: EntityManager,
@@ -118,7 +119,10 @@ export class ExceptionService {
       eventType: type,
       actor: principal.actor,
       reason,
-      data: { action: type.split('.')[1], packageName: row.packageName, findingIds: row.findingIds, expiresAt: row.expiresAt },
+      data: {
+        action: type.split('.')[1] as ExceptionEventAction,
+        packageName: row.packageName, findingIds: row.findingIds, expiresAt: row.expiresAt,
+      },
       correlationId,
       dedupeKey: `${type}:${row.id}`,
     }, em);

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { In, IsNull, LessThan } from 'typeorm';
-import type { IntentState } from '@eucora/core';
+import { EventTypes, type IntentState } from '@eucora/core';
 import { DeploymentIntentEntity } from '../entities/deployment-intent.entity';
 
 /** Deployment intents, always scoped by tenant. */
@@ -97,12 +97,12 @@ export class DeploymentIntentRepository {
     const rows: { state: string; halted: string }[] = await this.ds.query(
       `SELECT i.state,
               (SELECT count(*) FROM events e WHERE e.tenant_id = i.tenant_id AND e.aggregate_id = i.id::text
-                 AND e.event_type = 'ring.halted') AS halted
+                 AND e.event_type = $4) AS halted
          FROM deployment_intents i
         WHERE i.tenant_id = $1 AND lower(i.artifact_name) = lower($2) AND i.id <> $3
           AND i.state IN ('completed', 'rolled_back', 'failed')
         ORDER BY i.created_at DESC LIMIT 10`,
-      [tenantId, artifactName, excludeIntentId],
+      [tenantId, artifactName, excludeIntentId, EventTypes.ringHalted],
     );
     return rows.map((r) => ({ state: r.state, haltedRings: Number(r.halted) }));
   }

@@ -1,15 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { chainEvent, findUnsafeInput, GENESIS_HASH, InputError, type EventEnvelope, type NewEvent } from '@eucora/core';
+import {
+  chainEvent, findUnsafeInput, GENESIS_HASH, InputError, type EventData, type EventEnvelope, type EventType, type NewEvent,
+  type StateChangeData,
+} from '@eucora/core';
 import { EventChainHeadEntity, EventEntity } from '../entities/event.entity';
 
-/** What a caller appends: the envelope minus chain fields, plus a key that makes retries idempotent. */
-export interface AppendEvent extends Omit<NewEvent, 'eventId' | 'createdAt'> {
+/** The envelope fields of an append other than the event itself, plus a key that makes retries idempotent. */
+export interface AppendFields extends Omit<NewEvent, 'eventId' | 'createdAt' | 'eventType' | 'data'> {
   /** Unique per tenant; a second append with the same key returns the first event instead of adding one. */
   dedupeKey: string;
   /** Defaults to now. */
   createdAt?: string;
 }
+
+/**
+ * What a caller appends: a catalogue event type `T` with its `data` (see @eucora/core's event catalogue; the intent store
+ * adds `fromState`/`toState` on a state change) and the envelope fields. Generic rather than a union so a caller holding a
+ * union of types (e.g. the intent store relaying a transition) appends without re-narrowing; a literal type is exact.
+ */
+export type AppendEvent<T extends EventType = EventType> = AppendFields & { eventType: T; data: EventData<T> & StateChangeData };
+
+/**
+ * @deprecated An event type outside the catalogue (only the store's own tests write one). Kept for the refactor of
+ * issue 11; remove once no caller appends an uncatalogued type.
+ */
+export type UntypedAppendEvent<S extends string = string> = AppendFields & {
+  /** A catalogue type here is refused: it must come with its typed data through `AppendEvent`. */
+  eventType: S extends EventType ? never : S;
+  data: Record<string, unknown>;
+};
+
+type AnyAppendEvent = AppendFields & { eventType: string; data: Record<string, unknown> };
 
 function toEnvelope(e: EventEntity): EventEnvelope {
   return {
@@ -33,7 +55,7 @@ function toEnvelope(e: EventEntity): EventEnvelope {
  * Refuses text PostgreSQL cannot store as given (NUL fails, a lone surrogate becomes U+FFFD), so the hash of an event
  * always covers exactly the stored bytes. The API refuses such input at intake; this is the last line for other writers.
  */
-function assertStorable(input: AppendEvent): void {
+function assertStorable(input: AnyAppendEvent): void {
   const issues = [
     ...findUnsafeInput(input.actor, { root: 'actor' }),
     ...findUnsafeInput(input.reason, { root: 'reason' }),
@@ -50,7 +72,10 @@ export class EventRepository {
    * Appends one event to its tenant's chain inside `em`'s transaction (opening one when `em` is omitted).
    * The chain head row is locked, so concurrent appends of one tenant serialise and the chain never forks.
    */
-  async append(input: AppendEvent, em?: EntityManager): Promise<{ event: EventEnvelope; duplicate: boolean }> {
+  append<T extends EventType>(input: AppendEvent<T>, em?: EntityManager): Promise<{ event: EventEnvelope; duplicate: boolean }>;
+  /** @deprecated An uncatalogued event type; see `UntypedAppendEvent`. */
+  append<S extends string>(input: UntypedAppendEvent<S>, em?: EntityManager): Promise<{ event: EventEnvelope; duplicate: boolean }>;
+  async append(input: AnyAppendEvent, em?: EntityManager): Promise<{ event: EventEnvelope; duplicate: boolean }> {
     assertStorable(input);
     if (!em) return this.ds.transaction((tx) => this.append(input, tx));
     const existing = await em.getRepository(EventEntity).findOneBy({ tenantId: input.tenantId, dedupeKey: input.dedupeKey });

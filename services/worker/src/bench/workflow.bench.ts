@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from '@temporalio/worker';
 import { IntuneSimulator } from '@eucora/agent-sim';
 import { createTestTenant, sampleIntent, startTestApi } from '@eucora/api/dist/test-support/test-stack';
-import { PRODUCT_VERSION } from '@eucora/core';
+import { EventTypes, PRODUCT_VERSION } from '@eucora/core';
 import { createLogger } from '@eucora/runtime';
 import { BENCH_WORKFLOWS_PATH, createBenchActivities } from '@eucora/workflows/dist/bench';
 import { installTemporalLogging } from '../temporal-logging';
@@ -74,7 +74,10 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const created = await Promise.all(Array.from({ length: INTENTS }, (_, i) => submit({ title: `Bench ${i}` })));
   await waitAll(created.map((c) => c.id), ['completed'], 15 * 60_000);
-  const completedRows: { aggregate_id: string; created_at: string }[] = await api.ds.query(`SELECT aggregate_id, created_at FROM events WHERE event_type = 'intent.completed' AND aggregate_id = ANY($1)`, [created.map((c) => c.id)]);
+  const completedRows: { aggregate_id: string; created_at: string }[] = await api.ds.query(
+    `SELECT aggregate_id, created_at FROM events WHERE event_type = $2 AND aggregate_id = ANY($1)`,
+    [created.map((c) => c.id), EventTypes.intentCompleted],
+  );
   const doneAt = new Map(completedRows.map((r) => [r.aggregate_id, Date.parse(r.created_at)]));
   const e2e = created.map((c) => doneAt.get(c.id)! - c.startedAt);
   const lastDone = Math.max(...doneAt.values());
