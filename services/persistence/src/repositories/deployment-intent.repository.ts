@@ -88,4 +88,12 @@ export class DeploymentIntentRepository {
     );
     return new Map(rows.map((r) => [r.tenant_id, r.n]));
   }
+
+  /** Intents by state across tenants (the metrics gauge); states without an intent are absent. */
+  async countByState(): Promise<Record<string, number>> {
+    const rows: { state: string; n: number }[] = await this.ds.query(
+      `SELECT state, count(*)::int AS n FROM deployment_intents GROUP BY state`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
 }
