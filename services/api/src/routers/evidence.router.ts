@@ -16,7 +16,7 @@ function intentQuery(req: Request): string {
 }
 
 function packId(req: Request): string {
-  const id = packId(req);
+  const id = String(req.params.id);
   if (!UUID_RE.test(id)) throw new InputError('Invalid evidence pack id', [{ path: 'id', message: 'must be a UUID' }]);
   return id;
 }
