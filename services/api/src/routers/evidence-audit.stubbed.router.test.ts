@@ -50,9 +50,11 @@ function assertInvalid(res: request.Response, path: string): void {
 }
 
 describe('evidence and audit routes over stubbed services', () => {
-  it('evidence-packs: ?intent missing, not a UUID or repeated → 400 at path intent; a bad :id → 400 at path id; no service call', async () => {
+  it('evidence-packs: ?intent missing, not a UUID or repeated → 400 at intent; a bad :id → 400 at id; no service call', async () => {
     const { app, calls } = stubbedApp();
-    for (const q of ['', '?intent=nope', `?intent=${randomUUID()}&intent=${randomUUID()}`]) assertInvalid(await get(app, `/api/v1/evidence-packs${q}`), 'intent');
+    for (const q of ['', '?intent=nope', `?intent=${randomUUID()}&intent=${randomUUID()}`]) {
+      assertInvalid(await get(app, `/api/v1/evidence-packs${q}`), 'intent');
+    }
     for (const tail of ['', '/content', '/verify']) assertInvalid(await get(app, `/api/v1/evidence-packs/not-a-uuid${tail}`), 'id');
     const missing = await get(app, '/api/v1/evidence-packs');
     assert.deepEqual(missing.body.errors, [{ path: 'intent', message: 'is required: the intent id (UUID)' }]);

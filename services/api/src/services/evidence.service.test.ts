@@ -11,7 +11,13 @@ import { EvidenceService, EvidenceStorageError, type EvidenceObjectReader, type 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const keyId = keyIdOf(publicKey);
 const published: PublishedKey[] = [
-  { keyId, algorithm: 'Ed25519', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), createdAt: new Date(0).toISOString(), active: true },
+  {
+    keyId,
+    algorithm: 'Ed25519',
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    createdAt: new Date(0).toISOString(),
+    active: true,
+  },
 ];
 const principal: Principal = { tenantId: randomUUID(), tokenId: randomUUID(), actor: 'auditor', roles: ['auditor'] };
 const intentId = randomUUID();
@@ -123,7 +129,8 @@ describe('EvidenceService (in-memory fakes)', () => {
 
   it('verify: an expired retention fails storage even when the bytes match', async () => {
     const { service, objects, v1 } = setup();
-    objects.retention.set(`evidence/${v1.objectKey}@v1`, { mode: 'GOVERNANCE', retainUntilDate: new Date(Date.now() - 1000).toISOString() });
+    const past = new Date(Date.now() - 1000).toISOString();
+    objects.retention.set(`evidence/${v1.objectKey}@v1`, { mode: 'GOVERNANCE', retainUntilDate: past });
     const result = await service.verify(principal, v1.id);
     const storage = result.checks.find((c) => c.name === 'storage')!;
     assert.equal(storage.ok, false);
