@@ -2,7 +2,15 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { decisionKeyFrom, type ServiceConfig } from '@eucora/core';
-import { ArtifactRepository, createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
+import {
+  ArtifactRepository,
+  AuditCheckpointRepository,
+  ConnectorBreakerRepository,
+  createDataSource,
+  DeploymentIntentRepository,
+  EventRepository,
+  EvidencePackRepository,
+} from '@eucora/persistence';
 import { createApp } from './app';
 import {
   connectWithRetry,
@@ -48,15 +56,11 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, tls: temporalTlsOptions(config) });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const minio = createMinioClient(config);
+  const breakers = new ConnectorBreakerRepository(ds);
   const health = new HealthService(
     [databaseCheck(ds), temporalCheck(connection, config.TEMPORAL_NAMESPACE), objectStoreCheck(minio, config.S3_BUCKET)],
     config.HEALTH_TIMEOUT_MS,
-    async () => {
-      const rows: { plane: string; state: 'closed' | 'open' | 'half_open'; n: number }[] = await ds.query(`SELECT plane, state, count(*)::int AS n FROM connector_breakers GROUP BY plane, state`);
-      const out: Record<string, { closed: number; open: number; half_open: number }> = {};
-      for (const r of rows) (out[r.plane] ??= { closed: 0, open: 0, half_open: 0 })[r.state] = r.n;
-      return out;
-    },
+    breakers,
   );
   const tokens = new TokenService(ds);
   const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);
@@ -73,7 +77,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
   }, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
   const keyFile = config.EVIDENCE_SIGNING_KEY_FILE;
-  const audit = new AuditService(ds, {
+  const audit = new AuditService({ events: new EventRepository(ds), checkpointRows: new AuditCheckpointRepository(ds) }, {
     checkpoints: { minio, bucket: config.S3_BUCKET, keys: () => (keyFile ? loadKeyring(keyFile) : null) },
   });
   // Periodic checkpoints keep the default (incremental) verify short even for tenants nobody verifies.
@@ -100,14 +104,16 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     audit,
     artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
-    evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
+    evidence: new EvidenceService(new EvidencePackRepository(ds), minio, () =>
+      (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : []),
+    ),
     connectors: new ConnectorConfigService(
       ds,
       config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
       outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
     ),
     devices: new DeviceService(ds),
-    metrics: new ApiMetrics(ds),
+    metrics: new ApiMetrics({ breakers, intents: new DeploymentIntentRepository(ds) }),
     maxBodyBytes: config.MAX_BODY_BYTES,
     rateLimiter: new ApiRateLimiter({
       tokenRps: config.EUCORA_RATE_LIMIT_TOKEN_RPS,

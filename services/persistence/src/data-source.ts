@@ -33,3 +33,8 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     extra: { connectionTimeoutMillis: 3000, statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 },
   });
 }
+
+/** One round trip on the pool (`SELECT 1`): the health endpoint's database probe. */
+export async function pingDatabase(ds: DataSource): Promise<void> {
+  await ds.query('SELECT 1');
+}

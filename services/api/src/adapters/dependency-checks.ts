@@ -1,11 +1,12 @@
 import type { DataSource } from 'typeorm';
+import { pingDatabase } from '@eucora/persistence';
 import type { Connection } from '@temporalio/client';
 import type { Client as MinioClient } from 'minio';
 import type { DependencyCheck } from '../services/health.service';
 
 /** PostgreSQL: a round trip on the application pool. */
 export function databaseCheck(ds: DataSource): DependencyCheck {
-  return { name: 'database', check: async () => void (await ds.query('SELECT 1')) };
+  return { name: 'database', check: () => pingDatabase(ds) };
 }
 
 /** Temporal: the frontend's gRPC health service. */

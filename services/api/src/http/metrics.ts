@@ -1,21 +1,31 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DataSource } from 'typeorm';
 import { isUnauthenticatedError, NotAllowedError, PRODUCT_VERSION, rolesGrant, UnauthenticatedError } from '@eucora/core';
 import type { ApiRateLimiter } from './rate-limit';
 import type { TokenService } from '../services/token.service';
 
+/** Scrape-time counts behind the gauges (the PostgreSQL repositories in production). */
+export interface MetricsSources {
+  /** `ConnectorBreakerRepository`: breakers by plane and state, and transitions by plane. */
+  breakers: {
+    countsByPlane(): Promise<Record<string, Record<'closed' | 'open' | 'half_open', number>>>;
+    transitionsByPlane(): Promise<Record<string, number>>;
+  };
+  /** `DeploymentIntentRepository`: intents by state, all tenants. */
+  intents: { countByState(): Promise<Record<string, number>> };
+}
+
 /**
  * Prometheus metrics of the API process: HTTP latency by route and status, the product version, and — read from
  * PostgreSQL at scrape time — intents by state and circuit breakers by plane and state (the breakers live in the workers;
- * their transitions are recorded in `connector_breakers`).
+ * their transitions are recorded in `connector_breakers`). A failing read leaves its gauge empty for that scrape.
  */
 export class ApiMetrics {
   readonly registry = new Registry();
   private readonly http: Histogram<'method' | 'route' | 'status'>;
 
-  constructor(ds: DataSource) {
+  constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'eucora_api_' });
     new Gauge({ name: 'eucora_info', help: 'Product version (value is always 1)', labelNames: ['version'], registers: [this.registry] }).set({ version: PRODUCT_VERSION }, 1);
     this.http = new Histogram({
@@ -32,8 +42,11 @@ export class ApiMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const rows: { plane: string; state: string; n: number }[] = await ds.query(`SELECT plane, state, count(*)::int AS n FROM connector_breakers GROUP BY plane, state`).catch(() => []);
-        for (const r of rows) this.set({ plane: r.plane, state: r.state }, r.n);
+        const byPlane = await sources.breakers.countsByPlane().catch(() => ({}));
+        for (const [plane, counts] of Object.entries(byPlane)) {
+          // Only states some breaker is in, as before: no zero series for the states a plane's breakers are not in.
+          for (const [state, n] of Object.entries(counts)) if (n > 0) this.set({ plane, state }, n);
+        }
       },
     });
     new Gauge({
@@ -43,8 +56,7 @@ export class ApiMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const rows: { plane: string; n: string }[] = await ds.query(`SELECT plane, sum(transitions)::text AS n FROM connector_breakers GROUP BY plane`).catch(() => []);
-        for (const r of rows) this.set({ plane: r.plane }, Number(r.n));
+        for (const [plane, n] of Object.entries(await sources.breakers.transitionsByPlane().catch(() => ({})))) this.set({ plane }, n);
       },
     });
     new Gauge({
@@ -54,8 +66,7 @@ export class ApiMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const rows: { state: string; n: number }[] = await ds.query(`SELECT state, count(*)::int AS n FROM deployment_intents GROUP BY state`).catch(() => []);
-        for (const r of rows) this.set({ state: r.state }, r.n);
+        for (const [state, n] of Object.entries(await sources.intents.countByState().catch(() => ({})))) this.set({ state }, n);
       },
     });
   }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { authenticate, principalOf, requirePermission } from '../http/auth';
 import type { AuditService } from '../services/audit.service';
+import { parseAuditEventsQuery, parseAuditVerifyQuery } from './audit-query';
 import type { CabService } from '../services/cab.service';
 import type { ExceptionService } from '../services/exception.service';
 import type { TokenService } from '../services/token.service';
@@ -30,9 +31,11 @@ export function governanceRouter(tokens: TokenService, cab: CabService, exceptio
     void res.json(await exceptions.decide(principalOf(res), String(req.params.id), 'rejected', req.body, res.locals.correlationId)),
   );
 
-  r.get('/audit/events', requirePermission('audit:read'), async (req, res) => void res.json(await audit.query(principalOf(res), req.query as Record<string, unknown>)));
+  r.get('/audit/events', requirePermission('audit:read'), async (req, res) => {
+    res.json(await audit.query(principalOf(res), parseAuditEventsQuery(req.query)));
+  });
   r.get('/audit/verify', requirePermission('audit:read'), async (req, res) => {
-    res.json(await audit.verify(principalOf(res), req.query as Record<string, unknown>));
+    res.json(await audit.verify(principalOf(res), parseAuditVerifyQuery(req.query)));
   });
   return r;
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { InputError } from '@eucora/core';
+import { ArtifactHashMismatchError, TooLargeError } from '@eucora/runtime';
 import { authenticate, principalOf, requirePermission } from '../http/auth';
 import type { TokenService } from '../services/token.service';
 import type { IntentService } from '../services/intent.service';
@@ -28,13 +29,25 @@ export function intentsRouter(tokens: TokenService, intents: IntentService, arti
       res.setHeader('Connection', 'close');
       throw new InputError('Invalid X-Artifact-SHA256', [{ path: 'X-Artifact-SHA256', message: 'must be 64 lowercase hex digits' }]);
     }
+    let check;
     try {
-      const check = await artifacts.upload(principalOf(res), req, name && /^[\w .()-]{1,255}$/.test(name) ? name : undefined, declared);
-      res.status(201).json(check);
+      const fileName = name && /^[\w .()-]{1,255}$/.test(name) ? name : undefined;
+      check = await artifacts.upload(principalOf(res), req, { fileName, declaredSha256: declared });
     } catch (err) {
-      if ((err as { status?: number }).status === 413) res.setHeader('Connection', 'close');
+      if (err instanceof TooLargeError) {
+        // Stop reading and let the server close the connection after the 413 instead of swallowing the rest.
+        req.pause();
+        res.setHeader('Connection', 'close');
+        throw Object.assign(new Error(err.message), { type: 'entity.too.large', status: 413, limit: artifacts.maxBytes });
+      }
+      if (err instanceof ArtifactHashMismatchError) {
+        throw new InputError('Artifact bytes do not match the declared SHA-256', [
+          { path: 'X-Artifact-SHA256', message: `the uploaded bytes hash to ${err.measured}; nothing was kept` },
+        ]);
+      }
       throw err;
     }
+    res.status(201).json(check);
   });
   r.use('/deployment-intents', authenticate(tokens));
   r.post('/deployment-intents', requirePermission('intents:create'), async (req, res) => {

@@ -2,7 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InputError, type Principal } from '@eucora/core';
 import type { ArtifactRepository } from '@eucora/persistence';
-import { ArtifactHashMismatchError, TooLargeError, type MinioArtifactStore } from '@eucora/runtime';
+import type { MinioArtifactStore } from '@eucora/runtime';
+
+/** Where artifact checks are recorded (`ArtifactRepository` in production). */
+export type ArtifactRecords = Pick<ArtifactRepository, 'insert' | 'exists'>;
+
+/** The content store the bytes stream into (`MinioArtifactStore` in production). */
+export type ArtifactContent = Pick<MinioArtifactStore, 'put'>;
+
+/** What the uploader declared about the bytes (the router takes both from request headers). */
+export interface ArtifactUploadInput {
+  /** A display name already checked by the caller; default none. */
+  fileName?: string;
+  /** Lowercase hex SHA-256 the bytes must hash to; default none (the measured hash is kept). */
+  declaredSha256?: string;
+}
 
 /** A recorded artifact check. */
 export interface ArtifactCheck {
@@ -19,27 +33,14 @@ export interface ArtifactCheck {
 /**
  * Keeps uploaded artifacts: the bytes stream into the content store while they are hashed (never buffered whole), are
  * committed under their SHA-256 only when it is the declared one, and the check is recorded for intents to reference.
+ * The store's `TooLargeError` and `ArtifactHashMismatchError` pass through for the caller to answer.
  */
 export class ArtifactService {
-  constructor(private readonly repo: ArtifactRepository, private readonly store: MinioArtifactStore, readonly maxBytes: number) {}
+  constructor(private readonly repo: ArtifactRecords, private readonly store: ArtifactContent, readonly maxBytes: number) {}
 
-  async upload(principal: Principal, body: Readable, fileName: string | undefined, declaredSha256?: string): Promise<ArtifactCheck> {
-    let stored;
-    try {
-      stored = await this.store.put(principal.tenantId, body, { maxBytes: this.maxBytes, declaredSha256 });
-    } catch (err) {
-      if (err instanceof TooLargeError) {
-        // Stop reading and let the server close the connection after the 413 instead of swallowing the rest.
-        body.pause();
-        throw Object.assign(new Error(err.message), { type: 'entity.too.large', status: 413, limit: this.maxBytes });
-      }
-      if (err instanceof ArtifactHashMismatchError) {
-        throw new InputError('Artifact bytes do not match the declared SHA-256', [
-          { path: 'X-Artifact-SHA256', message: `the uploaded bytes hash to ${err.measured}; nothing was kept` },
-        ]);
-      }
-      throw err;
-    }
+  async upload(principal: Principal, body: Readable, input: ArtifactUploadInput = {}): Promise<ArtifactCheck> {
+    const { fileName, declaredSha256 } = input;
+    const stored = await this.store.put(principal.tenantId, body, { maxBytes: this.maxBytes, declaredSha256 });
     if (stored.sizeBytes === 0) {
       throw new InputError('Empty artifact', [{ path: '(body)', message: 'the request body must be the artifact bytes' }]);
     }

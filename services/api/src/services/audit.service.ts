@@ -1,12 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
-import type { Client } from 'minio';
 import type { DataSource } from 'typeorm';
-import { z } from 'zod';
 import {
   GENESIS_HASH,
-  inputErrorFromZod,
-  isoDateTime,
   signCheckpoint,
   verifyChain,
   verifyCheckpointSignature,
@@ -17,26 +13,37 @@ import {
 } from '@eucora/core';
 import { AuditCheckpointRepository, EventRepository, type AuditCheckpointRow } from '@eucora/persistence';
 
-const MAX_BIGINT = 2n ** 63n - 1n;
+/** Filter of `GET /audit/events`, parsed by the router; `from`/`to` are ISO-8601 UTC, `cursor` a previous page's `nextCursor`. */
+export interface AuditEventFilter {
+  aggregateType?: string;
+  aggregateId?: string;
+  type?: string;
+  /** Inclusive lower bound of `createdAt`. */
+  from?: string;
+  /** Exclusive upper bound of `createdAt`. */
+  to?: string;
+  cursor?: string;
+  /** Page size (the router allows 1..1000, default 100). */
+  limit: number;
+}
 
-const querySchema = z
-  .object({
-    aggregateType: z.string().min(1).max(100).optional(),
-    aggregateId: z.string().min(1).max(200).optional(),
-    type: z.string().min(1).max(200).optional(),
-    from: isoDateTime().optional(),
-    to: isoDateTime().optional(),
-    // seq is a PostgreSQL bigint: a larger number would fail the cast in the database instead of here.
-    cursor: z
-      .string()
-      .regex(/^\d{1,19}$/, 'must be the nextCursor of a previous page')
-      .refine((c) => !/^\d{1,19}$/.test(c) || BigInt(c) <= MAX_BIGINT, 'must be the nextCursor of a previous page')
-      .optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-  })
-  .strict();
+/** The event reads of the audit trail (`EventRepository` in production). */
+export type AuditEventReader = Pick<EventRepository, 'query' | 'head' | 'pageForTenant' | 'atSeq'>;
 
-const verifyQuerySchema = z.object({ full: z.enum(['true', 'false']).optional() }).strict();
+/** Where checkpoint rows are kept (`AuditCheckpointRepository` in production). */
+export type AuditCheckpointRecords = Pick<AuditCheckpointRepository, 'latest' | 'between' | 'insert' | 'tenantsDue'>;
+
+/** The repositories the audit service reads and writes. */
+export interface AuditRepositories {
+  events: AuditEventReader;
+  checkpointRows: AuditCheckpointRecords;
+}
+
+/** The object-locked store of checkpoint copies (a MinIO `Client` in production). */
+export interface AuditCheckpointObjects {
+  getObject(bucket: string, key: string, opts?: { versionId: string }): Promise<Readable>;
+  putObject(bucket: string, key: string, body: Buffer, size: number, meta: Record<string, string>): Promise<{ versionId?: string | null }>;
+}
 
 type BrokenReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'head_mismatch' | 'checkpoint_invalid' | 'checkpoint_mismatch';
 
@@ -66,7 +73,7 @@ export interface BrokenTenant {
 
 /** Signing and WORM storage of checkpoints; absent (no keyring or store) → verify still works, no checkpoints written. */
 export interface AuditCheckpointSink {
-  minio: Client;
+  minio: AuditCheckpointObjects;
   bucket: string;
   /** The active evidence key and every published key, re-read per call so rotations apply. */
   keys: () => { active: { keyId: string; privateKey: KeyObject }; published: PublishedKey[] } | null;
@@ -93,33 +100,43 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Reads and verifies the append-only, hash-chained audit trail of the caller's tenant. */
 export class AuditService {
-  private readonly events: EventRepository;
-  private readonly checkpointRows: AuditCheckpointRepository;
+  private readonly events: AuditEventReader;
+  private readonly checkpointRows: AuditCheckpointRecords;
   private readonly pageSize: number;
   private readonly hashChunk: number;
 
-  constructor(ds: DataSource, private readonly opts: AuditServiceOptions = {}) {
-    this.events = new EventRepository(ds);
-    this.checkpointRows = new AuditCheckpointRepository(ds);
+  /** `source`: the repositories, or a DataSource to build the PostgreSQL ones from (the worker's audit bench passes one). */
+  constructor(source: AuditRepositories | DataSource, private readonly opts: AuditServiceOptions = {}) {
+    const repos = 'checkpointRows' in source
+      ? source
+      : { events: new EventRepository(source), checkpointRows: new AuditCheckpointRepository(source) };
+    this.events = repos.events;
+    this.checkpointRows = repos.checkpointRows;
     this.pageSize = opts.pageSize ?? 5000;
     this.hashChunk = opts.hashChunk ?? 250;
   }
 
-  async query(principal: Principal, q: Record<string, unknown>): Promise<{ items: (EventEnvelope & { seq: string })[]; nextCursor: string | null }> {
-    const parsed = querySchema.safeParse(q);
-    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
-    const f = parsed.data;
-    const norm = (s?: string) => (s ? new Date(s).toISOString() : undefined);
-    const rows = await this.events.query(principal.tenantId, { aggregateType: f.aggregateType, aggregateId: f.aggregateId, eventType: f.type, from: norm(f.from), to: norm(f.to), afterSeq: f.cursor, limit: f.limit + 1 });
+  /** One page of the caller's events in chain order; `nextCursor` is null on the last page. */
+  async query(
+    principal: Principal,
+    f: AuditEventFilter,
+  ): Promise<{ items: (EventEnvelope & { seq: string })[]; nextCursor: string | null }> {
+    const rows = await this.events.query(principal.tenantId, {
+      aggregateType: f.aggregateType,
+      aggregateId: f.aggregateId,
+      eventType: f.type,
+      from: f.from,
+      to: f.to,
+      afterSeq: f.cursor,
+      limit: f.limit + 1,
+    });
     const page = rows.slice(0, f.limit);
     return { items: page.map((r) => ({ ...r.event, seq: r.seq })), nextCursor: rows.length > f.limit ? page.at(-1)!.seq : null };
   }
 
   /** `GET /audit/verify[?full=true]`: incremental from the last signed checkpoint by default, the whole chain with full. */
-  async verify(principal: Principal, q: Record<string, unknown> = {}): Promise<AuditVerification> {
-    const parsed = verifyQuerySchema.safeParse(q);
-    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
-    return this.verifyTenant(principal.tenantId, parsed.data.full === 'true');
+  async verify(principal: Principal, opts: { full: boolean } = { full: false }): Promise<AuditVerification> {
+    return this.verifyTenant(principal.tenantId, opts.full);
   }
 
   /**

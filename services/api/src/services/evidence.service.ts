@@ -1,9 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { Client } from 'minio';
-import type { DataSource } from 'typeorm';
-import { InputError, NotFoundError, sha256Hex, verifyEvidenceBundle, type PublishedKey, type Principal, type VerificationCheck } from '@eucora/core';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { NotFoundError, sha256Hex, verifyEvidenceBundle, type PublishedKey, type Principal, type VerificationCheck } from '@eucora/core';
+import type { EvidencePackRow } from '@eucora/persistence';
 
 /** Metadata of a stored pack. */
 export interface EvidencePackView {
@@ -24,40 +21,41 @@ export interface EvidencePackView {
   createdAt: string;
 }
 
-interface Row {
-  id: string;
-  intent_id: string;
-  version: number;
-  sha256: string;
-  prev_sha256: string | null;
-  bucket: string;
-  object_key: string;
-  version_id: string | null;
-  size_bytes: number;
-  retention_mode: string;
-  retain_until: string;
-  manifest: unknown;
-  signature: string | null;
-  key_id: string | null;
-  created_at: string;
+/** The pack metadata the service reads (`EvidencePackRepository` in production), scoped by tenant. */
+export interface EvidencePackReader {
+  listByIntent(tenantId: string, intentId: string): Promise<EvidencePackRow[]>;
+  findById(tenantId: string, id: string): Promise<EvidencePackRow | null>;
+  findVersion(tenantId: string, intentId: string, version: number): Promise<EvidencePackRow | null>;
 }
 
-function view(r: Row): EvidencePackView {
+/** Reads of the evidence bucket (a MinIO `Client` in production); `versionId` pins the object version. */
+export interface EvidenceObjectReader {
+  getObject(bucket: string, key: string, opts?: { versionId: string }): Promise<Readable>;
+  /** The retention the store enforces on the object; null/undefined when it has none. */
+  getObjectRetention(
+    bucket: string,
+    key: string,
+    opts?: { versionId: string },
+  ): Promise<{ mode?: unknown; retainUntilDate?: string | Date } | null | undefined>;
+}
+
+// The auditor's view leaves out the tenant (implied by the caller) and the manifest's object key.
+function view(r: EvidencePackRow): EvidencePackView {
   return {
     id: r.id,
-    intentId: r.intent_id,
+    intentId: r.intentId,
     version: r.version,
     sha256: r.sha256,
-    previousPackHash: r.prev_sha256,
+    previousPackHash: r.previousPackHash,
     bucket: r.bucket,
-    objectKey: r.object_key,
-    versionId: r.version_id,
-    sizeBytes: r.size_bytes,
-    retention: { mode: r.retention_mode, retainUntil: new Date(r.retain_until).toISOString() },
+    objectKey: r.objectKey,
+    versionId: r.versionId,
+    sizeBytes: r.sizeBytes,
+    retention: { ...r.retention },
     manifest: r.manifest,
     signature: r.signature,
-    keyId: r.key_id,
-    createdAt: new Date(r.created_at).toISOString(),
+    keyId: r.keyId,
+    createdAt: r.createdAt,
   };
 }
 
@@ -81,8 +79,9 @@ async function readAll(stream: Readable): Promise<Buffer> {
 /** The auditor's view of evidence packs: metadata, the stored bytes unchanged, and a server-side re-verification. */
 export class EvidenceService {
   constructor(
-    private readonly ds: DataSource,
-    private readonly minio: Client,
+    private readonly packs: EvidencePackReader,
+    private readonly objects: EvidenceObjectReader,
+    /** The published verification keys, re-read per call so rotations apply. */
     private readonly keys: () => PublishedKey[],
   ) {}
 
@@ -90,19 +89,19 @@ export class EvidenceService {
     return { keys: this.keys() };
   }
 
-  async list(principal: Principal, intent: unknown): Promise<{ items: EvidencePackView[] }> {
-    if (typeof intent !== 'string' || !UUID_RE.test(intent)) throw new InputError('Invalid query', [{ path: 'intent', message: 'is required: the intent id (UUID)' }]);
-    const rows: Row[] = await this.ds.query(`SELECT * FROM evidence_packs WHERE tenant_id = $1 AND intent_id = $2 ORDER BY version`, [principal.tenantId, intent]);
-    return { items: rows.map(view) };
+  /** Every version of an intent's pack, oldest first (the router checks that `intentId` is a UUID). */
+  async list(principal: Principal, intentId: string): Promise<{ items: EvidencePackView[] }> {
+    return { items: (await this.packs.listByIntent(principal.tenantId, intentId)).map(view) };
   }
 
+  /** One pack with the retention the store enforces; `NotFoundError` when the tenant has no such pack. */
   async get(principal: Principal, id: string): Promise<EvidencePackView> {
-    if (!UUID_RE.test(id)) throw new InputError('Invalid evidence pack id', [{ path: 'id', message: 'must be a UUID' }]);
-    const rows: Row[] = await this.ds.query(`SELECT * FROM evidence_packs WHERE tenant_id = $1 AND id = $2`, [principal.tenantId, id]);
-    if (!rows[0]) throw new NotFoundError(`Evidence pack ${id} not found`);
-    const v = view(rows[0]);
+    const row = await this.packs.findById(principal.tenantId, id);
+    if (!row) throw new NotFoundError(`Evidence pack ${id} not found`);
+    const v = view(row);
     // Report the retention MinIO enforces, not only what we recorded.
-    const live = await this.minio.getObjectRetention(v.bucket, v.objectKey, v.versionId ? { versionId: v.versionId } : undefined).catch(() => null);
+    const pin = v.versionId ? { versionId: v.versionId } : undefined;
+    const live = await this.objects.getObjectRetention(v.bucket, v.objectKey, pin).catch(() => null);
     if (live?.retainUntilDate) v.retention = { mode: String(live.mode), retainUntil: new Date(live.retainUntilDate).toISOString() };
     return v;
   }
@@ -118,7 +117,7 @@ export class EvidenceService {
 
   private async readStored(v: EvidencePackView): Promise<Buffer> {
     try {
-      return await readAll(await this.minio.getObject(v.bucket, v.objectKey, v.versionId ? { versionId: v.versionId } : undefined));
+      return await readAll(await this.objects.getObject(v.bucket, v.objectKey, v.versionId ? { versionId: v.versionId } : undefined));
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       throw new EvidenceStorageError(v.id, typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code) ? code : 'StorageError');
@@ -137,13 +136,13 @@ export class EvidenceService {
       const detail = `object ${v.objectKey} version ${v.versionId ?? '-'}: cannot be read (${err.code})`;
       return { ok: false, checks: [{ name: 'storage', ok: false, detail }] };
     }
-    const prev: Row[] = v.version > 1 ? await this.ds.query(`SELECT sha256 FROM evidence_packs WHERE tenant_id = $1 AND intent_id = $2 AND version = $3`, [principal.tenantId, v.intentId, v.version - 1]) : [];
+    const prev = v.version > 1 ? await this.packs.findVersion(principal.tenantId, v.intentId, v.version - 1) : null;
     const result = verifyEvidenceBundle({
       packBytes: bytes,
       manifest: v.manifest,
       signature: v.signature ?? '',
       publicKeys: this.keys(),
-      previousPackSha256: v.version > 1 ? (prev[0]?.sha256 ?? null) : null,
+      previousPackSha256: prev?.sha256 ?? null,
     });
     const locked = Date.parse(v.retention.retainUntil) > Date.now();
     const storage = {

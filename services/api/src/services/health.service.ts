@@ -25,6 +25,12 @@ export interface HealthReport {
   connectors?: Record<string, { closed: number; open: number; half_open: number }>;
 }
 
+/** Where the breaker summary comes from (`ConnectorBreakerRepository` in production). */
+export interface BreakerCountsSource {
+  /** Breakers by plane and state, across tenants. */
+  countsByPlane(): Promise<NonNullable<HealthReport['connectors']>>;
+}
+
 /** Runs every check in parallel, each bounded by `timeoutMs`. */
 export class HealthService {
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -32,8 +38,8 @@ export class HealthService {
   constructor(
     private readonly checks: DependencyCheck[],
     private readonly timeoutMs: number,
-    /** Breaker summary source (PostgreSQL in production); omitted in reports when absent or failing. */
-    private readonly breakers?: () => Promise<HealthReport['connectors']>,
+    /** Breaker summary source; the summary is omitted from reports when absent or failing. */
+    private readonly breakers?: BreakerCountsSource,
   ) {}
 
   /** Waits (at most twice the timeout) for probes still running, so clients can be closed under no live call. */
@@ -45,7 +51,8 @@ export class HealthService {
   async report(): Promise<HealthReport> {
     const results = await Promise.all(this.checks.map((c) => this.run(c)));
     const dependencies = Object.fromEntries(this.checks.map((c, i) => [c.name, results[i]!]));
-    const connectors = dependencies.database?.status === 'up' && this.breakers ? await this.breakers().catch(() => undefined) : undefined;
+    const dbUp = dependencies.database?.status === 'up';
+    const connectors = dbUp && this.breakers ? await this.breakers.countsByPlane().catch(() => undefined) : undefined;
     return {
       status: results.every((r) => r.status === 'up') ? 'ok' : 'degraded',
       version: PRODUCT_VERSION,

@@ -116,4 +116,12 @@ export class DeploymentIntentRepository {
       [tenantId, id, a.riskScore, a.riskBand, a.policyDecision],
     );
   }
+
+  /** Intents by state across tenants (the metrics gauge); states without an intent are absent. */
+  async countByState(): Promise<Record<string, number>> {
+    const rows: { state: string; n: number }[] = await this.ds.query(
+      `SELECT state, count(*)::int AS n FROM deployment_intents GROUP BY state`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
 }
