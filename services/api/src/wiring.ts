@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { decisionKeyFrom, type ServiceConfig } from '@eucora/core';
-import { ArtifactRepository, createDataSource, DeploymentIntentRepository } from '@eucora/persistence';
+import { ArtifactRepository, ConnectorConfigRepository, createDataSource, DeploymentIntentRepository, EventRepository } from '@eucora/persistence';
 import { createApp } from './app';
 import {
   connectWithRetry,
@@ -101,11 +101,13 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
     evidence: new EvidenceService(ds, minio, () => (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [])),
-    connectors: new ConnectorConfigService(
-      ds,
-      config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
-      outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
-    ),
+    connectors: new ConnectorConfigService({
+      configs: new ConnectorConfigRepository(ds),
+      events: new EventRepository(ds),
+      transaction: (work) => ds.transaction(work),
+      box: config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
+      outbound: outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
+    }),
     devices: new DeviceService(ds),
     metrics: new ApiMetrics(ds),
     maxBodyBytes: config.MAX_BODY_BYTES,
