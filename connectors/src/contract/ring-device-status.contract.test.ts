@@ -9,7 +9,7 @@ import {
 import {
   AwxConnector, IntuneConnector, JamfConnector, LandscapeConnector, SccmConnector,
   type ArtifactContent, type DeployRingRequest, type DeployRingResult, type DeviceState, type PlaneConnector, type RingMember,
-} from '@eucora/connectors';
+} from '../index';
 
 /** Test double of the content source only (bytes from memory); the planes are real HTTP simulators. */
 function memoryContent(bytes: Buffer, fileName: string): ArtifactContent {

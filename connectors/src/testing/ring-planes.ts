@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import {
   AwxConnector, IntuneConnector, JamfConnector, LandscapeConnector, ResilientCaller, SccmConnector,
   type ArtifactContent, type DeployRingRequest, type PlaneConnector, type RingMember,
-} from '@eucora/connectors';
+} from '../index';
 
 /** The five planes whose ring targets are tested. */
 export type RingPlane = 'intune' | 'jamf' | 'sccm' | 'landscape' | 'awx';
