@@ -221,7 +221,6 @@ export function createIntentActivities(
       req: {
         tenantId: s.tenantId,
         intentId: s.intentId,
-        idempotencyKey: s.idempotencyKey,
         correlationId: s.correlationId,
         ring: await ringTarget(s),
         artifact: d.artifact,
@@ -278,7 +277,7 @@ export function createIntentActivities(
         // Members come from PostgreSQL, never through workflow history; per-device states stay out of the activity result.
         const ring = await ringTarget(s);
         const { devices, ...counts } = await connector.ringStatus({
-          tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId,
+          tenantId: s.tenantId, correlationId: s.correlationId,
           deployment: s.deployment, baseline: s.baseline, ring,
         });
         if (ring.members && devices?.length && deviceStates) {
@@ -292,7 +291,7 @@ export function createIntentActivities(
       await heartbeating(() => permanentToNonRetryable(async () => {
         const connector = await connectors.get(s.tenantId, s.deployment.plane);
         await connector.rollbackRing({
-          tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId,
+          tenantId: s.tenantId, correlationId: s.correlationId,
           deployment: s.deployment, ring: await ringTarget(s),
         });
         await store.saveRingDeployment({ tenantId: s.tenantId, intentId: s.intentId, ring: s.ring, plane: s.deployment.plane, status: 'rolled_back' });

@@ -30,7 +30,6 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
   ): DeployRingRequest => ({
     tenantId: 't',
     intentId,
-    idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: `corr-${intentId}`,
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
     artifact: {

@@ -23,7 +23,6 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
   const req = (intentId = randomUUID(), group = 'lab'): DeployRingRequest => ({
     tenantId: 't',
     intentId,
-    idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: 'c',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: group },
     artifact: {

@@ -84,7 +84,6 @@ const request = (): DeployRingRequest => {
   return {
     tenantId: 't',
     intentId,
-    idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: 'c',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
     artifact: { name: 'ContractPkg', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'install.sh', uninstallCommand: 'uninstall.sh', platform: 'linux', format: 'script', sizeBytes: content.sizeBytes, detectionRule: { type: 'file', value: '/opt/contract/VERSION' } },

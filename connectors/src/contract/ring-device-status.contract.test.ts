@@ -85,7 +85,7 @@ const content = memoryContent(Buffer.from('MZ per-device status contract install
 const request = (platform: 'windows' | 'macos' | 'linux'): DeployRingRequest => {
   const intentId = randomUUID();
   return {
-    tenantId: 't', intentId, idempotencyKey: `wf:${intentId}:ring:2:deploy`, correlationId: 'c',
+    tenantId: 't', intentId, correlationId: 'c',
     ring: { index: 2, name: 'ring2-pilot', deviceGroup: GROUP },
     artifact: {
       name: 'FlakyStatusPkg', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'install.sh',

@@ -49,7 +49,6 @@ export function ringRequest(plane: RingPlane, intentId: string, targetKey: strin
   return {
     tenantId: 't',
     intentId,
-    idempotencyKey: `wf:${intentId}:ring:1:deploy`,
     correlationId: 'c',
     ring: { index: 1, name: 'ring1-canary', deviceGroup: 'ring1-canary', targetKey, members },
     artifact: {
