@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ConflictError, InputError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
 import { vendorErrorCode } from '../shared/http-errors';
+import { xmlText } from '../shared/escape';
 import type { ArtifactContent, ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
 import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
 import { jamfRingDevices } from './jamf.device-status';
@@ -21,7 +22,6 @@ export interface JamfOptions {
   concurrency?: number;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** How long the connector waits for Jamf to show the uploaded package's `hashValue`, ms. */
 const HASH_WAIT_MS = 120_000;
@@ -195,8 +195,8 @@ export class JamfConnector implements PlaneConnector {
     const payload =
       'packageId' in what
         ? `<package_configuration><packages><size>1</size><package><id>${what.packageId}</id><action>Install</action></package></packages></package_configuration>`
-        : `<scripts><size>1</size><script><id>${what.scriptId}</id><priority>After</priority><parameter4>${esc(what.parameter4)}</parameter4></script></scripts>`;
-    return `<policy><general><name>${esc(name)}</name><enabled>true</enabled><trigger_checkin>true</trigger_checkin><frequency>Once per computer</frequency><category><name>EUCORA</name></category></general><scope><computer_groups><computer_group><id>${groupId}</id></computer_group></computer_groups></scope>${payload}<maintenance><recon>true</recon></maintenance></policy>`;
+        : `<scripts><size>1</size><script><id>${what.scriptId}</id><priority>After</priority><parameter4>${xmlText(what.parameter4)}</parameter4></script></scripts>`;
+    return `<policy><general><name>${xmlText(name)}</name><enabled>true</enabled><trigger_checkin>true</trigger_checkin><frequency>Once per computer</frequency><category><name>EUCORA</name></category></general><scope><computer_groups><computer_group><id>${groupId}</id></computer_group></computer_groups></scope>${payload}<maintenance><recon>true</recon></maintenance></policy>`;
   }
 
   /** The uninstall script (the intent's uninstall command), looked up by name before `POST /api/v1/scripts`. */
