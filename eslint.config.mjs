@@ -24,6 +24,11 @@ export default tseslint.config(
   },
   { files: ['services/core/src/**/*.ts'], rules: restrict([...internal([]), ...nodeBuiltins, 'typeorm', 'pg', 'express', 'minio', '@temporalio/*'], 'services/core is pure domain: no internal imports, no I/O.') },
   { files: ['connectors/src/**/*.ts', 'agent-sim/src/**/*.ts'], rules: restrict(internal(['@eucora/core']), 'connectors and agent-sim import only @eucora/core.') },
+  // Connector contract tests drive the plane simulators (a devDependency; agent-sim itself depends on core only).
+  {
+    files: ['connectors/src/**/*.test.ts', 'connectors/src/testing/**/*.ts'],
+    rules: restrict(internal(['@eucora/core', '@eucora/agent-sim']), 'connector tests import only @eucora/core and @eucora/agent-sim.'),
+  },
   { files: ['workflows/src/**/*.ts'], ignores: ['workflows/src/**/*.test.ts'], rules: restrict(internal(['@eucora/core', '@eucora/connectors']), 'workflows import only @eucora/core and connector types.') },
   // Later blocks replace the rule for matching files, so this one repeats the internal-import limits.
   {

@@ -3,10 +3,13 @@ import type { Plane, RingCounts } from '@eucora/core';
 /** Per-device counts a plane reports for one ring. */
 export type DeviceCounts = RingCounts;
 
-/** Common to every connector call: idempotency key (derived from workflow id + ring + step) and correlation id. */
+/**
+ * Common to every connector call. No plane API takes an idempotency key (vendor-contracts.md): connectors are idempotent by
+ * natural keys (look up before create), so calls carry none.
+ */
 export interface ConnectorCall {
   tenantId: string;
-  idempotencyKey: string;
+  /** The request's correlation id; sent where a plane's contract has a header for it (Graph `client-request-id`). */
   correlationId: string;
 }
 
@@ -107,7 +110,7 @@ export interface DeployRingResult {
 export type RingBaseline = Record<string, number>;
 
 /**
- * One execution plane (Intune, Jamf, SCCM, Landscape, AWX). Every method is idempotent for a given idempotency key;
+ * One execution plane (Intune, Jamf, SCCM, Landscape, AWX). Every method is idempotent for a given intent and ring;
  * transient failures surface as `UpstreamUnavailableError`, permanent ones as the other domain errors.
  */
 export interface PlaneConnector {

@@ -18,6 +18,8 @@ export * from './sccm/sccm.inventory';
 export * from './landscape/landscape.inventory';
 export * from './awx/awx.inventory';
 export * from './inventory-factory';
+export * from './plane-module';
+export * from './planes';
 export * from './intune/intune.ring-target';
 export * from './jamf/jamf.ring-target';
 export * from './sccm/sccm.ring-target';

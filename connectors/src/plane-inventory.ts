@@ -73,3 +73,21 @@ export function linkPath(link: string, prefix = ''): string {
   const path = prefix && url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
   return `${path}${url.search}`;
 }
+
+/** Every entry of a paged listing from `first`: `read` returns a page's entries and the path of the next page (null = done). */
+export async function readAllPages<T>(first: string, read: (path: string) => Promise<{ items: T[]; next: string | null }>): Promise<T[]> {
+  const out: T[] = [];
+  for (let next: string | null = first; next; ) {
+    const page: { items: T[]; next: string | null } = await read(next);
+    out.push(...page.items);
+    next = page.next;
+  }
+  return out;
+}
+
+/** Adds `group` to the memberships of device `deviceKey`. */
+export function addMembership(out: Memberships, deviceKey: string, group: string): void {
+  const entry = out.get(deviceKey) ?? { groups: [] };
+  entry.groups.push(group);
+  out.set(deviceKey, entry);
+}

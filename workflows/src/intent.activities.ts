@@ -168,7 +168,6 @@ export function createIntentActivities(
       req: {
         tenantId: s.tenantId,
         intentId: s.intentId,
-        idempotencyKey: s.idempotencyKey,
         correlationId: s.correlationId,
         ring: await ringTarget(s),
         artifact: d.artifact,
@@ -221,7 +220,7 @@ export function createIntentActivities(
         // Members come from PostgreSQL, never through workflow history; per-device states stay out of the activity result.
         const ring = await ringTarget(s);
         const { devices, ...counts } = await connector.ringStatus({
-          tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId,
+          tenantId: s.tenantId, correlationId: s.correlationId,
           deployment: s.deployment, baseline: s.baseline, ring,
         });
         if (ring.members && devices?.length && deviceStates) {
@@ -234,7 +233,7 @@ export function createIntentActivities(
       await heartbeating(() => permanentToNonRetryable(async () => {
         const connector = await connectors.get(s.tenantId, s.deployment.plane);
         await connector.rollbackRing({
-          tenantId: s.tenantId, idempotencyKey: s.idempotencyKey, correlationId: s.correlationId,
+          tenantId: s.tenantId, correlationId: s.correlationId,
           deployment: s.deployment, ring: await ringTarget(s),
         });
       }));

@@ -1,9 +1,9 @@
 import { convergeAwxGroup } from './awx.ring-target';
-import { InputError, NotAllowedError, NotFoundError } from '@eucora/core';
+import { InputError, NotFoundError } from '@eucora/core';
 import type { ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
 import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
 import { awxHostSummaries, awxRingDevices } from './awx.device-status';
-import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
+import { BearerToken, PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one AWX/Tower. */
@@ -54,29 +54,21 @@ const REQUIRED_PROMPTS = ['ask_limit_on_launch', 'ask_labels_on_launch', 'ask_va
 export class AwxConnector implements PlaneConnector {
   readonly plane = 'awx' as const;
   private readonly http: PlaneHttp;
-  private token: string | undefined;
 
   constructor(private readonly opts: AwxOptions) {
-    this.http = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
-  }
-
-  private async auth(): Promise<Record<string, string>> {
-    if (!this.token) {
+    // The token endpoint takes Basic credentials, so it goes through a client without the bearer token.
+    const token = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
+    const auth = new BearerToken(async () => {
       const basic = Buffer.from(`${this.opts.username}:${this.opts.password}`).toString('base64');
-      const res = await this.http.send('POST', '/api/v2/tokens/', { headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' }, body: '{}' });
-      this.token = (JSON.parse(res.text) as { token: string }).token;
-    }
-    return { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' };
+      const res = await token.send('POST', '/api/v2/tokens/', { headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' }, body: '{}' });
+      return { value: (JSON.parse(res.text) as { token: string }).token };
+    });
+    this.http = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: token.caller, check: opts.check, auth });
   }
 
   async json<T>(method: string, path: string, body?: unknown, accept?: number[]): Promise<{ status: number; body: T }> {
-    const send = async () => this.http.send(method, path, { headers: await this.auth(), body: body === undefined ? undefined : JSON.stringify(body), accept: [401, ...(accept ?? [])] });
-    let res = await send();
-    if (res.status === 401) {
-      this.token = undefined;
-      res = await send();
-      if (res.status === 401) throw new NotAllowedError('awx answered 401 after a token refresh');
-    }
+    const headers = { 'content-type': 'application/json' };
+    const res = await this.http.send(method, path, { headers, body: body === undefined ? undefined : JSON.stringify(body), accept });
     return { status: res.status, body: (res.text ? JSON.parse(res.text) : null) as T };
   }
 

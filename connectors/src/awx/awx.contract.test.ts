@@ -9,7 +9,6 @@ import type { DeployRingRequest } from '../connector';
 const req: DeployRingRequest = {
   tenantId: 't',
   intentId: 'i-1',
-  idempotencyKey: 'k',
   correlationId: 'c',
   ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
   artifact: { name: 'Pkg', version: '1.0', publisher: 'P', sha256: 'a'.repeat(64), installCommand: 'install.sh', uninstallCommand: 'uninstall.sh', platform: 'linux', format: 'deb', sizeBytes: 4, detectionRule: { type: 'file', value: '/opt/pkg' } },

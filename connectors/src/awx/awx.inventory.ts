@@ -1,14 +1,17 @@
 import type { AwxConnector } from './awx.connector';
 import {
+  addMembership,
   linkPath,
   PER_DEVICE_MEMBERSHIP_LIMIT,
+  readAllPages,
   type DevicePage,
   type InventoryDevice,
   type Memberships,
   type PlaneInventory,
 } from '../plane-inventory';
 
-interface Page<T> {
+/** A page of an AWX list endpoint (`next` is a link to the next page, null on the last). */
+export interface AwxPage<T> {
   count: number;
   next: string | null;
   results: T[];
@@ -41,19 +44,16 @@ export class AwxInventory implements PlaneInventory {
 
   constructor(private readonly awx: Pick<AwxConnector, 'json'>, private readonly opts: AwxInventoryOptions = {}) {}
 
-  private async get<T>(path: string): Promise<Page<T>> {
+  private async get<T>(path: string): Promise<AwxPage<T>> {
     this.requests++;
-    return (await this.awx.json<Page<T>>('GET', path)).body;
+    return (await this.awx.json<AwxPage<T>>('GET', path)).body;
   }
 
   private async all<T>(path: string): Promise<T[]> {
-    const out: T[] = [];
-    for (let next: string | null = path; next; ) {
-      const page: Page<T> = await this.get<T>(next);
-      out.push(...page.results);
-      next = page.next ? linkPath(page.next) : null;
-    }
-    return out;
+    return readAllPages(path, async (p) => {
+      const page = await this.get<T>(p);
+      return { items: page.results, next: page.next ? linkPath(page.next) : null };
+    });
   }
 
   private get size(): number {
@@ -97,11 +97,7 @@ export class AwxInventory implements PlaneInventory {
     const path = `/api/v2/inventories/${this.opts.inventoryId ?? 1}/groups/?page_size=${this.size}`;
     const groups = await this.all<{ id: number; name: string }>(path);
     for (const g of groups) {
-      for (const h of await this.all<Host>(`/api/v2/groups/${g.id}/hosts/?page_size=${this.size}&order_by=id`)) {
-        const entry = out.get(h.name) ?? { groups: [] };
-        entry.groups.push(g.name);
-        out.set(h.name, entry);
-      }
+      for (const h of await this.all<Host>(`/api/v2/groups/${g.id}/hosts/?page_size=${this.size}&order_by=id`)) addMembership(out, h.name, g.name);
     }
     return out;
   }

@@ -1,27 +1,15 @@
 import { ConflictError, InputError } from '@eucora/core';
 import type { RingMember } from '../connector';
-import { countingCall, numericMemberIds } from '../shared/ring-members';
+import { countingCall, numericMemberIds, type RingConvergeCounts } from '../shared/ring-members';
+import type { AwxPage as Page } from './awx.inventory';
 
 /** The AwxConnector's authenticated JSON call. */
 export type AwxCall = <T>(method: string, path: string, body?: unknown, accept?: number[]) => Promise<{ status: number; body: T }>;
 
-/** What one converge of a ring's AWX inventory group did. */
-export interface AwxGroupConverge {
+/** What one converge of a ring's AWX inventory group did (`skipped`: members whose deviceKey is no AWX host id). */
+export interface AwxGroupConverge extends RingConvergeCounts {
   groupId: number;
   created: boolean;
-  added: number;
-  removed: number;
-  /** Ring members whose deviceKey is no AWX host id. */
-  skipped: string[];
-  /** Hosts the group shows after the converge (re-read when anything changed). */
-  members: number;
-  requests: number;
-}
-
-interface Page<T> {
-  count: number;
-  next: string | null;
-  results: T[];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { cleanErrorCode, errorForStatus } from '../shared/http-errors';
-import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
+import { BearerToken, PlaneHttp, type FetchedToken, type OutboundCheck } from '../shared/http-client';
 import { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one Intune tenant through Microsoft Graph. */
@@ -19,14 +19,8 @@ export interface IntuneClientOptions {
   check?: OutboundCheck;
 }
 
-interface CachedToken {
-  value: string;
-  expiresAt: number;
-}
-
-/** Minimal Graph client: client-credential token cached until shortly before expiry and refreshed once on 401. */
+/** Minimal Graph client: client-credential token cached until shortly before expiry and refreshed once on 401 (by PlaneHttp). */
 export class IntuneClient {
-  private token: CachedToken | undefined;
   private readonly graph: PlaneHttp;
   private readonly authority: PlaneHttp;
   private readonly storage: PlaneHttp;
@@ -34,13 +28,14 @@ export class IntuneClient {
   constructor(private readonly opts: IntuneClientOptions) {
     // One policy for both hosts: a broken token endpoint is as much an outage of the plane as a broken Graph.
     const caller = opts.caller ?? new ResilientCaller('intune', { timeoutMs: opts.timeoutMs });
-    this.graph = new PlaneHttp({ plane: 'intune', baseUrl: opts.graphUrl, caller, check: opts.check });
     this.authority = new PlaneHttp({ plane: 'intune', baseUrl: opts.authorityUrl, caller, check: opts.check });
+    const auth = new BearerToken(() => this.fetchToken());
+    this.graph = new PlaneHttp({ plane: 'intune', baseUrl: opts.graphUrl, caller, check: opts.check, auth });
     // SAS URIs are absolute; the storage host comes from Graph's answer, so it passes the same outbound guard.
     this.storage = new PlaneHttp({ plane: 'intune', baseUrl: '', caller, check: opts.check });
   }
 
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<FetchedToken> {
     const body = new URLSearchParams({
       client_id: this.opts.clientId,
       client_secret: this.opts.clientSecret,
@@ -58,35 +53,21 @@ export class IntuneClient {
     // invalid_client (400) is a credential problem: permanent, like a 401.
     if (!j.access_token) throw errorForStatus('intune', 401, `token:${cleanErrorCode(j.error) ?? 'no_token'}`, null);
     // Refresh a minute early so a token never expires mid-call.
-    this.token = { value: j.access_token, expiresAt: Date.now() + Math.max(0, (j.expires_in ?? 3599) - 60) * 1000 };
-    return j.access_token;
-  }
-
-  private async bearer(): Promise<string> {
-    if (this.token && this.token.expiresAt > Date.now()) return this.token.value;
-    return this.fetchToken();
+    return { value: j.access_token, expiresAt: Date.now() + Math.max(0, (j.expires_in ?? 3599) - 60) * 1000 };
   }
 
   /**
    * One Graph call; returns the parsed JSON body (or null for 204). `correlationId` goes out as `client-request-id`,
    * which Graph echoes and Microsoft support traces by.
    */
-  async request<T>(method: string, path: string, body?: unknown, correlationId?: string, retriedAuth = false): Promise<T> {
-    const token = await this.bearer();
+  async request<T>(method: string, path: string, body?: unknown, correlationId?: string): Promise<T> {
     const res = await this.graph.send(method, path, {
       headers: {
-        authorization: `Bearer ${token}`,
         ...(correlationId ? { 'client-request-id': correlationId } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
-      accept: retriedAuth ? [] : [401],
     });
-    if (res.status === 401) {
-      // Token expired or revoked: refresh once, then a second 401 is permanent.
-      this.token = undefined;
-      return this.request<T>(method, path, body, correlationId, true);
-    }
     return (res.status === 204 || !res.text ? null : JSON.parse(res.text)) as T;
   }
 

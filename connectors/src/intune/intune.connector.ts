@@ -5,7 +5,8 @@ import { intuneRingDevices } from './intune.device-status';
 import { IntuneClient, type IntuneClientOptions } from './intune.client';
 import { prepareContent, type PreparedContent } from './intune.content';
 import { convergeEntraGroup } from './intune.ring-target';
-import { appDisplayName, odataString, ringCountsFromSummaries, win32AppBody, type InstallSummary } from './intune.mapper';
+import { appDisplayName, ringCountsFromSummaries, win32AppBody, type InstallSummary } from './intune.mapper';
+import { odataString } from '../shared/odata';
 
 const BASE = '/beta/deviceAppManagement';
 
@@ -350,7 +351,7 @@ export class IntuneConnector implements PlaneConnector {
       const page = await this.client.request<{ TotalRowCount: number; Schema: { Column: string }[]; Values: unknown[][] }>(
         'POST',
         '/beta/deviceManagement/reports/getDeviceInstallStatusReport',
-        { select, filter: `(ApplicationId eq '${appId.replace(/'/g, "''")}')`, skip, top: pageSize, orderBy: ['DeviceName'] },
+        { select, filter: `(ApplicationId eq ${odataString(appId)})`, skip, top: pageSize, orderBy: ['DeviceName'] },
         req.correlationId,
       );
       const cols = page.Schema.map((c) => c.Column);

@@ -1,7 +1,8 @@
 import type { IntuneClient } from './intune.client';
+import { odataNext, odataString, type ODataPage } from '../shared/odata';
 import {
-  linkPath,
   PER_DEVICE_MEMBERSHIP_LIMIT,
+  readAllPages,
   type DevicePage,
   type InventoryDevice,
   type InventoryDevicePlatform,
@@ -16,10 +17,6 @@ interface ManagedDevice {
   operatingSystem: string;
   osVersion?: string;
   lastSyncDateTime?: string;
-}
-interface ODataPage<T> {
-  value: T[];
-  '@odata.nextLink'?: string;
 }
 
 const PLATFORMS: Record<string, InventoryDevicePlatform> = { windows: 'windows', macos: 'macos', linux: 'linux' };
@@ -48,13 +45,10 @@ export class IntuneInventory implements PlaneInventory {
 
   /** Every page of a directory listing. */
   private async all<T>(path: string): Promise<T[]> {
-    const out: T[] = [];
-    for (let next: string | undefined = path; next; ) {
-      const page: ODataPage<T> = await this.get<ODataPage<T>>(next);
-      out.push(...page.value);
-      next = page['@odata.nextLink'] ? linkPath(page['@odata.nextLink']) : undefined;
-    }
-    return out;
+    return readAllPages(path, async (p) => {
+      const page = await this.get<ODataPage<T>>(p);
+      return { items: page.value, next: odataNext(page) };
+    });
   }
 
   async readPage(cursor: string | null, since?: string): Promise<DevicePage> {
@@ -77,7 +71,7 @@ export class IntuneInventory implements PlaneInventory {
         ref: aad,
       });
     }
-    return { devices, cursor: page['@odata.nextLink'] ? linkPath(page['@odata.nextLink']) : null };
+    return { devices, cursor: odataNext(page) };
   }
 
   async memberships(devices?: readonly InventoryDevice[]): Promise<Memberships> {
@@ -88,7 +82,7 @@ export class IntuneInventory implements PlaneInventory {
           out.set(d.deviceKey, { groups: [], directoryId: null });
           continue;
         }
-        const lookup = `/v1.0/devices?$filter=${encodeURIComponent(`deviceId eq '${d.ref}'`)}&$select=id,deviceId&$top=2`;
+        const lookup = `/v1.0/devices?$filter=${encodeURIComponent(`deviceId eq ${odataString(d.ref)}`)}&$select=id,deviceId&$top=2`;
         const found = await this.get<ODataPage<{ id: string }>>(lookup);
         // 0 = not in the directory; >1 = stale duplicates (A1), so no reliable membership either.
         const dir = found.value.length === 1 ? found.value[0]!.id : null;

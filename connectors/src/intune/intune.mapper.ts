@@ -1,14 +1,10 @@
 import { InputError } from '@eucora/core';
 import type { DeployRingRequest, DetectionRule, DeviceCounts } from '../connector';
+import { intentAppName } from '../shared/natural-key';
 
 /** Natural key of the app object: one Win32 app per artifact version and intent. */
 export function appDisplayName(req: Pick<DeployRingRequest, 'intentId' | 'artifact'>): string {
-  return `${req.artifact.name} ${req.artifact.version} [eucora ${req.intentId}]`;
-}
-
-/** OData string literal: single quotes doubled. */
-export function odataString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
+  return intentAppName(req);
 }
 
 const DETECTION = '#microsoft.graph.win32LobApp';

@@ -1,24 +1,17 @@
 import { ConflictError } from '@eucora/core';
 import type { RingMember } from '../connector';
+import type { RingConvergeCounts } from '../shared/ring-members';
 import type { IntuneClient } from './intune.client';
-import { odataString } from './intune.mapper';
+import { odataString } from '../shared/odata';
 
 /** Largest `members@odata.bind` list per PATCH (vendor-contracts.md A1). */
 export const ENTRA_BIND_BATCH = 20;
 const DIRECTORY_OBJECT = 'https://graph.microsoft.com/v1.0/directoryObjects/';
 
-/** What one converge of a ring's Entra group did (counts only; ids stay on the plane). */
-export interface EntraGroupConverge {
+/** What one converge of a ring's Entra group did (counts only; ids stay on the plane; `skipped`: no directory id). */
+export interface EntraGroupConverge extends RingConvergeCounts {
   groupId: string;
   created: boolean;
-  added: number;
-  removed: number;
-  /** Ring members without a directory id (not in Entra): reported, never bound. */
-  skipped: string[];
-  /** Members the group shows after the converge (re-read when anything changed). */
-  members: number;
-  /** Graph requests this converge made. */
-  requests: number;
 }
 
 /** A valid `mailNickname` (A1: ≤ 64 ASCII, none of `@()\[]";:.<>,` or space) from a ring target key. */

@@ -1,12 +1,13 @@
 import { convergeJamfStaticGroup } from './jamf.ring-target';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ConflictError, InputError, isNotAllowedError, NotAllowedError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
+import { ConflictError, InputError, NotFoundError, UpstreamUnavailableError } from '@eucora/core';
 import { vendorErrorCode } from '../shared/http-errors';
+import { xmlText } from '../shared/escape';
 import type { ArtifactContent, ConnectorCall, DeployRingRequest, DeployRingResult, PlaneConnector, RingBaseline } from '../connector';
 import type { RingStatusCall, RingStatusResult } from '../shared/device-status';
 import { jamfRingDevices } from './jamf.device-status';
-import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
+import { BearerToken, PlaneHttp, type FetchedToken, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 
 /** Where and how to reach one Jamf Pro. */
@@ -21,7 +22,6 @@ export interface JamfOptions {
   concurrency?: number;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** How long the connector waits for Jamf to show the uploaded package's `hashValue`, ms. */
 const HASH_WAIT_MS = 120_000;
@@ -48,34 +48,28 @@ export function jamfNames(req: Pick<DeployRingRequest, 'intentId' | 'artifact'> 
 export class JamfConnector implements PlaneConnector {
   readonly plane = 'jamf' as const;
   private readonly http: PlaneHttp;
-  private token: { value: string; until: number } | undefined;
 
   constructor(private readonly opts: JamfOptions) {
-    this.http = new PlaneHttp({ plane: 'jamf', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
+    // The token endpoint shares the plane's policy but carries no bearer token of its own.
+    const token = new PlaneHttp({ plane: 'jamf', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
+    const auth = new BearerToken(() => this.fetchToken(token));
+    this.http = new PlaneHttp({ plane: 'jamf', baseUrl: opts.baseUrl, caller: token.caller, check: opts.check, auth });
   }
 
-  private async bearer(): Promise<string> {
-    if (this.token && this.token.until > Date.now()) return this.token.value;
-    const res = await this.http.send('POST', '/api/oauth/token', {
+  private async fetchToken(http: PlaneHttp): Promise<FetchedToken> {
+    const res = await http.send('POST', '/api/oauth/token', {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: this.opts.clientId, client_secret: this.opts.clientSecret }),
     });
     const j = JSON.parse(res.text) as { access_token: string; expires_in: number };
-    this.token = { value: j.access_token, until: Date.now() + Math.max(0, j.expires_in - 30) * 1000 };
-    return j.access_token;
+    return { value: j.access_token, expiresAt: Date.now() + Math.max(0, j.expires_in - 30) * 1000 };
   }
 
-  async req(method: string, path: string, body?: { json?: unknown; xml?: string }, accept: number[] = [], retried = false): Promise<{ status: number; text: string }> {
-    const headers: Record<string, string> = { authorization: `Bearer ${await this.bearer()}`, accept: 'application/json' };
+  async req(method: string, path: string, body?: { json?: unknown; xml?: string }, accept: number[] = []): Promise<{ status: number; text: string }> {
+    const headers: Record<string, string> = { accept: 'application/json' };
     if (body?.json !== undefined) headers['content-type'] = 'application/json';
     if (body?.xml !== undefined) headers['content-type'] = 'application/xml';
-    const res = await this.http.send(method, path, { headers, body: body?.json !== undefined ? JSON.stringify(body.json) : body?.xml, accept: [401, ...accept] });
-    if (res.status === 401) {
-      if (retried) throw new NotAllowedError('jamf answered 401 after a token refresh');
-      this.token = undefined;
-      return this.req(method, path, body, accept, true);
-    }
-    return res;
+    return this.http.send(method, path, { headers, body: body?.json !== undefined ? JSON.stringify(body.json) : body?.xml, accept });
   }
 
   private async policyByName(name: string): Promise<number | undefined> {
@@ -111,24 +105,14 @@ export class JamfConnector implements PlaneConnector {
     return JSON.parse((await this.req('GET', `/api/v1/packages/${id}`)).text) as { hashType?: string; hashValue?: string };
   }
 
-  /** Streams the verified bytes as multipart `file` (never buffered) and returns their SHA3-512 as sent; one refresh on 401. */
+  /** Streams the verified bytes as multipart `file` (never buffered) and returns their SHA3-512 as sent. */
   private async upload(id: number, content: ArtifactContent): Promise<string> {
-    try {
-      return await this.uploadOnce(id, content);
-    } catch (err) {
-      if (!isNotAllowedError(err) || !/ 401:/.test((err as Error).message)) throw err;
-      this.token = undefined;
-      return this.uploadOnce(id, content);
-    }
-  }
-
-  private async uploadOnce(id: number, content: ArtifactContent): Promise<string> {
     const boundary = `eucora-${randomUUID()}`;
     const name = content.fileName.replace(/["\r\n]/g, '_');
     let sent = '';
     // Through PlaneHttp like every other request: outbound guard, pinned address, no redirects, no body echoed.
-    const res = await this.http.send('POST', `/api/v1/packages/${id}/upload`, {
-      headers: { authorization: `Bearer ${await this.bearer()}`, accept: 'application/json', 'content-type': `multipart/form-data; boundary=${boundary}` },
+    await this.http.send('POST', `/api/v1/packages/${id}/upload`, {
+      headers: { accept: 'application/json', 'content-type': `multipart/form-data; boundary=${boundary}` },
       body: {
         open: async () => {
           const source = await content.open();
@@ -147,12 +131,7 @@ export class JamfConnector implements PlaneConnector {
           return Readable.from(parts());
         },
       },
-      accept: [401],
     });
-    if (res.status === 401) {
-      this.token = undefined;
-      throw new NotAllowedError('jamf answered 401 to the package upload');
-    }
     return sent;
   }
 
@@ -216,8 +195,8 @@ export class JamfConnector implements PlaneConnector {
     const payload =
       'packageId' in what
         ? `<package_configuration><packages><size>1</size><package><id>${what.packageId}</id><action>Install</action></package></packages></package_configuration>`
-        : `<scripts><size>1</size><script><id>${what.scriptId}</id><priority>After</priority><parameter4>${esc(what.parameter4)}</parameter4></script></scripts>`;
-    return `<policy><general><name>${esc(name)}</name><enabled>true</enabled><trigger_checkin>true</trigger_checkin><frequency>Once per computer</frequency><category><name>EUCORA</name></category></general><scope><computer_groups><computer_group><id>${groupId}</id></computer_group></computer_groups></scope>${payload}<maintenance><recon>true</recon></maintenance></policy>`;
+        : `<scripts><size>1</size><script><id>${what.scriptId}</id><priority>After</priority><parameter4>${xmlText(what.parameter4)}</parameter4></script></scripts>`;
+    return `<policy><general><name>${xmlText(name)}</name><enabled>true</enabled><trigger_checkin>true</trigger_checkin><frequency>Once per computer</frequency><category><name>EUCORA</name></category></general><scope><computer_groups><computer_group><id>${groupId}</id></computer_group></computer_groups></scope>${payload}<maintenance><recon>true</recon></maintenance></policy>`;
   }
 
   /** The uninstall script (the intent's uninstall command), looked up by name before `POST /api/v1/scripts`. */

@@ -11,7 +11,6 @@ const bytes = Buffer.from('pkg-bytes-0123456789');
 const req: DeployRingRequest = {
   tenantId: 't',
   intentId: 'i-1',
-  idempotencyKey: 'k',
   correlationId: 'c',
   ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
   artifact: { name: 'Firefox', version: '133', publisher: 'Mozilla', sha256: 'd'.repeat(64), installCommand: 'installer -pkg f.pkg -target /', uninstallCommand: 'rm -rf /Applications/Firefox.app', platform: 'macos', format: 'pkg', sizeBytes: bytes.length, detectionRule: { type: 'file', value: '/Applications/Firefox.app' } },

@@ -1,24 +1,20 @@
 import { ConflictError, InputError } from '@eucora/core';
 import type { RingMember } from '../connector';
-import { countingCall, numericMemberIds } from '../shared/ring-members';
+import { countingCall, numericMemberIds, type RingConvergeCounts } from '../shared/ring-members';
+import { xmlText } from '../shared/escape';
 
 /** The JamfConnector's authenticated Classic/Pro API call. */
 export type JamfCall = (method: string, path: string, body?: { xml?: string }, accept?: number[]) => Promise<{ status: number; text: string }>;
 
-/** What one converge of a ring's Jamf static group did. */
-export interface JamfGroupConverge {
+/**
+ * What one converge of a ring's Jamf static group did (`skipped`: members whose deviceKey is no Jamf computer id; `members`
+ * is the create's own list when nothing changed after it).
+ */
+export interface JamfGroupConverge extends RingConvergeCounts {
   groupId: number;
   created: boolean;
-  added: number;
-  removed: number;
-  /** Ring members whose deviceKey is no Jamf computer id. */
-  skipped: string[];
-  /** Computers the group shows after the converge (re-read when anything changed; the create's own list otherwise). */
-  members: number;
-  requests: number;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const computers = (ids: number[]) => ids.map((id) => `<computer><id>${id}</id></computer>`).join('');
 
 /**
@@ -39,7 +35,7 @@ export async function convergeJamfStaticGroup(call: JamfCall, targetKey: string,
   };
   let g = await find();
   if (!g) {
-    const xml = `<computer_group><name>${esc(targetKey)}</name><is_smart>false</is_smart><computers>${computers([...want].sort((a, b) => a - b))}</computers></computer_group>`;
+    const xml = `<computer_group><name>${xmlText(targetKey)}</name><is_smart>false</is_smart><computers>${computers([...want].sort((a, b) => a - b))}</computers></computer_group>`;
     const res = await send('POST', '/JSSResource/computergroups/id/0', { xml }, [409]);
     if (res.status !== 409) {
       const id = Number(/<id>(\d+)<\/id>/.exec(res.text)?.[1]);

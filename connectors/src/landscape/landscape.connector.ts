@@ -7,6 +7,8 @@ import { landscapeRingDevices } from './landscape.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import { cleanErrorCode, vendorErrorCode } from '../shared/http-errors';
 import type { ResilientCaller } from '../shared/resilience';
+import { shellQuote } from '../shared/escape';
+import { artifactTitle } from '../shared/natural-key';
 
 /** Where and how to reach one Landscape server (legacy API keys). */
 export interface LandscapeOptions {
@@ -40,7 +42,7 @@ export function signLandscape(secret: string, verb: string, host: string, path: 
  * unique per ring makes the activity group findable by its summary after a crash.
  */
 export function landscapeTitles(req: Pick<DeployRingRequest, 'intentId' | 'artifact'> & { ring: { index: number } }) {
-  const what = `${req.artifact.name} ${req.artifact.version}`;
+  const what = artifactTitle(req.artifact);
   const base = `eucora ${req.intentId} r${req.ring.index} ${what}`;
   return { install: `${base} install`, uninstall: `${base} uninstall` };
 }
@@ -51,7 +53,6 @@ export const landscapeSummary = (title: string) => `Run script: ${title}`;
 /** Presigned download URLs in install scripts live this long (the script may run for later rings too), s: 7 days. */
 const CONTENT_URL_TTL_S = 7 * 86_400;
 
-const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The install script: with verified content, the computer downloads the bytes from a presigned URL, checks their SHA-256
@@ -65,10 +66,10 @@ async function installScript(req: DeployRingRequest): Promise<string> {
   return [
     '#!/bin/sh',
     'set -e',
-    `mkdir -p ${sq(dir)}`,
-    `curl -fsSL -o ${sq(file)} ${sq(url)}`,
-    `echo ${sq(`${req.content.sha256}  ${file}`)} | sha256sum -c -`,
-    `cd ${sq(dir)}`,
+    `mkdir -p ${shellQuote(dir)}`,
+    `curl -fsSL -o ${shellQuote(file)} ${shellQuote(url)}`,
+    `echo ${shellQuote(`${req.content.sha256}  ${file}`)} | sha256sum -c -`,
+    `cd ${shellQuote(dir)}`,
     req.artifact.installCommand,
     '',
   ].join('\n');

@@ -9,7 +9,6 @@ import type { DeployRingRequest } from '../connector';
 const req: DeployRingRequest = {
   tenantId: 't',
   intentId: 'i-1',
-  idempotencyKey: 'k',
   correlationId: 'c',
   ring: { index: 1, name: 'ring1-canary', deviceGroup: 'ring1-canary' },
   artifact: { name: 'pkg', version: '2.0', publisher: 'P', sha256: 'c'.repeat(64), installCommand: 'dpkg -i pkg.deb', uninstallCommand: 'dpkg -r pkg', platform: 'linux', format: 'deb', sizeBytes: 5, detectionRule: { type: 'file', value: '/usr/bin/pkg' } },

@@ -1,7 +1,7 @@
 import { InputError } from '@eucora/core';
 import { cleanErrorCode } from '../shared/http-errors';
 import type { RingMember } from '../connector';
-import { numericMemberIds } from '../shared/ring-members';
+import { numericMemberIds, type RingConvergeCounts } from '../shared/ring-members';
 
 /** The LandscapeConnector's signed legacy-API call. */
 export type LandscapeCall = <T>(action: string, params: Record<string, string>, accept?: number[]) => Promise<{ status: number; body: T }>;
@@ -11,16 +11,8 @@ export const LANDSCAPE_TAG_CHUNK = 100;
 /** GetComputers page (contracts A4: limit default 1000). */
 const PAGE = 1000;
 
-/** What one converge of a ring's Landscape tag did. */
-export interface LandscapeTagConverge {
-  added: number;
-  removed: number;
-  /** Ring members whose deviceKey is no Landscape computer id. */
-  skipped: string[];
-  /** Computers carrying the tag after the converge (re-read). */
-  members: number;
-  requests: number;
-}
+/** What one converge of a ring's Landscape tag did (`skipped`: members whose deviceKey is no Landscape computer id). */
+export type LandscapeTagConverge = RingConvergeCounts;
 
 /**
  * Converges the ring's tag (contracts A4): read the computers carrying `tag:<tag>` (paged), add the tag to the missing

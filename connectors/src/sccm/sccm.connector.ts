@@ -7,6 +7,8 @@ import { sccmRingDevices } from './sccm.device-status';
 import { PlaneHttp, type OutboundCheck } from '../shared/http-client';
 import type { ResilientCaller } from '../shared/resilience';
 import { buildSdmPackageXml } from './sccm.sdm-package';
+import { odataString } from '../shared/odata';
+import { intentAppName } from '../shared/natural-key';
 
 /** Where and how to reach one SCCM AdminService (Basic auth stands in for Negotiate; keep it pluggable). */
 export interface SccmOptions {
@@ -28,11 +30,10 @@ export interface SccmOptions {
 
 type Obj = Record<string, unknown>;
 
-const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Natural key of the application: one per artifact version and intent. */
 export function sccmAppName(req: Pick<DeployRingRequest, 'intentId' | 'artifact'>): string {
-  return `${req.artifact.name} ${req.artifact.version} [eucora ${req.intentId}]`;
+  return intentAppName(req);
 }
 
 /**
@@ -77,7 +78,8 @@ export class SccmConnector implements PlaneConnector {
   /** The application (looked up by LocalizedDisplayName + IsLatest; created with a deployment type and content when absent). */
   private async application(req: DeployRingRequest): Promise<{ app: Obj; created: boolean }> {
     const name = sccmAppName(req);
-    const found = await this.first(`/SMS_Application?$filter=${encodeURIComponent(`LocalizedDisplayName eq ${q(name)} and IsLatest eq true`)}`);
+    const filter = encodeURIComponent(`LocalizedDisplayName eq ${odataString(name)} and IsLatest eq true`);
+    const found = await this.first(`/SMS_Application?$filter=${filter}`);
     if (found) return { app: found, created: false };
     const root = this.opts.contentLocation ?? `\\\\${new URL(this.opts.baseUrl).hostname}\\EUCORAContent$`;
     const xml = buildSdmPackageXml({
@@ -94,7 +96,7 @@ export class SccmConnector implements PlaneConnector {
   }
 
   private async collection(name: string): Promise<Obj> {
-    const found = await this.first(`/SMS_Collection?$filter=${encodeURIComponent(`Name eq ${q(name)}`)}`);
+    const found = await this.first(`/SMS_Collection?$filter=${encodeURIComponent(`Name eq ${odataString(name)}`)}`);
     if (found) return found;
     return (await this.call<Obj>('POST', '/SMS_Collection', { Name: name, CollectionType: 2, LimitToCollectionID: 'SMS00001', RefreshType: 2, Comment: 'Created by EUCORA' })).body;
   }
@@ -103,7 +105,7 @@ export class SccmConnector implements PlaneConnector {
   private async deployment(app: Obj, coll: Obj, desired: 1 | 2): Promise<{ assignment: Obj; created: boolean }> {
     const modelId = Number(app.ModelID);
     if (!Number.isInteger(modelId)) throw new InputError(`sccm: application ${String(app.CI_ID)} has no numeric ModelID`);
-    const filter = `TargetCollectionID eq ${q(String(coll.CollectionID))} and AppModelID eq ${modelId}`;
+    const filter = `TargetCollectionID eq ${odataString(String(coll.CollectionID))} and AppModelID eq ${modelId}`;
     const rows = (await this.call<{ value: Obj[] }>('GET', `/SMS_ApplicationAssignment?$filter=${encodeURIComponent(filter)}`)).body.value;
     const found = rows.find((r) => Number(r.DesiredConfigType) === desired);
     if (found) return { assignment: found, created: false };

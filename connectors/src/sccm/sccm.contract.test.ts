@@ -8,7 +8,6 @@ import type { DeployRingRequest } from '../connector';
 const req: DeployRingRequest = {
   tenantId: 't',
   intentId: 'i-1',
-  idempotencyKey: 'k',
   correlationId: 'c',
   ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
   artifact: { name: '7-Zip', version: '24.08', publisher: 'Igor Pavlov', sha256: 'b'.repeat(64), installCommand: 'msiexec /i 7z.msi /qn', uninstallCommand: 'msiexec /x {23170F69-40C1-2702-2408-000001000000} /qn', platform: 'windows', format: 'msi', sizeBytes: 5, detectionRule: { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' } },

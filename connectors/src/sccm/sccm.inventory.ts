@@ -1,10 +1,9 @@
 import type { SccmConnector } from './sccm.connector';
-import { linkPath, type DevicePage, type InventoryDevice, type Memberships, type PlaneInventory } from '../plane-inventory';
+import { addMembership, readAllPages, type DevicePage, type InventoryDevice, type Memberships, type PlaneInventory } from '../plane-inventory';
+import { odataNext, odataString, type ODataPage } from '../shared/odata';
 
-interface ODataPage<T> {
-  value: T[];
-  '@odata.nextLink'?: string;
-}
+/** Base path of the AdminService client, which next links repeat. */
+const WMI = '/AdminService/wmi';
 
 const SYSTEM_FIELDS = 'ResourceId,Name,Client,Obsolete,OperatingSystemNameandVersion,Build,LastLogonTimestamp';
 const SYSTEM = `/SMS_R_System?$select=${SYSTEM_FIELDS}&$filter=${encodeURIComponent('Client eq 1 and Obsolete eq 0')}`;
@@ -37,13 +36,10 @@ export class SccmInventory implements PlaneInventory {
   }
 
   private async all<T>(path: string): Promise<T[]> {
-    const out: T[] = [];
-    for (let next: string | undefined = path; next; ) {
-      const page: ODataPage<T> = await this.get<T>(next);
-      out.push(...page.value);
-      next = page['@odata.nextLink'] ? linkPath(page['@odata.nextLink'], '/AdminService/wmi') : undefined;
-    }
-    return out;
+    return readAllPages(path, async (p) => {
+      const page = await this.get<T>(p);
+      return { items: page.value, next: odataNext(page, WMI) };
+    });
   }
 
   async readPage(cursor: string | null): Promise<DevicePage> {
@@ -56,7 +52,7 @@ export class SccmInventory implements PlaneInventory {
       osVersion: s.Build ?? null,
       lastSeenAt: s.LastLogonTimestamp ?? null,
     }));
-    return { devices, cursor: page['@odata.nextLink'] ? linkPath(page['@odata.nextLink'], '/AdminService/wmi') : null };
+    return { devices, cursor: odataNext(page, WMI) };
   }
 
   async memberships(): Promise<Memberships> {
@@ -65,14 +61,9 @@ export class SccmInventory implements PlaneInventory {
     const deviceCollections = `/SMS_Collection?$select=CollectionID,Name,CollectionType&$filter=${deviceType}`;
     const collections = await this.all<{ CollectionID: string; Name: string }>(deviceCollections);
     for (const c of collections) {
-      const byCollection = encodeURIComponent(`CollectionID eq '${c.CollectionID}'`);
+      const byCollection = encodeURIComponent(`CollectionID eq ${odataString(c.CollectionID)}`);
       const members = `/SMS_FullCollectionMembership?$filter=${byCollection}&$select=ResourceID`;
-      for (const m of await this.all<{ ResourceID: number }>(members)) {
-        const key = String(m.ResourceID);
-        const entry = out.get(key) ?? { groups: [] };
-        entry.groups.push(c.Name);
-        out.set(key, entry);
-      }
+      for (const m of await this.all<{ ResourceID: number }>(members)) addMembership(out, String(m.ResourceID), c.Name);
     }
     return out;
   }

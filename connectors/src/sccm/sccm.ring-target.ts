@@ -1,25 +1,18 @@
 import { ConflictError, InputError } from '@eucora/core';
 import type { RingMember } from '../connector';
-import { countingCall, numericMemberIds } from '../shared/ring-members';
+import { countingCall, numericMemberIds, type RingConvergeCounts } from '../shared/ring-members';
+import { odataString } from '../shared/odata';
 
 type Obj = Record<string, unknown>;
 /** The SccmConnector's authenticated AdminService call (paths relative to `/AdminService/wmi`). */
 export type SccmCall = <T>(method: string, path: string, body?: unknown, accept?: number[]) => Promise<{ status: number; body: T }>;
 
-/** What one converge of a ring's device collection did. */
-export interface SccmCollectionConverge {
+/** What one converge of a ring's device collection did (`skipped`: members whose deviceKey is no ResourceID). */
+export interface SccmCollectionConverge extends RingConvergeCounts {
   collection: Obj;
   created: boolean;
-  added: number;
-  removed: number;
-  /** Ring members whose deviceKey is no ResourceID. */
-  skipped: string[];
-  /** Members SMS_FullCollectionMembership shows after the converge. */
-  members: number;
-  requests: number;
 }
 
-const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * Converges the ring's device collection (contracts A3): look up by `Name` (duplicate-create behaviour is unverified, so
@@ -31,7 +24,8 @@ const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export async function convergeSccmCollection(call: SccmCall, targetKey: string, members: readonly RingMember[]): Promise<SccmCollectionConverge> {
   const { send, count } = countingCall(call);
   const { want, skipped } = numericMemberIds(members, 10);
-  const found = (await send<{ value: Obj[] }>('GET', `/SMS_Collection?$filter=${encodeURIComponent(`Name eq ${q(targetKey)}`)}`)).body.value;
+  const byName = encodeURIComponent(`Name eq ${odataString(targetKey)}`);
+  const found = (await send<{ value: Obj[] }>('GET', `/SMS_Collection?$filter=${byName}`)).body.value;
   if (found.length > 1) throw new ConflictError(`sccm: ${found.length} collections are named "${targetKey}"; resolve by hand`);
   let coll = found[0];
   const created = !coll;

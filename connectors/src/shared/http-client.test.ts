@@ -2,9 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isInputError } from '@eucora/core';
+import { isInputError, isNotAllowedError } from '@eucora/core';
 import { IntuneClient } from '../intune/intune.client';
-import { PlaneHttp } from './http-client';
+import { BearerToken, PlaneHttp } from './http-client';
 import { ResilientCaller } from './resilience';
 import { vendorErrorCode } from './http-errors';
 
@@ -108,3 +108,62 @@ describe('PlaneHttp: no redirects, no upstream bodies, pinned addresses', () => 
     await assert.rejects(refusing.send('GET', '/anything'), /refused by policy/);
   });
 });
+
+describe('PlaneHttp: a token provider is refreshed once on 401', () => {
+  let plane: Awaited<ReturnType<typeof listen>>;
+  const seen: string[] = [];
+  /** Tokens the plane accepts; everything else answers 401. */
+  const valid = new Set<string>();
+
+  before(async () => {
+    plane = await listen((req, res) => {
+      req.resume();
+      seen.push(req.headers.authorization ?? '');
+      const ok = valid.has(req.headers.authorization ?? '');
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? '{"ok":true}' : '{"error":"invalid_token"}');
+    });
+  });
+  after(() => plane.server.close());
+
+  const client = (tokens: string[]) => {
+    let fetched = 0;
+    const auth = new BearerToken(async () => ({ value: tokens[fetched++] ?? 'none' }));
+    const http1 = new PlaneHttp({ plane: 'jamf', baseUrl: plane.url, caller: new ResilientCaller('jamf', { retries: 0 }), auth });
+    return { http1, fetched: () => fetched };
+  };
+
+  it('a 401 drops the cached token: one fresh token, one retry, then the token is reused', async () => {
+    seen.length = 0;
+    valid.clear();
+    valid.add('Bearer fresh');
+    const { http1, fetched } = client(['stale', 'fresh']);
+    assert.equal((await http1.send('GET', '/x')).status, 200);
+    assert.deepEqual(seen, ['Bearer stale', 'Bearer fresh']);
+    assert.equal(fetched(), 2);
+    await http1.send('GET', '/y');
+    assert.equal(fetched(), 2, 'the fresh token is cached');
+  });
+
+  it('a second 401 is permanent: no loop, no third request', async () => {
+    seen.length = 0;
+    valid.clear();
+    const { http1, fetched } = client(['one', 'two', 'three']);
+    await assert.rejects(http1.send('GET', '/x'), (err: Error) => {
+      assert.ok(isNotAllowedError(err));
+      assert.equal(err.message, 'jamf answered 401 (invalid_token)');
+      return true;
+    });
+    assert.deepEqual(seen, ['Bearer one', 'Bearer two']);
+    assert.equal(fetched(), 2);
+  });
+
+  it('a caller that accepts 401 itself gets it without a refresh', async () => {
+    seen.length = 0;
+    valid.clear();
+    const { http1, fetched } = client(['one', 'two']);
+    assert.equal((await http1.send('GET', '/x', { accept: [401] })).status, 401);
+    assert.equal(seen.length, 1);
+    assert.equal(fetched(), 1);
+  });
+});
+

@@ -42,6 +42,42 @@ export interface PlaneHttpOptions {
   errorCode?: (text: string) => string | undefined;
   /** Outbound-URL guard run before every request; default none (operator-configured endpoints). */
   check?: OutboundCheck;
+  /** Bearer token put on every request, refreshed once on a 401 (see `send`); default none (the caller authenticates). */
+  auth?: TokenProvider;
+}
+
+/** The credential PlaneHttp puts on each request as `authorization`, and drops when the plane answers 401. */
+export interface TokenProvider {
+  /** The `authorization` header value, cached by the provider while it is valid. */
+  authorization(): Promise<string>;
+  /** Forgets the cached token; the next `authorization()` fetches a fresh one. */
+  invalidate(): void;
+}
+
+/** A fetched token: its value and, when it expires, the time (ms since epoch) to stop using it. */
+export interface FetchedToken {
+  value: string;
+  /** Default never (kept until a 401). */
+  expiresAt?: number;
+}
+
+/** A bearer token fetched on first use and kept until its `expiresAt` or a 401. */
+export class BearerToken implements TokenProvider {
+  private cached: Required<FetchedToken> | undefined;
+
+  constructor(private readonly fetch: () => Promise<FetchedToken>) {}
+
+  async authorization(): Promise<string> {
+    if (!this.cached || this.cached.expiresAt <= Date.now()) {
+      const t = await this.fetch();
+      this.cached = { value: t.value, expiresAt: t.expiresAt ?? Number.POSITIVE_INFINITY };
+    }
+    return `Bearer ${this.cached.value}`;
+  }
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
 }
 
 // Keep-alive pools; a reused socket is one whose address passed the outbound check when it was opened.
@@ -63,7 +99,23 @@ export class PlaneHttp {
     this.caller = opts.caller ?? new ResilientCaller(opts.plane);
   }
 
+  /**
+   * One request. With `auth`, a 401 (unless the caller accepts 401 itself) drops the token and the request is sent once
+   * more with a fresh one; a second 401 is a permanent `NotAllowedError` (contracts: "401 after one refresh"). Never loops.
+   */
   async send(method: string, path: string, init: SendInit = {}): Promise<HttpResult> {
+    const auth = this.opts.auth;
+    if (!auth) return this.sendOnce(method, path, init);
+    const withToken = async (accept: number[] | undefined) =>
+      this.sendOnce(method, path, { ...init, headers: { ...init.headers, authorization: await auth.authorization() }, accept });
+    if (init.accept?.includes(401)) return withToken(init.accept);
+    const first = await withToken([...(init.accept ?? []), 401]);
+    if (first.status !== 401) return first;
+    auth.invalidate();
+    return withToken(init.accept);
+  }
+
+  private async sendOnce(method: string, path: string, init: SendInit): Promise<HttpResult> {
     const url = new URL(`${this.opts.baseUrl}${path}`);
     const pinned = this.opts.check ? (await this.opts.check(url)).address : undefined;
     return this.caller.call(async (signal) => {

@@ -24,3 +24,15 @@ export function countingCall<F extends (...args: never[]) => unknown>(call: F): 
   }) as F;
   return { send, count: () => n };
 }
+
+/** What every ring-object converge reports; each plane's result adds its object (id, created). */
+export interface RingConvergeCounts {
+  added: number;
+  removed: number;
+  /** Ring members the plane cannot target (no such device id, or no directory id on Intune): reported, never sent. */
+  skipped: string[];
+  /** Members the object shows after the converge (re-read when anything changed). */
+  members: number;
+  /** Plane requests this converge made. */
+  requests: number;
+}

@@ -6,6 +6,7 @@ import {
   ArtifactRepository,
   AuditCheckpointRepository,
   ConnectorBreakerRepository,
+  ConnectorConfigRepository,
   createDataSource,
   DeploymentIntentRepository,
   EventRepository,
@@ -107,11 +108,13 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     evidence: new EvidenceService(new EvidencePackRepository(ds), minio, () =>
       (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : []),
     ),
-    connectors: new ConnectorConfigService(
-      ds,
-      config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
-      outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
-    ),
+    connectors: new ConnectorConfigService({
+      configs: new ConnectorConfigRepository(ds),
+      events: new EventRepository(ds),
+      transaction: (work) => ds.transaction(work),
+      box: config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
+      outbound: outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
+    }),
     devices: new DeviceService(ds),
     metrics: new ApiMetrics({ breakers, intents: new DeploymentIntentRepository(ds) }),
     maxBodyBytes: config.MAX_BODY_BYTES,

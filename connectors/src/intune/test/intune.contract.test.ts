@@ -55,7 +55,7 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
     downloadUrl: async () => 'unused',
   };
   const req: DeployRingRequest = {
-    tenantId: 't', intentId: '6a1c2d3e-0000-4000-8000-000000000001', idempotencyKey: 'wf:x:ring:0:deploy', correlationId: 'corr-recorded-1',
+    tenantId: 't', intentId: '6a1c2d3e-0000-4000-8000-000000000001', correlationId: 'corr-recorded-1',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'eucora-6a1c2d3e-r0' },
     artifact: {
       name: 'Recorded', version: '1.0', publisher: 'Contoso', sha256: content.sha256,

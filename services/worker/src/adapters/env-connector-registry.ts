@@ -1,53 +1,18 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { NotFoundError, type ServiceConfig } from '@eucora/core';
-import { ConnectorConfigRepository } from '@eucora/persistence';
+import { ConnectorBreakerRepository, ConnectorConfigRepository } from '@eucora/persistence';
 import { assertOutboundUrlAllowed, outboundPolicyFrom, SecretBox, type OutboundPolicy } from '@eucora/runtime';
 import {
-  AwxConnector,
-  IntuneConnector,
-  JamfConnector,
-  LandscapeConnector,
+  planeModule,
   ResilienceRegistry,
-  SccmConnector,
   type BreakerState,
-  type PlaneConnector,
-  type ResilienceOptions,
   type OutboundCheck,
-  type ResilientCaller,
+  type PlaneConnector,
+  type PlaneEndpoint,
+  type ResilienceOptions,
 } from '@eucora/connectors';
 import type { ConnectorRegistry } from '@eucora/workflows';
-
-/** A plane endpoint with decrypted credentials, as the connector factories need it. */
-interface Endpoint {
-  baseUrl: string;
-  authUrl: string | null;
-  settings: Record<string, string>;
-  credentials: Record<string, string>;
-  /** Tenant-supplied URLs are checked at every request; the operator's own (environment) endpoint is trusted. */
-  check?: OutboundCheck;
-}
-
-/** Builds the connector of a plane from its endpoint. */
-function buildConnector(plane: string, e: Endpoint, caller: ResilientCaller): PlaneConnector {
-  const s = e.settings;
-  const c = e.credentials;
-  const check = e.check;
-  switch (plane) {
-    case 'intune':
-      return new IntuneConnector({ graphUrl: e.baseUrl, authorityUrl: e.authUrl ?? e.baseUrl, tenantId: s.tenantId ?? 'common', clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller, check });
-    case 'jamf':
-      return new JamfConnector({ baseUrl: e.baseUrl, clientId: s.clientId ?? '', clientSecret: c.clientSecret ?? '', caller, check });
-    case 'sccm':
-      return new SccmConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', contentLocation: s.contentLocation, caller, check });
-    case 'landscape':
-      return new LandscapeConnector({ baseUrl: e.baseUrl, accessKey: s.accessKey ?? '', secretKey: c.secretKey ?? '', caller, check });
-    case 'awx':
-      return new AwxConnector({ baseUrl: e.baseUrl, username: s.username ?? '', password: c.password ?? '', deployTemplate: s.deployTemplate, rollbackTemplate: s.rollbackTemplate, organizationId: s.organizationId ? Number(s.organizationId) : undefined, inventoryId: s.inventoryId ? Number(s.inventoryId) : undefined, caller, check });
-    default:
-      throw new NotFoundError(`Unknown plane "${plane}"`);
-  }
-}
 
 /**
  * The connectors of each tenant: the tenant's own configuration (`PUT /api/v1/connectors/:plane`, credentials decrypted
@@ -64,7 +29,8 @@ export class EnvConnectorRegistry implements ConnectorRegistry {
     private readonly config: ServiceConfig,
     opts: { ds?: DataSource; logger?: Logger; resilience?: ResilienceOptions; refreshMs?: number } = {},
   ) {
-    this.resilience = new ResilienceRegistry(opts.resilience, (tenantId, plane, state) => recordBreaker(opts, tenantId, plane, state));
+    const breakers = opts.ds ? new ConnectorBreakerRepository(opts.ds) : undefined;
+    this.resilience = new ResilienceRegistry(opts.resilience, (tenantId, plane, state) => recordBreaker(breakers, opts.logger, tenantId, plane, state));
     this.configs = opts.ds ? new ConnectorConfigRepository(opts.ds) : undefined;
     this.box = config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : undefined;
     this.refreshMs = opts.refreshMs ?? 30_000;
@@ -75,7 +41,7 @@ export class EnvConnectorRegistry implements ConnectorRegistry {
 
   private readonly refreshMs: number;
 
-  private async endpoint(tenantId: string, plane: string): Promise<{ version: string; endpoint: Endpoint } | null> {
+  private async endpoint(tenantId: string, plane: string): Promise<{ version: string; endpoint: PlaneEndpoint } | null> {
     const row = await this.configs?.find(tenantId, plane);
     if (row) {
       if (!this.box) throw new NotFoundError(`The ${plane} connector of this tenant is configured but CONNECTOR_SECRET_KEY is not set on the worker`);
@@ -103,20 +69,20 @@ export class EnvConnectorRegistry implements ConnectorRegistry {
       cached.at = Date.now();
       return cached.connector;
     }
-    const connector = buildConnector(plane, ep.endpoint, this.resilience.get(tenantId, plane));
+    const connector = planeModule(plane).connector(ep.endpoint, this.resilience.get(tenantId, plane));
     this.cache.set(key, { at: Date.now(), version: ep.version, connector });
     return connector;
   }
 }
 
 /** Logs a breaker transition and stores it for `/api/v1/health`; a failed write must not fail the plane call. */
-function recordBreaker(opts: { ds?: DataSource; logger?: Logger }, tenantId: string, plane: string, state: BreakerState): void {
-  opts.logger?.[state === 'open' ? 'warn' : 'info']({ tenant_id: tenantId, plane, breaker: state }, `circuit breaker ${state}`);
-  void opts.ds
-    ?.query(
-      `INSERT INTO connector_breakers (tenant_id, plane, state, changed_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (tenant_id, plane) DO UPDATE SET state = EXCLUDED.state, changed_at = now(), transitions = connector_breakers.transitions + 1`,
-      [tenantId, plane, state],
-    )
-    .catch((err: Error) => opts.logger?.warn({ err: err.message }, 'could not record breaker state'));
+function recordBreaker(
+  breakers: ConnectorBreakerRepository | undefined,
+  logger: Logger | undefined,
+  tenantId: string,
+  plane: string,
+  state: BreakerState,
+): void {
+  logger?.[state === 'open' ? 'warn' : 'info']({ tenant_id: tenantId, plane, breaker: state }, `circuit breaker ${state}`);
+  void breakers?.record(tenantId, plane, state).catch((err: Error) => logger?.warn({ err: err.message }, 'could not record breaker state'));
 }

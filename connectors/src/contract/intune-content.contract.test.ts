@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { IntuneSimulator } from '@eucora/agent-sim';
-import { appDisplayName, IntuneConnector, type ArtifactContent, type DeployRingRequest } from '@eucora/connectors';
+import { appDisplayName, IntuneConnector, type ArtifactContent, type DeployRingRequest } from '../index';
 import { isInputError } from '@eucora/core';
-import { bufferContent } from './test-support/buffer-content';
-import { intunewinOf } from './test-support/intunewin';
+import { bufferContent } from '../testing/buffer-content';
+import { intunewinOf } from '../testing/intunewin';
 
 /** Intune Win32 content upload (vendor-contracts.md §1 steps 2–7, B) against the stricter simulator over HTTP. */
 describe('Intune content upload (over HTTP against agent-sim)', () => {
@@ -30,7 +30,6 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
   ): DeployRingRequest => ({
     tenantId: 't',
     intentId,
-    idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: `corr-${intentId}`,
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
     artifact: {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import {
   AwxConnector, IntuneConnector, JamfConnector, LandscapeConnector, ResilientCaller, SccmConnector,
   type ArtifactContent, type DeployRingRequest, type PlaneConnector, type RingMember,
-} from '@eucora/connectors';
+} from '../index';
 
 /** The five planes whose ring targets are tested. */
 export type RingPlane = 'intune' | 'jamf' | 'sccm' | 'landscape' | 'awx';
@@ -49,7 +49,6 @@ export function ringRequest(plane: RingPlane, intentId: string, targetKey: strin
   return {
     tenantId: 't',
     intentId,
-    idempotencyKey: `wf:${intentId}:ring:1:deploy`,
     correlationId: 'c',
     ring: { index: 1, name: 'ring1-canary', deviceGroup: 'ring1-canary', targetKey, members },
     artifact: {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { ArtifactContent } from '@eucora/connectors';
+import type { ArtifactContent } from '../index';
 
 /** `ArtifactContent` over bytes in memory, for connector tests that need no object store. */
 export function bufferContent(bytes: Buffer, fileName: string, chunk = 64 * 1024): ArtifactContent {

@@ -1,5 +1,5 @@
 import { ringConnector, ringContent, ringRequest, type PlaneCreds, type RingPlane } from './ring-planes';
-import type { RingMember } from '@eucora/connectors';
+import type { RingMember } from '../index';
 
 /**
  * Child process of the ring-objects crash test: deploys one ring and is killed with SIGKILL by the test mid-converge.

@@ -9,7 +9,7 @@ import {
 import {
   AwxConnector, IntuneConnector, JamfConnector, LandscapeConnector, SccmConnector,
   type ArtifactContent, type DeployRingRequest, type DeployRingResult, type DeviceState, type PlaneConnector, type RingMember,
-} from '@eucora/connectors';
+} from '../index';
 
 /** Test double of the content source only (bytes from memory); the planes are real HTTP simulators. */
 function memoryContent(bytes: Buffer, fileName: string): ArtifactContent {
@@ -85,7 +85,7 @@ const content = memoryContent(Buffer.from('MZ per-device status contract install
 const request = (platform: 'windows' | 'macos' | 'linux'): DeployRingRequest => {
   const intentId = randomUUID();
   return {
-    tenantId: 't', intentId, idempotencyKey: `wf:${intentId}:ring:2:deploy`, correlationId: 'c',
+    tenantId: 't', intentId, correlationId: 'c',
     ring: { index: 2, name: 'ring2-pilot', deviceGroup: GROUP },
     artifact: {
       name: 'FlakyStatusPkg', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'install.sh',

@@ -13,7 +13,7 @@ import {
   type InventoryDevice,
   type PlaneConnector,
   type PlaneInventory,
-} from '@eucora/connectors';
+} from '../index';
 
 /** A plane simulator with its inventory and a connector to it. */
 interface Sim {

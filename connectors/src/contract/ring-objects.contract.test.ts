@@ -10,9 +10,9 @@ import {
 import {
   AwxConnector, awxLabel, convergeAwxGroup, convergeEntraGroup, convergeJamfStaticGroup, convergeLandscapeTag, convergeSccmCollection, IntuneConnector, JamfConnector, jamfNames, LandscapeConnector, landscapeTitles, SccmConnector, sccmAppName,
   ringTargetKey, type DeployRingRequest, type DeployRingResult, type RingMember,
-} from '@eucora/connectors';
+} from '../index';
 import { isConflictError } from '@eucora/core';
-import { ringConnector, ringContent, ringRequest, type PlaneCreds, type RingPlane } from './test-support/ring-planes';
+import { ringConnector, ringContent, ringRequest, type PlaneCreds, type RingPlane } from '../testing/ring-planes';
 
 /** Ring size of the test: more than two Graph bind batches (≤ 20 each, contracts A1). */
 const N = 45;
@@ -211,7 +211,7 @@ for (const c of CASES) {
       const members = fleet().slice(50, 50 + N).map(c.member);
       assert.equal(members.length, N);
       sim.faults.latencyMs = 15;
-      const child = spawn(process.execPath, [path.resolve(__dirname, 'test-support/ring-deploy-child.js'), JSON.stringify({
+      const child = spawn(process.execPath, [path.resolve(__dirname, '../testing/ring-deploy-child.js'), JSON.stringify({
         plane: c.plane, url, creds: c.creds(sim), intentId, targetKey: key, members, contentB64: bytes.toString('base64'), fileName: content.fileName,
       })], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';

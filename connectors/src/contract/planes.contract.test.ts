@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AwxSimulator, JamfSimulator, LandscapeSimulator, landscapeSignature, SccmSimulator, type SimServer } from '@eucora/agent-sim';
-import { AwxConnector, JamfConnector, jamfNames, LandscapeConnector, landscapeTitles, signLandscape, SccmConnector, sccmAppName, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector, type ArtifactContent, buildSdmPackageXml } from '@eucora/connectors';
+import { AwxConnector, JamfConnector, jamfNames, LandscapeConnector, landscapeTitles, signLandscape, SccmConnector, sccmAppName, BreakerOpenError, ResilientCaller, type BreakerState, type DeployRingRequest, type PlaneConnector, type ArtifactContent, buildSdmPackageXml } from '../index';
 import { isConflictError, isNotAllowedError, isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
 
 /** One plane under contract test: its simulator and how to build its connector against it. */
@@ -84,7 +84,6 @@ const request = (): DeployRingRequest => {
   return {
     tenantId: 't',
     intentId,
-    idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: 'c',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
     artifact: { name: 'ContractPkg', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'install.sh', uninstallCommand: 'uninstall.sh', platform: 'linux', format: 'script', sizeBytes: content.sizeBytes, detectionRule: { type: 'file', value: '/opt/contract/VERSION' } },

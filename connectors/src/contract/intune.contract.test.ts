@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { IntuneSimulator } from '@eucora/agent-sim';
-import { appDisplayName, BreakerOpenError, IntuneConnector, ResilientCaller, type BreakerState, type DeployRingRequest } from '@eucora/connectors';
-import { bufferContent } from './test-support/buffer-content';
+import { appDisplayName, BreakerOpenError, IntuneConnector, ResilientCaller, type BreakerState, type DeployRingRequest } from '../index';
+import { bufferContent } from '../testing/buffer-content';
 import { isInputError, isUpstreamUnavailableError } from '@eucora/core';
 
 /** The Intune connector against the Intune simulator over real HTTP (vendor-contracts.md §1). */
@@ -23,7 +23,6 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
   const req = (intentId = randomUUID(), group = 'lab'): DeployRingRequest => ({
     tenantId: 't',
     intentId,
-    idempotencyKey: `wf:${intentId}:ring:0:deploy`,
     correlationId: 'c',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: group },
     artifact: {

@@ -1,5 +1,5 @@
 import { deflateRawSync, crc32 } from 'node:zlib';
-import { prepareRawContent } from '@eucora/connectors';
+import { prepareRawContent } from '../index';
 import { bufferContent } from './buffer-content';
 
 /** A zip of `entries` (method 0 stored or 8 deflate), as IntuneWinAppUtil writes the outer .intunewin. */
