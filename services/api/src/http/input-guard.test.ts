@@ -9,6 +9,7 @@ import { isInputError, loadServiceConfig, type Principal } from '@eucora/core';
 import { EventRepository, type AppendEvent } from '@eucora/persistence';
 import { createTestTenant, sampleIntent, startTestApi, type TestTenant } from '../test-support/test-stack';
 import { ExceptionService } from '../services/exception.service';
+import { exceptionStores } from '../stores';
 import { sampleException } from '../test-support/security-fixtures';
 import { createApiServer } from './server';
 
@@ -97,7 +98,7 @@ describe('central intake guard, storable events, pagination and socket limits (r
   it('an exception decision and its audit event commit together: a failing event leaves the exception pending', async () => {
     const created = await request(api.app).post('/api/v1/exceptions').set(auth(rel)).send(sampleException());
     assert.equal(created.status, 201);
-    const service = new ExceptionService(api.ds);
+    const service = new ExceptionService(exceptionStores(api.ds));
     const principal: Principal = { tenantId: tenant.tenantId, tokenId: randomUUID(), actor: 'reviewer', roles: ['security_reviewer'] };
     // Bypasses HTTP intake on purpose: the UPDATE stores the actor's lone surrogate (as U+FFFD), then the event store refuses it.
     const poisoned = { ...principal, actor: 'rev\ud800' };
