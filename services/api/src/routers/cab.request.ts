@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { parseOr400, uuidParam } from '../http/request';
-import type { CabDecisionInput, CabListQuery } from '../services/cab.service';
+import type { CabDecisionRequest, CabListQuery } from '../services/cab.service';
 
 const sha = z.string().regex(/^[a-f0-9]{64}$/, 'must be the evidence pack SHA-256 shown on the CAB item');
 
@@ -33,7 +33,7 @@ export function cabItemIdParam(req: Request): string {
 }
 
 /** Body and then id of an approve or reject: a request wrong in both reports the body, as it always has. */
-export function cabDecisionRequest(req: Request, kind: 'approve' | 'reject'): { id: string; decision: CabDecisionInput } {
-  const decision = parseOr400<CabDecisionInput>(kind === 'approve' ? approveSchema : rejectSchema, req.body ?? {}, `${kind} request`);
+export function cabDecisionRequest(req: Request, kind: 'approve' | 'reject'): { id: string; decision: CabDecisionRequest } {
+  const decision = parseOr400<CabDecisionRequest>(kind === 'approve' ? approveSchema : rejectSchema, req.body ?? {}, `${kind} request`);
   return { id: cabItemIdParam(req), decision };
 }

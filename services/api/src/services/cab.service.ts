@@ -15,7 +15,7 @@ export interface CabListQuery {
 }
 
 /** A validated approve or reject: the evidence hash the approver saw, and an optional (reject: required) comment. */
-export interface CabDecisionInput {
+export interface CabDecisionRequest {
   evidenceHash: string;
   comment?: string;
 }
@@ -50,7 +50,7 @@ export class CabService {
     principal: Principal,
     id: string,
     kind: 'approve' | 'reject',
-    input: CabDecisionInput,
+    input: CabDecisionRequest,
   ): Promise<CabDecisionResult & { item: CabItemRow }> {
     const item = await this.get(principal, id);
     if (!this.decisionKey) {
