@@ -16,6 +16,7 @@ import {
   rotateKeyring,
 } from '@eucora/runtime';
 import { bootstrapIfEmpty, createTenantWithAdmin } from './services/bootstrap.service';
+import { bootstrapStores } from './stores';
 
 const USAGE = `usage: eucora-admin <command>
   setup                      apply migrations (as DATABASE_MIGRATION_URL), enable login of role eucora_app when
@@ -88,12 +89,12 @@ async function main(argv: string[]): Promise<number> {
   await connectWithRetry('database', () => ds.initialize(), logger, 20);
   try {
     if (cmd === 'bootstrap') {
-      const result = await bootstrapIfEmpty(ds);
+      const result = await bootstrapIfEmpty(bootstrapStores(ds));
       process.stdout.write(`${JSON.stringify(result ? { created: true, tenantId: result.tenantId, slug: result.slug, token: result.adminToken.token } : { created: false })}\n`);
       return 0;
     }
     if (cmd === 'tenant' && rest[0] === 'create' && rest[1] && rest[2]) {
-      const result = await createTenantWithAdmin(ds, rest[1], rest.slice(2).join(' '));
+      const result = await createTenantWithAdmin(bootstrapStores(ds), rest[1], rest.slice(2).join(' '));
       process.stdout.write(`${JSON.stringify({ tenantId: result.tenantId, slug: result.slug, token: result.adminToken.token })}\n`);
       return 0;
     }

@@ -4,6 +4,7 @@ export * from './services/token.service';
 export * from './services/intent.service';
 export * from './services/health.service';
 export * from './services/bootstrap.service';
+export * from './stores';
 export * from './services/intent-dispatcher';
 export * from './adapters/workflow-starter';
 export * from './services/audit.service';

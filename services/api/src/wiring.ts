@@ -5,6 +5,7 @@ import { decisionKeyFrom, type ServiceConfig } from '@eucora/core';
 import {
   ArtifactRepository,
   AuditCheckpointRepository,
+  CabRepository,
   ConnectorBreakerRepository,
   ConnectorConfigRepository,
   createDataSource,
@@ -37,6 +38,7 @@ import { ConnectorConfigService } from './services/connector-config.service';
 import { DeviceService } from './services/device.service';
 import { ApiMetrics } from './http/metrics';
 import { ApiRateLimiter } from './http/rate-limit';
+import { deviceStores, exceptionStores, intentStores, tokenStores } from './stores';
 
 /** A wired API: the express app plus what must be closed on shutdown. */
 export interface ApiRuntime {
@@ -63,12 +65,12 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     config.HEALTH_TIMEOUT_MS,
     breakers,
   );
-  const tokens = new TokenService(ds);
+  const tokens = new TokenService(tokenStores(ds));
   const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);
   const artifacts = new ArtifactService(
     new ArtifactRepository(ds), new MinioArtifactStore(minio, config.S3_ARTIFACT_BUCKET, config.S3_REGION), config.ARTIFACT_MAX_BYTES,
   );
-  const intents = new IntentService(ds, workflows, logger, {
+  const intents = new IntentService(intentStores(ds), workflows, logger, {
     pollInitialMs: config.RING_POLL_INITIAL_MS,
     pollMaxMs: config.RING_POLL_MAX_MS,
     emptyRingGraceSeconds: config.RING_EMPTY_GRACE_SECONDS,
@@ -100,8 +102,8 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     health,
     tokens,
     intents,
-    cab: new CabService(ds, workflows, config.EUCORA_DECISION_KEY ? decisionKeyFrom(config.EUCORA_DECISION_KEY) : null),
-    exceptions: new ExceptionService(ds),
+    cab: new CabService(new CabRepository(ds), workflows, config.EUCORA_DECISION_KEY ? decisionKeyFrom(config.EUCORA_DECISION_KEY) : null),
+    exceptions: new ExceptionService(exceptionStores(ds)),
     audit,
     artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
@@ -115,7 +117,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
       box: config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
       outbound: outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
     }),
-    devices: new DeviceService(ds),
+    devices: new DeviceService(deviceStores(ds)),
     metrics: new ApiMetrics({ breakers, intents: new DeploymentIntentRepository(ds) }),
     maxBodyBytes: config.MAX_BODY_BYTES,
     rateLimiter: new ApiRateLimiter({

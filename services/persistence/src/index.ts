@@ -19,3 +19,4 @@ export * from './repositories/intent-ring-device.repository';
 export * from './repositories/intent-device-state.repository';
 export * from './repositories/connector-breaker.repository';
 export * from './repositories/evidence-pack.repository';
+export * from './transaction';

@@ -3,11 +3,14 @@ import { isUnauthenticatedError, NotAllowedError, rolesGrant, UnauthenticatedErr
 import type { TokenService } from '../services/token.service';
 import type { ApiRateLimiter } from './rate-limit';
 
+/** What `authenticate` needs of the token service: bearer token to principal, or `UnauthenticatedError`. */
+export type Authenticator = Pick<TokenService, 'authenticate'>;
+
 /**
  * Resolves `Authorization: Bearer …` into `res.locals.principal`; 401 otherwise. When the app installed a rate limiter,
  * the token and tenant are charged here (429 when over), and failed authentications are charged to the client address.
  */
-export function authenticate(tokens: TokenService): RequestHandler {
+export function authenticate(tokens: Authenticator): RequestHandler {
   return async (req, res, next) => {
     const limiter = res.locals.rateLimiter as ApiRateLimiter | undefined;
     const header = req.header('authorization');

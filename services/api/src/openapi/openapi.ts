@@ -4,10 +4,10 @@ import { z } from 'zod';
 // Patches zod's prototype once, so the core schemas (built with the same zod) can be registered as they are.
 extendZodWithOpenApi(z);
 import { createIntentSchema, PRODUCT_VERSION } from '@eucora/core';
-import { createTokenSchema } from '../services/token.service';
-import { approveSchema, rejectSchema } from '../services/cab.service';
-import { createExceptionSchema } from '../services/exception.service';
-import { listDevicesQuerySchema, listIntentDevicesQuerySchema } from '../services/device.service';
+import { createTokenSchema } from '../routers/admin-tokens.request';
+import { approveSchema, rejectSchema } from '../routers/cab.request';
+import { createExceptionSchema } from '../routers/exceptions.request';
+import { listDevicesQuerySchema, listIntentDevicesQuerySchema } from '../routers/devices.request';
 
 const problem = z.object({
   type: z.string(),

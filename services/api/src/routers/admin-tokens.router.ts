@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { authenticate, principalOf, requirePermission } from '../http/auth';
 import type { TokenService } from '../services/token.service';
+import { issueTokenRequest, tokenIdParam } from './admin-tokens.request';
 
 /** `/api/v1/admin/tokens`: issue, list, disable and rotate the caller's tenant's tokens (admin only). */
 export function adminTokensRouter(tokens: TokenService): Router {
@@ -8,7 +9,8 @@ export function adminTokensRouter(tokens: TokenService): Router {
   r.use('/admin/tokens', authenticate(tokens), requirePermission('tokens:manage'));
   r.post('/admin/tokens', async (req, res) => {
     const p = principalOf(res);
-    const issued = await tokens.issue(p.tenantId, req.body, { name: p.actor, tokenId: p.tokenId, correlationId: res.locals.correlationId });
+    const input = issueTokenRequest(req);
+    const issued = await tokens.issue(p.tenantId, input, { name: p.actor, tokenId: p.tokenId, correlationId: res.locals.correlationId });
     res.status(201).setHeader('Cache-Control', 'no-store').json(issued);
   });
   r.get('/admin/tokens', async (_req, res) => {
@@ -16,11 +18,12 @@ export function adminTokensRouter(tokens: TokenService): Router {
   });
   r.post('/admin/tokens/:id/disable', async (req, res) => {
     const p = principalOf(res);
-    res.json(await tokens.disable(p.tenantId, String(req.params.id), { name: p.actor, correlationId: res.locals.correlationId }));
+    res.json(await tokens.disable(p.tenantId, tokenIdParam(req), { name: p.actor, correlationId: res.locals.correlationId }));
   });
   r.post('/admin/tokens/:id/rotate', async (req, res) => {
     const p = principalOf(res);
-    const issued = await tokens.rotate(p.tenantId, String(req.params.id), { name: p.actor, tokenId: p.tokenId, correlationId: res.locals.correlationId });
+    const id = tokenIdParam(req);
+    const issued = await tokens.rotate(p.tenantId, id, { name: p.actor, tokenId: p.tokenId, correlationId: res.locals.correlationId });
     res.status(201).setHeader('Cache-Control', 'no-store').json(issued);
   });
   return r;

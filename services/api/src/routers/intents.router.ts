@@ -1,13 +1,16 @@
 import { Router } from 'express';
 import { InputError } from '@eucora/core';
 import { ArtifactHashMismatchError, TooLargeError } from '@eucora/runtime';
-import { authenticate, principalOf, requirePermission } from '../http/auth';
-import type { TokenService } from '../services/token.service';
+import { authenticate, principalOf, requirePermission, type Authenticator } from '../http/auth';
 import type { IntentService } from '../services/intent.service';
 import type { ArtifactService } from '../services/artifact.service';
+import { createIntentRequest, intentIdParam, intentSignalRequest, listIntentsRequest } from './intents.request';
+
+/** What the intent routes call; requests reach it validated and typed. */
+export type IntentRoutesService = Pick<IntentService, 'create' | 'list' | 'get' | 'timelineOf' | 'signal'>;
 
 /** `/api/v1/deployment-intents`. */
-export function intentsRouter(tokens: TokenService, intents: IntentService, artifacts: ArtifactService): Router {
+export function intentsRouter(tokens: Authenticator, intents: IntentRoutesService, artifacts: ArtifactService): Router {
   const r = Router();
   // The artifact bytes stream through a hash; JSON parsing never touches this route's body.
   r.post('/artifacts', authenticate(tokens), requirePermission('intents:create'), async (req, res) => {
@@ -51,24 +54,25 @@ export function intentsRouter(tokens: TokenService, intents: IntentService, arti
   });
   r.use('/deployment-intents', authenticate(tokens));
   r.post('/deployment-intents', requirePermission('intents:create'), async (req, res) => {
-    const { intent, replayed } = await intents.create(principalOf(res), req.body, req.header('idempotency-key'), res.locals.correlationId);
+    const { intent, replayed } = await intents.create(principalOf(res), createIntentRequest(req), res.locals.correlationId);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(201).location(`/api/v1/deployment-intents/${intent.id}`).json(intent);
   });
   r.get('/deployment-intents', requirePermission('intents:read'), async (req, res) => {
-    res.json(await intents.list(principalOf(res), req.query as Record<string, unknown>));
+    res.json(await intents.list(principalOf(res), listIntentsRequest(req)));
   });
   r.get('/deployment-intents/:id/events', requirePermission('intents:read'), async (req, res) => {
-    res.json(await intents.timelineOf(principalOf(res), String(req.params.id)));
+    res.json(await intents.timelineOf(principalOf(res), intentIdParam(req)));
   });
   for (const kind of ['cancel', 'rollback'] as const) {
     r.post(`/deployment-intents/:id/${kind}`, requirePermission('intents:cancel'), async (req, res) => {
-      const intent = await intents.signal(principalOf(res), String(req.params.id), kind, req.body, res.locals.correlationId);
+      const { id, reason } = intentSignalRequest(req, kind);
+      const intent = await intents.signal(principalOf(res), id, kind, reason, res.locals.correlationId);
       res.status(202).json({ id: intent.id, state: intent.state, requested: kind });
     });
   }
   r.get('/deployment-intents/:id', requirePermission('intents:read'), async (req, res) => {
-    res.json(await intents.get(principalOf(res), String(req.params.id)));
+    res.json(await intents.get(principalOf(res), intentIdParam(req)));
   });
   return r;
 }

@@ -1,60 +1,62 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
-import { z } from 'zod';
-import { ConflictError, InputError, inputErrorFromZod, isoDateTime, NotAllowedError, NotFoundError, type Principal } from '@eucora/core';
+import { ConflictError, InputError, NotAllowedError, NotFoundError, type Principal } from '@eucora/core';
 import type { ExceptionEventAction, ExceptionEventType } from '@eucora/core';
-import { EventRepository, ExceptionRepository, type ExceptionRow } from '@eucora/persistence';
+import type { EventRepository, ExceptionRepository, ExceptionRow, Tx, UnitOfWork } from '@eucora/persistence';
 
 const MAX_DAYS = 365;
 
-/** Body of `POST /api/v1/exceptions`. */
-export const createExceptionSchema = z
-  .object({
-    packageName: z.string().trim().min(1).max(200),
-    findingIds: z.array(z.string().trim().min(1).max(100)).min(1).max(200),
-    compensatingControls: z.string().trim().min(10, 'describe the compensating controls (at least 10 characters)').max(4000),
-    justification: z.string().trim().min(10).max(4000),
-    expiresAt: isoDateTime(),
-  })
-  .strict();
-
-const decisionSchema = z.object({ comment: z.string().trim().max(4000).optional() }).strict();
 /** An exception as listed: `effective` = approved and unexpired right now. */
 type EffectiveException = ExceptionRow & { effective: boolean };
 
-const listQuerySchema = z
-  .object({
-    status: z.enum(['pending', 'approved', 'rejected']).optional(),
-    packageName: z.string().min(1).max(200).optional(),
-    cursor: z.string().uuid('must be the nextCursor of a previous page').optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-  })
-  .strict();
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The repositories ExceptionService uses; a decision and its audit event share one `uow` transaction. */
+export interface ExceptionStores {
+  exceptions: Pick<ExceptionRepository, 'insert' | 'findById' | 'list' | 'decide'>;
+  events: Pick<EventRepository, 'append'>;
+  uow: UnitOfWork;
+}
+
+/** A validated exception request; `expiresAt` is an ISO date-time (its window is the service's rule). */
+export interface ExceptionRequestInput {
+  packageName: string;
+  findingIds: string[];
+  compensatingControls: string;
+  justification: string;
+  expiresAt: string;
+}
+
+/** A validated approve or reject. */
+export interface ExceptionDecisionInput {
+  comment?: string;
+}
+
+/** Filters and page of an exception listing; `cursor` is the last id of the previous page. */
+export interface ExceptionListQuery {
+  status?: 'pending' | 'approved' | 'rejected';
+  packageName?: string;
+  cursor?: string;
+  limit: number;
+}
 
 /** Time-boxed security exceptions: requested by release engineers, decided by security reviewers. */
 export class ExceptionService {
-  private readonly repo: ExceptionRepository;
-  private readonly events: EventRepository;
+  private readonly repo: ExceptionStores['exceptions'];
 
-  constructor(private readonly ds: DataSource, private readonly clock: () => Date = () => new Date()) {
-    this.repo = new ExceptionRepository(ds);
-    this.events = new EventRepository(ds);
+  /** `clock`: the time expiries are judged against; default the system clock. */
+  constructor(private readonly stores: ExceptionStores, private readonly clock: () => Date = () => new Date()) {
+    this.repo = stores.exceptions;
   }
 
-  async create(principal: Principal, body: unknown, correlationId: string): Promise<ExceptionRow> {
-    const parsed = createExceptionSchema.safeParse(body);
-    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'exception');
-    const expires = Date.parse(parsed.data.expiresAt);
+  async create(principal: Principal, input: ExceptionRequestInput, correlationId: string): Promise<ExceptionRow> {
+    const expires = Date.parse(input.expiresAt);
     const now = this.clock().getTime();
     if (expires <= now) throw new InputError('Invalid exception', [{ path: 'expiresAt', message: 'must be in the future' }]);
     if (expires > now + MAX_DAYS * 86_400_000) throw new InputError('Invalid exception', [{ path: 'expiresAt', message: `must be within ${MAX_DAYS} days` }]);
     const row = await this.repo.insert(principal.tenantId, {
       id: randomUUID(),
-      packageName: parsed.data.packageName,
-      findingIds: [...new Set(parsed.data.findingIds)],
-      compensatingControls: parsed.data.compensatingControls,
-      justification: parsed.data.justification,
+      packageName: input.packageName,
+      findingIds: [...new Set(input.findingIds)],
+      compensatingControls: input.compensatingControls,
+      justification: input.justification,
       expiresAt: new Date(expires).toISOString(),
       requestedBy: principal.actor,
       requestedByTokenId: principal.tokenId,
@@ -64,17 +66,13 @@ export class ExceptionService {
   }
 
   async get(principal: Principal, id: string): Promise<ExceptionRow> {
-    if (!UUID_RE.test(id)) throw new InputError('Invalid exception id', [{ path: 'id', message: 'must be a UUID' }]);
     const row = await this.repo.findById(principal.tenantId, id);
     if (!row) throw new NotFoundError(`Exception ${id} not found`);
     return row;
   }
 
   /** Newest first; `cursor` is the `nextCursor` of the previous page (the last id on it). */
-  async list(principal: Principal, q: Record<string, unknown>): Promise<{ items: EffectiveException[]; nextCursor: string | null }> {
-    const parsed = listQuerySchema.safeParse(q);
-    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
-    const f = parsed.data;
+  async list(principal: Principal, f: ExceptionListQuery): Promise<{ items: EffectiveException[]; nextCursor: string | null }> {
     const filter = { status: f.status, packageName: f.packageName, afterId: f.cursor, limit: f.limit + 1 };
     const rows = await this.repo.list(principal.tenantId, filter);
     const page = rows.slice(0, f.limit);
@@ -86,20 +84,24 @@ export class ExceptionService {
     };
   }
 
-  async decide(principal: Principal, id: string, status: 'approved' | 'rejected', body: unknown, correlationId: string): Promise<ExceptionRow> {
-    const parsed = decisionSchema.safeParse(body ?? {});
-    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'decision');
+  async decide(
+    principal: Principal,
+    id: string,
+    status: 'approved' | 'rejected',
+    input: ExceptionDecisionInput,
+    correlationId: string,
+  ): Promise<ExceptionRow> {
     const existing = await this.get(principal, id);
     if (existing.requestedByTokenId === principal.tokenId || existing.requestedBy === principal.actor) {
       throw new NotAllowedError('Separation of duties: the requester cannot decide their own exception');
     }
     if (status === 'approved' && Date.parse(existing.expiresAt) <= this.clock().getTime()) throw new ConflictError('The exception has already expired');
     // State and audit event commit together: a decision without its event (or the reverse) can never be observed.
-    return this.ds.transaction(async (em) => {
-      const row = await this.repo.decide(principal.tenantId, id, status, principal.actor, parsed.data.comment ?? null, em);
+    return this.stores.uow.transaction(async (tx) => {
+      const row = await this.repo.decide(principal.tenantId, id, status, principal.actor, input.comment ?? null, tx);
       if (!row) throw new ConflictError(`Exception ${id} is already ${existing.status}`);
       const reason = `Exception ${status} by ${principal.actor}${row.decisionComment ? `: ${row.decisionComment}` : ''}`;
-      await this.record(principal, row, `exception.${status}`, reason, correlationId, em);
+      await this.record(principal, row, `exception.${status}`, reason, correlationId, tx);
       return row;
     });
   }
@@ -110,9 +112,9 @@ export class ExceptionService {
     type: ExceptionEventType,
     reason: string,
     correlationId: string,
-    em?: EntityManager,
+    tx?: Tx,
   ): Promise<void> {
-    await this.events.append({
+    await this.stores.events.append({
       tenantId: principal.tenantId,
       aggregateType: 'exception',
       aggregateId: row.id,
@@ -125,6 +127,6 @@ export class ExceptionService {
       },
       correlationId,
       dedupeKey: `${type}:${row.id}`,
-    }, em);
+    }, tx);
   }
 }

@@ -1,35 +1,53 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import {
-  INTENT_STATES,
-  PLANES,
-  canonicalJson,
   ConflictError,
-  createIntentSchema,
   InputError,
-  inputErrorFromZod,
   intentWorkflowId,
   NotFoundError,
-  sha256Hex,
   validateSbom,
   type EventEnvelope,
   type IntentSpec,
+  type IntentState,
+  type Plane,
   type Principal,
 } from '@eucora/core';
-import {
+import type {
+  DeploymentIntentEntity,
   DeploymentIntentRepository,
   EventRepository,
-  IntentDeviceStateRepository,
-  type RingProgressRow,
   IdempotencyKeyRepository,
-  type DeploymentIntentEntity,
+  IntentDeviceStateRepository,
+  RingProgressRow,
+  UnitOfWork,
 } from '@eucora/persistence';
 import type { WorkflowStarter } from '../adapters/workflow-starter';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const KEY_RE = /^[A-Za-z0-9._:-]{8,200}$/;
+/** The repositories IntentService reads and writes; the create's key claim and insert share one `uow` transaction. */
+export interface IntentStores {
+  intents: Pick<DeploymentIntentRepository, 'insert' | 'findById' | 'list' | 'countAssessing' | 'markWorkflowStarted'>;
+  events: Pick<EventRepository, 'listForAggregate'>;
+  keys: Pick<IdempotencyKeyRepository, 'claim'>;
+  deviceStates: Pick<IntentDeviceStateRepository, 'progress'>;
+  uow: UnitOfWork;
+}
+
+/** A validated create: the parsed spec, the client's `Idempotency-Key` and the SHA-256 of the canonical request body. */
+export interface CreateIntentInput {
+  spec: IntentSpec;
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+/** Filters and page of an intent listing; `cursor` is the last id of the previous page. */
+export interface IntentListQuery {
+  state?: IntentState;
+  plane?: Plane;
+  submitter?: string;
+  riskBand?: 'low' | 'medium' | 'high';
+  cursor?: string;
+  limit: number;
+}
 
 /** One line of an intent's timeline: what happened, why, the action and its outcome. */
 export interface TimelineEntry {
@@ -70,19 +88,6 @@ function timeline(events: EventEnvelope[]): TimelineEntry[] {
 
 const TERMINAL = new Set(['completed', 'rejected', 'blocked', 'rolled_back', 'failed', 'cancelled']);
 
-const listQuerySchema = z
-  .object({
-    state: z.enum(INTENT_STATES).optional(),
-    plane: z.enum(PLANES).optional(),
-    submitter: z.string().min(1).max(200).optional(),
-    riskBand: z.enum(['low', 'medium', 'high']).optional(),
-    cursor: z.string().uuid('must be the nextCursor of a previous page').optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-  })
-  .strict();
-
-const reasonSchema = z.object({ reason: z.string().trim().min(1).max(2000).optional() }).strict();
-
 function summary(intent: DeploymentIntentEntity): Omit<IntentView, 'timeline' | 'spec' | 'ringProgress'> {
   return {
     id: intent.id,
@@ -104,12 +109,11 @@ function summary(intent: DeploymentIntentEntity): Omit<IntentView, 'timeline' | 
 
 /** Creates deployment intents (idempotently) and reads them back, always within the caller's tenant. */
 export class IntentService {
-  private readonly intents: DeploymentIntentRepository;
-  private readonly events: EventRepository;
-  private readonly keys = new IdempotencyKeyRepository();
+  private readonly intents: IntentStores['intents'];
+  private readonly events: IntentStores['events'];
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly stores: IntentStores,
     private readonly starter: WorkflowStarter,
     private readonly logger: Logger,
     /**
@@ -130,35 +134,22 @@ export class IntentService {
     /** Per-tenant fairness: most started-and-still-assessing intents (EUCORA_TENANT_MAX_ASSESSING); default no cap. */
     private readonly fairness: { maxAssessing: number } = { maxAssessing: Number.POSITIVE_INFINITY },
   ) {
-    this.intents = new DeploymentIntentRepository(ds);
-    this.events = new EventRepository(ds);
+    this.intents = stores.intents;
+    this.events = stores.events;
   }
 
   /**
    * Stores the intent and starts its workflow. The row commits before Temporal is called, so a crash or a Temporal
    * outage in between loses nothing: the dispatcher (or the client's retry with the same key) starts it later.
    */
-  async create(
-    principal: Principal,
-    body: unknown,
-    idempotencyKey: string | undefined,
-    correlationId: string,
-  ): Promise<{ intent: IntentView; replayed: boolean }> {
-    if (!idempotencyKey) {
-      throw new InputError('The Idempotency-Key header is required on creates', [{ path: 'header.Idempotency-Key', message: 'is required' }]);
-    }
-    if (!KEY_RE.test(idempotencyKey)) {
-      throw new InputError('Invalid Idempotency-Key header', [{ path: 'header.Idempotency-Key', message: 'must be 8-200 characters of A-Z a-z 0-9 . _ : -' }]);
-    }
-    const parsed = createIntentSchema.safeParse(body);
-    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'deployment intent');
-    const spec = parsed.data;
+  async create(principal: Principal, input: CreateIntentInput, correlationId: string): Promise<{ intent: IntentView; replayed: boolean }> {
+    const { spec, idempotencyKey, requestHash } = input;
     await this.checkReferences(principal, spec);
-    const requestHash = sha256Hex(canonicalJson(body));
     const id = randomUUID();
 
-    const outcome = await this.ds.transaction(async (em) => {
-      const claim = await this.keys.claim(em, { tenantId: principal.tenantId, scope: 'intents.create', key: idempotencyKey, requestHash, resourceId: id });
+    const outcome = await this.stores.uow.transaction(async (tx) => {
+      const key = { tenantId: principal.tenantId, scope: 'intents.create', key: idempotencyKey, requestHash, resourceId: id };
+      const claim = await this.stores.keys.claim(tx, key);
       if (claim.status === 'mismatch') {
         throw new ConflictError(`Idempotency-Key "${idempotencyKey}" was already used with a different request body (intent ${claim.resourceId})`);
       }
@@ -179,7 +170,7 @@ export class IntentService {
           workflowStartedAt: null,
           artifactName: spec.artifact.name,
         },
-        em,
+        tx,
       );
       return { intentId: id, replayed: false };
     });
@@ -240,18 +231,14 @@ export class IntentService {
 
   /** The intent with its timeline; `NotFoundError` for unknown ids and for other tenants' intents alike. */
   async get(principal: Principal, id: string): Promise<IntentView> {
-    if (!UUID_RE.test(id)) throw new InputError('Invalid intent id', [{ path: 'id', message: 'must be a UUID' }]);
     return this.view(principal.tenantId, id);
   }
 
   /** Lists the caller's intents, newest first; `cursor` is the last id of the previous page. */
   async list(
     principal: Principal,
-    q: Record<string, unknown>,
+    f: IntentListQuery,
   ): Promise<{ items: Omit<IntentView, 'timeline' | 'spec' | 'ringProgress'>[]; nextCursor: string | null }> {
-    const parsed = listQuerySchema.safeParse(q);
-    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'query');
-    const f = parsed.data;
     const rows = await this.intents.list(principal.tenantId, { state: f.state, plane: f.plane, submitter: f.submitter, riskBand: f.riskBand, afterId: f.cursor, limit: f.limit + 1 });
     const page = rows.slice(0, f.limit);
     return { items: page.map((i) => summary(i)), nextCursor: rows.length > f.limit ? page.at(-1)!.id : null };
@@ -264,12 +251,16 @@ export class IntentService {
   }
 
   /** Cancels (or rolls back) a running intent by signal; deployed rings are rolled back by the workflow. */
-  async signal(principal: Principal, id: string, kind: 'cancel' | 'rollback', body: unknown, correlationId: string): Promise<IntentView> {
-    const parsed = reasonSchema.safeParse(body ?? {});
-    if (!parsed.success) throw inputErrorFromZod(parsed.error, `${kind} request`);
+  async signal(
+    principal: Principal,
+    id: string,
+    kind: 'cancel' | 'rollback',
+    reason: string | undefined,
+    correlationId: string,
+  ): Promise<IntentView> {
     const intent = await this.get(principal, id);
     if (TERMINAL.has(intent.state)) throw new ConflictError(`The intent is ${intent.state}; nothing to ${kind}`);
-    await this.starter.signal(intent.workflowId, kind, { actor: principal.actor, reason: parsed.data.reason ?? `${kind} requested` });
+    await this.starter.signal(intent.workflowId, kind, { actor: principal.actor, reason: reason ?? `${kind} requested` });
     this.logger.info({ tenant_id: principal.tenantId, intent_id: id, correlation_id: correlationId, kind }, 'intent signal sent');
     return intent;
   }
@@ -278,7 +269,7 @@ export class IntentService {
     const intent = await this.intents.findById(tenantId, id);
     if (!intent) throw new NotFoundError(`Deployment intent ${id} not found`);
     const events = await this.events.listForAggregate(tenantId, 'deployment_intent', id);
-    const ringProgress = await new IntentDeviceStateRepository(this.ds).progress(tenantId, id);
+    const ringProgress = await this.stores.deviceStates.progress(tenantId, id);
     return { ...summary(intent), spec: intent.spec, timeline: timeline(events), ringProgress };
   }
 }

@@ -1,29 +1,23 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { z } from 'zod';
-import {
-  InputError,
-  inputErrorFromZod,
-  isUuid,
-  NotFoundError,
-  ROLES,
-  UnauthenticatedError,
-  type Principal,
-  type Role,
-} from '@eucora/core';
-import { ApiTokenRepository, EventRepository, type ApiTokenEntity } from '@eucora/persistence';
+import { NotFoundError, UnauthenticatedError, type Principal, type Role } from '@eucora/core';
+import type { ApiTokenEntity, ApiTokenRepository, EventRepository, Tx, UnitOfWork } from '@eucora/persistence';
 
 /** Token wire format: `eucora.<token id>.<43-char base64url secret>`; the id lets us look the token up without scanning hashes. */
 // The id part is a canonical UUID: anything looser (36 dashes, 36 hex digits) would reach PostgreSQL's uuid cast and fail there.
 const TOKEN_RE = /^eucora\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
 
-/** Body of `POST /api/v1/admin/tokens`. */
-export const createTokenSchema = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
-  })
-  .strict();
+/** The repositories TokenService uses; a token change and its audit event share one `uow` transaction. */
+export interface TokenStores {
+  tokens: Pick<ApiTokenRepository, 'insert' | 'findForAuthentication' | 'findById' | 'list' | 'disable' | 'markRotated' | 'touch'>;
+  events: Pick<EventRepository, 'append'>;
+  uow: UnitOfWork;
+}
+
+/** A validated token request: its display name and roles. */
+export interface TokenRequestInput {
+  name: string;
+  roles: Role[];
+}
 
 /** A token as listed: never the secret. */
 export interface TokenView {
@@ -59,31 +53,29 @@ function view(t: ApiTokenEntity): TokenView {
   };
 }
 
-function assertTokenId(id: string): void {
-  if (!isUuid(id)) throw new InputError('Invalid token id', [{ path: 'id', message: 'must be a UUID' }]);
-}
-
 // Compared against when the token id is unknown, so unknown and wrong-secret cost the same.
 const DUMMY_HASH = hashSecret('not-a-token');
 const TOUCH_INTERVAL_MS = 60_000;
 
 /** Issues, lists, disables and rotates API tokens, and authenticates bearer tokens. */
 export class TokenService {
-  private readonly tokens: ApiTokenRepository;
-  private readonly events: EventRepository;
+  private readonly tokens: TokenStores['tokens'];
+  private readonly events: TokenStores['events'];
   private readonly lastTouched = new Map<string, number>();
 
-  constructor(private readonly ds: DataSource) {
-    this.tokens = new ApiTokenRepository(ds);
-    this.events = new EventRepository(ds);
+  constructor(private readonly stores: TokenStores) {
+    this.tokens = stores.tokens;
+    this.events = stores.events;
   }
 
   /** Issues a token in `tenantId`. `actor` is who asked (recorded in the audit trail). */
-  async issue(tenantId: string, body: unknown, actor: { name: string; tokenId: string | null; correlationId: string }): Promise<IssuedToken> {
-    const parsed = createTokenSchema.safeParse(body);
-    if (!parsed.success) throw inputErrorFromZod(parsed.error, 'token request');
-    return this.ds.transaction(async (em) => {
-      const issued = await this.insertToken(tenantId, parsed.data.name, parsed.data.roles, actor.tokenId, em);
+  async issue(
+    tenantId: string,
+    input: TokenRequestInput,
+    actor: { name: string; tokenId: string | null; correlationId: string },
+  ): Promise<IssuedToken> {
+    return this.stores.uow.transaction(async (em) => {
+      const issued = await this.insertToken(tenantId, input.name, input.roles, actor.tokenId, em);
       await this.events.append(
         {
           tenantId,
@@ -102,7 +94,7 @@ export class TokenService {
     });
   }
 
-  private async insertToken(tenantId: string, name: string, roles: Role[], createdBy: string | null, em: Parameters<ApiTokenRepository['insert']>[1]): Promise<IssuedToken> {
+  private async insertToken(tenantId: string, name: string, roles: Role[], createdBy: string | null, em: Tx): Promise<IssuedToken> {
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
     const entity = await this.tokens.insert({ id, tenantId, name, roles, secretHash: hashSecret(secret), createdBy }, em);
@@ -114,8 +106,7 @@ export class TokenService {
   }
 
   async disable(tenantId: string, id: string, actor: { name: string; correlationId: string }): Promise<TokenView> {
-    assertTokenId(id);
-    return this.ds.transaction(async (em) => {
+    return this.stores.uow.transaction(async (em) => {
       const changed = await this.tokens.disable(tenantId, id, new Date(), em);
       const token = await this.tokens.findById(tenantId, id, em);
       if (!token) throw new NotFoundError(`Token ${id} not found`);
@@ -141,8 +132,7 @@ export class TokenService {
 
   /** Replaces an active token with a new one of the same name and roles; the old one stops working at once. */
   async rotate(tenantId: string, id: string, actor: { name: string; tokenId: string; correlationId: string }): Promise<IssuedToken> {
-    assertTokenId(id);
-    return this.ds.transaction(async (em) => {
+    return this.stores.uow.transaction(async (em) => {
       const old = await this.tokens.findById(tenantId, id, em, true);
       if (!old) throw new NotFoundError(`Token ${id} not found`);
       if (old.disabledAt) throw new NotFoundError(`Token ${id} is disabled and cannot be rotated; issue a new token`);

@@ -7,6 +7,7 @@ import { loadServiceConfig, type ServiceConfig } from '@eucora/core';
 import { createLogger } from '@eucora/runtime';
 import { createTenantWithAdmin } from '../services/bootstrap.service';
 import { TokenService } from '../services/token.service';
+import { bootstrapStores, tokenStores } from '../stores';
 import { wireApi, type ApiRuntime } from '../wiring';
 import type { Role } from '@eucora/core';
 
@@ -43,8 +44,8 @@ export interface TestTenant {
 
 export async function createTestTenant(ds: DataSource): Promise<TestTenant> {
   const slug = `t-${randomUUID().slice(0, 8)}`;
-  const t = await createTenantWithAdmin(ds, slug, `Test ${slug}`);
-  const tokens = new TokenService(ds);
+  const t = await createTenantWithAdmin(bootstrapStores(ds), slug, `Test ${slug}`);
+  const tokens = new TokenService(tokenStores(ds));
   return {
     tenantId: t.tenantId,
     adminToken: t.adminToken.token,

@@ -21,16 +21,6 @@ export interface AppendFields extends Omit<NewEvent, 'eventId' | 'createdAt' | '
  */
 export type AppendEvent<T extends EventType = EventType> = AppendFields & { eventType: T; data: EventData<T> & StateChangeData };
 
-/**
- * @deprecated An event type outside the catalogue (only the store's own tests write one). Kept for the refactor of
- * issue 11; remove once no caller appends an uncatalogued type.
- */
-export type UntypedAppendEvent<S extends string = string> = AppendFields & {
-  /** A catalogue type here is refused: it must come with its typed data through `AppendEvent`. */
-  eventType: S extends EventType ? never : S;
-  data: Record<string, unknown>;
-};
-
 type AnyAppendEvent = AppendFields & { eventType: string; data: Record<string, unknown> };
 
 function toEnvelope(e: EventEntity): EventEnvelope {
@@ -73,11 +63,10 @@ export class EventRepository {
    * The chain head row is locked, so concurrent appends of one tenant serialise and the chain never forks.
    */
   append<T extends EventType>(input: AppendEvent<T>, em?: EntityManager): Promise<{ event: EventEnvelope; duplicate: boolean }>;
-  /** @deprecated An uncatalogued event type; see `UntypedAppendEvent`. */
-  append<S extends string>(input: UntypedAppendEvent<S>, em?: EntityManager): Promise<{ event: EventEnvelope; duplicate: boolean }>;
+  // The body works on the erased shape: the catalogue types the callers, the chain stores any JSON object.
   async append(input: AnyAppendEvent, em?: EntityManager): Promise<{ event: EventEnvelope; duplicate: boolean }> {
     assertStorable(input);
-    if (!em) return this.ds.transaction((tx) => this.append(input, tx));
+    if (!em) return this.ds.transaction((tx) => this.append(input as AppendEvent, tx));
     const existing = await em.getRepository(EventEntity).findOneBy({ tenantId: input.tenantId, dedupeKey: input.dedupeKey });
     if (existing) return { event: toEnvelope(existing), duplicate: true };
 

@@ -7,7 +7,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { chainEvent, loadServiceConfig, verifyChain } from '@eucora/core';
 import { createDataSource, EventRepository } from '@eucora/persistence';
 import { createMinioClient, loadKeyring } from '@eucora/runtime';
-import { AuditService, createTenantWithAdmin } from '@eucora/api';
+import { AuditService, bootstrapStores, createTenantWithAdmin } from '@eucora/api';
 import { writeReport } from './bench-support';
 import type { DataSource } from 'typeorm';
 
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const ds = createDataSource({ url: config.DATABASE_URL, poolSize: 4, applicationName: 'bench-audit' });
   await Promise.all([su.initialize(), ds.initialize()]);
   try {
-    const t = await createTenantWithAdmin(ds, `bench-${randomUUID().slice(0, 8)}`, 'Audit bench');
+    const t = await createTenantWithAdmin(bootstrapStores(ds), `bench-${randomUUID().slice(0, 8)}`, 'Audit bench');
     const fill = Date.now();
     await appendBulk(su, t.tenantId, EVENTS);
     const total = EVENTS + 1;
