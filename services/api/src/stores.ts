@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import {
   ApiTokenRepository,
+  AuditCheckpointRepository,
   DeploymentIntentRepository,
   DeviceRepository,
   EventRepository,
@@ -10,6 +11,7 @@ import {
   TenantRepository,
   unitOfWork,
 } from '@eucora/persistence';
+import type { AuditRepositories } from './services/audit.service';
 import type { BootstrapStores } from './services/bootstrap.service';
 import type { DeviceStores } from './services/device.service';
 import type { ExceptionStores } from './services/exception.service';
@@ -52,4 +54,9 @@ export function tokenStores(ds: DataSource): TokenStores {
 /** The tenants and token issuer of `createTenantWithAdmin` / `bootstrapIfEmpty` over `ds`. */
 export function bootstrapStores(ds: DataSource): BootstrapStores {
   return { tenants: new TenantRepository(ds), tokens: new TokenService(tokenStores(ds)) };
+}
+
+/** AuditService's repositories over `ds`: the event chain and the checkpoint records. */
+export function auditStores(ds: DataSource): AuditRepositories {
+  return { events: new EventRepository(ds), checkpointRows: new AuditCheckpointRepository(ds) };
 }

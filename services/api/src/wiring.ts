@@ -4,7 +4,6 @@ import type { DataSource } from 'typeorm';
 import { decisionKeyFrom, type ServiceConfig } from '@eucora/core';
 import {
   ArtifactRepository,
-  AuditCheckpointRepository,
   CabRepository,
   ConnectorBreakerRepository,
   ConnectorConfigRepository,
@@ -12,6 +11,7 @@ import {
   DeploymentIntentRepository,
   EventRepository,
   EvidencePackRepository,
+  unitOfWork,
 } from '@eucora/persistence';
 import { createApp } from './app';
 import {
@@ -38,7 +38,7 @@ import { ConnectorConfigService } from './services/connector-config.service';
 import { DeviceService } from './services/device.service';
 import { ApiMetrics } from './http/metrics';
 import { ApiRateLimiter } from './http/rate-limit';
-import { deviceStores, exceptionStores, intentStores, tokenStores } from './stores';
+import { auditStores, deviceStores, exceptionStores, intentStores, tokenStores } from './stores';
 
 /** A wired API: the express app plus what must be closed on shutdown. */
 export interface ApiRuntime {
@@ -80,7 +80,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
   }, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
   const keyFile = config.EVIDENCE_SIGNING_KEY_FILE;
-  const audit = new AuditService({ events: new EventRepository(ds), checkpointRows: new AuditCheckpointRepository(ds) }, {
+  const audit = new AuditService(auditStores(ds), {
     checkpoints: { minio, bucket: config.S3_BUCKET, keys: () => (keyFile ? loadKeyring(keyFile) : null) },
   });
   // Periodic checkpoints keep the default (incremental) verify short even for tenants nobody verifies.
@@ -113,7 +113,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     connectors: new ConnectorConfigService({
       configs: new ConnectorConfigRepository(ds),
       events: new EventRepository(ds),
-      transaction: (work) => ds.transaction(work),
+      uow: unitOfWork(ds),
       box: config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : null,
       outbound: outboundPolicyFrom(config.EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS, config.EUCORA_OUTBOUND_ALLOW_HOSTS),
     }),

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { computeEventHash, GENESIS_HASH } from '@eucora/core';
 import { createMinioClient, loadKeyring } from '@eucora/runtime';
 import { AuditService } from '../services/audit.service';
+import { auditStores } from '../stores';
 import { createTestTenant, startTestApi, type TestTenant } from '../test-support/test-stack';
 
 /** Plays an attacker with superuser access to PostgreSQL: the tamper must be detected and the row named. */
@@ -145,7 +146,7 @@ describe('audit trail: append-only and tamper-evident', () => {
 
   it('the periodic run checkpoints tenants with enough new events, and reports (never signs) a broken chain', async () => {
     const keyFile = process.env.EVIDENCE_SIGNING_KEY_FILE!;
-    const audit = new AuditService(api.ds, { checkpoints: { minio: createMinioClient(api.config), bucket: api.config.S3_BUCKET, keys: () => loadKeyring(keyFile) } });
+    const audit = new AuditService(auditStores(api.ds), { checkpoints: { minio: createMinioClient(api.config), bucket: api.config.S3_BUCKET, keys: () => loadKeyring(keyFile) } });
     const [good, bad] = [await createTestTenant(api.ds), await createTestTenant(api.ds)];
     for (let i = 0; i < 4; i++) await Promise.all([good.issue(['sre'], `periodic-${i}`), bad.issue(['sre'], `periodic-${i}`)]);
     const victim = await su.query(`SELECT event_id FROM events WHERE tenant_id = $1 AND tenant_seq = 3`, [bad.tenantId]);

@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import {
   GENESIS_HASH,
   signCheckpoint,
@@ -11,7 +10,7 @@ import {
   type Principal,
   type PublishedKey,
 } from '@eucora/core';
-import { AuditCheckpointRepository, EventRepository, type AuditCheckpointRow } from '@eucora/persistence';
+import type { AuditCheckpointRepository, AuditCheckpointRow, EventRepository } from '@eucora/persistence';
 
 /** Filter of `GET /audit/events`, parsed by the router; `from`/`to` are ISO-8601 UTC, `cursor` a previous page's `nextCursor`. */
 export interface AuditEventFilter {
@@ -105,11 +104,7 @@ export class AuditService {
   private readonly pageSize: number;
   private readonly hashChunk: number;
 
-  /** `source`: the repositories, or a DataSource to build the PostgreSQL ones from (the worker's audit bench passes one). */
-  constructor(source: AuditRepositories | DataSource, private readonly opts: AuditServiceOptions = {}) {
-    const repos = 'checkpointRows' in source
-      ? source
-      : { events: new EventRepository(source), checkpointRows: new AuditCheckpointRepository(source) };
+  constructor(repos: AuditRepositories, private readonly opts: AuditServiceOptions = {}) {
     this.events = repos.events;
     this.checkpointRows = repos.checkpointRows;
     this.pageSize = opts.pageSize ?? 5000;

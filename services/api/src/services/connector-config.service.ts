@@ -1,7 +1,6 @@
-import type { EntityManager } from 'typeorm';
 import { NotFoundError, UpstreamUnavailableError, type Plane, type Principal } from '@eucora/core';
 import type { PlaneEndpointConfig } from '@eucora/connectors';
-import type { ConnectorConfigRepository, ConnectorConfigRow, EventRepository } from '@eucora/persistence';
+import type { ConnectorConfigRepository, ConnectorConfigRow, EventRepository, UnitOfWork } from '@eucora/persistence';
 import { assertOutboundUrlAllowed, outboundPolicyFrom, type OutboundPolicy, type SecretBox } from '@eucora/runtime';
 
 /** A connector configuration as returned: never the credentials. */
@@ -15,14 +14,12 @@ export interface ConnectorConfigView {
   updatedAt: string;
 }
 
-/** Runs `work` in one database transaction (the wiring passes `DataSource.transaction`). */
-export type Transaction = <T>(work: (em: EntityManager) => Promise<T>) => Promise<T>;
-
 /** What the service needs from persistence. */
 export interface ConnectorConfigDeps {
   configs: Pick<ConnectorConfigRepository, 'upsert' | 'find' | 'list' | 'remove'>;
   events: Pick<EventRepository, 'append'>;
-  transaction: Transaction;
+  /** Commits a configuration change and its audit event together. */
+  uow: UnitOfWork;
   /** Seals credentials; null when `CONNECTOR_SECRET_KEY` is not set (configuring then answers 503). */
   box: SecretBox | null;
   /** The operator's outbound-URL policy that `baseUrl`/`authUrl` must pass; default https to public hosts only. */
@@ -86,7 +83,7 @@ export class ConnectorConfigService {
 
   async remove(principal: Principal, plane: Plane, correlationId: string): Promise<void> {
     // One transaction: the configuration never disappears without its audit event.
-    await this.deps.transaction(async (em) => {
+    await this.deps.uow.transaction(async (em) => {
       if (!(await this.deps.configs.remove(principal.tenantId, plane, em))) throw new NotFoundError(`No ${plane} connector configured`);
       await this.deps.events.append({
         tenantId: principal.tenantId,

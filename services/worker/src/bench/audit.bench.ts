@@ -7,7 +7,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { chainEvent, loadServiceConfig, verifyChain } from '@eucora/core';
 import { createDataSource, EventRepository } from '@eucora/persistence';
 import { createMinioClient, loadKeyring } from '@eucora/runtime';
-import { AuditService, bootstrapStores, createTenantWithAdmin } from '@eucora/api';
+import { AuditService, auditStores, bootstrapStores, createTenantWithAdmin } from '@eucora/api';
 import { writeReport } from './bench-support';
 import type { DataSource } from 'typeorm';
 
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     process.stdout.write(`[bench] ${total} events in one tenant's chain (fixture ${((Date.now() - fill) / 1000).toFixed(1)} s)\n`);
     const keyFile = config.EVIDENCE_SIGNING_KEY_FILE!;
     const sink = { minio: createMinioClient(config), bucket: config.S3_BUCKET, keys: () => loadKeyring(keyFile) };
-    const audit = new AuditService(ds, { checkpoints: sink });
+    const audit = new AuditService(auditStores(ds), { checkpoints: sink });
     const events = new EventRepository(ds);
 
     // Baseline: the verify before this change (one query for the whole chain, then one synchronous hash loop).
