@@ -82,12 +82,16 @@ export function extract(osv, names) {
 // Reads every github-reviewed JSON file of a checkout (a directory holding advisories/) or of a bare git dir (HEAD).
 function* advisoryFiles(source) {
   const git = (args, input) => spawnSync('git', [`--git-dir=${source}`, ...args], { encoding: 'utf8', input, maxBuffer: 1 << 30 });
-  const isGitDir = spawnSync('git', [`--git-dir=${source}`, 'rev-parse', '--verify', 'HEAD'], { encoding: 'utf8' }).status === 0
-    && !statSafe(path.join(source, 'advisories'));
+  const isGitDir =
+    spawnSync('git', [`--git-dir=${source}`, 'rev-parse', '--verify', 'HEAD'], { encoding: 'utf8' }).status === 0 &&
+    !statSafe(path.join(source, 'advisories'));
   if (isGitDir) {
     const ls = git(['ls-tree', '-r', 'HEAD', PREFIX]);
     if (ls.status !== 0) throw new Error(`git ls-tree failed: ${ls.stderr}`);
-    const blobs = ls.stdout.split('\n').filter((l) => l.endsWith('.json')).map((l) => l.split(/\s+/)[2]);
+    const blobs = ls.stdout
+      .split('\n')
+      .filter((l) => l.endsWith('.json'))
+      .map((l) => l.split(/\s+/)[2]);
     const input = `${blobs.join('\n')}\n`;
     const batch = spawnSync('git', [`--git-dir=${source}`, 'cat-file', '--batch'], { input, maxBuffer: 2 ** 31 - 1 });
     if (batch.status !== 0) throw new Error(`git cat-file failed: ${batch.stderr}`);

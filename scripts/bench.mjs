@@ -29,7 +29,11 @@ try {
   handle = await stack.startEphemeralStack({ root: ROOT, label: `eucora-bench-${name}` });
   step('bench', name);
   code = await new Promise((resolve) => {
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...handle.env, EUCORA_BENCH_OUT: path.join(ROOT, 'bench-results') }, stdio: 'inherit' });
+    const child = spawn(process.execPath, [script], {
+      cwd: ROOT,
+      env: { ...handle.env, EUCORA_BENCH_OUT: path.join(ROOT, 'bench-results') },
+      stdio: 'inherit',
+    });
     child.on('exit', (c) => resolve(c ?? 1));
   });
 } finally {

@@ -119,8 +119,10 @@ export function judgeSnapshot(lock, snapshot, allow, today = new Date()) {
   }
   const age = (today - generated) / 86_400_000;
   if (age > SNAPSHOT_MAX_AGE_DAYS) {
-    failures.push(`advisory snapshot of ${snapshot.generatedAt} is ${Math.floor(age)} days old (limit ${SNAPSHOT_MAX_AGE_DAYS}); ` +
-      `regenerate it: ${REGENERATE}`);
+    failures.push(
+      `advisory snapshot of ${snapshot.generatedAt} is ${Math.floor(age)} days old (limit ${SNAPSHOT_MAX_AGE_DAYS}); ` +
+        `regenerate it: ${REGENERATE}`,
+    );
   } else if (age < -1) {
     failures.push(`advisory snapshot is dated in the future (${snapshot.generatedAt}); regenerate it: ${REGENERATE}`);
   }
@@ -134,16 +136,17 @@ export function judgeSnapshot(lock, snapshot, allow, today = new Date()) {
     if (p || !e.package) failures.push(p ?? `notInSnapshot entry ${i}: "package" is required`);
     else if ((day(e.expires) - today) / 86_400_000 > MAX_ALLOW_DAYS) {
       failures.push(`notInSnapshot ${e.package}: expires more than ${MAX_ALLOW_DAYS} days ahead`);
-    }
-    else waived.set(e.package, e);
+    } else waived.set(e.package, e);
   }
   for (const n of new Set(installed.map((p) => p.name))) {
     if (!covered.has(n) && waived.has(n)) warnings.push(`${n} is not in the advisory snapshot; unscreened until ${waived.get(n).expires}`);
   }
   const uncovered = [...new Set(installed.map((p) => p.name).filter((n) => !covered.has(n) && !waived.has(n)))];
   if (uncovered.length) {
-    failures.push(`${uncovered.length} locked package(s) not covered by the advisory snapshot (${uncovered.slice(0, 5).join(', ')}` +
-      `${uncovered.length > 5 ? ', …' : ''}); regenerate it: ${REGENERATE}`);
+    failures.push(
+      `${uncovered.length} locked package(s) not covered by the advisory snapshot (${uncovered.slice(0, 5).join(', ')}` +
+        `${uncovered.length > 5 ? ', …' : ''}); regenerate it: ${REGENERATE}`,
+    );
   }
   const byName = new Map();
   for (const a of snapshot.advisories) (byName.get(a.package) ?? byName.set(a.package, []).get(a.package)).push(a);
@@ -286,8 +289,20 @@ const readJson = (p, fallback) => {
 function matcherCases() {
   const cmp = (a, b) => compareVersions(a, b);
   // The SemVer 2.0.0 §11 precedence chain, each element lower than the next.
-  const chain = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11',
-    '1.0.0-rc.1', '1.0.0', '1.0.1', '1.1.0', '1.10.0', '2.0.0'];
+  const chain = [
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-alpha.beta',
+    '1.0.0-beta',
+    '1.0.0-beta.2',
+    '1.0.0-beta.11',
+    '1.0.0-rc.1',
+    '1.0.0',
+    '1.0.1',
+    '1.1.0',
+    '1.10.0',
+    '2.0.0',
+  ];
   const cases = chain.slice(1).map((v, i) => [`${chain[i]} < ${v}`, cmp(chain[i], v), -1]);
   cases.push(['1.0.0+build == 1.0.0', cmp('1.0.0+build.5', '1.0.0'), 0], ['not a version', parseVersion('1.2'), null]);
   const fixed = [{ introduced: '0' }, { fixed: '4.17.21' }];
@@ -321,8 +336,12 @@ function selfTest() {
   const entry = { id: 'GHSA-aaaa-bbbb-cccc', package: 'leftpad', reason: 'not reachable', reviewedBy: 'sec', expires: '2026-07-01' };
   // A planted vulnerable tree for the offline gate: leftpad 1.2.0 is inside the advisory's range, 2.0.0 is the fix.
   const lockWith = (version) => ({ packages: { '': {}, 'node_modules/leftpad': { version }, 'node_modules/ok': { version: '1.0.0' } } });
-  const adv = { id: 'GHSA-aaaa-bbbb-cccc', package: 'leftpad', severity: 'HIGH', ranges: [{ type: 'ECOSYSTEM', events: [
-    { introduced: '0' }, { fixed: '2.0.0' }] }] };
+  const adv = {
+    id: 'GHSA-aaaa-bbbb-cccc',
+    package: 'leftpad',
+    severity: 'HIGH',
+    ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }],
+  };
   const snap = (over = {}) => ({ generatedAt: '2026-05-20T00:00:00Z', packages: ['leftpad', 'ok'], advisories: [adv], ...over });
   const vulnerable = lockWith('1.2.0');
   const key = ['-----BEGIN', 'PRIVATE KEY-----'].join(' ');
@@ -353,8 +372,12 @@ function selfTest() {
     ['offline: a stale snapshot fails', !snapOk(lockWith('2.0.0'), snap({ generatedAt: '2026-04-01T00:00:00Z' }))],
     ['offline: a missing snapshot fails', !snapOk(lockWith('2.0.0'), null)],
     ['offline: a package the snapshot does not cover fails', !snapOk(lockWith('2.0.0'), snap({ packages: ['leftpad'] }))],
-    ['offline: an uncovered package with a reviewed entry passes', snapOk(lockWith('2.0.0'), snap({ packages: ['leftpad'] }),
-      { notInSnapshot: [{ package: 'ok', reason: 'new, screened by hand', reviewedBy: 's', expires: '2026-06-10' }] })],
+    [
+      'offline: an uncovered package with a reviewed entry passes',
+      snapOk(lockWith('2.0.0'), snap({ packages: ['leftpad'] }), {
+        notInSnapshot: [{ package: 'ok', reason: 'new, screened by hand', reviewedBy: 's', expires: '2026-06-10' }],
+      }),
+    ],
     ['offline: an uncomparable version fails closed', !snapOk(lockWith('latest'), snap())],
     ['a git-sourced lock entry fails', !judgeLockfile({ packages: { 'node_modules/x': gitSourced } }).ok],
     ['a private key is found', found.some((f) => f.rule === 'private-key')],

@@ -87,7 +87,8 @@ try {
     // Dev: the evidence signing keyring is generated once and kept with the data (mode 0600).
     env.EVIDENCE_SIGNING_KEY_FILE = path.join(dataDir, 'evidence-keys.json');
     const { ensureKeyring } = await import('../services/runtime/dist/index.js');
-    if (ensureKeyring(env.EVIDENCE_SIGNING_KEY_FILE)) step('evidence', `generated an Ed25519 signing keyring in ${env.EVIDENCE_SIGNING_KEY_FILE}`);
+    if (ensureKeyring(env.EVIDENCE_SIGNING_KEY_FILE))
+      step('evidence', `generated an Ed25519 signing keyring in ${env.EVIDENCE_SIGNING_KEY_FILE}`);
   }
 
   if (cfg.DATABASE_URL) {
@@ -158,8 +159,12 @@ try {
   if (process.env.INTUNE_GRAPH_URL) {
     step('agent-sim', `using INTUNE_GRAPH_URL ${process.env.INTUNE_GRAPH_URL}`);
   } else {
-    for (let i = 0; i < 5; i++) await stack.assertPortFree(cfg.SIM_INTUNE_PORT + i, 'plane simulators (5 consecutive ports)', 'SIM_INTUNE_PORT');
-    step('agent-sim', `starting the plane simulators on 127.0.0.1:${cfg.SIM_INTUNE_PORT}-${cfg.SIM_INTUNE_PORT + 4} (demo mode, ${process.env.SIM_FLEET_SIZE ?? 10000} devices)`);
+    for (let i = 0; i < 5; i++)
+      await stack.assertPortFree(cfg.SIM_INTUNE_PORT + i, 'plane simulators (5 consecutive ports)', 'SIM_INTUNE_PORT');
+    step(
+      'agent-sim',
+      `starting the plane simulators on 127.0.0.1:${cfg.SIM_INTUNE_PORT}-${cfg.SIM_INTUNE_PORT + 4} (demo mode, ${process.env.SIM_FLEET_SIZE ?? 10000} devices)`,
+    );
     const sim = group.spawn('agent-sim', process.execPath, [path.join(ROOT, 'agent-sim', 'dist', 'main.js')], {
       env: { SIM_INTUNE_PORT: String(cfg.SIM_INTUNE_PORT) },
       logFile: path.join(logDir, 'agent-sim.log'),
@@ -194,8 +199,11 @@ try {
   }
   if (setup.status !== 0) throw new Error(`setup failed:\n${setup.stderr}`);
   const setupOut = JSON.parse(setup.stdout.trim().split('\n').at(-1));
-  step('migrations', `${setupOut.migrationsApplied.length} applied; bucket ${setupOut.bucket.name} ${setupOut.bucket.status}` +
-    (setupOut.storageUser ? `; API and worker use MinIO user ${setupOut.storageUser.accessKey} (no delete, no retention bypass)` : ''));
+  step(
+    'migrations',
+    `${setupOut.migrationsApplied.length} applied; bucket ${setupOut.bucket.name} ${setupOut.bucket.status}` +
+      (setupOut.storageUser ? `; API and worker use MinIO user ${setupOut.storageUser.accessKey} (no delete, no retention bypass)` : ''),
+  );
 
   const boot = spawnSync(process.execPath, [cli, 'bootstrap'], { env, encoding: 'utf8' });
   if (boot.status !== 0) throw new Error(`bootstrap failed:\n${boot.stderr}`);
@@ -240,7 +248,9 @@ try {
     ...(minioConsole ? [`  MinIO       ${minioConsole} (credentials in ${secretsFile})`] : []),
     ...(process.env.INTUNE_GRAPH_URL
       ? []
-      : [`  Simulators  intune :${cfg.SIM_INTUNE_PORT}, jamf :${cfg.SIM_INTUNE_PORT + 1}, sccm :${cfg.SIM_INTUNE_PORT + 2}, landscape :${cfg.SIM_INTUNE_PORT + 3}, awx :${cfg.SIM_INTUNE_PORT + 4} (GET /_sim/stats)`]),
+      : [
+          `  Simulators  intune :${cfg.SIM_INTUNE_PORT}, jamf :${cfg.SIM_INTUNE_PORT + 1}, sccm :${cfg.SIM_INTUNE_PORT + 2}, landscape :${cfg.SIM_INTUNE_PORT + 3}, awx :${cfg.SIM_INTUNE_PORT + 4} (GET /_sim/stats)`,
+        ]),
     `  Data        ${dataDir}   Logs ${logDir}`,
   ];
   if (bootOut.created) {

@@ -10,7 +10,10 @@ const { existsSync, readdirSync, readFileSync, statSync } = await import('node:f
 const path = (await import('node:path')).default;
 
 step('lint', 'eslint (import directions of DESIGN.md §3, TypeScript rules)');
-const lint = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], { cwd: ROOT, stdio: 'inherit' });
+const lint = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
 if (lint.status !== 0) {
   process.stderr.write('[eucora] lint failed\n');
   process.exit(1);
@@ -41,7 +44,9 @@ function needsStack(file) {
 const args = process.argv.slice(2);
 const tier = args[0] === 'unit' || args[0] === 'integration' ? args.shift() : null;
 const filter = args[0];
-let files = findTests(ROOT).filter((f) => !filter || f.includes(filter)).sort();
+let files = findTests(ROOT)
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 if (tier === 'unit') files = files.filter((f) => !needsStack(f));
 if (tier === 'integration') files = files.filter((f) => needsStack(f));
 if (files.length === 0) {
@@ -65,7 +70,11 @@ try {
   } else step('stack', 'not needed: every selected test is unit tier');
   step('test', `${files.length} test files${tier ? ` (${tier} tier)` : ''}`);
   exitCode = await new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { cwd: ROOT, env, stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+      cwd: ROOT,
+      env,
+      stdio: 'inherit',
+    });
     child.on('exit', (code) => resolve(code ?? 1));
   });
 } catch (err) {

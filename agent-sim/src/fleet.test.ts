@@ -42,13 +42,22 @@ describe('fleet attributes for inventory', () => {
     const fleet = generateFleet({ size: 10_000, labSize: 20 });
     const sizes = (g: string) => fleet.filter((d) => d.groups.includes(g)).length;
     assert.deepEqual([sizes('all-windows'), sizes('all-macos'), sizes('all-linux'), sizes('lab')], PINNED_SIZES);
-    assert.equal(fleet.slice(0, 12).map((d) => d.platform[0]).join(''), PINNED_PREFIX);
+    assert.equal(
+      fleet
+        .slice(0, 12)
+        .map((d) => d.platform[0])
+        .join(''),
+      PINNED_PREFIX,
+    );
   });
 
   it('PLANE_PLATFORMS gives Intune windows+macOS, SCCM windows, Jamf macOS, Landscape and AWX linux', () => {
-    assert.deepEqual(
-      PLANE_PLATFORMS,
-      { intune: ['windows', 'macos'], sccm: ['windows'], jamf: ['macos'], landscape: ['linux'], awx: ['linux'] },
-    );
+    assert.deepEqual(PLANE_PLATFORMS, {
+      intune: ['windows', 'macos'],
+      sccm: ['windows'],
+      jamf: ['macos'],
+      landscape: ['linux'],
+      awx: ['linux'],
+    });
   });
 });

@@ -87,7 +87,11 @@ export function generateFleet(opts: FleetOptions = {}): SimDevice[] {
       groups,
       osName: os.name,
       osVersion: pick(os.versions, `os:${id}`),
-      serial: `SN${Math.floor(unit(`serial:${id}`) * 36 ** 8).toString(36).toUpperCase().padStart(8, '0').slice(0, 8)}`,
+      serial: `SN${Math.floor(unit(`serial:${id}`) * 36 ** 8)
+        .toString(36)
+        .toUpperCase()
+        .padStart(8, '0')
+        .slice(0, 8)}`,
       lastContact: new Date(FLEET_EPOCH - Math.floor(unit(`contact:${id}`) * 7 * 86_400_000)).toISOString(),
     });
   }

@@ -15,14 +15,21 @@ async function main(): Promise<void> {
   const fleet = { size, labSize: 20 };
   const intune = new IntuneSimulator(fleet);
   intune.engine.config.installDurationMs = duration;
-  const others = { jamf: new JamfSimulator(fleet), sccm: new SccmSimulator(fleet), landscape: new LandscapeSimulator(fleet), awx: new AwxSimulator(fleet) };
+  const others = {
+    jamf: new JamfSimulator(fleet),
+    sccm: new SccmSimulator(fleet),
+    landscape: new LandscapeSimulator(fleet),
+    awx: new AwxSimulator(fleet),
+  };
   const urls: Record<string, string> = { intune: await intune.listen(port) };
   let p = port;
   for (const [plane, sim] of Object.entries(others)) {
     sim.engine.config.installDurationMs = duration;
     urls[plane] = await sim.listen(++p);
   }
-  process.stdout.write(`${JSON.stringify({ level: 'info', service: 'agent-sim', msg: 'agent-sim ready', planes: urls, fleet: size, groups: intune.groupSizes() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: 'info', service: 'agent-sim', msg: 'agent-sim ready', planes: urls, fleet: size, groups: intune.groupSizes() })}\n`,
+  );
   const stop = () => void Promise.all([intune.close(), ...Object.values(others).map((s) => s.close())]).then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -119,6 +119,8 @@ export interface PlaneConnector {
   ringBaseline(req: DeployRingRequest): Promise<RingBaseline>;
   deployRing(req: DeployRingRequest): Promise<DeployRingResult>;
   /** Counts (and, when `ring.members` is given, per-device states of exactly those devices). */
-  ringStatus(req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline; ring?: RingTarget }): Promise<DeviceCounts & { devices?: DeviceState[] }>;
+  ringStatus(
+    req: ConnectorCall & { deployment: DeployRingResult; baseline: RingBaseline; ring?: RingTarget },
+  ): Promise<DeviceCounts & { devices?: DeviceState[] }>;
   rollbackRing(req: ConnectorCall & { deployment: DeployRingResult; ring?: RingTarget }): Promise<void>;
 }

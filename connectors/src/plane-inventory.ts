@@ -77,7 +77,7 @@ export function linkPath(link: string, prefix = ''): string {
 /** Every entry of a paged listing from `first`: `read` returns a page's entries and the path of the next page (null = done). */
 export async function readAllPages<T>(first: string, read: (path: string) => Promise<{ items: T[]; next: string | null }>): Promise<T[]> {
   const out: T[] = [];
-  for (let next: string | null = first; next; ) {
+  for (let next: string | null = first; next;) {
     const page: { items: T[]; next: string | null } = await read(next);
     out.push(...page.items);
     next = page.next;

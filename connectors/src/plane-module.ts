@@ -64,7 +64,12 @@ export function definePlane<C extends PlaneConnector, S extends z.ZodRawShape, K
   inventory: (connector: C, settings: InventorySettings) => PlaneInventory;
 }): PlaneModule {
   const schema = z
-    .object({ baseUrl: z.string().url(), authUrl: z.string().url().optional(), settings: z.object(def.settings).strict(), credentials: z.object(def.credentials).strict() })
+    .object({
+      baseUrl: z.string().url(),
+      authUrl: z.string().url().optional(),
+      settings: z.object(def.settings).strict(),
+      credentials: z.object(def.credentials).strict(),
+    })
     .strict() as unknown as z.ZodType<PlaneEndpointConfig>;
   return {
     name: def.name,

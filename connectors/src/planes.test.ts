@@ -16,21 +16,34 @@ describe('plane modules', () => {
   it('configuration errors name the offending field', () => {
     const err = (() => {
       try {
-        planeModule('sccm').parseConfig({ baseUrl: 'https://sccm.example', settings: { username: 'u', contentLocation: 'C:\\x' }, credentials: {} });
+        planeModule('sccm').parseConfig({
+          baseUrl: 'https://sccm.example',
+          settings: { username: 'u', contentLocation: 'C:\\x' },
+          credentials: {},
+        });
       } catch (e) {
         return e as Error & { issues?: { path: string; message: string }[] };
       }
       return undefined;
     })();
     assert.ok(err && isInputError(err));
-    assert.deepEqual(err.issues?.map((i) => i.path), ['settings.contentLocation', 'credentials.password']);
+    assert.deepEqual(
+      err.issues?.map((i) => i.path),
+      ['settings.contentLocation', 'credentials.password'],
+    );
     assert.equal(err.issues?.[0]?.message, 'a UNC path');
     assert.match(err.message, /^Invalid sccm connector configuration: settings\.contentLocation: a UNC path$/);
   });
 
   it('unknown planes: 400 on the API path, not found for the registry', () => {
-    assert.throws(() => parsePlane('tanium'), (e: Error) => isInputError(e));
-    assert.throws(() => planeModule('tanium'), (e: Error) => isNotFoundError(e) && /Unknown plane "tanium"/.test(e.message));
+    assert.throws(
+      () => parsePlane('tanium'),
+      (e: Error) => isInputError(e),
+    );
+    assert.throws(
+      () => planeModule('tanium'),
+      (e: Error) => isNotFoundError(e) && /Unknown plane "tanium"/.test(e.message),
+    );
   });
 
   it('builds the connector and its inventory reader from an endpoint', () => {
@@ -38,6 +51,9 @@ describe('plane modules', () => {
     const connector = planeModule('jamf').connector(e, new ResilientCaller('jamf'));
     assert.equal(connector.plane, 'jamf');
     assert.equal(inventoryFor(connector).plane, 'jamf');
-    assert.throws(() => planeModule('awx').inventory(connector, {}), (err: Error) => isInputError(err));
+    assert.throws(
+      () => planeModule('awx').inventory(connector, {}),
+      (err: Error) => isInputError(err),
+    );
   });
 });

@@ -33,7 +33,10 @@ describe('migration AuditTenantSeq1764300000000 on existing data', () => {
     await older.initialize();
     await older.runMigrations();
     const [a, b] = [randomUUID(), randomUUID()];
-    for (const [id, slug] of [[a, 'tenant-a'], [b, 'tenant-b']]) {
+    for (const [id, slug] of [
+      [a, 'tenant-a'],
+      [b, 'tenant-b'],
+    ]) {
       await older.query(`INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $2)`, [id, slug]);
     }
     const order = [a, b, a, a, b, a];
@@ -48,13 +51,24 @@ describe('migration AuditTenantSeq1764300000000 on existing data', () => {
 
     db = new DataSource({ type: 'postgres', url: url(), migrations: MIGRATIONS.slice(0, index + 1), migrationsTransactionMode: 'each' });
     await db.initialize();
-    assert.deepEqual((await db.runMigrations()).map((m) => m.name), ['AuditTenantSeq1764300000000']);
+    assert.deepEqual(
+      (await db.runMigrations()).map((m) => m.name),
+      ['AuditTenantSeq1764300000000'],
+    );
     const rows: { tenant_id: string; tenant_seq: string; hash: string }[] = await db.query(
       `SELECT tenant_id, tenant_seq, hash FROM events ORDER BY seq`,
     );
-    assert.deepEqual(rows.map((r) => [r.tenant_id === a ? 'a' : 'b', r.tenant_seq, r.hash]), [
-      ['a', '1', 'h0'], ['b', '1', 'h1'], ['a', '2', 'h2'], ['a', '3', 'h3'], ['b', '2', 'h4'], ['a', '4', 'h5'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.tenant_id === a ? 'a' : 'b', r.tenant_seq, r.hash]),
+      [
+        ['a', '1', 'h0'],
+        ['b', '1', 'h1'],
+        ['a', '2', 'h2'],
+        ['a', '3', 'h3'],
+        ['b', '2', 'h4'],
+        ['a', '4', 'h5'],
+      ],
+    );
     const trig = await db.query(`SELECT tgenabled FROM pg_trigger WHERE tgname = 'events_no_update_delete'`);
     assert.equal(trig[0].tgenabled, 'A', 'the trigger is ENABLE ALWAYS again');
     await assert.rejects(db.query(`UPDATE events SET reason = 'y'`), /append-only/);

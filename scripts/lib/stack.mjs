@@ -259,7 +259,9 @@ export async function startTemporal(group, { bin, port, uiPort, dbFile, headless
     async () => {
       if (exited) throw new Error(`temporal exited early; see ${logFile}`);
       if (!(await tcpOpen(port))) return false;
-      const res = spawnSync(bin, ['operator', 'namespace', 'describe', '--namespace', 'default', '--address', `127.0.0.1:${port}`], { encoding: 'utf8' });
+      const res = spawnSync(bin, ['operator', 'namespace', 'describe', '--namespace', 'default', '--address', `127.0.0.1:${port}`], {
+        encoding: 'utf8',
+      });
       return res.status === 0;
     },
     { timeoutMs: 120_000, intervalMs: 500 },
@@ -313,9 +315,27 @@ export async function startEphemeralStack({ root, label = 'eucora-test' }) {
     step('stack', `starting PostgreSQL :${pgPort}, Temporal :${temporalPort}, MinIO :${minioPort} in ${work}`);
     const started = Date.now();
     const [pg, temporal, minio] = await Promise.all([
-      startPostgres(group, { dataDir: path.join(work, 'pg'), port: pgPort, password: pgPassword, logFile: path.join(work, 'postgres.log') }),
-      startTemporal(group, { bin: temporalBin, port: temporalPort, headless: true, dbFile: path.join(work, 'temporal.db'), logFile: path.join(work, 'temporal.log') }),
-      startMinio(group, { bin: minioBin, port: minioPort, consolePort: minioConsolePort, dataDir: path.join(work, 'minio'), ...s3, logFile: path.join(work, 'minio.log') }),
+      startPostgres(group, {
+        dataDir: path.join(work, 'pg'),
+        port: pgPort,
+        password: pgPassword,
+        logFile: path.join(work, 'postgres.log'),
+      }),
+      startTemporal(group, {
+        bin: temporalBin,
+        port: temporalPort,
+        headless: true,
+        dbFile: path.join(work, 'temporal.db'),
+        logFile: path.join(work, 'temporal.log'),
+      }),
+      startMinio(group, {
+        bin: minioBin,
+        port: minioPort,
+        consolePort: minioConsolePort,
+        dataDir: path.join(work, 'minio'),
+        ...s3,
+        logFile: path.join(work, 'minio.log'),
+      }),
     ]);
     step('stack', `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const env = {

@@ -343,11 +343,17 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
     const { handle, r } = await start({ rings: [{}, {}, {}], status: (ring) => (ring === 1 ? done(0) : done(10)) });
     const result = await handle.result();
     assert.equal(result.state, 'completed');
-    assert.deepEqual((result as IntentLiveState).rings.map((x) => x.status), ['promoted', 'skipped', 'promoted']);
+    assert.deepEqual(
+      (result as IntentLiveState).rings.map((x) => x.status),
+      ['promoted', 'skipped', 'promoted'],
+    );
     const skipped = r.events.find((e) => e.eventType === 'ring.skipped')!;
     assert.match(skipped.reason, /Ring ring1 skipped: no device is targeted/);
     assert.deepEqual(r.rolledBack, []);
-    assert.deepEqual(r.deployed.map((d) => d.ring), [0, 1, 2]);
+    assert.deepEqual(
+      r.deployed.map((d) => d.ring),
+      [0, 1, 2],
+    );
   });
 
   it('ring with 0 devices in the target snapshot: skipped at once, never deployed or polled', async () => {
@@ -355,8 +361,15 @@ describe('DeploymentIntent workflow tier (TestWorkflowEnvironment, stub activiti
     const { handle, r } = await start({ rings });
     const result = await handle.result();
     assert.equal(result.state, 'completed');
-    assert.deepEqual((result as IntentLiveState).rings.map((x) => x.status), ['promoted', 'skipped', 'promoted']);
-    assert.deepEqual(r.deployed.map((d) => d.ring), [0, 2], 'the empty ring is not deployed');
+    assert.deepEqual(
+      (result as IntentLiveState).rings.map((x) => x.status),
+      ['promoted', 'skipped', 'promoted'],
+    );
+    assert.deepEqual(
+      r.deployed.map((d) => d.ring),
+      [0, 2],
+      'the empty ring is not deployed',
+    );
     assert.equal(r.polls.get(1), undefined, 'nor polled');
     const skipped = r.events.find((e) => e.eventType === 'ring.skipped')!;
     assert.match(skipped.reason, /Ring ring1 skipped: the target snapshot put no device in it \(group g1 ∩ targets is empty\)/);

@@ -40,7 +40,13 @@ const acts = proxyActivities<IntentActivities>({
 // Streaming a large artifact from a URL takes a while; hashing is idempotent, so a retry simply starts over.
 const artifactActs = proxyActivities<IntentActivities>({
   startToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
 });
 // Connector calls: the connector's own retry handles short blips; Temporal's retry, capped at 60 s between attempts,
 // carries a long outage without multiplying requests (docs/resilience.md). A content upload (deployRing) runs for
@@ -151,7 +157,17 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
   };
   const record = async (d: CabDecisionInput, decision: 'approve' | 'reject', gate: NonNullable<IntentLiveState['gate']>) => {
     const at = now();
-    await acts.recordCabDecision({ ...base, cabItemId: gate.cabItemId, decision, actor: d.actor, tokenId: d.tokenId, comment: d.comment, evidenceHash: d.evidenceHash, decidedAt: at, dedupeKey: key(`cab:${decision}:${d.actor}`) });
+    await acts.recordCabDecision({
+      ...base,
+      cabItemId: gate.cabItemId,
+      decision,
+      actor: d.actor,
+      tokenId: d.tokenId,
+      comment: d.comment,
+      evidenceHash: d.evidenceHash,
+      decidedAt: at,
+      dedupeKey: key(`cab:${decision}:${d.actor}`),
+    });
     approvals.push({ actor: d.actor, decision, evidenceHash: d.evidenceHash, at, ...(d.comment ? { comment: d.comment } : {}) });
   };
   const result = (gate: NonNullable<IntentLiveState['gate']>, decision: 'approve' | 'reject'): CabDecisionResult => {
@@ -204,8 +220,15 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
     // Where each deployed ring's bytes went, from the deploy results this run already holds.
     const deliveries = deployed.map((d) => ({ ring: d.ring.index, plane: assessment.plane, objectIds: d.deployment.objectIds ?? {} }));
     const res = await acts.writeEvidencePack({
-      tenantId: input.tenantId, intentId: input.intentId, version: packVersion, previousPackHash: packHash, createdAt: now(),
-      testEvidence: [...testEvidence], approvals: [...approvals], assessment, deliveries,
+      tenantId: input.tenantId,
+      intentId: input.intentId,
+      version: packVersion,
+      previousPackHash: packHash,
+      createdAt: now(),
+      testEvidence: [...testEvidence],
+      approvals: [...approvals],
+      assessment,
+      deliveries,
     });
     packHash = res.sha256;
     packId = res.packId;
@@ -243,7 +266,12 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
   const finishAbort = async (a: Abort): Promise<IntentLiveState> => {
     const final: IntentState = a.kind === 'cancel' ? 'cancelled' : a.kind === 'reject' ? 'rejected' : 'rolled_back';
     if (gateOpen && live.gate) {
-      await acts.closeCabItem({ tenantId: input.tenantId, cabItemId: live.gate.cabItemId, status: a.kind === 'reject' ? 'rejected' : 'withdrawn', at: now() });
+      await acts.closeCabItem({
+        tenantId: input.tenantId,
+        cabItemId: live.gate.cabItemId,
+        status: a.kind === 'reject' ? 'rejected' : 'withdrawn',
+        at: now(),
+      });
       gateOpen = false;
     }
     if (deployed.length > 0) await rollbackDeployed(`${a.kind} by ${a.actor}: ${a.reason}`);
@@ -290,8 +318,9 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         },
       },
       actor: 'system:risk-model',
-      reason: `Risk ${risk.score} (${risk.band}) by ${risk.modelVersion}; `
-        + `policy ${policy.policyVersion}: ${policy.decision}. ${policy.reasons.join(' ')}`,
+      reason:
+        `Risk ${risk.score} (${risk.band}) by ${risk.modelVersion}; ` +
+        `policy ${policy.policyVersion}: ${policy.decision}. ${policy.reasons.join(' ')}`,
       step: 'assessed',
     });
 
@@ -338,7 +367,16 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
       // CAB gate: policy names the first ring that may not start without approval.
       if (policy.approvalBeforeRing !== null && ring.index === policy.approvalBeforeRing) {
         if (testEvidence.length > 0) await writePack(assessment);
-        const { cabItemId } = await acts.openCabItem({ tenantId: input.tenantId, intentId: input.intentId, evidencePackId: packId, evidenceHash: packHash!, quorum: policy.quorum, gateRing: ring.index, assessment, submittedBy: input.submittedBy });
+        const { cabItemId } = await acts.openCabItem({
+          tenantId: input.tenantId,
+          intentId: input.intentId,
+          evidencePackId: packId,
+          evidenceHash: packHash!,
+          quorum: policy.quorum,
+          gateRing: ring.index,
+          assessment,
+          submittedBy: input.submittedBy,
+        });
         live.gate = { ring: ring.index, quorum: policy.quorum, approvals: [], cabItemId, evidenceHash: packHash! };
         gateOpen = true;
         await transition({
@@ -391,17 +429,25 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         rs.status = 'skipped';
         rs.counts = zero;
         testEvidence.push({
-          index: ring.index, name: ring.name, outcome: 'skipped', counts: zero, successPercent: 0,
-          threshold: ring.successThreshold, at: now(),
+          index: ring.index,
+          name: ring.name,
+          outcome: 'skipped',
+          counts: zero,
+          successPercent: 0,
+          threshold: ring.successThreshold,
+          at: now(),
         });
-        const why = ring.deviceGroup !== ring.name
-          ? `group ${ring.deviceGroup} ∩ targets is empty`
-          : 'its share of the targets is 0 devices';
+        const why =
+          ring.deviceGroup !== ring.name ? `group ${ring.deviceGroup} ∩ targets is empty` : 'its share of the targets is 0 devices';
         await transition({
           event: {
             type: 'ring.skipped',
             data: {
-              action: 'skip_ring', outcome: 'skipped', ring: ring.name, counts: zero, membership: { count: 0, sha256: ring.sha256 ?? null },
+              action: 'skip_ring',
+              outcome: 'skipped',
+              ring: ring.name,
+              counts: zero,
+              membership: { count: 0, sha256: ring.sha256 ?? null },
             },
           },
           actor: 'system:workflow',
@@ -422,7 +468,10 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
         event: {
           type: 'ring.deployed',
           data: {
-            action: 'deploy_ring', outcome: deployment.adopted ? 'adopted' : 'deployed', ring: ring.name, objectIds: deployment.objectIds,
+            action: 'deploy_ring',
+            outcome: deployment.adopted ? 'adopted' : 'deployed',
+            ring: ring.name,
+            objectIds: deployment.objectIds,
           },
         },
         actor: 'system:workflow',
@@ -471,7 +520,15 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
 
       const applicable = counts.targeted - counts.notApplicable;
       const successPercent = percentOf(counts);
-      testEvidence.push({ index: ring.index, name: ring.name, outcome: verdict, counts, successPercent, threshold: ring.successThreshold, at: now() });
+      testEvidence.push({
+        index: ring.index,
+        name: ring.name,
+        outcome: verdict,
+        counts,
+        successPercent,
+        threshold: ring.successThreshold,
+        at: now(),
+      });
       if (verdict === 'skipped') {
         rs.status = 'skipped';
         const why = counts.targeted === 0 ? 'no device is targeted' : `all ${counts.targeted} targeted devices are not applicable`;
@@ -492,8 +549,9 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
             data: { action: 'halt', outcome: 'halted', ring: ring.name, counts, successPercent, threshold: ring.successThreshold },
           },
           actor: 'system:workflow',
-          reason: `Ring ${ring.name} halted: ${counts.failed} of ${applicable} devices failed `
-            + `(success ${successPercent}% < ${ring.successThreshold}%)`,
+          reason:
+            `Ring ${ring.name} halted: ${counts.failed} of ${applicable} devices failed ` +
+            `(success ${successPercent}% < ${ring.successThreshold}%)`,
           step: `ring:${ring.index}:halted`,
         });
         await rollbackDeployed(`ring ${ring.name} failed its success threshold`);
@@ -526,7 +584,10 @@ async function lifecycle(input: DeploymentIntentInput): Promise<IntentLiveState>
       event: {
         type: 'intent.completed',
         data: {
-          action: 'complete', outcome: 'completed', evidenceHash: packHash, postImplementationReview: policy.postImplementationReview,
+          action: 'complete',
+          outcome: 'completed',
+          evidenceHash: packHash,
+          postImplementationReview: policy.postImplementationReview,
         },
       },
       actor: 'system:workflow',

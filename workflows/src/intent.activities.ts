@@ -1,11 +1,24 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
-  isPermanentDomainError, type ArtifactCheckResult, type Assessment, type DeployRequest, type EventInput, type EvidenceRequest,
-  type IntentEventType, type IntentState, type PlannedRing,
+  isPermanentDomainError,
+  type ArtifactCheckResult,
+  type Assessment,
+  type DeployRequest,
+  type EventInput,
+  type EvidenceRequest,
+  type IntentEventType,
+  type IntentState,
+  type PlannedRing,
 } from '@eucora/core';
 import {
-  ringTargetKey, type DeployRingRequest, type DeployRingResult, type DeviceCounts, type DeviceState, type RingBaseline,
-  type RingMember, type RingTarget,
+  ringTargetKey,
+  type DeployRingRequest,
+  type DeployRingResult,
+  type DeviceCounts,
+  type DeviceState,
+  type RingBaseline,
+  type RingMember,
+  type RingTarget,
 } from '@eucora/connectors';
 
 /** A transition's fields other than its event. */
@@ -29,7 +42,13 @@ export type TransitionInput = TransitionBase & IntentEventInput;
 
 // The assessment's shapes live in core (pure assessment); re-exported so workflow code and callers keep importing them here.
 export type {
-  ArtifactCheckResult, Assessment, AssessmentTargets, DeployRequest, EvidenceRequest, PlannedRing, RingDelivery,
+  ArtifactCheckResult,
+  Assessment,
+  AssessmentTargets,
+  DeployRequest,
+  EvidenceRequest,
+  PlannedRing,
+  RingDelivery,
 } from '@eucora/core';
 
 /** Identifies a ring step for connector activities. */
@@ -54,8 +73,29 @@ export interface IntentActivityStore {
   /** Streams the artifact (recorded upload or allow-listed URL) and measures its SHA-256; null when there is nothing to check. */
   checkArtifact(tenantId: string, intentId: string): Promise<ArtifactCheckResult | null>;
   writeEvidencePack(req: EvidenceRequest): Promise<{ packId: string; sha256: string }>;
-  openCabItem(input: { tenantId: string; intentId: string; evidencePackId: string; evidenceHash: string; quorum: number; gateRing: number; assessment: Assessment; submittedBy: string }): Promise<{ cabItemId: string }>;
-  recordCabDecision(input: { tenantId: string; intentId: string; cabItemId: string; decision: 'approve' | 'reject'; actor: string; tokenId: string; comment?: string; evidenceHash: string; decidedAt: string; correlationId: string; dedupeKey: string }): Promise<void>;
+  openCabItem(input: {
+    tenantId: string;
+    intentId: string;
+    evidencePackId: string;
+    evidenceHash: string;
+    quorum: number;
+    gateRing: number;
+    assessment: Assessment;
+    submittedBy: string;
+  }): Promise<{ cabItemId: string }>;
+  recordCabDecision(input: {
+    tenantId: string;
+    intentId: string;
+    cabItemId: string;
+    decision: 'approve' | 'reject';
+    actor: string;
+    tokenId: string;
+    comment?: string;
+    evidenceHash: string;
+    decidedAt: string;
+    correlationId: string;
+    dedupeKey: string;
+  }): Promise<void>;
   closeCabItem(input: { tenantId: string; cabItemId: string; status: 'approved' | 'rejected' | 'withdrawn'; at: string }): Promise<void>;
   /** The ring's devices as frozen at assessment, ordered by device key. */
   ringMembers(tenantId: string, intentId: string, ringIndex: number): Promise<RingMember[]>;
@@ -179,7 +219,12 @@ export function createIntentActivities(
     async recordTransition(input: TransitionInput): Promise<void> {
       await permanentToNonRetryable(() => store.recordTransition(input));
     },
-    async assessIntent(tenantId: string, intentId: string, now: string, artifactCheck: ArtifactCheckResult | null = null): Promise<Assessment> {
+    async assessIntent(
+      tenantId: string,
+      intentId: string,
+      now: string,
+      artifactCheck: ArtifactCheckResult | null = null,
+    ): Promise<Assessment> {
       return permanentToNonRetryable(() => store.assess(tenantId, intentId, now, artifactCheck));
     },
     async checkArtifact(tenantId: string, intentId: string): Promise<ArtifactCheckResult | null> {
@@ -215,28 +260,37 @@ export function createIntentActivities(
       );
     },
     async ringStatus(s: RingStepInput & { deployment: DeployRingResult; baseline: RingBaseline }): Promise<DeviceCounts> {
-      return heartbeating(() => permanentToNonRetryable(async () => {
-        const connector = await connectors.get(s.tenantId, s.deployment.plane);
-        // Members come from PostgreSQL, never through workflow history; per-device states stay out of the activity result.
-        const ring = await ringTarget(s);
-        const { devices, ...counts } = await connector.ringStatus({
-          tenantId: s.tenantId, correlationId: s.correlationId,
-          deployment: s.deployment, baseline: s.baseline, ring,
-        });
-        if (ring.members && devices?.length && deviceStates) {
-          await deviceStates.saveStates(s.tenantId, s.intentId, s.ring.index, devices, new Date().toISOString());
-        }
-        return counts;
-      }));
+      return heartbeating(() =>
+        permanentToNonRetryable(async () => {
+          const connector = await connectors.get(s.tenantId, s.deployment.plane);
+          // Members come from PostgreSQL, never through workflow history; per-device states stay out of the activity result.
+          const ring = await ringTarget(s);
+          const { devices, ...counts } = await connector.ringStatus({
+            tenantId: s.tenantId,
+            correlationId: s.correlationId,
+            deployment: s.deployment,
+            baseline: s.baseline,
+            ring,
+          });
+          if (ring.members && devices?.length && deviceStates) {
+            await deviceStates.saveStates(s.tenantId, s.intentId, s.ring.index, devices, new Date().toISOString());
+          }
+          return counts;
+        }),
+      );
     },
     async rollbackRing(s: RingStepInput & { deployment: DeployRingResult }): Promise<void> {
-      await heartbeating(() => permanentToNonRetryable(async () => {
-        const connector = await connectors.get(s.tenantId, s.deployment.plane);
-        await connector.rollbackRing({
-          tenantId: s.tenantId, correlationId: s.correlationId,
-          deployment: s.deployment, ring: await ringTarget(s),
-        });
-      }));
+      await heartbeating(() =>
+        permanentToNonRetryable(async () => {
+          const connector = await connectors.get(s.tenantId, s.deployment.plane);
+          await connector.rollbackRing({
+            tenantId: s.tenantId,
+            correlationId: s.correlationId,
+            deployment: s.deployment,
+            ring: await ringTarget(s),
+          });
+        }),
+      );
     },
   };
 }

@@ -38,10 +38,11 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
   const since = state.full ? undefined : (input.since ?? undefined);
   let pagesHere = 0;
   do {
-    if (pagesHere >= (input.settings.pagesPerExecution ?? 200)) await continueAsNew<typeof inventorySyncWorkflow>({
-      ...input,
-      resume: state,
-    });
+    if (pagesHere >= (input.settings.pagesPerExecution ?? 200))
+      await continueAsNew<typeof inventorySyncWorkflow>({
+        ...input,
+        resume: state,
+      });
     const page = await acts.syncInventoryPage({
       tenantId: input.tenantId,
       plane: input.plane,
@@ -59,11 +60,14 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
   let markedStale = 0;
   let counts: InventorySyncRun['counts'] = null;
   if (state.full) {
-    if (!caps.groupsInline) state.requests += (await membershipActs.syncInventoryMemberships({
-      tenantId: input.tenantId,
-      plane: input.plane,
-      syncedAt: state.syncedAt,
-    })).requests;
+    if (!caps.groupsInline)
+      state.requests += (
+        await membershipActs.syncInventoryMemberships({
+          tenantId: input.tenantId,
+          plane: input.plane,
+          syncedAt: state.syncedAt,
+        })
+      ).requests;
     // Unseen by this full run and by anything else for `staleAfterMs`: stale, never deleted.
     const seenBefore = Math.min(Date.parse(state.syncedAt), Date.now() - input.settings.staleAfterMs);
     const res = await acts.markInventoryStale({

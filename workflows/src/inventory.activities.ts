@@ -83,7 +83,7 @@ export function createInventoryActivities(store: InventoryStore, registry: Inven
           devices = devices.map((d) => ({
             ...d,
             groups: m.get(d.deviceKey)?.groups ?? [],
-            ...(m.get(d.deviceKey)?.directoryId !== undefined ? { directoryId: m.get(d.deviceKey)!.directoryId } : {})
+            ...(m.get(d.deviceKey)?.directoryId !== undefined ? { directoryId: m.get(d.deviceKey)!.directoryId } : {}),
           }));
         }
         await store.upsertMany(input.tenantId, input.plane, devices.map(stripRef), input.syncedAt);
@@ -103,10 +103,11 @@ export function createInventoryActivities(store: InventoryStore, registry: Inven
         const beat = setInterval(() => heartbeat({ requests: inv.requests - before }), 5000);
         try {
           const m = await inv.memberships();
-          const entries = [...m].map(([
+          const entries = [...m].map(([deviceKey, v]) => ({
             deviceKey,
-            v,
-          ]) => ({ deviceKey, groups: v.groups, ...(v.directoryId !== undefined ? { directoryId: v.directoryId } : {}) }));
+            groups: v.groups,
+            ...(v.directoryId !== undefined ? { directoryId: v.directoryId } : {}),
+          }));
           const changed = await store.replaceGroups(input.tenantId, input.plane, entries, input.syncedAt);
           return { devices: entries.length, changed, requests: inv.requests - before };
         } finally {

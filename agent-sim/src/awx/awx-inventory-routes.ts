@@ -21,7 +21,10 @@ export const awxHostId = (d: Pick<PlaneDevice, 'index'>): number => d.index + 1;
  * Pages past the end answer 404 `Invalid page.` as Django REST framework does.
  */
 export function registerAwxInventoryRoutes(app: express.Express, inventory: FleetInventory, authed: RequestHandler): void {
-  const groups = () => Object.keys(inventory.groupSizes()).sort().map((name, i) => ({ id: AWX_FLEET_GROUP_ID_BASE + i, name }));
+  const groups = () =>
+    Object.keys(inventory.groupSizes())
+      .sort()
+      .map((name, i) => ({ id: AWX_FLEET_GROUP_ID_BASE + i, name }));
   const hostView = (d: PlaneDevice) => ({
     id: awxHostId(d),
     type: 'host',
@@ -74,7 +77,10 @@ export function registerAwxInventoryRoutes(app: express.Express, inventory: Flee
   app.get('/api/v2/inventories/:id/hosts/', authed, (req, res) => {
     if (!inventoryOr404(req, res)) return;
     let hosts = [...inventory.devices()];
-    for (const [param, strict] of [['modified__gt', true], ['modified__gte', false]] as const) {
+    for (const [param, strict] of [
+      ['modified__gt', true],
+      ['modified__gte', false],
+    ] as const) {
       const v = oneParam(req, param);
       if (v === undefined) continue;
       const t = Date.parse(v);
@@ -90,11 +96,13 @@ export function registerAwxInventoryRoutes(app: express.Express, inventory: Flee
     paged(
       req,
       res,
-      groups().filter((g) => name === undefined || g.name === name).map((g) => ({
-        ...g,
-        type: 'group',
-        inventory: AWX_FLEET_INVENTORY_ID,
-      })),
+      groups()
+        .filter((g) => name === undefined || g.name === name)
+        .map((g) => ({
+          ...g,
+          type: 'group',
+          inventory: AWX_FLEET_INVENTORY_ID,
+        })),
     );
   });
   app.get('/api/v2/groups/:gid/hosts/', authed, (req, res, next) => {
@@ -107,6 +115,10 @@ export function registerAwxInventoryRoutes(app: express.Express, inventory: Flee
     const d = inventory.devices().find((x) => awxHostId(x) === Number(req.params.id));
     if (!d) return void res.status(404).json({ detail: 'Not found.' });
     const byName = new Map(groups().map((g) => [g.name, g.id]));
-    paged(req, res, [...d.groups].sort().map((n) => ({ id: byName.get(n), name: n, type: 'group', inventory: AWX_FLEET_INVENTORY_ID })));
+    paged(
+      req,
+      res,
+      [...d.groups].sort().map((n) => ({ id: byName.get(n), name: n, type: 'group', inventory: AWX_FLEET_INVENTORY_ID })),
+    );
   });
 }

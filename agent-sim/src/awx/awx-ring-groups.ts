@@ -38,7 +38,13 @@ export class AwxRingGroups {
   }
 
   register(app: express.Express, authed: RequestHandler): void {
-    const view = (g: { id: string; name: string }) => ({ id: Number(g.id), type: 'group', name: g.name, inventory: AWX_FLEET_INVENTORY_ID, variables: '' });
+    const view = (g: { id: string; name: string }) => ({
+      id: Number(g.id),
+      type: 'group',
+      name: g.name,
+      inventory: AWX_FLEET_INVENTORY_ID,
+      variables: '',
+    });
     app.get('/api/v2/inventories/:id/groups/', authed, (req, res, next) => {
       const name = oneParam(req, 'name');
       const found = name === undefined ? [] : this.store.byName(name);
@@ -48,7 +54,8 @@ export class AwxRingGroups {
     app.post('/api/v2/inventories/:id/groups/', authed, (req, res) => {
       if (Number(req.params.id) !== AWX_FLEET_INVENTORY_ID) return void res.status(404).json({ detail: 'Not found.' });
       const name = (req.body as { name?: unknown } | undefined)?.name;
-      if (typeof name !== 'string' || !name.trim() || name.length > 512) return void res.status(400).json({ name: ['This field may not be blank.'] });
+      if (typeof name !== 'string' || !name.trim() || name.length > 512)
+        return void res.status(400).json({ name: ['This field may not be blank.'] });
       if (this.store.byName(name).length || this.fleetGroupNames().includes(name)) {
         return void res.status(400).json({ __all__: ['Group with this Name and Inventory already exists.'] });
       }
@@ -65,7 +72,12 @@ export class AwxRingGroups {
       }
       const results = ids.slice((page - 1) * size, page * size).map((id) => ({ id, type: 'host', inventory: AWX_FLEET_INVENTORY_ID }));
       const more = page * size < ids.length;
-      res.json({ count: ids.length, next: more ? `/api/v2/groups/${g.id}/hosts/?page=${page + 1}&page_size=${size}` : null, previous: null, results });
+      res.json({
+        count: ids.length,
+        next: more ? `/api/v2/groups/${g.id}/hosts/?page=${page + 1}&page_size=${size}` : null,
+        previous: null,
+        results,
+      });
     });
     app.post('/api/v2/groups/:gid/hosts/', authed, (req, res, next) => {
       const g = this.store.get(String(req.params.gid));

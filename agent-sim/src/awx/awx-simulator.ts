@@ -63,9 +63,45 @@ export class AwxSimulator extends SimServer {
   private readonly tokens = new Set<string>();
   readonly organization = 1;
   readonly templates: Template[] = [
-    { id: 7, name: 'eucora-deploy', organization: 1, inventory: 1, limit: '', extra_vars: {}, ask_variables_on_launch: true, ask_limit_on_launch: true, ask_labels_on_launch: true, ask_inventory_on_launch: false, ask_tags_on_launch: false },
-    { id: 8, name: 'eucora-rollback', organization: 1, inventory: 1, limit: '', extra_vars: {}, ask_variables_on_launch: true, ask_limit_on_launch: true, ask_labels_on_launch: true, ask_inventory_on_launch: false, ask_tags_on_launch: false },
-    { id: 9, name: 'locked-template', organization: 1, inventory: 1, limit: '', extra_vars: {}, ask_variables_on_launch: false, ask_limit_on_launch: false, ask_labels_on_launch: false, ask_inventory_on_launch: false, ask_tags_on_launch: false },
+    {
+      id: 7,
+      name: 'eucora-deploy',
+      organization: 1,
+      inventory: 1,
+      limit: '',
+      extra_vars: {},
+      ask_variables_on_launch: true,
+      ask_limit_on_launch: true,
+      ask_labels_on_launch: true,
+      ask_inventory_on_launch: false,
+      ask_tags_on_launch: false,
+    },
+    {
+      id: 8,
+      name: 'eucora-rollback',
+      organization: 1,
+      inventory: 1,
+      limit: '',
+      extra_vars: {},
+      ask_variables_on_launch: true,
+      ask_limit_on_launch: true,
+      ask_labels_on_launch: true,
+      ask_inventory_on_launch: false,
+      ask_tags_on_launch: false,
+    },
+    {
+      id: 9,
+      name: 'locked-template',
+      organization: 1,
+      inventory: 1,
+      limit: '',
+      extra_vars: {},
+      ask_variables_on_launch: false,
+      ask_limit_on_launch: false,
+      ask_labels_on_launch: false,
+      ask_inventory_on_launch: false,
+      ask_tags_on_launch: false,
+    },
   ];
   private readonly labels = new Map<number, Label>();
   private nextLabel = 1;
@@ -84,8 +120,16 @@ export class AwxSimulator extends SimServer {
 
   protected counters() {
     const byLabel: Record<string, number> = {};
-    for (const j of this.jobs.values()) for (const l of j.labels) byLabel[this.labels.get(l)?.name ?? String(l)] = (byLabel[this.labels.get(l)?.name ?? String(l)] ?? 0) + 1;
-    return { jobs: this.jobs.size, launches: this.launches, jobsByLabel: byLabel, labels: this.labels.size, ...this.ringGroups.store.stats(), deletedHosts: this.ringGroups.deletedHosts };
+    for (const j of this.jobs.values())
+      for (const l of j.labels) byLabel[this.labels.get(l)?.name ?? String(l)] = (byLabel[this.labels.get(l)?.name ?? String(l)] ?? 0) + 1;
+    return {
+      jobs: this.jobs.size,
+      launches: this.launches,
+      jobsByLabel: byLabel,
+      labels: this.labels.size,
+      ...this.ringGroups.store.stats(),
+      deletedHosts: this.ringGroups.deletedHosts,
+    };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
@@ -119,7 +163,9 @@ export class AwxSimulator extends SimServer {
       limit: j.limit,
       extra_vars: JSON.stringify(j.extraVars),
       artifacts: {},
-      summary_fields: { labels: { count: j.labels.length, results: j.labels.map((id) => ({ id, name: this.labels.get(id)?.name ?? '' })) } },
+      summary_fields: {
+        labels: { count: j.labels.length, results: j.labels.map((id) => ({ id, name: this.labels.get(id)?.name ?? '' })) },
+      },
     };
   }
 
@@ -127,15 +173,26 @@ export class AwxSimulator extends SimServer {
     app.use(express.json());
     app.post('/api/v2/tokens/', (req, res) => {
       const h = req.header('authorization') ?? '';
-      const [user, pass] = Buffer.from(h.replace(/^Basic /, ''), 'base64').toString().split(':');
-      if (!h.startsWith('Basic ') || user !== this.username || pass !== this.password) return this.renderError(res, 401, 'Invalid username/password.');
+      const [user, pass] = Buffer.from(h.replace(/^Basic /, ''), 'base64')
+        .toString()
+        .split(':');
+      if (!h.startsWith('Basic ') || user !== this.username || pass !== this.password)
+        return this.renderError(res, 401, 'Invalid username/password.');
       const token = randomBytes(20).toString('hex');
       this.tokens.add(token);
-      res.status(201).json({ id: this.tokens.size, type: 'o_auth2_access_token', token, refresh_token: randomBytes(20).toString('hex'), expires: new Date(Date.now() + 10 * 365 * 86_400_000).toISOString(), scope: 'write' });
+      res.status(201).json({
+        id: this.tokens.size,
+        type: 'o_auth2_access_token',
+        token,
+        refresh_token: randomBytes(20).toString('hex'),
+        expires: new Date(Date.now() + 10 * 365 * 86_400_000).toISOString(),
+        scope: 'write',
+      });
     });
     const authed = (req: Request, res: Response, next: NextFunction) => {
       const h = req.header('authorization') ?? '';
-      if (!h.startsWith('Bearer ') || !this.tokens.has(h.slice(7))) return this.renderError(res, 401, 'Authentication credentials were not provided.');
+      if (!h.startsWith('Bearer ') || !this.tokens.has(h.slice(7)))
+        return this.renderError(res, 401, 'Authentication credentials were not provided.');
       next();
     };
     this.ringGroups.register(app, authed);
@@ -144,7 +201,13 @@ export class AwxSimulator extends SimServer {
 
     app.get('/api/v2/job_templates/', authed, (req, res) => {
       const name = typeof req.query.name === 'string' ? req.query.name : undefined;
-      res.json(page(this.templates.filter((t) => !name || t.name === name).map((t) => ({ ...t, extra_vars: JSON.stringify(t.extra_vars), type: 'job_template' }))));
+      res.json(
+        page(
+          this.templates
+            .filter((t) => !name || t.name === name)
+            .map((t) => ({ ...t, extra_vars: JSON.stringify(t.extra_vars), type: 'job_template' })),
+        ),
+      );
     });
     app.get('/api/v2/job_templates/:id/launch/', authed, (req, res) => {
       const t = this.templates.find((x) => x.id === Number(req.params.id));
@@ -164,13 +227,20 @@ export class AwxSimulator extends SimServer {
     app.get('/api/v2/labels/', authed, (req, res) => {
       const name = typeof req.query.name === 'string' ? req.query.name : undefined;
       const org = typeof req.query.organization === 'string' ? Number(req.query.organization) : undefined;
-      res.json(page([...this.labels.values()].filter((l) => (name === undefined || l.name === name) && (org === undefined || l.organization === org))));
+      res.json(
+        page(
+          [...this.labels.values()].filter((l) => (name === undefined || l.name === name) && (org === undefined || l.organization === org)),
+        ),
+      );
     });
     app.post('/api/v2/labels/', authed, (req, res) => {
       const b = (req.body ?? {}) as { name?: unknown; organization?: unknown };
       const errors: Record<string, string[]> = {};
       if (typeof b.name !== 'string' || !b.name) errors.name = ['This field is required.'];
-      if (typeof b.organization !== 'number' || b.organization !== this.organization) errors.organization = [b.organization === undefined ? 'This field is required.' : `Invalid pk "${String(b.organization)}" - object does not exist.`];
+      if (typeof b.organization !== 'number' || b.organization !== this.organization)
+        errors.organization = [
+          b.organization === undefined ? 'This field is required.' : `Invalid pk "${String(b.organization)}" - object does not exist.`,
+        ];
       if (Object.keys(errors).length) return void res.status(400).json(errors);
       if ([...this.labels.values()].some((l) => l.name === b.name && l.organization === b.organization)) {
         return void res.status(400).json({ __all__: ['Label with this Name and Organization already exists.'] });
@@ -193,9 +263,13 @@ export class AwxSimulator extends SimServer {
       let labels: number[] = [];
       if (accepted.labels !== undefined) {
         const given = accepted.labels;
-        if (!Array.isArray(given)) return void res.status(400).json({ labels: [`Expected a list of items but got type "${typeof given}".`] });
+        if (!Array.isArray(given))
+          return void res.status(400).json({ labels: [`Expected a list of items but got type "${typeof given}".`] });
         for (const l of given) {
-          if (typeof l !== 'number' || !Number.isInteger(l)) return void res.status(400).json({ labels: [`Incorrect type. Expected pk value, received ${typeof l === 'string' ? 'str' : typeof l}.`] });
+          if (typeof l !== 'number' || !Number.isInteger(l))
+            return void res
+              .status(400)
+              .json({ labels: [`Incorrect type. Expected pk value, received ${typeof l === 'string' ? 'str' : typeof l}.`] });
           if (!this.labels.has(l)) return void res.status(400).json({ labels: [`Invalid pk "${l}" - object does not exist.`] });
         }
         labels = given as number[];
@@ -209,19 +283,27 @@ export class AwxSimulator extends SimServer {
       const pkg = String(job.extraVars.package_name ?? '');
       // An empty limit is the whole inventory: every host.
       // A ring group as limit runs on exactly its hosts at launch time.
-      const devices = job.limit ? (this.ringGroups.fleetMembers(job.limit) ?? this.engine.members(job.limit)) : [...this.engine.deviceNames.keys()];
+      const devices = job.limit
+        ? (this.ringGroups.fleetMembers(job.limit) ?? this.engine.members(job.limit))
+        : [...this.engine.deviceNames.keys()];
       if (t.name === 'eucora-rollback') {
         const target = [...this.jobs.values()].find((j) => j.id === Number(job.extraVars.deploy_job_id));
         if (target) this.engine.remove(`awx:${target.id}`);
         this.engine.install(`awx:${id}`, '', devices);
       } else this.engine.install(`awx:${id}`, pkg, devices);
-      res.status(201).location(`/api/v2/jobs/${id}/`).json({ job: id, ignored_fields: ignored, ...this.view(job) });
+      res
+        .status(201)
+        .location(`/api/v2/jobs/${id}/`)
+        .json({ job: id, ignored_fields: ignored, ...this.view(job) });
     });
     app.get('/api/v2/jobs/', authed, (req, res) => {
-      if (Object.keys(req.query).some((k) => k.startsWith('extra_vars'))) return this.renderError(res, 400, 'Filtering on extra_vars is not allowed.');
+      if (Object.keys(req.query).some((k) => k.startsWith('extra_vars')))
+        return this.renderError(res, 400, 'Filtering on extra_vars is not allowed.');
       const label = typeof req.query.labels__name === 'string' ? req.query.labels__name : undefined;
       const named = (j: Job) => j.labels.some((l) => this.labels.get(l)?.name === label);
-      const jobs = [...this.jobs.values()].filter((j) => !label || named(j)).sort((a, b) => (req.query.order_by === '-id' ? b.id - a.id : a.id - b.id));
+      const jobs = [...this.jobs.values()]
+        .filter((j) => !label || named(j))
+        .sort((a, b) => (req.query.order_by === '-id' ? b.id - a.id : a.id - b.id));
       res.json(page(jobs.map((j) => this.view(j))));
     });
     app.get('/api/v2/jobs/:id/', authed, (req, res) => {
@@ -250,10 +332,10 @@ export class AwxSimulator extends SimServer {
         });
       };
       paged(
-          this.engine.states(`awx:${j.id}`).map((s) => {
-            // Every third failing host is unreachable (dark) rather than failing a task, as both happen on real fleets.
-            const dark = s.state === 'failed' && this.engine.index(s.deviceId) % 3 === 0;
-            return {
+        this.engine.states(`awx:${j.id}`).map((s) => {
+          // Every third failing host is unreachable (dark) rather than failing a task, as both happen on real fleets.
+          const dark = s.state === 'failed' && this.engine.index(s.deviceId) % 3 === 0;
+          return {
             host: awxHostId({ index: this.engine.index(s.deviceId) }),
             host_name: this.engine.deviceNames.get(s.deviceId) ?? s.deviceId,
             ok: s.state === 'succeeded' || s.state === 'removed' ? 1 : 0,
@@ -262,8 +344,8 @@ export class AwxSimulator extends SimServer {
             dark: dark ? 1 : 0,
             skipped: 0,
             failed: s.state === 'failed',
-            };
-          }),
+          };
+        }),
       );
     });
     app.post('/api/v2/jobs/:id/cancel/', authed, (req, res) => {

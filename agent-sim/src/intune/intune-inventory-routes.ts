@@ -78,7 +78,13 @@ function readSkipToken(token: string | undefined): number {
 
 function select(obj: Record<string, string>, selectParam: string | undefined): Record<string, string> {
   if (!selectParam) return obj;
-  return Object.fromEntries(selectParam.split(',').map((f) => f.trim()).filter((f) => f in obj).map((f) => [f, obj[f]!]));
+  return Object.fromEntries(
+    selectParam
+      .split(',')
+      .map((f) => f.trim())
+      .filter((f) => f in obj)
+      .map((f) => [f, obj[f]!]),
+  );
 }
 
 /**
@@ -139,26 +145,23 @@ export function registerIntuneInventoryRoutes(app: express.Express, inventory: F
       } catch (err) {
         return graphError(res, 400, 'BadRequest', (err as Error).message);
       }
-      const all: (PlaneDevice | Record<string, string>)[] = clauses.length ? inventory.devices().map(managedView).filter((v) => matches(
-        v,
-        clauses,
-      )) : [...inventory.devices()];
+      const all: (PlaneDevice | Record<string, string>)[] = clauses.length
+        ? inventory
+            .devices()
+            .map(managedView)
+            .filter((v) => matches(v, clauses))
+        : [...inventory.devices()];
       const p = page(req, res, all, GRAPH_MANAGED_DEVICES_MAX_PAGE, GRAPH_MANAGED_DEVICES_MAX_PAGE);
       if (!p) return;
       const sel = oneParam(req, '$select');
-      if (sel && sel.split(',').some((f) => !MANAGED_FIELDS.includes(f.trim()))) return graphError(
-        res,
-        400,
-        'BadRequest',
-        'Could not find a property named in $select.',
-      );
+      if (sel && sel.split(',').some((f) => !MANAGED_FIELDS.includes(f.trim())))
+        return graphError(res, 400, 'BadRequest', 'Could not find a property named in $select.');
       const view = (v: PlaneDevice | Record<string, string>) =>
         'index' in v ? managedView(v as PlaneDevice) : (v as Record<string, string>);
-      send(
-        res,
-        'https://graph.microsoft.com/v1.0/$metadata#deviceManagement/managedDevices',
-        { value: p.value.map((v) => select(view(v), sel)), next: p.next },
-      );
+      send(res, 'https://graph.microsoft.com/v1.0/$metadata#deviceManagement/managedDevices', {
+        value: p.value.map((v) => select(view(v), sel)),
+        next: p.next,
+      });
     });
   }
 
@@ -183,7 +186,7 @@ export function registerIntuneInventoryRoutes(app: express.Express, inventory: F
     let all = inventory.devices();
     if (filter !== undefined) {
       const m = /^deviceId eq '([0-9a-f-]{36})'$/i.exec(filter.trim());
-      if (!m) return graphError(res, 400, 'BadRequest', "Unsupported query: deviceId supports eq, ne, not and startsWith only.");
+      if (!m) return graphError(res, 400, 'BadRequest', 'Unsupported query: deviceId supports eq, ne, not and startsWith only.');
       all = all.filter((d) => intuneIds(d.id).azureADDeviceId === m[1]!.toLowerCase());
     }
     const views = all.map((d) => ({
@@ -193,11 +196,11 @@ export function registerIntuneInventoryRoutes(app: express.Express, inventory: F
       operatingSystem: OS_NAMES[d.platform],
     }));
     const p = page(req, res, views, GRAPH_DIRECTORY_MAX_PAGE, 100);
-    if (p) send(
-      res,
-      'https://graph.microsoft.com/v1.0/$metadata#devices',
-      { value: p.value.map((v) => select(v, oneParam(req, '$select'))), next: p.next },
-    );
+    if (p)
+      send(res, 'https://graph.microsoft.com/v1.0/$metadata#devices', {
+        value: p.value.map((v) => select(v, oneParam(req, '$select'))),
+        next: p.next,
+      });
   });
 
   app.get('/v1.0/devices/:id/memberOf', authed, (req, res) => {

@@ -58,11 +58,13 @@ export class EntraRingGroups {
     app.post('/v1.0/groups', authed, (req, res) => {
       const b = (req.body ?? {}) as Record<string, unknown>;
       const name = b.displayName;
-      if (typeof name !== 'string' || !name || name.length > 256) return graphError(res, 400, 'Request_BadRequest', 'Invalid value specified for property \'displayName\'.');
-      if (b.mailEnabled !== false || b.securityEnabled !== true) return graphError(res, 400, 'Request_BadRequest', 'mailEnabled must be false and securityEnabled true for a security group.');
+      if (typeof name !== 'string' || !name || name.length > 256)
+        return graphError(res, 400, 'Request_BadRequest', "Invalid value specified for property 'displayName'.");
+      if (b.mailEnabled !== false || b.securityEnabled !== true)
+        return graphError(res, 400, 'Request_BadRequest', 'mailEnabled must be false and securityEnabled true for a security group.');
       const nick = b.mailNickname;
       if (typeof nick !== 'string' || !NICKNAME.test(nick) || NICKNAME_BAD.test(nick)) {
-        return graphError(res, 400, 'Request_BadRequest', 'Invalid value specified for property \'mailNickname\' of resource \'Group\'.');
+        return graphError(res, 400, 'Request_BadRequest', "Invalid value specified for property 'mailNickname' of resource 'Group'.");
       }
       // displayName is not unique in Entra: a second create makes a second group (contracts A1 "Not unique").
       const g = this.store.create(name);
@@ -72,18 +74,24 @@ export class EntraRingGroups {
       const g = this.store.get(String(req.params.id));
       if (!g) return next();
       const top = intParam(req, '$top', 100);
-      if (!Number.isFinite(top) || top < 1 || top > 999) return graphError(res, 400, 'BadRequest', 'Invalid $top value: must be between 1 and 999.');
+      if (!Number.isFinite(top) || top < 1 || top > 999)
+        return graphError(res, 400, 'BadRequest', 'Invalid $top value: must be between 1 and 999.');
       const offset = Number(oneParam(req, '$skiptoken') ?? '0');
       const all = [...g.members].sort();
       const value = all.slice(offset, offset + top).map((id) => ({ '@odata.type': '#microsoft.graph.device', id }));
       const next2 = offset + top < all.length ? selfLink(req, { $skiptoken: offset + top }) : undefined;
-      res.json({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects', value, ...(next2 ? { '@odata.nextLink': next2 } : {}) });
+      res.json({
+        '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryObjects',
+        value,
+        ...(next2 ? { '@odata.nextLink': next2 } : {}),
+      });
     });
     app.patch('/v1.0/groups/:id', authed, (req, res) => {
       const g = this.store.get(String(req.params.id));
       if (!g) return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${String(req.params.id).slice(0, 40)}' does not exist.`);
       const binds = ((req.body ?? {}) as Record<string, unknown>)['members@odata.bind'];
-      if (!Array.isArray(binds) || !binds.length) return graphError(res, 400, 'Request_BadRequest', 'members@odata.bind must be a non-empty array.');
+      if (!Array.isArray(binds) || !binds.length)
+        return graphError(res, 400, 'Request_BadRequest', 'members@odata.bind must be a non-empty array.');
       if (binds.length > GRAPH_BIND_MAX) {
         return graphError(res, 400, 'Request_BadRequest', `The maximum number of references in a single request is ${GRAPH_BIND_MAX}.`);
       }
@@ -96,12 +104,20 @@ export class EntraRingGroups {
       }
       // Atomic: one already-present member fails the whole request and adds none.
       if (oids.some((o) => g.members.has(o)) || new Set(oids).size !== oids.length) {
-        return graphError(res, 400, 'Request_BadRequest', 'One or more added object references already exist for the following modified properties: \'members\'.');
+        return graphError(
+          res,
+          400,
+          'Request_BadRequest',
+          "One or more added object references already exist for the following modified properties: 'members'.",
+        );
       }
       for (const o of oids) g.members.add(o);
       this.store.memberAdds += oids.length;
       const map = this.fleetByDirectoryId();
-      this.onMembersAdded(g.id, oids.map((o) => map.get(o)!));
+      this.onMembersAdded(
+        g.id,
+        oids.map((o) => map.get(o)!),
+      );
       res.status(204).end();
     });
     app.post('/v1.0/groups/:id/members/\\$ref', authed, (req, res) => {
@@ -109,7 +125,13 @@ export class EntraRingGroups {
       if (!g) return graphError(res, 404, 'Request_ResourceNotFound', 'Resource does not exist.');
       const m = BIND_PREFIX.exec(String(((req.body ?? {}) as Record<string, unknown>)['@odata.id'] ?? ''));
       if (!m || !exists(m[1]!)) return graphError(res, 404, 'Request_ResourceNotFound', 'Resource does not exist.');
-      if (g.members.has(m[1]!)) return graphError(res, 400, 'Request_BadRequest', 'One or more added object references already exist for the following modified properties: \'members\'.');
+      if (g.members.has(m[1]!))
+        return graphError(
+          res,
+          400,
+          'Request_BadRequest',
+          "One or more added object references already exist for the following modified properties: 'members'.",
+        );
       g.members.add(m[1]!);
       this.store.memberAdds++;
       this.onMembersAdded(g.id, [this.fleetByDirectoryId().get(m[1]!)!]);
@@ -118,7 +140,8 @@ export class EntraRingGroups {
     app.delete('/v1.0/groups/:id/members/:oid/\\$ref', authed, (req, res) => {
       const g = this.store.get(String(req.params.id));
       const oid = String(req.params.oid);
-      if (!g || !g.members.has(oid)) return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${oid.slice(0, 40)}' does not exist.`);
+      if (!g || !g.members.has(oid))
+        return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${oid.slice(0, 40)}' does not exist.`);
       g.members.delete(oid);
       this.store.memberRemoves++;
       res.status(204).end();

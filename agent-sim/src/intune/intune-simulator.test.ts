@@ -39,7 +39,9 @@ function encrypt(p: Buffer) {
   const iv = randomBytes(16);
   const cipher = createCipheriv('aes-256-cbc', key, iv);
   const cc = Buffer.concat([cipher.update(p), cipher.final()]);
-  const mac = createHmac('sha256', macKey).update(Buffer.concat([iv, cc])).digest();
+  const mac = createHmac('sha256', macKey)
+    .update(Buffer.concat([iv, cc]))
+    .digest();
   const info = {
     encryptionKey: key.toString('base64'),
     macKey: macKey.toString('base64'),
@@ -61,75 +63,84 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
   const B = () => `${url}/beta/deviceAppManagement`;
   before(async () => {
     url = await sim.listen(0);
-    const t = (await (await fetch(
-      `${url}/contoso/oauth2/v2.0/token`,
-      {
+    const t = (await (
+      await fetch(`${url}/contoso/oauth2/v2.0/token`, {
         method: 'POST',
         body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
-      },
-    )).json()) as { access_token: string };
+      })
+    ).json()) as { access_token: string };
     h = { authorization: `Bearer ${t.access_token}`, 'content-type': 'application/json' };
   });
   after(async () => sim.close());
 
-  const call = (
-    method: string, path: string, body?: unknown,
-  ) => fetch(`${B()}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${B()}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   const appBody = (name: string) => ({
-    '@odata.type': '#microsoft.graph.win32LobApp', displayName: name, publisher: 'Contoso',
-    fileName: 'IntunePackage.intunewin', setupFilePath: 'setup.exe',
-    installCommandLine: 'setup.exe /S', uninstallCommandLine: 'setup.exe /U',
-    detectionRules: [{
-      '@odata.type': '#microsoft.graph.win32LobAppFileSystemDetection', path: 'C:\\x', fileOrFolderName: 'y.exe', detectionType: 'exists',
-    }],
+    '@odata.type': '#microsoft.graph.win32LobApp',
+    displayName: name,
+    publisher: 'Contoso',
+    fileName: 'IntunePackage.intunewin',
+    setupFilePath: 'setup.exe',
+    installCommandLine: 'setup.exe /S',
+    uninstallCommandLine: 'setup.exe /U',
+    detectionRules: [
+      {
+        '@odata.type': '#microsoft.graph.win32LobAppFileSystemDetection',
+        path: 'C:\\x',
+        fileOrFolderName: 'y.exe',
+        detectionType: 'exists',
+      },
+    ],
   });
-  const newApp = async (name: string) => ((await (await call(
-    'POST', '/mobileApps', appBody(name),
-  )).json()) as { id: string; publishingState: string });
+  const newApp = async (name: string) =>
+    (await (await call('POST', '/mobileApps', appBody(name))).json()) as { id: string; publishingState: string };
   const cv = (app: string) => `/mobileApps/${app}/microsoft.graph.win32LobApp/contentVersions`;
-  const getFile = async (
-    app: string, v: string, f: string,
-  ) => (await (await call(
-    'GET', `${cv(app)}/${v}/files/${f}`,
-  )).json()) as { uploadState: string; azureStorageUri: string | null; isCommitted: boolean };
-  const assign = (app: string) => call(
-    'POST', `/mobileApps/${app}/assign`,
-    { mobileAppAssignments: [{
-      '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: 'required',
-      target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g' },
-    }] },
-  );
+  const getFile = async (app: string, v: string, f: string) =>
+    (await (await call('GET', `${cv(app)}/${v}/files/${f}`)).json()) as {
+      uploadState: string;
+      azureStorageUri: string | null;
+      isCommitted: boolean;
+    };
+  const assign = (app: string) =>
+    call('POST', `/mobileApps/${app}/assign`, {
+      mobileAppAssignments: [
+        {
+          '@odata.type': '#microsoft.graph.mobileAppAssignment',
+          intent: 'required',
+          target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g' },
+        },
+      ],
+    });
 
   /** Creates app + version + file for `p` and waits for the SAS URI (contracts §1 steps 1–4). */
   async function prepared(p: Buffer, sizeEncrypted?: number) {
     const app = await newApp(`app-${randomBytes(4).toString('hex')}`);
     const v = ((await (await call('POST', cv(app.id), {})).json()) as { id: string }).id;
     const enc = encrypt(p);
-    const res = await call(
-      'POST', `${cv(app.id)}/${v}/files`,
-      {
-        '@odata.type': '#microsoft.graph.mobileAppContentFile', name: 'IntunePackage.intunewin', size: p.length,
-        sizeEncrypted: sizeEncrypted ?? enc.e.length, manifest: null, isDependency: false,
-      },
-    );
+    const res = await call('POST', `${cv(app.id)}/${v}/files`, {
+      '@odata.type': '#microsoft.graph.mobileAppContentFile',
+      name: 'IntunePackage.intunewin',
+      size: p.length,
+      sizeEncrypted: sizeEncrypted ?? enc.e.length,
+      manifest: null,
+      isDependency: false,
+    });
     assert.equal(res.status, 201);
     const file = (await res.json()) as { id: string; uploadState: string };
     const f = await getFile(app.id, v, file.id);
     return { app, v, file, enc, uri: f.azureStorageUri!, created: file.uploadState, polled: f.uploadState };
   }
   const putBlock = (uri: string, id: string, bytes: Buffer, blobType: string | null = 'BlockBlob') =>
-    fetch(
-      `${uri}&comp=block&blockid=${encodeURIComponent(id)}`,
-      { method: 'PUT', headers: blobType ? { 'x-ms-blob-type': blobType } : {}, body: bytes },
-    );
+    fetch(`${uri}&comp=block&blockid=${encodeURIComponent(id)}`, {
+      method: 'PUT',
+      headers: blobType ? { 'x-ms-blob-type': blobType } : {},
+      body: bytes,
+    });
   const putList = (uri: string, ids: string[]) =>
-    fetch(
-      `${uri}&comp=blocklist`,
-      {
-        method: 'PUT',
-        body: `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((i) => `<Latest>${i}</Latest>`).join('')}</BlockList>`,
-      },
-    );
+    fetch(`${uri}&comp=blocklist`, {
+      method: 'PUT',
+      body: `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((i) => `<Latest>${i}</Latest>`).join('')}</BlockList>`,
+    });
   async function settled(app: string, v: string, f: string) {
     for (let i = 0; i < 20; i++) {
       const s = await getFile(app, v, f);
@@ -163,12 +174,14 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
   it('contracts §1 step 3: a file needs size and a sizeEncrypted that fits it', async () => {
     const app = await newApp('sizes');
     const v = ((await (await call('POST', cv(app.id), {})).json()) as { id: string }).id;
-    const file = (
-      b: Record<string, unknown>,
-    ) => call(
-      'POST', `${cv(app.id)}/${v}/files`,
-      { '@odata.type': '#microsoft.graph.mobileAppContentFile', name: 'f', manifest: null, isDependency: false, ...b },
-    );
+    const file = (b: Record<string, unknown>) =>
+      call('POST', `${cv(app.id)}/${v}/files`, {
+        '@odata.type': '#microsoft.graph.mobileAppContentFile',
+        name: 'f',
+        manifest: null,
+        isDependency: false,
+        ...b,
+      });
     assert.equal((await file({ size: 100 })).status, 400);
     assert.equal((await file({ size: 100, sizeEncrypted: 100 })).status, 400);
     assert.equal((await file({ size: 100, sizeEncrypted: 160 })).status, 201);
@@ -212,12 +225,12 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
     const digest = await prepared(p);
     await putBlock(digest.uri, id4(0), digest.enc.e);
     await putList(digest.uri, [id4(0)]);
-    await call(
-      'POST', `${cv(digest.app.id)}/${digest.v}/files/${digest.file.id}/commit`,
-      { fileEncryptionInfo: { ...digest.enc.info, fileDigest: createHash('sha256').update('other').digest('base64') } },
-    );
+    await call('POST', `${cv(digest.app.id)}/${digest.v}/files/${digest.file.id}/commit`, {
+      fileEncryptionInfo: { ...digest.enc.info, fileDigest: createHash('sha256').update('other').digest('base64') },
+    });
     assert.equal(
-      (await settled(digest.app.id, digest.v, digest.file.id)).uploadState, 'commitFileFailed',
+      (await settled(digest.app.id, digest.v, digest.file.id)).uploadState,
+      'commitFileFailed',
       'fileDigest must be SHA-256 of the decrypted zip',
     );
 
@@ -243,28 +256,29 @@ describe('Intune simulator: as strict as Graph on content and assignment', () =>
     const p = zipOf('d.exe', randomBytes(2000));
     const x = await prepared(p);
     assert.equal(
-      (await call(
-        'PATCH', `/mobileApps/${x.app.id}`, { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: x.v },
-      )).status,
-      400, 'not committed yet',
+      (await call('PATCH', `/mobileApps/${x.app.id}`, { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: x.v }))
+        .status,
+      400,
+      'not committed yet',
     );
     await putBlock(x.uri, id4(0), x.enc.e);
     await putList(x.uri, [id4(0)]);
     await call('POST', `${cv(x.app.id)}/${x.v}/files/${x.file.id}/commit`, { fileEncryptionInfo: x.enc.info });
     await settled(x.app.id, x.v, x.file.id);
     assert.equal(
-      (await call('PATCH', `/mobileApps/${x.app.id}`, { committedContentVersion: x.v })).status, 400,
+      (await call('PATCH', `/mobileApps/${x.app.id}`, { committedContentVersion: x.v })).status,
+      400,
       'PATCH of a derived type needs @odata.type',
     );
     assert.equal(
-      (await call(
-        'PATCH', `/mobileApps/${x.app.id}`, { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: x.v },
-      )).status,
+      (await call('PATCH', `/mobileApps/${x.app.id}`, { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: x.v }))
+        .status,
       204,
     );
-    const app = (await (await call(
-      'GET', `/mobileApps/${x.app.id}`,
-    )).json()) as { publishingState: string; committedContentVersion: string };
+    const app = (await (await call('GET', `/mobileApps/${x.app.id}`)).json()) as {
+      publishingState: string;
+      committedContentVersion: string;
+    };
     assert.equal(app.publishingState, 'published');
     assert.equal(app.committedContentVersion, x.v);
     assert.equal((await assign(x.app.id)).status, 204);

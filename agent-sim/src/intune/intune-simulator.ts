@@ -67,9 +67,9 @@ interface SimApp {
 const GRAPH_BASES = ['/beta/deviceAppManagement', '/v1.0/deviceAppManagement'];
 const CAST = '/microsoft.graph.win32LobApp';
 const B64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const DETECTION_TYPES = [
-  'FileSystemDetection', 'RegistryDetection', 'ProductCodeDetection', 'PowerShellScriptDetection',
-].map((t) => `#microsoft.graph.win32LobApp${t}`);
+const DETECTION_TYPES = ['FileSystemDetection', 'RegistryDetection', 'ProductCodeDetection', 'PowerShellScriptDetection'].map(
+  (t) => `#microsoft.graph.win32LobApp${t}`,
+);
 
 function graphError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date().toISOString() } } });
@@ -155,9 +155,9 @@ export class IntuneSimulator extends SimServer {
     };
     for (const name of this.engine.groups.keys()) {
       // Stable GUID-shaped ids per group name.
-      const h = [
-        hash32(`g1:${name}`), hash32(`g2:${name}`), hash32(`g3:${name}`), hash32(`g4:${name}`),
-      ].map((x) => x.toString(16).padStart(8, '0')).join('');
+      const h = [hash32(`g1:${name}`), hash32(`g2:${name}`), hash32(`g3:${name}`), hash32(`g4:${name}`)]
+        .map((x) => x.toString(16).padStart(8, '0'))
+        .join('');
       this.groupIds.set(name, `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`);
     }
   }
@@ -188,7 +188,8 @@ export class IntuneSimulator extends SimServer {
 
   protected renderError(res: Response, status: number, message: string): void {
     graphError(
-      res, status,
+      res,
+      status,
       status === 429 ? 'TooManyRequests' : status >= 500 ? 'ServiceUnavailable' : status === 404 ? 'ResourceNotFound' : 'BadRequest',
       message,
     );
@@ -236,7 +237,11 @@ export class IntuneSimulator extends SimServer {
 
   private summary(app: SimApp) {
     const c = {
-      installedDeviceCount: 0, failedDeviceCount: 0, notApplicableDeviceCount: 0, notInstalledDeviceCount: 0, pendingInstallDeviceCount: 0,
+      installedDeviceCount: 0,
+      failedDeviceCount: 0,
+      notApplicableDeviceCount: 0,
+      notInstalledDeviceCount: 0,
+      pendingInstallDeviceCount: 0,
     };
     for (const key of app.installKeys) {
       for (const d of this.engine.states(key)) {
@@ -438,7 +443,9 @@ export class IntuneSimulator extends SimServer {
       if (!m) return graphError(res, 400, 'BadRequest', "filter must be (ApplicationId eq '<id>')");
       const a = this.apps.get(m[1]!);
       const states = {
-        pending: ['pending', 'Pending'], succeeded: ['installed', 'Installed'], failed: ['failed', 'Failed'],
+        pending: ['pending', 'Pending'],
+        succeeded: ['installed', 'Installed'],
+        failed: ['failed', 'Failed'],
         removed: ['notInstalled', 'Not installed'],
       } as const;
       const rows: unknown[][] = [];
@@ -447,8 +454,15 @@ export class IntuneSimulator extends SimServer {
           const [state, loc] = states[d.state];
           // DeviceId is the managedDevice id the inventory reports; 0x87D1041C = "the application was not detected after install".
           rows.push([
-            this.engine.deviceNames.get(d.deviceId) ?? d.deviceId, '', 'Windows', '', intuneIds(d.deviceId).managedDeviceId,
-            new Date().toISOString(), state, loc, d.state === 'failed' ? NOT_DETECTED : '',
+            this.engine.deviceNames.get(d.deviceId) ?? d.deviceId,
+            '',
+            'Windows',
+            '',
+            intuneIds(d.deviceId).managedDeviceId,
+            new Date().toISOString(),
+            state,
+            loc,
+            d.state === 'failed' ? NOT_DETECTED : '',
             d.state === 'failed' ? '0x87D1041C' : '0x0',
           ]);
         }
@@ -460,8 +474,16 @@ export class IntuneSimulator extends SimServer {
       // Reports answer at most REPORT_PAGE_CAP rows per call whatever `top` asks: readers must page on TotalRowCount.
       const top = Math.min((b.top as number | undefined) ?? 50, REPORT_PAGE_CAP);
       const cols = [
-        'DeviceName', 'UserPrincipalName', 'Platform', 'AppVersion', 'DeviceId', 'LastModifiedDateTime', 'AppInstallState',
-        'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode',
+        'DeviceName',
+        'UserPrincipalName',
+        'Platform',
+        'AppVersion',
+        'DeviceId',
+        'LastModifiedDateTime',
+        'AppInstallState',
+        'AppInstallState_loc',
+        'AppInstallStateDetails',
+        'HexErrorCode',
       ];
       res.json({
         TotalRowCount: rows.length,
@@ -502,7 +524,8 @@ export class IntuneSimulator extends SimServer {
       const all = [...this.apps.values()].filter((a) => name === null || a.body.displayName === name);
       for (const a of all) this.settle(a);
       res.json({
-        '@odata.context': 'https://graph.microsoft.com/beta/$metadata#deviceAppManagement/mobileApps', value: all.map((a) => this.view(a)),
+        '@odata.context': 'https://graph.microsoft.com/beta/$metadata#deviceAppManagement/mobileApps',
+        value: all.map((a) => this.view(a)),
       });
     });
 
@@ -581,9 +604,12 @@ export class IntuneSimulator extends SimServer {
     app.get(`${base}/mobileApps/:id${CAST}/contentVersions`, authed, (req, res) => {
       const a = findApp(req, res);
       if (a) {
-        res.json({ value: [...a.contentVersions.values()].map((cv) => ({
-          '@odata.type': '#microsoft.graph.mobileAppContent', id: cv.id,
-        })) });
+        res.json({
+          value: [...a.contentVersions.values()].map((cv) => ({
+            '@odata.type': '#microsoft.graph.mobileAppContent',
+            id: cv.id,
+          })),
+        });
       }
     });
     app.get(`${base}/mobileApps/:id${CAST}/contentVersions/:cv`, authed, (req, res) => {

@@ -35,12 +35,8 @@ function parseRsql(filter: string | undefined): Rsql[] {
   return filter.split(';').map((c) => {
     const m = /^\s*([a-zA-Z.]+)\s*(==|!=|<=|>=|<|>|=lt=|=le=|=gt=|=ge=)\s*"?([^"]*)"?\s*$/.exec(c);
     if (!m) throw new Error(`Invalid RSQL: ${c.slice(0, 80)}`);
-    if (![
-      'id',
-      'general.name',
-      'general.lastContactTime',
-      'general.reportDate',
-    ].includes(m[1]!)) throw new Error(`Field ${m[1]} is not filterable`);
+    if (!['id', 'general.name', 'general.lastContactTime', 'general.reportDate'].includes(m[1]!))
+      throw new Error(`Field ${m[1]} is not filterable`);
     return {
       field: m[1] as Rsql['field'],
       op: ({ '=lt=': '<', '=le=': '<=', '=gt=': '>', '=ge=': '>=' } as Record<string, string>)[m[2]!] ?? m[2]!,
@@ -52,10 +48,11 @@ function parseRsql(filter: string | undefined): Rsql[] {
 function rsqlMatch(d: PlaneDevice, clauses: Rsql[]): boolean {
   return clauses.every((c) => {
     const [a, b]: [number | string, number | string] =
-      c.field === 'id' ? [
-        jamfComputerId(d),
-        Number(c.value),
-      ] : c.field === 'general.name' ? [d.name, c.value] : [Date.parse(d.modified), Date.parse(c.value)];
+      c.field === 'id'
+        ? [jamfComputerId(d), Number(c.value)]
+        : c.field === 'general.name'
+          ? [d.name, c.value]
+          : [Date.parse(d.modified), Date.parse(c.value)];
     switch (c.op) {
       case '==':
         return a === b;
@@ -80,7 +77,12 @@ function rsqlMatch(d: PlaneDevice, clauses: Rsql[]): boolean {
  * `GET /JSSResource/computergroups/name/{name}` for them (other names fall through to the simulator's own groups).
  */
 export function registerJamfInventoryRoutes(app: express.Express, inventory: FleetInventory, authed: RequestHandler): void {
-  const groupIds = () => new Map(Object.keys(inventory.groupSizes()).sort().map((n, i) => [n, JAMF_FLEET_GROUP_ID_BASE + i]));
+  const groupIds = () =>
+    new Map(
+      Object.keys(inventory.groupSizes())
+        .sort()
+        .map((n, i) => [n, JAMF_FLEET_GROUP_ID_BASE + i]),
+    );
 
   for (const version of ['v1', 'v3', 'v4']) {
     app.get(`/api/${version}/computers-inventory`, authed, (req, res) => {
@@ -91,13 +93,8 @@ export function registerJamfInventoryRoutes(app: express.Express, inventory: Fle
       const page = intParam(req, 'page', 0);
       const size = intParam(req, 'page-size', 100);
       if (!Number.isFinite(page)) return jamfError(res, 400, 'INVALID_FIELD', 'page', 'page must be a non-negative integer');
-      if (!Number.isFinite(size) || size < 1 || size > JAMF_INVENTORY_MAX_PAGE) return jamfError(
-        res,
-        400,
-        'INVALID_FIELD',
-        'page-size',
-        `page-size must be between 1 and ${JAMF_INVENTORY_MAX_PAGE}`,
-      );
+      if (!Number.isFinite(size) || size < 1 || size > JAMF_INVENTORY_MAX_PAGE)
+        return jamfError(res, 400, 'INVALID_FIELD', 'page-size', `page-size must be between 1 and ${JAMF_INVENTORY_MAX_PAGE}`);
       const sort = oneParam(req, 'sort') ?? 'general.name:asc';
       if (!SORTS.has(sort)) return jamfError(res, 400, 'INVALID_FIELD', 'sort', `Unsupported sort ${sort.slice(0, 40)}`);
       let clauses: Rsql[];
@@ -115,20 +112,22 @@ export function registerJamfInventoryRoutes(app: express.Express, inventory: Fle
         udid: `${d.id.toUpperCase()}-UDID`,
         general: sections.includes('GENERAL')
           ? {
-            name: d.name,
-            platform: 'Mac',
-            [version === 'v4' ? 'lastContact' : 'lastContactTime']: d.lastContact,
-            reportDate: d.modified,
-            managementId: d.id,
-          }
+              name: d.name,
+              platform: 'Mac',
+              [version === 'v4' ? 'lastContact' : 'lastContactTime']: d.lastContact,
+              reportDate: d.modified,
+              managementId: d.id,
+            }
           : null,
         hardware: sections.includes('HARDWARE') ? { serialNumber: d.serial, model: 'MacBook Pro' } : null,
         operatingSystem: sections.includes('OPERATING_SYSTEM') ? { name: d.osName, version: d.osVersion } : null,
-        groupMemberships: sections.includes('GROUP_MEMBERSHIPS') ? d.groups.map((g) => ({
-          groupId: String(ids.get(g)),
-          groupName: g,
-          smartGroup: false,
-        })) : null,
+        groupMemberships: sections.includes('GROUP_MEMBERSHIPS')
+          ? d.groups.map((g) => ({
+              groupId: String(ids.get(g)),
+              groupName: g,
+              smartGroup: false,
+            }))
+          : null,
       }));
       res.json({ totalCount: all.length, results });
     });

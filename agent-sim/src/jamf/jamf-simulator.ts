@@ -41,7 +41,18 @@ interface Policy {
 }
 
 /** Inventory fields a smart-group criterion may name (a subset of Jamf's); any other name is 409 (contracts A2). */
-export const JAMF_INVENTORY_FIELDS = new Set(['Computer Name', 'Serial Number', 'Operating System Version', 'Last Check-in', 'Computer Group', 'Department', 'Building', 'Model', 'Application Title', 'Username']);
+export const JAMF_INVENTORY_FIELDS = new Set([
+  'Computer Name',
+  'Serial Number',
+  'Operating System Version',
+  'Last Check-in',
+  'Computer Group',
+  'Department',
+  'Building',
+  'Model',
+  'Application Title',
+  'Username',
+]);
 
 /** Parses one `multipart/form-data` body (the simulator buffers it; real JCDS streams to S3) into its file parts. */
 function multipartFiles(body: Buffer, contentType: string): Map<string, { fileName: string; data: Buffer }> {
@@ -115,11 +126,24 @@ export class JamfSimulator extends SimServer {
     const uploads = this.content.size;
     const packagesByName: Record<string, number> = {};
     for (const p of this.packages.values()) packagesByName[p.packageName] = (packagesByName[p.packageName] ?? 0) + 1;
-    return { packages: this.packages.size, groups: this.groups.size, policies: this.policies.size, scripts: this.scripts.size, uploads, policiesByName, packagesByName, ringGroupsCreated: { ...this.ringGroupsCreated }, groupMemberChanges: this.groupMemberChanges };
+    return {
+      packages: this.packages.size,
+      groups: this.groups.size,
+      policies: this.policies.size,
+      scripts: this.scripts.size,
+      uploads,
+      policiesByName,
+      packagesByName,
+      ringGroupsCreated: { ...this.ringGroupsCreated },
+      groupMemberChanges: this.groupMemberChanges,
+    };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
-    res.status(status).json({ httpStatus: status, errors: [{ code: status >= 500 ? 'SERVER_ERROR' : 'INVALID', field: null, description: message, id: '0' }] });
+    res.status(status).json({
+      httpStatus: status,
+      errors: [{ code: status >= 500 ? 'SERVER_ERROR' : 'INVALID', field: null, description: message, id: '0' }],
+    });
   }
 
   private html(res: Response, status: number, message: string) {
@@ -149,12 +173,15 @@ export class JamfSimulator extends SimServer {
     for (const path of ['/api/oauth/token', '/api/v1/oauth/token']) {
       app.post(path, (req, res) => {
         const b = req.body as Record<string, string>;
-        if (b.grant_type !== 'client_credentials' || b.client_id !== this.clientId || b.client_secret !== this.clientSecret) return void res.status(401).json({ error: 'invalid_client' });
+        if (b.grant_type !== 'client_credentials' || b.client_id !== this.clientId || b.client_secret !== this.clientSecret)
+          return void res.status(401).json({ error: 'invalid_client' });
         res.json({ access_token: token(), scope: 'api-role:eucora', token_type: 'Bearer', expires_in: 599 });
       });
     }
     app.post('/api/v1/auth/token', (req, res) => {
-      const [u, p] = Buffer.from((req.header('authorization') ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
+      const [u, p] = Buffer.from((req.header('authorization') ?? '').replace(/^Basic /, ''), 'base64')
+        .toString()
+        .split(':');
       if (u !== this.clientId || p !== this.clientSecret) return this.renderError(res, 401, 'Unauthorized');
       res.json({ token: token(), expires: new Date(Date.now() + 30 * 60_000).toISOString() });
     });
@@ -197,10 +224,15 @@ export class JamfSimulator extends SimServer {
     });
     app.post('/api/v1/scripts', authed, (req, res) => {
       const b = req.body as Partial<Script>;
-      if (typeof b.name !== 'string' || !b.name || typeof b.scriptContents !== 'string' || !b.scriptContents) return this.renderError(res, 400, 'name and scriptContents are required');
-      if (b.priority !== undefined && !['BEFORE', 'AFTER', 'AT_REBOOT'].includes(String(b.priority))) return this.renderError(res, 400, 'priority must be BEFORE, AFTER or AT_REBOOT');
+      if (typeof b.name !== 'string' || !b.name || typeof b.scriptContents !== 'string' || !b.scriptContents)
+        return this.renderError(res, 400, 'name and scriptContents are required');
+      if (b.priority !== undefined && !['BEFORE', 'AFTER', 'AT_REBOOT'].includes(String(b.priority)))
+        return this.renderError(res, 400, 'priority must be BEFORE, AFTER or AT_REBOOT');
       if ([...this.scripts.values()].some((x) => x.name === b.name)) {
-        return void res.status(400).json({ httpStatus: 400, errors: [{ code: 'DUPLICATE_FIELD', field: 'name', description: 'Script name must be unique', id: '0' }] });
+        return void res.status(400).json({
+          httpStatus: 400,
+          errors: [{ code: 'DUPLICATE_FIELD', field: 'name', description: 'Script name must be unique', id: '0' }],
+        });
       }
       const id = this.nextId++;
       this.scripts.set(id, { id, name: b.name, scriptContents: b.scriptContents, priority: String(b.priority ?? 'AFTER') });
@@ -210,7 +242,10 @@ export class JamfSimulator extends SimServer {
       const b = req.body as Pkg;
       if (!b.packageName || !b.fileName) return this.renderError(res, 400, 'packageName and fileName are required');
       if ([...this.packages.values()].some((p) => p.packageName === b.packageName)) {
-        return void res.status(400).json({ httpStatus: 400, errors: [{ code: 'DUPLICATE_FIELD', field: 'packageName', description: 'Package name must be unique', id: '0' }] });
+        return void res.status(400).json({
+          httpStatus: 400,
+          errors: [{ code: 'DUPLICATE_FIELD', field: 'packageName', description: 'Package name must be unique', id: '0' }],
+        });
       }
       const id = this.nextId++;
       // hashValue is Jamf's to compute from the uploaded bytes; a client-sent one is not content.
@@ -223,11 +258,29 @@ export class JamfSimulator extends SimServer {
     // Classic API (XML in, XML or JSON out)
     const listJson = (req: Request, res: Response, key: string, items: object[]) => {
       if ((req.header('accept') ?? '').includes('application/json')) return void res.json({ [key]: items });
-      res.type("application/xml").send(`<${key}><size>${items.length}</size></${key}>`);
+      res.type('application/xml').send(`<${key}><size>${items.length}</size></${key}>`);
     };
-    app.get('/JSSResource/computergroups', authed, (req, res) => listJson(req, res, 'computer_groups', [...this.groups.values()].map((g) => ({ id: g.id, name: g.name, is_smart: g.isSmart }))));
+    app.get('/JSSResource/computergroups', authed, (req, res) =>
+      listJson(
+        req,
+        res,
+        'computer_groups',
+        [...this.groups.values()].map((g) => ({ id: g.id, name: g.name, is_smart: g.isSmart })),
+      ),
+    );
     const groupJson = (res: Response, g: Group) =>
-      void res.json({ computer_group: { id: g.id, name: g.name, is_smart: g.isSmart, computers: this.members(g).map((d) => ({ id: this.computerIds.get(d), name: this.engine.deviceNames.get(d), serial_number: `SIM${this.computerIds.get(d)}` })) } });
+      void res.json({
+        computer_group: {
+          id: g.id,
+          name: g.name,
+          is_smart: g.isSmart,
+          computers: this.members(g).map((d) => ({
+            id: this.computerIds.get(d),
+            name: this.engine.deviceNames.get(d),
+            serial_number: `SIM${this.computerIds.get(d)}`,
+          })),
+        },
+      });
     app.get('/JSSResource/computergroups/id/:id', authed, (req, res) => {
       const g = this.groups.get(Number(req.params.id));
       if (!g) return this.html(res, 404, 'The server has not found anything matching the request URI');
@@ -243,7 +296,8 @@ export class JamfSimulator extends SimServer {
       const name = xmlUnescape(xmlTag(xml, 'name') ?? '');
       const isSmart = xmlTag(xml, 'is_smart') === 'true';
       if (!name) return this.html(res, 400, 'Error: Problem with computer group name');
-      if ([...this.groups.values()].some((g) => g.name.toLowerCase() === name.toLowerCase())) return this.html(res, 409, 'Error: Duplicate name');
+      if ([...this.groups.values()].some((g) => g.name.toLowerCase() === name.toLowerCase()))
+        return this.html(res, 409, 'Error: Duplicate name');
       if (isSmart) {
         for (const c of (xmlTag(xml, 'criteria') ?? '').split('</criterion>')) {
           const field = xmlUnescape(xmlTag(c, 'name') ?? '');
@@ -251,7 +305,8 @@ export class JamfSimulator extends SimServer {
         }
       }
       const computers = isSmart ? undefined : staticComputerIds(xmlTag(xml, 'computers') ?? '');
-      if (computers && [...computers].some((n) => !this.knownComputer(n))) return this.html(res, 409, 'Error: Problem with computer in computers');
+      if (computers && [...computers].some((n) => !this.knownComputer(n)))
+        return this.html(res, 409, 'Error: Problem with computer in computers');
       const id = this.nextId++;
       // A created static group holds exactly the computers it was sent (contracts A2 create); smart groups match nothing here.
       this.groups.set(id, { id, name, isSmart, ringGroup: '', computers: computers ?? undefined });
@@ -274,7 +329,14 @@ export class JamfSimulator extends SimServer {
       for (const p of this.policies.values()) if (p.groupId === g.id) activate(p);
       res.status(201).type('application/xml').send(`<computer_group><id>${g.id}</id></computer_group>`);
     });
-    app.get('/JSSResource/policies', authed, (req, res) => listJson(req, res, 'policies', [...this.policies.values()].map((p) => ({ id: p.id, name: p.name }))));
+    app.get('/JSSResource/policies', authed, (req, res) =>
+      listJson(
+        req,
+        res,
+        'policies',
+        [...this.policies.values()].map((p) => ({ id: p.id, name: p.name })),
+      ),
+    );
     const parsePolicy = (xml: string) => {
       const general = xmlTag(xml, 'general') ?? '';
       const pkg = xmlTag(xmlTag(xml, 'package_configuration') ?? '', 'package') ?? '';
@@ -298,7 +360,9 @@ export class JamfSimulator extends SimServer {
       const script = this.scripts.get(p.scriptId);
       if (script) {
         const target = [...this.packages.values()].find((x) => x.packageName === p.scriptParameter4);
-        if (target) for (const other of this.policies.values()) if (other.packageId === target.id && other.groupId === p.groupId && other.id !== p.id) this.engine.remove(`jamf:${other.id}`);
+        if (target)
+          for (const other of this.policies.values())
+            if (other.packageId === target.id && other.groupId === p.groupId && other.id !== p.id) this.engine.remove(`jamf:${other.id}`);
         this.engine.install(`jamf:${p.id}`, '', this.members(g));
         return;
       }
@@ -314,7 +378,8 @@ export class JamfSimulator extends SimServer {
       if (p.scriptId && !this.scripts.has(p.scriptId)) return this.html(res, 409, 'Error: Problem with script');
       if (p.packageId && !this.packages.has(p.packageId)) return this.html(res, 409, 'Error: Problem with package');
       if (p.groupId && !this.groups.has(p.groupId)) return this.html(res, 409, 'Error: Problem with scope');
-      if ([...this.policies.values()].some((x) => x.name.toLowerCase() === p.name.toLowerCase())) return this.html(res, 409, 'Error: Duplicate name');
+      if ([...this.policies.values()].some((x) => x.name.toLowerCase() === p.name.toLowerCase()))
+        return this.html(res, 409, 'Error: Duplicate name');
       const id = this.nextId++;
       const policy = { id, ...p };
       this.policies.set(id, policy);
@@ -333,7 +398,8 @@ export class JamfSimulator extends SimServer {
       res.status(201).type('application/xml').send(`<policy><id>${p.id}</id></policy>`);
     });
     app.delete('/JSSResource/policies/id/:id', authed, (req, res) => {
-      if (!this.policies.delete(Number(req.params.id))) return this.html(res, 404, 'The server has not found anything matching the request URI');
+      if (!this.policies.delete(Number(req.params.id)))
+        return this.html(res, 404, 'The server has not found anything matching the request URI');
       res.status(200).type('application/xml').send(`<policy><id>${req.params.id}</id></policy>`);
     });
     app.get('/JSSResource/computerhistory/id/:id/subset/PolicyLogs', authed, (req, res) => {
@@ -345,7 +411,15 @@ export class JamfSimulator extends SimServer {
         const s = this.engine.states(`jamf:${p.id}`).find((x) => x.deviceId === deviceId);
         if (!s || s.state === 'pending') continue;
         const now = new Date();
-        logs.push({ policy_id: p.id, policy_name: xmlEscape(p.name), username: 'root', date_completed: now.toISOString(), date_completed_epoch: now.getTime(), date_completed_utc: now.toISOString(), status: s.state === 'failed' ? 'Failed' : 'Completed' });
+        logs.push({
+          policy_id: p.id,
+          policy_name: xmlEscape(p.name),
+          username: 'root',
+          date_completed: now.toISOString(),
+          date_completed_epoch: now.getTime(),
+          date_completed_utc: now.toISOString(),
+          status: s.state === 'failed' ? 'Failed' : 'Completed',
+        });
       }
       res.json({ computer_history: { general: { id: computerId, name: this.engine.deviceNames.get(deviceId) }, policy_logs: logs } });
     });

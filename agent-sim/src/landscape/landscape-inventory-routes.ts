@@ -38,12 +38,17 @@ function parseQuery(query: string): Term[][] {
 function termMatches(d: PlaneDevice, t: Term): boolean {
   const hostname = d.name.toLowerCase();
   const hit =
-    t.key === 'tag' ? d.groups.includes(t.value)
-    : t.key === 'id' ? String(landscapeComputerId(d)) === t.value
-    : t.key === 'distribution' ? d.osVersion.startsWith(t.value)
-    : t.key === 'hostname' ? hostname === t.value.toLowerCase()
-    : t.key === 'annotation' ? false
-    : hostname.includes(t.value.toLowerCase());
+    t.key === 'tag'
+      ? d.groups.includes(t.value)
+      : t.key === 'id'
+        ? String(landscapeComputerId(d)) === t.value
+        : t.key === 'distribution'
+          ? d.osVersion.startsWith(t.value)
+          : t.key === 'hostname'
+            ? hostname === t.value.toLowerCase()
+            : t.key === 'annotation'
+              ? false
+              : hostname.includes(t.value.toLowerCase());
   return t.negate ? !hit : hit;
 }
 
@@ -62,10 +67,8 @@ export function landscapeGetComputers(inventory: FleetInventory, params: Record<
   const named = (name: string, message: string) => void res.status(400).json({ error: name, message });
   const limit = params.limit === undefined ? LANDSCAPE_COMPUTERS_LIMIT : /^\d{1,6}$/.test(params.limit) ? Number(params.limit) : Number.NaN;
   const offset = params.offset === undefined ? 0 : /^\d{1,9}$/.test(params.offset) ? Number(params.offset) : Number.NaN;
-  if (!Number.isFinite(limit) || limit < 1 || limit > LANDSCAPE_COMPUTERS_LIMIT) return named(
-    'InvalidParameters',
-    `limit must be between 1 and ${LANDSCAPE_COMPUTERS_LIMIT}`,
-  );
+  if (!Number.isFinite(limit) || limit < 1 || limit > LANDSCAPE_COMPUTERS_LIMIT)
+    return named('InvalidParameters', `limit must be between 1 and ${LANDSCAPE_COMPUTERS_LIMIT}`);
   if (!Number.isFinite(offset)) return named('InvalidParameters', 'offset must be a non-negative integer');
   let alternatives: Term[][];
   try {

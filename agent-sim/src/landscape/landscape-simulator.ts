@@ -69,7 +69,14 @@ export class LandscapeSimulator extends SimServer {
   protected counters() {
     const executionsBySummary: Record<string, number> = {};
     for (const g of this.groups.values()) executionsBySummary[g.summary] = (executionsBySummary[g.summary] ?? 0) + 1;
-    return { scripts: this.scripts.size, executions: this.executions, activityGroups: this.groups.size, executionsBySummary, tagChanges: this.tagChanges, runtimeTags: this.runtimeTags.size };
+    return {
+      scripts: this.scripts.size,
+      executions: this.executions,
+      activityGroups: this.groups.size,
+      executionsBySummary,
+      tagChanges: this.tagChanges,
+      runtimeTags: this.runtimeTags.size,
+    };
   }
 
   protected renderError(res: Response, status: number, message: string): void {
@@ -107,7 +114,15 @@ export class LandscapeSimulator extends SimServer {
   }
 
   private groupView(g: ActivityGroup): ActivityView {
-    return { id: g.id, parent_id: null, summary: g.summary, type: 'ActivityGroup', creator: { name: 'EUCORA', email: 'eucora@example.com', id: 1 }, creation_time: g.created, activity_status: 'succeeded' };
+    return {
+      id: g.id,
+      parent_id: null,
+      summary: g.summary,
+      type: 'ActivityGroup',
+      creator: { name: 'EUCORA', email: 'eucora@example.com', id: 1 },
+      creation_time: g.created,
+      activity_status: 'succeeded',
+    };
   }
 
   /** Activities selected by a query (contracts A4 keywords; space = AND), or the InvalidQuery message. */
@@ -138,24 +153,50 @@ export class LandscapeSimulator extends SimServer {
     app.use(express.urlencoded({ extended: false }));
     const handler = (req: Request, res: Response) => {
       const params = { ...(req.query as Record<string, string>), ...((req.body ?? {}) as Record<string, string>) };
-      if (params.access_key_id !== this.accessKey) return void res.status(401).json({ error: 'InvalidCredentials', message: 'Unknown access key' });
+      if (params.access_key_id !== this.accessKey)
+        return void res.status(401).json({ error: 'InvalidCredentials', message: 'Unknown access key' });
       if (params.signature_method !== 'HmacSHA256' || params.signature_version !== '2' || params.version !== '2011-08-01') {
         return this.named(res, 'InvalidParameters', 'signature_method=HmacSHA256, signature_version=2 and version=2011-08-01 are required');
       }
       const expected = Buffer.from(landscapeSignature(this.secretKey, req.method, req.header('host') ?? '', req.path, params));
       const given = Buffer.from(String(params.signature ?? ''));
-      if (expected.length !== given.length || !timingSafeEqual(expected, given)) return void res.status(401).json({ error: 'InvalidSignature', message: 'The request signature does not match' });
+      if (expected.length !== given.length || !timingSafeEqual(expected, given))
+        return void res.status(401).json({ error: 'InvalidSignature', message: 'The request signature does not match' });
       switch (params.action) {
         case 'CreateScript': {
-          if ([...this.scripts.values()].some((s) => s.title === params.title)) return this.named(res, 'DuplicateScript', `A script titled "${params.title}" already exists`);
-          const s: Script = { id: this.nextId++, title: String(params.title), code: Buffer.from(String(params.code ?? ''), 'base64').toString(), time_limit: Number(params.time_limit ?? 300), username: String(params.username ?? 'root'), access_group: String(params.access_group ?? 'global') };
+          if ([...this.scripts.values()].some((s) => s.title === params.title))
+            return this.named(res, 'DuplicateScript', `A script titled "${params.title}" already exists`);
+          const s: Script = {
+            id: this.nextId++,
+            title: String(params.title),
+            code: Buffer.from(String(params.code ?? ''), 'base64').toString(),
+            time_limit: Number(params.time_limit ?? 300),
+            username: String(params.username ?? 'root'),
+            access_group: String(params.access_group ?? 'global'),
+          };
           this.scripts.set(s.id, s);
-          return void res.json({ id: s.id, title: s.title, time_limit: s.time_limit, username: s.username, access_group: s.access_group, creator: { name: 'EUCORA', id: 1 } });
+          return void res.json({
+            id: s.id,
+            title: s.title,
+            time_limit: s.time_limit,
+            username: s.username,
+            access_group: s.access_group,
+            creator: { name: 'EUCORA', id: 1 },
+          });
         }
         case 'GetScripts':
-          return void res.json([...this.scripts.values()].map((s) => ({ id: s.id, title: s.title, time_limit: s.time_limit, username: s.username, access_group: s.access_group })));
+          return void res.json(
+            [...this.scripts.values()].map((s) => ({
+              id: s.id,
+              title: s.title,
+              time_limit: s.time_limit,
+              username: s.username,
+              access_group: s.access_group,
+            })),
+          );
         case 'RemoveScript': {
-          if (!this.scripts.delete(Number(params.script_id))) return this.named(res, 'UnknownScript', `No script with id ${params.script_id}`);
+          if (!this.scripts.delete(Number(params.script_id)))
+            return this.named(res, 'UnknownScript', `No script with id ${params.script_id}`);
           return void res.json(null);
         }
         case 'ExecuteScript': {
@@ -163,13 +204,22 @@ export class LandscapeSimulator extends SimServer {
           if (!script) return this.named(res, 'UnknownScript', `No script with id ${params.script_id}`);
           const tag = /^tag:(.+)$/.exec(String(params.query ?? ''))?.[1];
           if (!tag) return this.named(res, 'InvalidQuery', 'query must be tag:<name>');
-          const g: ActivityGroup = { id: this.nextId++, summary: `Run script: ${script.title}`, scriptId: script.id, query: String(params.query), created: new Date().toISOString(), canceled: new Set() };
+          const g: ActivityGroup = {
+            id: this.nextId++,
+            summary: `Run script: ${script.title}`,
+            scriptId: script.id,
+            query: String(params.query),
+            created: new Date().toISOString(),
+            canceled: new Set(),
+          };
           this.groups.set(g.id, g);
           this.executions++;
           // The query resolves at call time (contracts A4): a ring tag runs on the computers carrying it now.
           const devices = this.runtimeTags.has(tag) ? this.inventory.members(tag).map((d) => d.id) : this.engine.members(tag);
           if (/uninstall/i.test(script.title)) {
-            for (const other of this.groups.values()) if (other.query === g.query && other.id !== g.id && !/uninstall/i.test(this.scripts.get(other.scriptId)?.title ?? '')) this.engine.remove(`landscape:${other.id}`);
+            for (const other of this.groups.values())
+              if (other.query === g.query && other.id !== g.id && !/uninstall/i.test(this.scripts.get(other.scriptId)?.title ?? ''))
+                this.engine.remove(`landscape:${other.id}`);
             this.engine.install(`landscape:${g.id}`, '', devices);
           } else this.engine.install(`landscape:${g.id}`, script.title, devices);
           return void res.json(this.groupView(g));
@@ -197,7 +247,9 @@ export class LandscapeSimulator extends SimServer {
         }
         case 'AddTagsToComputers':
         case 'RemoveTagsFromComputers': {
-          const tags = Object.keys(params).filter((k) => /^tags\.\d+$/.test(k)).map((k) => String(params[k]));
+          const tags = Object.keys(params)
+            .filter((k) => /^tags\.\d+$/.test(k))
+            .map((k) => String(params[k]));
           if (!tags.length) return this.named(res, 'InvalidParameters', 'tags.1 is required');
           const bad = tags.find((t) => !LANDSCAPE_TAG.test(t));
           if (bad !== undefined) return this.named(res, 'InvalidTag', `Invalid tag: ${bad.slice(0, 64)}`);
@@ -211,7 +263,11 @@ export class LandscapeSimulator extends SimServer {
           const add = params.action === 'AddTagsToComputers';
           for (const t of tags) {
             if (add) this.runtimeTags.add(t);
-            this.tagChanges += this.inventory.setGroup(hits.map((d) => d.id), t, add);
+            this.tagChanges += this.inventory.setGroup(
+              hits.map((d) => d.id),
+              t,
+              add,
+            );
           }
           // Result shape unverified (contracts A4): the affected computer ids.
           return void res.json(hits.map((d) => d.index + 1));

@@ -46,18 +46,15 @@ export function registerSccmInventoryRoutes(
         SMBIOSGUID: d.id.toUpperCase(),
         LastLogonTimestamp: d.lastContact,
       };
-      return hasObsoleteTwin(d) ? [
-        row,
-        { ...row, ResourceId: SCCM_RESOURCE_ID_BASE + 1_000_000 + d.index, Client: 0, Obsolete: 1, Active: 0 },
-      ] : [row];
+      return hasObsoleteTwin(d)
+        ? [row, { ...row, ResourceId: SCCM_RESOURCE_ID_BASE + 1_000_000 + d.index, Client: 0, Obsolete: 1, Active: 0 }]
+        : [row];
     });
 
   /** Filters, pages (`$skiptoken` = offset) and selects, as OData does; errors in AdminService's shape. */
   const serve = (req: express.Request, res: Response, cls: string, rows: Obj[]) => {
-    if (oneParam(
-      req,
-      '$skip',
-    ) !== undefined) return sccmError(res, 400, 'The query parameter $skip is not supported; follow @odata.nextLink');
+    if (oneParam(req, '$skip') !== undefined)
+      return sccmError(res, 400, 'The query parameter $skip is not supported; follow @odata.nextLink');
     let match;
     try {
       match = odataMatches(oneParam(req, '$filter'));
@@ -68,13 +65,15 @@ export function registerSccmInventoryRoutes(
     const token = oneParam(req, '$skiptoken') ?? '0';
     if (!/^\d{1,9}$/.test(token)) return sccmError(res, 400, 'Invalid $skiptoken');
     const offset = Number(token);
-    const sel = oneParam(req, '$select')?.split(',').map((s) => s.trim());
+    const sel = oneParam(req, '$select')
+      ?.split(',')
+      .map((s) => s.trim());
     const value = all.slice(offset, offset + SCCM_PAGE_SIZE).map((o) => (sel ? Object.fromEntries(sel.map((f) => [f, o[f]])) : o));
     const next = offset + SCCM_PAGE_SIZE < all.length ? selfLink(req, { $skiptoken: offset + SCCM_PAGE_SIZE }) : undefined;
     res.json({
       '@odata.context': `https://sccm.contoso.local/AdminService/wmi/$metadata#${cls}`,
       value,
-      ...(next ? { '@odata.nextLink': next } : {})
+      ...(next ? { '@odata.nextLink': next } : {}),
     });
   };
 
@@ -83,14 +82,17 @@ export function registerSccmInventoryRoutes(
     const m = /^CollectionID eq '([A-Z0-9]{3,12})'$/.exec(oneParam(req, '$filter')?.trim() ?? '');
     if (!m) return sccmError(res, 400, "Query SMS_FullCollectionMembership by $filter=CollectionID eq '<id>'");
     const name = collectionName(m[1]!);
-    const rows = name === undefined ? [] : inventory.members(name).map((d) => ({
-      CollectionID: m[1]!,
-      ResourceID: sccmResourceId(d),
-      Name: d.name,
-      IsClient: true,
-      IsObsolete: false,
-      ResourceType: 5,
-    }));
+    const rows =
+      name === undefined
+        ? []
+        : inventory.members(name).map((d) => ({
+            CollectionID: m[1]!,
+            ResourceID: sccmResourceId(d),
+            Name: d.name,
+            IsClient: true,
+            IsObsolete: false,
+            ResourceType: 5,
+          }));
     serve(req, res, 'SMS_FullCollectionMembership', rows);
   });
 }

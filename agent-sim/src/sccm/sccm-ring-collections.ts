@@ -6,7 +6,8 @@ import { sccmResourceId } from './sccm-inventory-routes';
 
 type Obj = Record<string, unknown>;
 const CTX = 'https://sccm.contoso.local/AdminService/wmi/$metadata#';
-const KEYED = /^\/AdminService\/wmi\/SMS_Collection\((?:'|%27)([A-Za-z0-9]{3,12})(?:'|%27)\)(?:\/AdminService\.(AddMembershipRule|DeleteMembershipRule|RequestRefresh))?$/;
+const KEYED =
+  /^\/AdminService\/wmi\/SMS_Collection\((?:'|%27)([A-Za-z0-9]{3,12})(?:'|%27)\)(?:\/AdminService\.(AddMembershipRule|DeleteMembershipRule|RequestRefresh))?$/;
 
 function sccmError(res: Response, status: number, message: string): void {
   res.status(status).json({ error: { code: String(status), message } });
@@ -49,9 +50,16 @@ export class SccmRingCollections {
       const rules = m ? this.rules.get(m[1]!) : undefined;
       if (!rules) return next();
       const names = new Map(this.inventory.devices().map((d) => [sccmResourceId(d), d.name]));
-      const value = [...rules.keys()].sort((a, b) => a - b).map((id) => ({
-        CollectionID: m![1], ResourceID: id, Name: names.get(id) ?? '', IsClient: true, IsObsolete: false, ResourceType: 5,
-      }));
+      const value = [...rules.keys()]
+        .sort((a, b) => a - b)
+        .map((id) => ({
+          CollectionID: m![1],
+          ResourceID: id,
+          Name: names.get(id) ?? '',
+          IsClient: true,
+          IsObsolete: false,
+          ResourceType: 5,
+        }));
       res.json({ '@odata.context': `${CTX}SMS_FullCollectionMembership`, value });
     });
     const keyed = (req: express.Request, res: Response, next: express.NextFunction) => {
@@ -63,13 +71,20 @@ export class SccmRingCollections {
       const op = m[2];
       if (req.method === 'GET' && !op) {
         const CollectionRules = rules ? [...rules.values()] : [];
-        return void res.json({ '@odata.context': `${CTX}SMS_Collection`, value: [{ ...c, CollectionRules, MemberCount: rules?.size ?? c.MemberCount }] });
+        return void res.json({
+          '@odata.context': `${CTX}SMS_Collection`,
+          value: [{ ...c, CollectionRules, MemberCount: rules?.size ?? c.MemberCount }],
+        });
       }
       if (req.method !== 'POST' || !op) return next();
       if (op === 'RequestRefresh') return void res.status(200).json({ ReturnValue: 0 });
       if (!rules) return sccmError(res, 400, 'Collection does not take direct membership rules here');
       const rule = ((req.body ?? {}) as Obj).collectionRule as Obj | undefined;
-      if (rule?.['@odata.type'] !== '#AdminService.SMS_CollectionRuleDirect' || rule.ResourceClassName !== 'SMS_R_System' || typeof rule.ResourceID !== 'number') {
+      if (
+        rule?.['@odata.type'] !== '#AdminService.SMS_CollectionRuleDirect' ||
+        rule.ResourceClassName !== 'SMS_R_System' ||
+        typeof rule.ResourceID !== 'number'
+      ) {
         return sccmError(res, 400, 'collectionRule must be an SMS_CollectionRuleDirect on SMS_R_System with a numeric ResourceID');
       }
       const id = rule.ResourceID;
@@ -77,7 +92,12 @@ export class SccmRingCollections {
         const fleetId = this.fleetByResource().get(id);
         if (!fleetId) return sccmError(res, 400, `Resource ${id} does not exist`);
         if (rules.has(id)) return sccmError(res, 400, `A rule for resource ${id} already exists`);
-        rules.set(id, { '@odata.type': '#AdminService.SMS_CollectionRuleDirect', ResourceClassName: 'SMS_R_System', ResourceID: id, RuleName: String(rule.RuleName ?? id) });
+        rules.set(id, {
+          '@odata.type': '#AdminService.SMS_CollectionRuleDirect',
+          ResourceClassName: 'SMS_R_System',
+          ResourceID: id,
+          RuleName: String(rule.RuleName ?? id),
+        });
         this.ruleAdds++;
         this.onAdded(m[1]!, fleetId);
         return void res.status(201).json({ ReturnValue: 0, QueryID: 0 });

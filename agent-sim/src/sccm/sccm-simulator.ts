@@ -11,7 +11,13 @@ type Obj = Record<string, unknown>;
 
 /** Property types per class, so `$filter` is typed as the AdminService types it (vendor-contracts.md §3, A3). */
 const TYPES: Record<string, Record<string, EdmType>> = {
-  SMS_Application: { CI_ID: 'Edm.UInt32', ModelID: 'Edm.UInt32', ModelName: 'Edm.String', LocalizedDisplayName: 'Edm.String', IsLatest: 'Edm.Boolean' },
+  SMS_Application: {
+    CI_ID: 'Edm.UInt32',
+    ModelID: 'Edm.UInt32',
+    ModelName: 'Edm.String',
+    LocalizedDisplayName: 'Edm.String',
+    IsLatest: 'Edm.Boolean',
+  },
   SMS_Collection: { CollectionID: 'Edm.String', Name: 'Edm.String', CollectionType: 'Edm.UInt32', MemberCount: 'Edm.UInt32' },
   SMS_ApplicationAssignment: {
     AssignmentID: 'Edm.UInt32',
@@ -23,7 +29,10 @@ const TYPES: Record<string, Record<string, EdmType>> = {
     AssignmentUniqueID: 'Edm.String',
   },
   SMS_AppDeploymentAssetDetails: {
-    AssignmentID: 'Edm.UInt32', MachineID: 'Edm.UInt32', MachineName: 'Edm.String', AppStatusType: 'Edm.UInt32',
+    AssignmentID: 'Edm.UInt32',
+    MachineID: 'Edm.UInt32',
+    MachineName: 'Edm.String',
+    AppStatusType: 'Edm.UInt32',
     EnforcementState: 'Edm.UInt32',
   },
 };
@@ -76,14 +85,18 @@ export class SccmSimulator extends SimServer {
   /** Windows devices of the fleet as the site's inventory (sccm-inventory-routes.ts). */
   readonly inventory = FleetInventory.forPlane('sccm', this.fleet);
   /** Direct-rule collections created over the API (ring targets, contracts A3). */
-  readonly ringCollections = new SccmRingCollections(this.inventory, (id) => this.collections.get(id), (collectionId, fleetId) => {
-    // A new member of a targeted collection gets the collection's running install deployments at its next policy cycle.
-    for (const a of this.assignments.values()) {
-      if (a.TargetCollectionID !== collectionId || a.DesiredConfigType !== 1) continue;
-      const app = [...this.apps.values()].find((x) => x.ModelID === a.AppModelID);
-      this.engine.install(`sccm:${a.AssignmentID}`, String(app?.LocalizedDisplayName ?? ''), [fleetId]);
-    }
-  });
+  readonly ringCollections = new SccmRingCollections(
+    this.inventory,
+    (id) => this.collections.get(id),
+    (collectionId, fleetId) => {
+      // A new member of a targeted collection gets the collection's running install deployments at its next policy cycle.
+      for (const a of this.assignments.values()) {
+        if (a.TargetCollectionID !== collectionId || a.DesiredConfigType !== 1) continue;
+        const app = [...this.apps.values()].find((x) => x.ModelID === a.AppModelID);
+        this.engine.install(`sccm:${a.AssignmentID}`, String(app?.LocalizedDisplayName ?? ''), [fleetId]);
+      }
+    },
+  );
 
   constructor(fleet: FleetOptions = {}, password = 'sccm-sim-password') {
     super(fleet);
@@ -97,7 +110,14 @@ export class SccmSimulator extends SimServer {
   }
 
   private addCollection(name: string, comment: string): Obj {
-    const c = { CollectionID: `PS1${String(this.nextCollection++).padStart(5, '0')}`, Name: name, CollectionType: 2, LimitToCollectionID: 'SMS00001', Comment: comment, MemberCount: this.engine.members(name).length };
+    const c = {
+      CollectionID: `PS1${String(this.nextCollection++).padStart(5, '0')}`,
+      Name: name,
+      CollectionType: 2,
+      LimitToCollectionID: 'SMS00001',
+      Comment: comment,
+      MemberCount: this.engine.members(name).length,
+    };
     this.collections.set(String(c.CollectionID), c);
     return c;
   }
@@ -115,8 +135,13 @@ export class SccmSimulator extends SimServer {
     for (const c of this.collections.values()) collectionsByName[String(c.Name)] = (collectionsByName[String(c.Name)] ?? 0) + 1;
     const rc = this.ringCollections;
     return {
-      applications: this.apps.size, assignments: this.assignments.size, assignmentsByKey: installs, appsByName, collectionsByName,
-      ruleAdds: rc.ruleAdds, ruleDeletes: rc.ruleDeletes,
+      applications: this.apps.size,
+      assignments: this.assignments.size,
+      assignmentsByKey: installs,
+      appsByName,
+      collectionsByName,
+      ruleAdds: rc.ruleAdds,
+      ruleDeletes: rc.ruleDeletes,
     };
   }
 
@@ -126,21 +151,31 @@ export class SccmSimulator extends SimServer {
 
   private list(res: Response, cls: string, items: Obj[], select?: unknown) {
     const fields = typeof select === 'string' ? select.split(',').map((s) => s.trim()) : null;
-    res.json({ '@odata.context': `https://sccm.contoso.local/AdminService/wmi/$metadata#${cls}`, value: items.map((o) => (fields ? Object.fromEntries(fields.map((f) => [f, o[f]])) : o)) });
+    res.json({
+      '@odata.context': `https://sccm.contoso.local/AdminService/wmi/$metadata#${cls}`,
+      value: items.map((o) => (fields ? Object.fromEntries(fields.map((f) => [f, o[f]])) : o)),
+    });
   }
 
   /** Why an assignment body is not acceptable (contracts §3 fields, A3 types), if it is not. */
   private assignmentProblem(b: Obj): string | undefined {
-    if (typeof b.AppModelID !== 'number' || !Number.isInteger(b.AppModelID)) return "Cannot convert the literal to the expected type 'Edm.UInt32' (AppModelID is the application's ModelID)";
+    if (typeof b.AppModelID !== 'number' || !Number.isInteger(b.AppModelID))
+      return "Cannot convert the literal to the expected type 'Edm.UInt32' (AppModelID is the application's ModelID)";
     const app = [...this.apps.values()].find((a) => a.ModelID === b.AppModelID);
     if (!app) return `no application with ModelID ${b.AppModelID}`;
-    if (!Array.isArray(b.AssignedCIs) || !b.AssignedCIs.every((x) => typeof x === 'number') || !(b.AssignedCIs as unknown[]).includes(app.CI_ID)) return 'AssignedCIs must list the application CI_ID';
+    if (
+      !Array.isArray(b.AssignedCIs) ||
+      !b.AssignedCIs.every((x) => typeof x === 'number') ||
+      !(b.AssignedCIs as unknown[]).includes(app.CI_ID)
+    )
+      return 'AssignedCIs must list the application CI_ID';
     if (!this.collections.has(String(b.TargetCollectionID))) return 'TargetCollectionID must exist';
     if (b.DesiredConfigType !== 1 && b.DesiredConfigType !== 2) return 'DesiredConfigType must be 1 (install) or 2 (uninstall)';
     if (b.AssignmentAction !== 2 || b.AssignmentType !== 2) return 'AssignmentAction and AssignmentType must be 2';
     if (b.OfferTypeID !== 0 && b.OfferTypeID !== 2) return 'OfferTypeID must be 0 (required) or 2 (available)';
     if (typeof b.AssignmentUniqueID !== 'string' || !GUID.test(b.AssignmentUniqueID)) return 'AssignmentUniqueID must be a GUID';
-    for (const f of ['ApplicationName', 'AssignmentName', 'StartTime', 'EnforcementDeadline']) if (typeof b[f] !== 'string' || !b[f]) return `${f} is required`;
+    for (const f of ['ApplicationName', 'AssignmentName', 'StartTime', 'EnforcementDeadline'])
+      if (typeof b[f] !== 'string' || !b[f]) return `${f} is required`;
     return undefined;
   }
 
@@ -148,8 +183,11 @@ export class SccmSimulator extends SimServer {
     app.use(express.json({ limit: '5mb' }));
     const authed = (req: Request, res: Response, next: NextFunction) => {
       const h = req.header('authorization') ?? '';
-      const [user, ...rest] = Buffer.from(h.replace(/^Basic /, ''), 'base64').toString().split(':');
-      if (!h.startsWith('Basic ') || user !== this.username || rest.join(':') !== this.password) return this.renderError(res, 401, 'Unauthorized');
+      const [user, ...rest] = Buffer.from(h.replace(/^Basic /, ''), 'base64')
+        .toString()
+        .split(':');
+      if (!h.startsWith('Basic ') || user !== this.username || rest.join(':') !== this.password)
+        return this.renderError(res, 401, 'Unauthorized');
       next();
     };
     const filtered = (req: Request, res: Response, items: Obj[], cls: string) => {
@@ -167,7 +205,11 @@ export class SccmSimulator extends SimServer {
     registerSccmInventoryRoutes(app, this.inventory, authed, (id) => this.collections.get(id)?.Name as string | undefined);
 
     app.get(`${base}/SMS_Identification.GetSiteID`, authed, (_req, res) => {
-      res.json({ '@odata.context': `https://sccm.contoso.local/AdminService/wmi/$metadata#SMS_Identification.GetSiteID`, ReturnValue: 0, SiteID: this.siteId });
+      res.json({
+        '@odata.context': `https://sccm.contoso.local/AdminService/wmi/$metadata#SMS_Identification.GetSiteID`,
+        ReturnValue: 0,
+        SiteID: this.siteId,
+      });
     });
     app.get(`${base}/SMS_Application`, authed, (req, res) => filtered(req, res, [...this.apps.values()], 'SMS_Application'));
     app.get(`${base}/SMS_Application\\(:id\\)`, authed, (req, res) => {
@@ -182,7 +224,16 @@ export class SccmSimulator extends SimServer {
       const title = /<Title\b[^>]*>([^<]+)<\/Title>/.exec(xml)![1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
       const logical = /<Application\b[^>]*LogicalName="([^"]+)"/.exec(xml)![1]!;
       const ci = this.nextCi++;
-      const a = { CI_ID: ci, ModelID: this.nextModel++, LocalizedDisplayName: title, IsLatest: true, ModelName: `${this.scopeId}/${logical}`, SDMPackageXML: xml, HasContent: true, NumberOfDeploymentTypes: 1 };
+      const a = {
+        CI_ID: ci,
+        ModelID: this.nextModel++,
+        LocalizedDisplayName: title,
+        IsLatest: true,
+        ModelName: `${this.scopeId}/${logical}`,
+        SDMPackageXML: xml,
+        HasContent: true,
+        NumberOfDeploymentTypes: 1,
+      };
       this.apps.set(ci, a);
       res.status(201).json(a);
     });
@@ -198,7 +249,9 @@ export class SccmSimulator extends SimServer {
       res.status(201).json(c);
     });
 
-    app.get(`${base}/SMS_ApplicationAssignment`, authed, (req, res) => filtered(req, res, [...this.assignments.values()], 'SMS_ApplicationAssignment'));
+    app.get(`${base}/SMS_ApplicationAssignment`, authed, (req, res) =>
+      filtered(req, res, [...this.assignments.values()], 'SMS_ApplicationAssignment'),
+    );
     app.post(`${base}/SMS_ApplicationAssignment`, authed, (req, res) => {
       const b = req.body as Obj;
       const problem = this.assignmentProblem(b);
@@ -213,7 +266,8 @@ export class SccmSimulator extends SimServer {
       if (b.DesiredConfigType === 2) {
         // Uninstalls what earlier install deployments put there, also those already deleted (the rollback order).
         for (const other of this.history) {
-          if (other.AppModelID === b.AppModelID && other.TargetCollectionID === b.TargetCollectionID && other.DesiredConfigType === 1) this.engine.remove(`sccm:${other.AssignmentID}`);
+          if (other.AppModelID === b.AppModelID && other.TargetCollectionID === b.TargetCollectionID && other.DesiredConfigType === 1)
+            this.engine.remove(`sccm:${other.AssignmentID}`);
         }
         this.engine.install(`sccm:${id}`, '', devices);
       } else {

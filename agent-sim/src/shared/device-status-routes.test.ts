@@ -17,7 +17,11 @@ describe('Intune getDeviceInstallStatusReport refuses what the report API refuse
   });
   after(() => sim.close());
   const report = (body: unknown) =>
-    fetch(`${url}/beta/deviceManagement/reports/getDeviceInstallStatusReport`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+    fetch(`${url}/beta/deviceManagement/reports/getDeviceInstallStatusReport`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify(body),
+    });
 
   it('filter must be (ApplicationId eq …); skip/top must be non-negative integers; a page is capped', async () => {
     const ok = await report({ filter: "(ApplicationId eq 'x')", skip: 0, top: 5000 });
@@ -25,7 +29,12 @@ describe('Intune getDeviceInstallStatusReport refuses what the report API refuse
     const body = (await ok.json()) as { TotalRowCount: number; Schema: { Column: string }[]; Values: unknown[] };
     assert.equal(body.TotalRowCount, 0);
     assert.ok(body.Schema.some((c) => c.Column === 'HexErrorCode') && body.Schema.some((c) => c.Column === 'DeviceId'));
-    for (const bad of [{ filter: "ApplicationId eq 'x'" }, { filter: "(ApplicationId eq 'x')", top: -1 }, { filter: "(ApplicationId eq 'x')", skip: 'a' }, {}]) {
+    for (const bad of [
+      { filter: "ApplicationId eq 'x'" },
+      { filter: "(ApplicationId eq 'x')", top: -1 },
+      { filter: "(ApplicationId eq 'x')", skip: 'a' },
+      {},
+    ]) {
       const r = await report(bad);
       assert.equal(r.status, 400, JSON.stringify(bad));
       assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'BadRequest');

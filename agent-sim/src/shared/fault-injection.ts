@@ -17,7 +17,15 @@ export interface FaultConfig {
   retryAfterSeconds: number;
 }
 
-export const defaultFaults = (): FaultConfig => ({ outage: false, latencyMs: 0, failNext: 0, failStatus: 503, errorRate: 0, throttleNext: 0, retryAfterSeconds: 1 });
+export const defaultFaults = (): FaultConfig => ({
+  outage: false,
+  latencyMs: 0,
+  failNext: 0,
+  failStatus: 503,
+  errorRate: 0,
+  throttleNext: 0,
+  retryAfterSeconds: 1,
+});
 
 /** Request counters every simulator exposes at `/_sim/stats`. */
 export interface RequestStats {
@@ -29,7 +37,11 @@ export interface RequestStats {
  * Express middleware that counts requests and injects the configured faults before the plane's own routes run.
  * `render` writes a failure in the plane's own error format.
  */
-export function faultMiddleware(faults: FaultConfig, stats: RequestStats, render: (res: Response, status: number, message: string) => void) {
+export function faultMiddleware(
+  faults: FaultConfig,
+  stats: RequestStats,
+  render: (res: Response, status: number, message: string) => void,
+) {
   return async (req: Request, res: Response, next: NextFunction) => {
     stats.requests++;
     const route = `${req.method} ${req.path.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{id}')}`;

@@ -120,13 +120,10 @@ export function inventoryAdminRoutes(app: express.Express, inventory: () => Flee
     const b = (req.body ?? {}) as { touch?: unknown; remove?: unknown; osVersion?: unknown; addGroup?: unknown };
     const ids = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
     if (!inv) return void res.status(404).json({ error: 'no inventory' });
-    const touched = inv.touch(
-      ids(b.touch),
-      {
-        osVersion: typeof b.osVersion === 'string' ? b.osVersion : undefined,
-        addGroup: typeof b.addGroup === 'string' ? b.addGroup : undefined,
-      },
-    );
+    const touched = inv.touch(ids(b.touch), {
+      osVersion: typeof b.osVersion === 'string' ? b.osVersion : undefined,
+      addGroup: typeof b.addGroup === 'string' ? b.addGroup : undefined,
+    });
     res.json({ touched, removed: inv.remove(ids(b.remove)), ...inv.counts() });
   });
 }

@@ -17,13 +17,10 @@ describe('Intune simulator inventory (vendor-contracts.md A1)', () => {
   let auth: Record<string, string> = {};
   before(async () => {
     url = await sim.listen(0);
-    const t = await fetch(
-      `${url}/t/oauth2/v2.0/token`,
-      {
-        method: 'POST',
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
-      },
-    );
+    const t = await fetch(`${url}/t/oauth2/v2.0/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
+    });
     auth = { authorization: `Bearer ${((await t.json()) as { access_token: string }).access_token}` };
   });
   after(() => sim.close());
@@ -55,7 +52,10 @@ describe('Intune simulator inventory (vendor-contracts.md A1)', () => {
     const r = await get(`/v1.0/deviceManagement/managedDevices?$select=id,operatingSystem&$filter=${windows}&$top=5`);
     assert.deepEqual(Object.keys((r.body.value as object[])[0]!).sort(), ['id', 'operatingSystem']);
     assert.ok((r.body.value as { operatingSystem: string }[]).every((d) => d.operatingSystem === 'Windows'));
-    const changed = sim.inventory.devices().slice(0, 2).map((d) => d.id);
+    const changed = sim.inventory
+      .devices()
+      .slice(0, 2)
+      .map((d) => d.id);
     const since = new Date().toISOString();
     sim.inventory.touch(changed, {}, new Date(Date.now() + 1000).toISOString());
     const inc = await get(`/v1.0/deviceManagement/managedDevices?$filter=${encodeURIComponent(`lastSyncDateTime ge ${since}`)}`);
@@ -71,7 +71,7 @@ describe('Intune simulator inventory (vendor-contracts.md A1)', () => {
     const id = (found.body.value as { id: string }[])[0]!.id;
     assert.equal(id, entraGroupId('all-macos'), 'the lookup and the members route agree on the group id');
     const members: string[] = [];
-    for (let next: string | undefined = `${url}/v1.0/groups/${id}/members?$select=id&$top=999`; next; ) {
+    for (let next: string | undefined = `${url}/v1.0/groups/${id}/members?$select=id&$top=999`; next;) {
       const r: Awaited<ReturnType<typeof json>> = await fetch(next, { headers: auth }).then(json);
       for (const m of r.body.value as { id: string; '@odata.type': string }[]) {
         assert.equal(m['@odata.type'], '#microsoft.graph.device');
@@ -79,7 +79,13 @@ describe('Intune simulator inventory (vendor-contracts.md A1)', () => {
       }
       next = r.body['@odata.nextLink'] as string | undefined;
     }
-    assert.deepEqual(members.sort(), sim.inventory.members('all-macos').map((d) => intuneIds(d.id).directoryId).sort());
+    assert.deepEqual(
+      members.sort(),
+      sim.inventory
+        .members('all-macos')
+        .map((d) => intuneIds(d.id).directoryId)
+        .sort(),
+    );
     assert.equal((await get(`/v1.0/groups/${id}/members?$top=1000`)).status, 400, '$top above 999');
     const dev = sim.inventory.devices()[5]!;
     const eq = encodeURIComponent(`deviceId eq '${intuneIds(dev.id).azureADDeviceId}'`);
@@ -99,13 +105,10 @@ describe('Jamf simulator inventory (A2)', () => {
   let auth: Record<string, string> = {};
   before(async () => {
     url = await sim.listen(0);
-    const t = await fetch(
-      `${url}/api/oauth/token`,
-      {
-        method: 'POST',
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
-      },
-    );
+    const t = await fetch(`${url}/api/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
+    });
     auth = { authorization: `Bearer ${((await t.json()) as { access_token: string }).access_token}`, accept: 'application/json' };
   });
   after(() => sim.close());
@@ -126,7 +129,10 @@ describe('Jamf simulator inventory (A2)', () => {
       groupMemberships: { groupName: string }[];
     }[];
     assert.equal(results.length, sim.inventory.counts().total);
-    assert.deepEqual(results.map((x) => Number(x.id)), [...results.map((x) => Number(x.id))].sort((a, b) => a - b));
+    assert.deepEqual(
+      results.map((x) => Number(x.id)),
+      [...results.map((x) => Number(x.id))].sort((a, b) => a - b),
+    );
     assert.ok(results.every((x) => x.general.platform === 'Mac' && x.operatingSystem.name === 'macOS'));
     assert.ok(results.every((x) => x.hardware.serialNumber.startsWith('SN')));
     assert.ok(results.every((x) => x.groupMemberships.some((g) => g.groupName === 'all-macos')));
@@ -159,7 +165,7 @@ describe('SCCM simulator inventory (A3)', () => {
     const rows: { ResourceId: number }[] = [];
     const live = encodeURIComponent('Client eq 1 and Obsolete eq 0');
     const start = `${url}/AdminService/wmi/SMS_R_System?$select=ResourceId,Name,Client,Obsolete&$filter=${live}`;
-    for (let next: string | undefined = start; next; ) {
+    for (let next: string | undefined = start; next;) {
       const r: Awaited<ReturnType<typeof json>> = await fetch(next, { headers: auth }).then(json);
       rows.push(...(r.body.value as { ResourceId: number }[]));
       next = r.body['@odata.nextLink'] as string | undefined;
@@ -192,10 +198,11 @@ describe('Landscape simulator inventory (A4)', () => {
       version: '2011-08-01',
     };
     all.signature = landscapeSignature(sim.secretKey, 'POST', new URL(url).host, '/api/', all);
-    return fetch(
-      `${url}/api/`,
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(all) },
-    ).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
+    return fetch(`${url}/api/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(all),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
   };
 
   it('"GetComputers (query, limit default 1000, offset)" with tags; tag: and OR queries; a larger limit is refused', async () => {
@@ -220,10 +227,10 @@ describe('AWX simulator inventory (A5)', () => {
   let auth: Record<string, string> = {};
   before(async () => {
     url = await sim.listen(0);
-    const t = await fetch(
-      `${url}/api/v2/tokens/`,
-      { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`eucora:${sim.password}`).toString('base64')}` } },
-    );
+    const t = await fetch(`${url}/api/v2/tokens/`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`eucora:${sim.password}`).toString('base64')}` },
+    });
     auth = { authorization: `Bearer ${((await t.json()) as { token: string }).token}` };
   });
   after(() => sim.close());
@@ -238,7 +245,10 @@ describe('AWX simulator inventory (A5)', () => {
     assert.equal((await get(`/api/v2/inventories/1/hosts/?page_size=200&page=${pages + 1}`)).status, 404);
     assert.equal((await get('/api/v2/inventories/2/hosts/')).status, 404);
     const since = new Date().toISOString();
-    const changed = sim.inventory.devices().slice(0, 3).map((d) => d.id);
+    const changed = sim.inventory
+      .devices()
+      .slice(0, 3)
+      .map((d) => d.id);
     sim.inventory.touch(changed, {}, new Date(Date.now() + 1000).toISOString());
     assert.equal((await get(`/api/v2/inventories/1/hosts/?modified__gt=${encodeURIComponent(since)}`)).body.count, 3);
   });
@@ -258,14 +268,11 @@ describe('inventory admin routes (/_sim/inventory)', () => {
     try {
       const before = sim.getStats().requests;
       const [first, second] = sim.inventory.devices();
-      const r = await fetch(
-        `${url}/_sim/inventory`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ touch: [second!.id], osVersion: '30.04', remove: [first!.id] }),
-        },
-      );
+      const r = await fetch(`${url}/_sim/inventory`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ touch: [second!.id], osVersion: '30.04', remove: [first!.id] }),
+      });
       const body = (await r.json()) as { touched: number; removed: number; total: number };
       assert.deepEqual([body.touched, body.removed], [1, 1]);
       assert.equal(sim.inventory.get(second!.id)!.osVersion, '30.04');

@@ -21,10 +21,18 @@ export function odataMatches(filter: unknown, types?: Record<string, EdmType>): 
       if (!declared) throw new ODataFilterError(`Could not find a property named '${m[1]}' on type 'AdminService.Entity'.`);
       const numeric = (t: EdmType) => t === 'Edm.UInt32' || t === 'Edm.Int32';
       if (numeric(declared) !== numeric(literal) || (declared === 'Edm.String') !== (literal === 'Edm.String')) {
-        throw new ODataFilterError(`A binary operator with incompatible types was detected. Found operand types '${declared}' and '${literal}' for operator kind 'Equal'.`);
+        throw new ODataFilterError(
+          `A binary operator with incompatible types was detected. Found operand types '${declared}' and '${literal}' for operator kind 'Equal'.`,
+        );
       }
     }
-    const value = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : raw === 'true' ? true : raw === 'false' ? false : Number(raw);
+    const value = raw.startsWith("'")
+      ? raw.slice(1, -1).replace(/''/g, "'")
+      : raw === 'true'
+        ? true
+        : raw === 'false'
+          ? false
+          : Number(raw);
     return { field: m[1]!, value };
   });
   return (obj) => clauses.every((c) => obj[c.field] === c.value);

@@ -46,6 +46,11 @@ export class RingObjectStore {
 
   /** Counters for `/_sim/stats`. */
   stats(): { ringObjects: number; ringObjectsCreatedByName: Record<string, number>; ringMemberAdds: number; ringMemberRemoves: number } {
-    return { ringObjects: this.byId.size, ringObjectsCreatedByName: { ...this.createdByName }, ringMemberAdds: this.memberAdds, ringMemberRemoves: this.memberRemoves };
+    return {
+      ringObjects: this.byId.size,
+      ringObjectsCreatedByName: { ...this.createdByName },
+      ringMemberAdds: this.memberAdds,
+      ringMemberRemoves: this.memberRemoves,
+    };
   }
 }

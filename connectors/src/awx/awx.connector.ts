@@ -60,7 +60,10 @@ export class AwxConnector implements PlaneConnector {
     const token = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: opts.caller, check: opts.check });
     const auth = new BearerToken(async () => {
       const basic = Buffer.from(`${this.opts.username}:${this.opts.password}`).toString('base64');
-      const res = await token.send('POST', '/api/v2/tokens/', { headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' }, body: '{}' });
+      const res = await token.send('POST', '/api/v2/tokens/', {
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       return { value: (JSON.parse(res.text) as { token: string }).token };
     });
     this.http = new PlaneHttp({ plane: 'awx', baseUrl: opts.baseUrl, caller: token.caller, check: opts.check, auth });
@@ -73,7 +76,10 @@ export class AwxConnector implements PlaneConnector {
   }
 
   private async template(name: string): Promise<{ id: number; organization: number | null }> {
-    const r = await this.json<{ results: { id: number; organization?: number | null }[] }>('GET', `/api/v2/job_templates/?name=${encodeURIComponent(name)}`);
+    const r = await this.json<{ results: { id: number; organization?: number | null }[] }>(
+      'GET',
+      `/api/v2/job_templates/?name=${encodeURIComponent(name)}`,
+    );
     const t = r.body.results[0];
     if (!t) throw new NotFoundError(`AWX: no job template named "${name}"`);
     return { id: t.id, organization: t.organization ?? null };
@@ -103,17 +109,29 @@ export class AwxConnector implements PlaneConnector {
     return r.body.id;
   }
 
-  private async launch(template: string, label: string, limit: string, extraVars: Record<string, unknown>): Promise<{ id: number; adopted: boolean }> {
+  private async launch(
+    template: string,
+    label: string,
+    limit: string,
+    extraVars: Record<string, unknown>,
+  ): Promise<{ id: number; adopted: boolean }> {
     const existing = await this.findJob(label);
     if (existing) return { id: existing.id, adopted: true };
     const t = await this.template(template);
     const prompts = (await this.json<Record<string, unknown>>('GET', `/api/v2/job_templates/${t.id}/launch/`)).body;
     const missing = REQUIRED_PROMPTS.filter((p) => prompts[p] !== true);
-    if (missing.length) throw new InputError(`AWX template "${template}" must prompt on launch for ${missing.join(', ')}; refusing to launch (AWX would ignore them)`);
+    if (missing.length)
+      throw new InputError(
+        `AWX template "${template}" must prompt on launch for ${missing.join(', ')}; refusing to launch (AWX would ignore them)`,
+      );
     const organization = this.opts.organizationId ?? t.organization;
     if (organization === null) throw new InputError(`AWX template "${template}" has no organization for its labels; set organizationId`);
     const labelId = await this.labelId(label, organization);
-    const r = await this.json<{ job: number; ignored_fields?: Record<string, unknown> }>('POST', `/api/v2/job_templates/${t.id}/launch/`, { limit, extra_vars: extraVars, labels: [labelId] });
+    const r = await this.json<{ job: number; ignored_fields?: Record<string, unknown> }>('POST', `/api/v2/job_templates/${t.id}/launch/`, {
+      limit,
+      extra_vars: extraVars,
+      labels: [labelId],
+    });
     const ignored = Object.keys(r.body.ignored_fields ?? {});
     if (ignored.length) {
       await this.json('POST', `/api/v2/jobs/${r.body.job}/cancel/`, undefined, [405]);
@@ -133,9 +151,13 @@ export class AwxConnector implements PlaneConnector {
   private async ringLimit(req: DeployRingRequest, template: string): Promise<string> {
     if (!req.ring.members) return req.ring.deviceGroup;
     if (!req.ring.targetKey) throw new InputError('AWX: a ring with members needs its targetKey');
-    const r = await this.json<{ results: { inventory?: number | null }[] }>('GET', `/api/v2/job_templates/?name=${encodeURIComponent(template)}`);
+    const r = await this.json<{ results: { inventory?: number | null }[] }>(
+      'GET',
+      `/api/v2/job_templates/?name=${encodeURIComponent(template)}`,
+    );
     const inventory = this.opts.inventoryId ?? r.body.results[0]?.inventory;
-    if (typeof inventory !== 'number') throw new InputError(`AWX template "${template}" has no inventory for the ring group; set inventoryId`);
+    if (typeof inventory !== 'number')
+      throw new InputError(`AWX template "${template}" has no inventory for the ring group; set inventoryId`);
     await convergeAwxGroup((m, p, b, a) => this.json(m, p, b, a), inventory, req.ring.targetKey, req.ring.members);
     return req.ring.targetKey;
   }
@@ -164,7 +186,9 @@ export class AwxConnector implements PlaneConnector {
     const failed = hosts.filter((h) => h.failed || h.failures > 0 || h.dark > 0).length;
     if (hosts.length === 0) {
       // A job that ended without hosts failed as a whole (e.g. canceled, or the limit matched nothing).
-      return job.status === 'successful' ? { targeted: 0, succeeded: 0, failed: 0, pending: 0, notApplicable: 0 } : { targeted: 1, succeeded: 0, failed: 1, pending: 0, notApplicable: 0 };
+      return job.status === 'successful'
+        ? { targeted: 0, succeeded: 0, failed: 0, pending: 0, notApplicable: 0 }
+        : { targeted: 1, succeeded: 0, failed: 1, pending: 0, notApplicable: 0 };
     }
     return { targeted: hosts.length, succeeded: hosts.length - failed, failed, pending: 0, notApplicable: 0 };
   }
@@ -173,6 +197,11 @@ export class AwxConnector implements PlaneConnector {
     const o = req.deployment.objectIds;
     // 202 = canceled, 405 = already finished: both fine before the rollback launch.
     await this.json('POST', `/api/v2/jobs/${o.jobId}/cancel/`, undefined, [405]);
-    await this.launch(this.opts.rollbackTemplate ?? 'eucora-rollback', awxLabel({ intentId: o.intentId!, ring: { index: Number(o.ringIndex) } }, 'rollback'), o.limit!, { deploy_job_id: Number(o.jobId) });
+    await this.launch(
+      this.opts.rollbackTemplate ?? 'eucora-rollback',
+      awxLabel({ intentId: o.intentId!, ring: { index: Number(o.ringIndex) } }, 'rollback'),
+      o.limit!,
+      { deploy_job_id: Number(o.jobId) },
+    );
   }
 }

@@ -11,7 +11,18 @@ const req: DeployRingRequest = {
   intentId: 'i-1',
   correlationId: 'c',
   ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
-  artifact: { name: 'Pkg', version: '1.0', publisher: 'P', sha256: 'a'.repeat(64), installCommand: 'install.sh', uninstallCommand: 'uninstall.sh', platform: 'linux', format: 'deb', sizeBytes: 4, detectionRule: { type: 'file', value: '/opt/pkg' } },
+  artifact: {
+    name: 'Pkg',
+    version: '1.0',
+    publisher: 'P',
+    sha256: 'a'.repeat(64),
+    installCommand: 'install.sh',
+    uninstallCommand: 'uninstall.sh',
+    platform: 'linux',
+    format: 'deb',
+    sizeBytes: 4,
+    detectionRule: { type: 'file', value: '/opt/pkg' },
+  },
   content: bufferContent(Buffer.from('bytes'), 'pkg.deb'),
 };
 const bearer = { authorization: /^Bearer tok$/ };
@@ -21,18 +32,61 @@ const page = (results: unknown[]) => ({ count: results.length, next: null, previ
 function table(opts: { ignored?: Record<string, unknown>; askLimit?: boolean } = {}): VendorExchange[] {
   let launched = false;
   return [
-    { source: 'contracts §5 Auth: POST /api/v2/tokens/ (Basic) → 201 {token,…}', method: 'POST', path: '/api/v2/tokens/', headers: { authorization: /^Basic / }, response: { status: 201, body: { token: 'tok', refresh_token: 'r', expires: '2099-01-01T00:00:00Z', scope: 'write' } } },
-    { source: 'contracts §5 Idempotency: tag launches with labels (jobs ?labels__name=)', method: 'GET', path: '/api/v2/jobs/', query: { labels__name: 'eucora:i-1:ring0:deploy' }, headers: bearer, response: () => ({ status: 200, body: page(launched ? [{ id: 501, status: 'running' }] : []) }) },
-    { source: 'contracts §5 Find template: GET /api/v2/job_templates/?name=', method: 'GET', path: '/api/v2/job_templates/', query: { name: 'eucora-deploy' }, headers: bearer, response: { status: 200, body: page([{ id: 7, name: 'eucora-deploy', organization: 3 }]) } },
+    {
+      source: 'contracts §5 Auth: POST /api/v2/tokens/ (Basic) → 201 {token,…}',
+      method: 'POST',
+      path: '/api/v2/tokens/',
+      headers: { authorization: /^Basic / },
+      response: { status: 201, body: { token: 'tok', refresh_token: 'r', expires: '2099-01-01T00:00:00Z', scope: 'write' } },
+    },
+    {
+      source: 'contracts §5 Idempotency: tag launches with labels (jobs ?labels__name=)',
+      method: 'GET',
+      path: '/api/v2/jobs/',
+      query: { labels__name: 'eucora:i-1:ring0:deploy' },
+      headers: bearer,
+      response: () => ({ status: 200, body: page(launched ? [{ id: 501, status: 'running' }] : []) }),
+    },
+    {
+      source: 'contracts §5 Find template: GET /api/v2/job_templates/?name=',
+      method: 'GET',
+      path: '/api/v2/job_templates/',
+      query: { name: 'eucora-deploy' },
+      headers: bearer,
+      response: { status: 200, body: page([{ id: 7, name: 'eucora-deploy', organization: 3 }]) },
+    },
     {
       source: 'contracts A5 Launch: GET …/launch/ must show ask_limit_on_launch:true',
       method: 'GET',
       path: '/api/v2/job_templates/7/launch/',
       headers: bearer,
-      response: { status: 200, body: { can_start_without_user_input: true, variables_needed_to_start: [], ask_variables_on_launch: true, ask_limit_on_launch: opts.askLimit ?? true, ask_labels_on_launch: true } },
+      response: {
+        status: 200,
+        body: {
+          can_start_without_user_input: true,
+          variables_needed_to_start: [],
+          ask_variables_on_launch: true,
+          ask_limit_on_launch: opts.askLimit ?? true,
+          ask_labels_on_launch: true,
+        },
+      },
     },
-    { source: 'contracts A5 Labels: GET /api/v2/labels/?name=&organization=', method: 'GET', path: '/api/v2/labels/', query: { name: 'eucora:i-1:ring0:deploy', organization: '3' }, headers: bearer, response: { status: 200, body: page([]) } },
-    { source: 'contracts A5 Labels: POST /api/v2/labels/ {name,organization} → 201', method: 'POST', path: '/api/v2/labels/', json: { name: 'string', organization: 'integer' }, headers: { ...bearer, 'content-type': /^application\/json/ }, response: { status: 201, body: { id: 44, name: 'eucora:i-1:ring0:deploy', organization: 3 } } },
+    {
+      source: 'contracts A5 Labels: GET /api/v2/labels/?name=&organization=',
+      method: 'GET',
+      path: '/api/v2/labels/',
+      query: { name: 'eucora:i-1:ring0:deploy', organization: '3' },
+      headers: bearer,
+      response: { status: 200, body: page([]) },
+    },
+    {
+      source: 'contracts A5 Labels: POST /api/v2/labels/ {name,organization} → 201',
+      method: 'POST',
+      path: '/api/v2/labels/',
+      json: { name: 'string', organization: 'integer' },
+      headers: { ...bearer, 'content-type': /^application\/json/ },
+      response: { status: 201, body: { id: 44, name: 'eucora:i-1:ring0:deploy', organization: 3 } },
+    },
     {
       source: 'contracts §5 Launch {extra_vars, limit, labels[]} (A5: labels are ids) → 201 {job, ignored_fields}',
       method: 'POST',
@@ -41,17 +95,39 @@ function table(opts: { ignored?: Record<string, unknown>; askLimit?: boolean } =
       headers: { ...bearer, 'content-type': /^application\/json/ },
       response: () => {
         launched = true;
-        return { status: 201, headers: { location: '/api/v2/jobs/501/' }, body: { job: 501, ignored_fields: opts.ignored ?? {}, id: 501, status: 'pending' } };
+        return {
+          status: 201,
+          headers: { location: '/api/v2/jobs/501/' },
+          body: { job: 501, ignored_fields: opts.ignored ?? {}, id: 501, status: 'pending' },
+        };
       },
     },
-    { source: 'contracts §5 Cancel: POST /api/v2/jobs/{id}/cancel/ → 202', method: 'POST', path: '/api/v2/jobs/501/cancel/', headers: bearer, response: { status: 202 } },
-    { source: 'contracts §5 Status: GET /api/v2/jobs/{id}/', method: 'GET', path: '/api/v2/jobs/501/', headers: bearer, response: { status: 200, body: { id: 501, status: 'successful', failed: false } } },
+    {
+      source: 'contracts §5 Cancel: POST /api/v2/jobs/{id}/cancel/ → 202',
+      method: 'POST',
+      path: '/api/v2/jobs/501/cancel/',
+      headers: bearer,
+      response: { status: 202 },
+    },
+    {
+      source: 'contracts §5 Status: GET /api/v2/jobs/{id}/',
+      method: 'GET',
+      path: '/api/v2/jobs/501/',
+      headers: bearer,
+      response: { status: 200, body: { id: 501, status: 'successful', failed: false } },
+    },
     {
       source: 'contracts §5 per host: job_host_summaries host_name, ok, changed, failures, dark, skipped, failed',
       method: 'GET',
       path: '/api/v2/jobs/501/job_host_summaries/',
       headers: bearer,
-      response: { status: 200, body: page([{ host_name: 'h1', ok: 1, changed: 1, failures: 0, dark: 0, skipped: 0, failed: false }, { host_name: 'h2', ok: 0, changed: 0, failures: 1, dark: 0, skipped: 0, failed: true }]) },
+      response: {
+        status: 200,
+        body: page([
+          { host_name: 'h1', ok: 1, changed: 1, failures: 0, dark: 0, skipped: 0, failed: false },
+          { host_name: 'h2', ok: 0, changed: 0, failures: 1, dark: 0, skipped: 0, failed: true },
+        ]),
+      },
     },
   ];
 }
@@ -83,7 +159,10 @@ describe('AWX connector against recorded vendor exchanges', () => {
   it('a launch answered with ignored_fields is canceled and the deploy fails', async () => {
     const conn = await start(table({ ignored: { limit: 'lab' } }));
     await assert.rejects(conn.deployRing(req), (err) => isPermanentDomainError(err) && /ignored limit/.test((err as Error).message));
-    assert.ok(server.captured.some((c) => c.method === 'POST' && c.path === '/api/v2/jobs/501/cancel/'), 'job canceled');
+    assert.ok(
+      server.captured.some((c) => c.method === 'POST' && c.path === '/api/v2/jobs/501/cancel/'),
+      'job canceled',
+    );
     assert.deepEqual(server.problems, []);
     await server.close();
   });

@@ -42,7 +42,10 @@ export class AwxInventory implements PlaneInventory {
   readonly groupsInline = false;
   requests = 0;
 
-  constructor(private readonly awx: Pick<AwxConnector, 'json'>, private readonly opts: AwxInventoryOptions = {}) {}
+  constructor(
+    private readonly awx: Pick<AwxConnector, 'json'>,
+    private readonly opts: AwxInventoryOptions = {},
+  ) {}
 
   private async get<T>(path: string): Promise<AwxPage<T>> {
     this.requests++;
@@ -88,16 +91,17 @@ export class AwxInventory implements PlaneInventory {
   async memberships(devices?: readonly InventoryDevice[]): Promise<Memberships> {
     const out: Memberships = new Map();
     if (devices && devices.length <= PER_DEVICE_MEMBERSHIP_LIMIT) {
-      for (const d of devices) out.set(
-        d.deviceKey,
-        { groups: (await this.all<{ name: string }>(`/api/v2/hosts/${d.ref}/groups/?page_size=${this.size}`)).map((g) => g.name) },
-      );
+      for (const d of devices)
+        out.set(d.deviceKey, {
+          groups: (await this.all<{ name: string }>(`/api/v2/hosts/${d.ref}/groups/?page_size=${this.size}`)).map((g) => g.name),
+        });
       return out;
     }
     const path = `/api/v2/inventories/${this.opts.inventoryId ?? 1}/groups/?page_size=${this.size}`;
     const groups = await this.all<{ id: number; name: string }>(path);
     for (const g of groups) {
-      for (const h of await this.all<Host>(`/api/v2/groups/${g.id}/hosts/?page_size=${this.size}&order_by=id`)) addMembership(out, h.name, g.name);
+      for (const h of await this.all<Host>(`/api/v2/groups/${g.id}/hosts/?page_size=${this.size}&order_by=id`))
+        addMembership(out, h.name, g.name);
     }
     return out;
   }

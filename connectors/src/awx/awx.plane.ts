@@ -4,7 +4,10 @@ import { AwxConnector } from './awx.connector';
 import { AwxInventory } from './awx.inventory';
 
 const { str, secret } = configField;
-const id = z.string().regex(/^[1-9]\d{0,9}$/).optional();
+const id = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/)
+  .optional();
 
 /** AWX/Tower (vendor-contracts.md §5): a user; optionally templates, organization and inventory other than the defaults. */
 export const AWX_PLANE = definePlane({

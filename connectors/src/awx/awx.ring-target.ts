@@ -18,11 +18,18 @@ export interface AwxGroupConverge extends RingConvergeCounts {
  * `POST /groups/{gid}/hosts/ {id}` and remove extras with `{id, disassociate:true}` on the *group* — never on
  * `/inventories/{id}/hosts/`, where disassociate deletes the host. The job's `limit` is then the group name.
  */
-export async function convergeAwxGroup(call: AwxCall, inventoryId: number, name: string, members: readonly RingMember[]): Promise<AwxGroupConverge> {
+export async function convergeAwxGroup(
+  call: AwxCall,
+  inventoryId: number,
+  name: string,
+  members: readonly RingMember[],
+): Promise<AwxGroupConverge> {
   const { send, count } = countingCall(call);
   const { want, skipped } = numericMemberIds(members);
   const find = async () => {
-    const r = (await send<Page<{ id: number; name: string }>>('GET', `/api/v2/inventories/${inventoryId}/groups/?name=${encodeURIComponent(name)}`)).body;
+    const r = (
+      await send<Page<{ id: number; name: string }>>('GET', `/api/v2/inventories/${inventoryId}/groups/?name=${encodeURIComponent(name)}`)
+    ).body;
     const mine = r.results.filter((g) => g.name === name);
     if (mine.length > 1) throw new ConflictError(`AWX: ${mine.length} groups named "${name}" in inventory ${inventoryId}`);
     return mine[0]?.id;
@@ -30,7 +37,12 @@ export async function convergeAwxGroup(call: AwxCall, inventoryId: number, name:
   let groupId = await find();
   let created = false;
   if (groupId === undefined) {
-    const r = await send<{ id?: number }>('POST', `/api/v2/inventories/${inventoryId}/groups/`, { name, description: 'EUCORA ring target (converged)' }, [400]);
+    const r = await send<{ id?: number }>(
+      'POST',
+      `/api/v2/inventories/${inventoryId}/groups/`,
+      { name, description: 'EUCORA ring target (converged)' },
+      [400],
+    );
     if (r.status === 400) groupId = await find();
     else {
       groupId = r.body.id;

@@ -21,11 +21,16 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
 
   const connector = (content: ConstructorParameters<typeof IntuneConnector>[0]['content'] = {}) =>
     new IntuneConnector({
-      graphUrl: url, authorityUrl: url, tenantId: 'contoso', clientId: sim.clientId, clientSecret: sim.clientSecret,
+      graphUrl: url,
+      authorityUrl: url,
+      tenantId: 'contoso',
+      clientId: sim.clientId,
+      clientSecret: sim.clientSecret,
       content: { pollMaxMs: 50, ...content },
     });
   const req = (
-    c: ArtifactContent, intentId = randomUUID(),
+    c: ArtifactContent,
+    intentId = randomUUID(),
     detectionRule: DeployRingRequest['artifact']['detectionRule'] = { type: 'file', value: 'C:\\Program Files\\Big\\big.exe' },
   ): DeployRingRequest => ({
     tenantId: 't',
@@ -33,8 +38,16 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
     correlationId: `corr-${intentId}`,
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
     artifact: {
-      name: 'Big', version: '2.0', publisher: 'Contoso', sha256: c.sha256, installCommand: 'big.exe /S', uninstallCommand: 'big.exe /U',
-      platform: 'windows', format: 'exe', sizeBytes: c.sizeBytes, detectionRule,
+      name: 'Big',
+      version: '2.0',
+      publisher: 'Contoso',
+      sha256: c.sha256,
+      installCommand: 'big.exe /S',
+      uninstallCommand: 'big.exe /U',
+      platform: 'windows',
+      format: 'exe',
+      sizeBytes: c.sizeBytes,
+      detectionRule,
     },
     content: c,
   });
@@ -53,10 +66,11 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
     assert.ok(after1.blockBytesPut - before.blockBytesPut > 20 * 1024 * 1024);
     assert.equal(after1.committedFiles - before.committedFiles, 1);
     assert.equal(after1.contentFilesByApp[d.objectIds.appId!], 1);
-    const app = await (await fetch(
-      `${url}/beta/deviceAppManagement/mobileApps?$filter=${encodeURIComponent(`displayName eq '${appDisplayName(r)}'`)}`,
-      { headers: await auth() },
-    )).json() as { value: { publishingState: string; committedContentVersion: string }[] };
+    const app = (await (
+      await fetch(`${url}/beta/deviceAppManagement/mobileApps?$filter=${encodeURIComponent(`displayName eq '${appDisplayName(r)}'`)}`, {
+        headers: await auth(),
+      })
+    ).json()) as { value: { publishingState: string; committedContentVersion: string }[] };
     assert.equal(app.value[0]!.publishingState, 'published');
     assert.equal(app.value[0]!.committedContentVersion, d.objectIds.contentVersion);
     assert.equal(after1.requiredAssignmentAdds[`${d.objectIds.appId}:${d.objectIds.groupId}`], 1);
@@ -80,13 +94,15 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
       open: async () => {
         const src = await good.open();
         let seen = 0;
-        return Readable.from((async function* () {
-          for await (const c of src) {
-            seen += (c as Buffer).length;
-            if (seen > 7 * 1024 * 1024) throw new Error('worker killed');
-            yield c;
-          }
-        })());
+        return Readable.from(
+          (async function* () {
+            for await (const c of src) {
+              seen += (c as Buffer).length;
+              if (seen > 7 * 1024 * 1024) throw new Error('worker killed');
+              yield c;
+            }
+          })(),
+        );
       },
     };
     const intentId = randomUUID();
@@ -130,8 +146,8 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
     ];
     for (const rule of rules) assert.ok((await connector().deployRing(req(c, randomUUID(), rule))).objectIds.appId);
     const before = sim.getStats().mobileAppsRequests;
-    await assert.rejects(
-      connector().deployRing(req(c, randomUUID(), { type: 'product_code', value: c.sha256.slice(0, 32) })), (e) => isInputError(e),
+    await assert.rejects(connector().deployRing(req(c, randomUUID(), { type: 'product_code', value: c.sha256.slice(0, 32) })), (e) =>
+      isInputError(e),
     );
     assert.equal(sim.getStats().mobileAppsRequests, before);
   });
@@ -144,13 +160,12 @@ describe('Intune content upload (over HTTP against agent-sim)', () => {
   });
 
   async function auth(): Promise<Record<string, string>> {
-    const t = await (await fetch(
-      `${url}/contoso/oauth2/v2.0/token`,
-      {
+    const t = (await (
+      await fetch(`${url}/contoso/oauth2/v2.0/token`, {
         method: 'POST',
         body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
-      },
-    )).json() as { access_token: string };
+      })
+    ).json()) as { access_token: string };
     return { authorization: `Bearer ${t.access_token}` };
   }
 });

@@ -17,7 +17,14 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
   after(async () => sim.close());
 
   const connector = (caller?: ResilientCaller) =>
-    new IntuneConnector({ graphUrl: url, authorityUrl: url, tenantId: 'contoso', clientId: sim.clientId, clientSecret: sim.clientSecret, caller });
+    new IntuneConnector({
+      graphUrl: url,
+      authorityUrl: url,
+      tenantId: 'contoso',
+      clientId: sim.clientId,
+      clientSecret: sim.clientSecret,
+      caller,
+    });
   const installer = Buffer.from('MZ fake installer bytes for the contract test '.repeat(50));
   const content = bufferContent(installer, 'contract-setup.msi');
   const req = (intentId = randomUUID(), group = 'lab'): DeployRingRequest => ({
@@ -26,15 +33,21 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
     correlationId: 'c',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: group },
     artifact: {
-      name: 'Contract', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'i', uninstallCommand: 'u',
-      platform: 'windows', format: 'msi', sizeBytes: installer.length,
+      name: 'Contract',
+      version: '1.0',
+      publisher: 'Contoso',
+      sha256: content.sha256,
+      installCommand: 'i',
+      uninstallCommand: 'u',
+      platform: 'windows',
+      format: 'msi',
+      sizeBytes: installer.length,
       detectionRule: { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' },
     },
     content,
   });
-  const reset = () => Object.assign(
-    sim.faults, { outage: false, failNext: 0, failStatus: 503, throttleNext: 0, latencyMs: 0, errorRate: 0 },
-  );
+  const reset = () =>
+    Object.assign(sim.faults, { outage: false, failNext: 0, failStatus: 503, throttleNext: 0, latencyMs: 0, errorRate: 0 });
 
   it('deploy → status (counts and per device) → idempotent re-deploy from a fresh instance → rollback', async () => {
     const c = connector();
@@ -53,7 +66,10 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
     const devices = await c.deviceStatuses({ ...r, deployment: d }, 3);
     assert.equal(devices.length, 8);
     assert.equal(new Set(devices.map((x) => x.DeviceId)).size, 8);
-    assert.ok(devices.every((x) => x.AppInstallState === 'installed'), JSON.stringify(devices.map((x) => x.AppInstallState)));
+    assert.ok(
+      devices.every((x) => x.AppInstallState === 'installed'),
+      JSON.stringify(devices.map((x) => x.AppInstallState)),
+    );
     // Idempotent re-deploy from a fresh connector instance: one app, one content file.
     const again = await connector().deployRing(r);
     assert.equal(again.adopted, true);
@@ -68,7 +84,10 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
       await new Promise((res) => setTimeout(res, 50));
       gone = await c.deviceStatuses({ ...r, deployment: d });
     }
-    assert.ok(gone.every((x) => x.AppInstallState === 'notInstalled'), 'rolled back on every device');
+    assert.ok(
+      gone.every((x) => x.AppInstallState === 'notInstalled'),
+      'rolled back on every device',
+    );
   });
 
   it('a repeated deploy of the same intent and ring leaves one app and one assignment', async () => {
@@ -140,34 +159,73 @@ describe('Intune connector contract (over HTTP against agent-sim)', () => {
 
   it('Graph-faithful errors: bad credentials → invalid_client; assign replaces the whole set', async () => {
     reset();
-    const bad = new IntuneConnector({ graphUrl: url, authorityUrl: url, tenantId: 'contoso', clientId: sim.clientId, clientSecret: 'wrong', caller: new ResilientCaller('intune', { retries: 0 }) });
+    const bad = new IntuneConnector({
+      graphUrl: url,
+      authorityUrl: url,
+      tenantId: 'contoso',
+      clientId: sim.clientId,
+      clientSecret: 'wrong',
+      caller: new ResilientCaller('intune', { retries: 0 }),
+    });
     await assert.rejects(bad.ringBaseline(req()), /invalid_client|401/);
-    const token = await (await fetch(`${url}/contoso/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret, scope: 'https://graph.microsoft.com/.default' }) })).json() as { access_token: string; expires_in: number; token_type: string };
+    const token = (await (
+      await fetch(`${url}/contoso/oauth2/v2.0/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: sim.clientId,
+          client_secret: sim.clientSecret,
+          scope: 'https://graph.microsoft.com/.default',
+        }),
+      })
+    ).json()) as { access_token: string; expires_in: number; token_type: string };
     assert.equal(token.token_type, 'Bearer');
     assert.equal(token.expires_in, 3599);
     const h = { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' };
     // An app published through the connector, then assigned by hand: assign replaces the whole set.
     const d = await connector().deployRing(req());
     const app = { id: d.objectIds.appId! };
-    const target = (groupId: string) => ({ '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: 'required', target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId } });
-    const assign = (ids: string[]) => fetch(`${url}/beta/deviceAppManagement/mobileApps/${app.id}/assign`, { method: 'POST', headers: h, body: JSON.stringify({ mobileAppAssignments: ids.map(target) }) });
+    const target = (groupId: string) => ({
+      '@odata.type': '#microsoft.graph.mobileAppAssignment',
+      intent: 'required',
+      target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId },
+    });
+    const assign = (ids: string[]) =>
+      fetch(`${url}/beta/deviceAppManagement/mobileApps/${app.id}/assign`, {
+        method: 'POST',
+        headers: h,
+        body: JSON.stringify({ mobileAppAssignments: ids.map(target) }),
+      });
     assert.equal((await assign(['g1', 'g2'])).status, 204);
     assert.equal((await assign(['g3'])).status, 204);
-    const list = await (await fetch(`${url}/beta/deviceAppManagement/mobileApps/${app.id}/assignments`, { headers: h })).json() as { value: { target: { groupId: string } }[] };
-    assert.deepEqual(list.value.map((a) => a.target.groupId), ['g3']);
+    const list = (await (await fetch(`${url}/beta/deviceAppManagement/mobileApps/${app.id}/assignments`, { headers: h })).json()) as {
+      value: { target: { groupId: string } }[];
+    };
+    assert.deepEqual(
+      list.value.map((a) => a.target.groupId),
+      ['g3'],
+    );
     const body = JSON.stringify({
-      '@odata.type': '#microsoft.graph.win32LobApp', displayName: 'same-name', publisher: 'p',
-      fileName: 'IntunePackage.intunewin', setupFilePath: 's.msi',
-      installCommandLine: 'i', uninstallCommandLine: 'u', detectionRules: [{
-        '@odata.type': '#microsoft.graph.win32LobAppRegistryDetection', keyPath: 'HKLM\\x',
-      }],
+      '@odata.type': '#microsoft.graph.win32LobApp',
+      displayName: 'same-name',
+      publisher: 'p',
+      fileName: 'IntunePackage.intunewin',
+      setupFilePath: 's.msi',
+      installCommandLine: 'i',
+      uninstallCommandLine: 'u',
+      detectionRules: [
+        {
+          '@odata.type': '#microsoft.graph.win32LobAppRegistryDetection',
+          keyPath: 'HKLM\\x',
+        },
+      ],
     });
-    const dup = await (await fetch(
-      `${url}/beta/deviceAppManagement/mobileApps`, { method: 'POST', headers: h, body },
-    )).json() as { id: string };
-    const dup2 = await (await fetch(
-      `${url}/beta/deviceAppManagement/mobileApps`, { method: 'POST', headers: h, body },
-    )).json() as { id: string };
+    const dup = (await (await fetch(`${url}/beta/deviceAppManagement/mobileApps`, { method: 'POST', headers: h, body })).json()) as {
+      id: string;
+    };
+    const dup2 = (await (await fetch(`${url}/beta/deviceAppManagement/mobileApps`, { method: 'POST', headers: h, body })).json()) as {
+      id: string;
+    };
     assert.notEqual(dup.id, dup2.id, 'Graph does not deduplicate creates');
     const unauth = await fetch(`${url}/beta/deviceAppManagement/mobileApps`, { headers: { authorization: 'Bearer nope' } });
     assert.equal(unauth.status, 401);

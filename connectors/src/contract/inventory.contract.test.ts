@@ -58,48 +58,52 @@ const CASES: Case[] = [
     plane: 'jamf',
     incremental: true,
     sim: () => new JamfSimulator(FLEET),
-    connector: (url, sim, c) => new JamfConnector({
-      baseUrl: url,
-      clientId: (sim as unknown as JamfSimulator).clientId,
-      clientSecret: (sim as unknown as JamfSimulator).clientSecret,
-      caller: c,
-    }),
+    connector: (url, sim, c) =>
+      new JamfConnector({
+        baseUrl: url,
+        clientId: (sim as unknown as JamfSimulator).clientId,
+        clientSecret: (sim as unknown as JamfSimulator).clientSecret,
+        caller: c,
+      }),
     key: (sim, id) => String(sim.inventory.get(id)!.index + 1),
   },
   {
     plane: 'sccm',
     incremental: false,
     sim: () => new SccmSimulator(FLEET),
-    connector: (url, sim, c) => new SccmConnector({
-      baseUrl: url,
-      username: (sim as unknown as SccmSimulator).username,
-      password: (sim as unknown as SccmSimulator).password,
-      caller: c,
-    }),
+    connector: (url, sim, c) =>
+      new SccmConnector({
+        baseUrl: url,
+        username: (sim as unknown as SccmSimulator).username,
+        password: (sim as unknown as SccmSimulator).password,
+        caller: c,
+      }),
     key: (sim, id) => String(16777216 + sim.inventory.get(id)!.index),
   },
   {
     plane: 'landscape',
     incremental: false,
     sim: () => new LandscapeSimulator(FLEET),
-    connector: (url, sim, c) => new LandscapeConnector({
-      baseUrl: url,
-      accessKey: (sim as unknown as LandscapeSimulator).accessKey,
-      secretKey: (sim as unknown as LandscapeSimulator).secretKey,
-      caller: c,
-    }),
+    connector: (url, sim, c) =>
+      new LandscapeConnector({
+        baseUrl: url,
+        accessKey: (sim as unknown as LandscapeSimulator).accessKey,
+        secretKey: (sim as unknown as LandscapeSimulator).secretKey,
+        caller: c,
+      }),
     key: (sim, id) => String(sim.inventory.get(id)!.index + 1),
   },
   {
     plane: 'awx',
     incremental: true,
     sim: () => new AwxSimulator(FLEET),
-    connector: (url, sim, c) => new AwxConnector({
-      baseUrl: url,
-      username: 'eucora',
-      password: (sim as unknown as AwxSimulator).password,
-      caller: c,
-    }),
+    connector: (url, sim, c) =>
+      new AwxConnector({
+        baseUrl: url,
+        username: 'eucora',
+        password: (sim as unknown as AwxSimulator).password,
+        caller: c,
+      }),
     key: (sim, id) => sim.inventory.get(id)!.name,
   },
 ];
@@ -153,7 +157,10 @@ for (const c of CASES) {
       : 'has no incremental filter: a re-read is full';
     it(title, async () => {
       const since = new Date(Date.now() - 1000).toISOString();
-      const changed = sim.inventory.devices().slice(3, 6).map((d) => d.id);
+      const changed = sim.inventory
+        .devices()
+        .slice(3, 6)
+        .map((d) => d.id);
       sim.inventory.touch(changed, { osVersion: '99.1', addGroup: 'dept-new' });
       const devices = await readAll(inv, since);
       assert.equal(inv.incremental, c.incremental);

@@ -3,12 +3,29 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  AwxSimulator, intuneIds, IntuneSimulator, jamfComputerId, JamfSimulator, landscapeComputerId, LandscapeSimulator,
-  sccmResourceId, SccmSimulator, type SimServer,
+  AwxSimulator,
+  intuneIds,
+  IntuneSimulator,
+  jamfComputerId,
+  JamfSimulator,
+  landscapeComputerId,
+  LandscapeSimulator,
+  sccmResourceId,
+  SccmSimulator,
+  type SimServer,
 } from '@eucora/agent-sim';
 import {
-  AwxConnector, IntuneConnector, JamfConnector, LandscapeConnector, SccmConnector,
-  type ArtifactContent, type DeployRingRequest, type DeployRingResult, type DeviceState, type PlaneConnector, type RingMember,
+  AwxConnector,
+  IntuneConnector,
+  JamfConnector,
+  LandscapeConnector,
+  SccmConnector,
+  type ArtifactContent,
+  type DeployRingRequest,
+  type DeployRingResult,
+  type DeviceState,
+  type PlaneConnector,
+  type RingMember,
 } from '../index';
 
 /** Test double of the content source only (bytes from memory); the planes are real HTTP simulators. */
@@ -45,39 +62,56 @@ const landscape = new LandscapeSimulator(fleet);
 const awx = new AwxSimulator(fleet);
 const CASES: PlaneCase[] = [
   {
-    plane: 'intune', sim: intune,
-    connector: (url) => new IntuneConnector({ graphUrl: url, authorityUrl: url, tenantId: 'contoso', clientId: intune.clientId, clientSecret: intune.clientSecret }),
+    plane: 'intune',
+    sim: intune,
+    connector: (url) =>
+      new IntuneConnector({
+        graphUrl: url,
+        authorityUrl: url,
+        tenantId: 'contoso',
+        clientId: intune.clientId,
+        clientSecret: intune.clientSecret,
+      }),
     engineKey: (d) => `${d.objectIds.appId}:${d.objectIds.groupId}`,
     deviceKey: (id) => intuneIds(id).managedDeviceId,
-    failureCodes: /^0x87D1041C$/, unreportedPending: true,
+    failureCodes: /^0x87D1041C$/,
+    unreportedPending: true,
   },
   {
-    plane: 'jamf', sim: jamf,
+    plane: 'jamf',
+    sim: jamf,
     connector: (url) => new JamfConnector({ baseUrl: url, clientId: jamf.clientId, clientSecret: jamf.clientSecret }),
     engineKey: (d) => `jamf:${d.objectIds.policyId}`,
     deviceKey: (id, sim) => String(jamfComputerId(idx(sim, id))),
-    failureCodes: /^Failed$/, unreportedPending: true,
+    failureCodes: /^Failed$/,
+    unreportedPending: true,
   },
   {
-    plane: 'sccm', sim: sccm,
+    plane: 'sccm',
+    sim: sccm,
     connector: (url) => new SccmConnector({ baseUrl: url, username: sccm.username, password: sccm.password }),
     engineKey: (d) => `sccm:${d.objectIds.assignmentId}`,
     deviceKey: (id, sim) => String(sccmResourceId(idx(sim, id))),
-    failureCodes: /^EnforcementState 11$/, unreportedPending: true,
+    failureCodes: /^EnforcementState 11$/,
+    unreportedPending: true,
   },
   {
-    plane: 'landscape', sim: landscape,
+    plane: 'landscape',
+    sim: landscape,
     connector: (url) => new LandscapeConnector({ baseUrl: url, accessKey: landscape.accessKey, secretKey: landscape.secretKey }),
     engineKey: (d) => `landscape:${d.objectIds.activityGroupId}`,
     deviceKey: (id, sim) => String(landscapeComputerId(idx(sim, id))),
-    failureCodes: /^1$/, unreportedPending: true,
+    failureCodes: /^1$/,
+    unreportedPending: true,
   },
   {
-    plane: 'awx', sim: awx,
+    plane: 'awx',
+    sim: awx,
     connector: (url) => new AwxConnector({ baseUrl: url, username: 'eucora', password: awx.password }),
     engineKey: (d) => `awx:${d.objectIds.jobId}`,
     deviceKey: (id, sim) => sim.engine.deviceNames.get(id)!,
-    failureCodes: /^(failures|unreachable)$/, unreportedPending: false,
+    failureCodes: /^(failures|unreachable)$/,
+    unreportedPending: false,
   },
 ];
 
@@ -85,11 +119,20 @@ const content = memoryContent(Buffer.from('MZ per-device status contract install
 const request = (platform: 'windows' | 'macos' | 'linux'): DeployRingRequest => {
   const intentId = randomUUID();
   return {
-    tenantId: 't', intentId, correlationId: 'c',
+    tenantId: 't',
+    intentId,
+    correlationId: 'c',
     ring: { index: 2, name: 'ring2-pilot', deviceGroup: GROUP },
     artifact: {
-      name: 'FlakyStatusPkg', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'install.sh',
-      uninstallCommand: 'uninstall.sh', platform, format: 'msi', sizeBytes: content.sizeBytes,
+      name: 'FlakyStatusPkg',
+      version: '1.0',
+      publisher: 'Contoso',
+      sha256: content.sha256,
+      installCommand: 'install.sh',
+      uninstallCommand: 'uninstall.sh',
+      platform,
+      format: 'msi',
+      sizeBytes: content.sizeBytes,
       detectionRule: { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' },
     },
     content,
@@ -133,12 +176,20 @@ for (const c of CASES) {
       const N = members.length;
       const extraFailed = c.unreportedPending ? 0 : 1;
       assert.deepEqual(
-        { targeted: status.targeted, failed: status.failed, succeeded: status.succeeded, pending: status.pending, notApplicable: status.notApplicable },
+        {
+          targeted: status.targeted,
+          failed: status.failed,
+          succeeded: status.succeeded,
+          pending: status.pending,
+          notApplicable: status.notApplicable,
+        },
         { targeted: N, failed: k + extraFailed, succeeded: inRing.length - k, pending: c.unreportedPending ? 1 : 0, notApplicable: 0 },
         `${c.plane}: N=${N} k=${k} (plane reported ${reached.length}, ${kOutside} failures outside the ring)`,
       );
-      console.log(`${c.plane}: ring N=${N} members (${inRing.length} reached + 1 not), plane reported ${reached.length} devices; ` +
-        `k=${k} failed in ring, ${kOutside} failed outside (not counted) → ${JSON.stringify({ ...status, devices: undefined })}`);
+      console.log(
+        `${c.plane}: ring N=${N} members (${inRing.length} reached + 1 not), plane reported ${reached.length} devices; ` +
+          `k=${k} failed in ring, ${kOutside} failed outside (not counted) → ${JSON.stringify({ ...status, devices: undefined })}`,
+      );
       const devices = status.devices!;
       assert.deepEqual(devices.map((x) => x.deviceKey).sort(), members.map((m) => m.deviceKey).sort(), 'exactly the members, once each');
       const failed = devices.filter((x: DeviceState) => x.state === 'failed' && x.deviceKey !== members.at(-1)!.deviceKey);

@@ -4,12 +4,38 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
-  AwxSimulator, awxHostId, intuneIds, IntuneSimulator, jamfComputerId, JamfSimulator, landscapeComputerId, LandscapeSimulator,
-  sccmResourceId, SccmSimulator, type PlaneDevice, type SimServer,
+  AwxSimulator,
+  awxHostId,
+  intuneIds,
+  IntuneSimulator,
+  jamfComputerId,
+  JamfSimulator,
+  landscapeComputerId,
+  LandscapeSimulator,
+  sccmResourceId,
+  SccmSimulator,
+  type PlaneDevice,
+  type SimServer,
 } from '@eucora/agent-sim';
 import {
-  AwxConnector, awxLabel, convergeAwxGroup, convergeEntraGroup, convergeJamfStaticGroup, convergeLandscapeTag, convergeSccmCollection, IntuneConnector, JamfConnector, jamfNames, LandscapeConnector, landscapeTitles, SccmConnector, sccmAppName,
-  ringTargetKey, type DeployRingRequest, type DeployRingResult, type RingMember,
+  AwxConnector,
+  awxLabel,
+  convergeAwxGroup,
+  convergeEntraGroup,
+  convergeJamfStaticGroup,
+  convergeLandscapeTag,
+  convergeSccmCollection,
+  IntuneConnector,
+  JamfConnector,
+  jamfNames,
+  LandscapeConnector,
+  landscapeTitles,
+  SccmConnector,
+  sccmAppName,
+  ringTargetKey,
+  type DeployRingRequest,
+  type DeployRingResult,
+  type RingMember,
 } from '../index';
 import { isConflictError } from '@eucora/core';
 import { ringConnector, ringContent, ringRequest, type PlaneCreds, type RingPlane } from '../testing/ring-planes';
@@ -36,7 +62,12 @@ interface Case {
   /** What the deployment says it targets (the ring object's id or name). */
   target: (d: DeployRingResult) => string;
   /** The plane's converge helper alone, through a fresh connector's authenticated call. */
-  converge: (url: string, creds: PlaneCreds, key: string, members: RingMember[]) => Promise<{ added: number; removed: number; requests: number }>;
+  converge: (
+    url: string,
+    creds: PlaneCreds,
+    key: string,
+    members: RingMember[],
+  ) => Promise<{ added: number; removed: number; requests: number }>;
 }
 
 type Internal = Record<string, unknown>;
@@ -56,7 +87,7 @@ const CASES: Case[] = [
       return { objects: found.length, members: found.flatMap((g) => [...g.members].map((o) => byDir.get(o) ?? o)) };
     },
     installKey: (d) => `${d.objectIds.appId}:${d.objectIds.groupId}`,
-    deployObjects: (s, _r, d) => (stats(s).requiredAssignmentAdds?.[`${d.objectIds.appId}:${d.objectIds.groupId}`] ?? 0),
+    deployObjects: (s, _r, d) => stats(s).requiredAssignmentAdds?.[`${d.objectIds.appId}:${d.objectIds.groupId}`] ?? 0,
     reachesAdded: true,
     target: (d) => d.objectIds.groupId!,
     converge: (url, cr, key, m) => convergeEntraGroup((ringConnector('intune', url, cr) as IntuneConnector).client, key, m, 'c'),
@@ -88,11 +119,16 @@ const CASES: Case[] = [
     object: (s, key) => {
       const sim = s as SccmSimulator;
       const found = [...priv<Map<string, Internal>>(s, 'collections').values()].filter((c) => c.Name === key);
-      return { objects: found.length, members: found.flatMap((c) => [...(sim.ringCollections.rules.get(String(c.CollectionID))?.keys() ?? [])].map(String)) };
+      return {
+        objects: found.length,
+        members: found.flatMap((c) => [...(sim.ringCollections.rules.get(String(c.CollectionID))?.keys() ?? [])].map(String)),
+      };
     },
     installKey: (d) => `sccm:${d.objectIds.assignmentId}`,
-    deployObjects: (s, r) => Object.entries(stats(s).assignmentsByKey ?? {})
-      .filter(([k]) => k.startsWith(`${sccmAppName(r)}|`) && k.endsWith('|1')).reduce((n, [, v]) => n + v, 0),
+    deployObjects: (s, r) =>
+      Object.entries(stats(s).assignmentsByKey ?? {})
+        .filter(([k]) => k.startsWith(`${sccmAppName(r)}|`) && k.endsWith('|1'))
+        .reduce((n, [, v]) => n + v, 0),
     reachesAdded: true,
     target: (d) => d.objectIds.collectionId!,
     converge: (url, cr, key, m) => {
@@ -202,18 +238,36 @@ for (const c of CASES) {
       const st = stats(sim) as unknown as Record<string, number>;
       if (c.plane === 'intune') assert.equal(st.deletedDevices, 0, 'never DELETE without /$ref');
       if (c.plane === 'awx') assert.equal(st.deletedHosts, 0, 'never disassociate on the inventory host list');
-      console.log(`ring-objects ${c.plane}: N=${N} requests first deploy ${reqFirst}, same-members re-deploy ${reqSame}, +1/-1 re-deploy ${reqChanged}; converge alone (no-op) ${noop.requests}`);
+      console.log(
+        `ring-objects ${c.plane}: N=${N} requests first deploy ${reqFirst}, same-members re-deploy ${reqSame}, +1/-1 re-deploy ${reqChanged}; converge alone (no-op) ${noop.requests}`,
+      );
     });
 
     it('kill -9 of a deploying process mid-converge, then a fresh connector → one object with the same members, one deployment', async () => {
       const intentId = randomUUID();
       const key = ringTargetKey(intentId, 1);
-      const members = fleet().slice(50, 50 + N).map(c.member);
+      const members = fleet()
+        .slice(50, 50 + N)
+        .map(c.member);
       assert.equal(members.length, N);
       sim.faults.latencyMs = 15;
-      const child = spawn(process.execPath, [path.resolve(__dirname, '../testing/ring-deploy-child.js'), JSON.stringify({
-        plane: c.plane, url, creds: c.creds(sim), intentId, targetKey: key, members, contentB64: bytes.toString('base64'), fileName: content.fileName,
-      })], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        [
+          path.resolve(__dirname, '../testing/ring-deploy-child.js'),
+          JSON.stringify({
+            plane: c.plane,
+            url,
+            creds: c.creds(sim),
+            intentId,
+            targetKey: key,
+            members,
+            contentB64: bytes.toString('base64'),
+            fileName: content.fileName,
+          }),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let out = '';
       child.stdout.on('data', (x: Buffer) => (out += x.toString()));
       const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, sig) => r(sig)));
@@ -242,13 +296,24 @@ describe('ring-object strictness of the simulators (each pins a contracts line)'
     const sim = new IntuneSimulator({ size: 200, labSize: 4 });
     const url = await sim.listen(0);
     try {
-      const conn = new IntuneConnector({ graphUrl: url, authorityUrl: url, tenantId: 'contoso', clientId: sim.clientId, clientSecret: sim.clientSecret });
-      const devs = sim.inventory.devices().slice(0, 30).map((d) => ({ deviceKey: intuneIds(d.id).managedDeviceId, directoryId: intuneIds(d.id).directoryId, name: d.name }));
+      const conn = new IntuneConnector({
+        graphUrl: url,
+        authorityUrl: url,
+        tenantId: 'contoso',
+        clientId: sim.clientId,
+        clientSecret: sim.clientSecret,
+      });
+      const devs = sim.inventory
+        .devices()
+        .slice(0, 30)
+        .map((d) => ({ deviceKey: intuneIds(d.id).managedDeviceId, directoryId: intuneIds(d.id).directoryId, name: d.name }));
       const g = await convergeEntraGroup(conn.client, 'eucora-strict-r0', devs.slice(0, 5), 'c');
       assert.equal(g.created, true);
       const bind = (ids: string[]) => ({ 'members@odata.bind': ids.map((o) => `https://graph.microsoft.com/v1.0/directoryObjects/${o}`) });
       // "Any existing member fails it all": one old + one new → 400, and the new one is not added.
-      await assert.rejects(conn.client.request('PATCH', `/v1.0/groups/${g.groupId}`, bind([devs[0]!.directoryId!, devs[10]!.directoryId!])));
+      await assert.rejects(
+        conn.client.request('PATCH', `/v1.0/groups/${g.groupId}`, bind([devs[0]!.directoryId!, devs[10]!.directoryId!])),
+      );
       assert.equal(sim.ringGroups.store.get(g.groupId)!.members.size, 5);
       // "≤20": 21 binds → 400.
       await assert.rejects(conn.client.request('PATCH', `/v1.0/groups/${g.groupId}`, bind(devs.slice(5, 26).map((d) => d.directoryId!))));
@@ -256,15 +321,29 @@ describe('ring-object strictness of the simulators (each pins a contracts line)'
       // "Keep /$ref": without it the directory object itself goes.
       await conn.client.request('DELETE', `/v1.0/groups/${g.groupId}/members/${devs[1]!.directoryId}`);
       assert.equal(sim.ringGroups.deletedDevices.size, 1);
-      assert.equal(sim.inventory.devices().some((d) => intuneIds(d.id).directoryId === devs[1]!.directoryId), false, 'the device is gone');
+      assert.equal(
+        sim.inventory.devices().some((d) => intuneIds(d.id).directoryId === devs[1]!.directoryId),
+        false,
+        'the device is gone',
+      );
       assert.equal(sim.ringGroups.store.get(g.groupId)!.members.size, 4);
       // Converging again: the diff only (no 400), the deleted device cannot be re-bound (404), so only it is missing.
-      const again = await convergeEntraGroup(conn.client, 'eucora-strict-r0', devs.slice(0, 5).filter((_, i) => i !== 1), 'c');
+      const again = await convergeEntraGroup(
+        conn.client,
+        'eucora-strict-r0',
+        devs.slice(0, 5).filter((_, i) => i !== 1),
+        'c',
+      );
       assert.deepEqual([again.created, again.added, again.removed, again.members], [false, 0, 0, 4]);
       assert.equal(again.requests, 2, 'find + one members page');
       console.log(`ring-objects intune: no-op converge of 4 members took ${again.requests} Graph requests`);
       // "Not unique: >1 → fail".
-      await conn.client.request('POST', '/v1.0/groups', { displayName: 'eucora-strict-r0', mailEnabled: false, mailNickname: 'dup', securityEnabled: true });
+      await conn.client.request('POST', '/v1.0/groups', {
+        displayName: 'eucora-strict-r0',
+        mailEnabled: false,
+        mailNickname: 'dup',
+        securityEnabled: true,
+      });
       await assert.rejects(convergeEntraGroup(conn.client, 'eucora-strict-r0', [], 'c'), (e: unknown) => isConflictError(e));
       // A member without a directory id is skipped and reported, not bound.
       const skip = await convergeEntraGroup(conn.client, 'eucora-strict-r1', [{ deviceKey: 'md-x', directoryId: null, name: 'x' }], 'c');
@@ -279,7 +358,8 @@ describe('ring-object strictness of the simulators (each pins a contracts line)'
     const url = await sim.listen(0);
     try {
       const conn = new JamfConnector({ baseUrl: url, clientId: sim.clientId, clientSecret: sim.clientSecret });
-      const xml = '<computer_group><name>eucora-dup-r0</name><is_smart>false</is_smart><computers><computer><id>1</id></computer></computers></computer_group>';
+      const xml =
+        '<computer_group><name>eucora-dup-r0</name><is_smart>false</is_smart><computers><computer><id>1</id></computer></computers></computer_group>';
       assert.equal((await conn.req('POST', '/JSSResource/computergroups/id/0', { xml })).status, 201);
       const dup = await conn.req('POST', '/JSSResource/computergroups/id/0', { xml: xml.replace('eucora-dup-r0', 'EUCORA-DUP-R0') }, [409]);
       assert.equal(dup.status, 409);
@@ -294,8 +374,15 @@ describe('ring-object strictness of the simulators (each pins a contracts line)'
     const url = await sim.listen(0);
     try {
       const conn = new SccmConnector({ baseUrl: url, username: sim.username, password: sim.password });
-      for (let i = 0; i < 2; i++) await conn.call('POST', '/SMS_Collection', { Name: 'eucora-dup-r0', CollectionType: 2, LimitToCollectionID: 'SMS00001' });
-      const r = ringRequest('sccm', 'dup', 'eucora-dup-r0', [{ deviceKey: String(sccmResourceId(sim.inventory.devices()[0]!)), directoryId: null, name: 'x' }], content);
+      for (let i = 0; i < 2; i++)
+        await conn.call('POST', '/SMS_Collection', { Name: 'eucora-dup-r0', CollectionType: 2, LimitToCollectionID: 'SMS00001' });
+      const r = ringRequest(
+        'sccm',
+        'dup',
+        'eucora-dup-r0',
+        [{ deviceKey: String(sccmResourceId(sim.inventory.devices()[0]!)), directoryId: null, name: 'x' }],
+        content,
+      );
       await assert.rejects(conn.deployRing(r), (e: unknown) => isConflictError(e));
     } finally {
       await sim.close();
@@ -320,7 +407,9 @@ describe('ring-object strictness of the simulators (each pins a contracts line)'
     const sim = new AwxSimulator({ size: 200, labSize: 4 });
     const url = await sim.listen(0);
     try {
-      const conn = ringConnector('awx', url, { password: sim.password }) as unknown as { json: <T>(m: string, p: string, b?: unknown, a?: number[]) => Promise<{ status: number; body: T }> };
+      const conn = ringConnector('awx', url, { password: sim.password }) as unknown as {
+        json: <T>(m: string, p: string, b?: unknown, a?: number[]) => Promise<{ status: number; body: T }>;
+      };
       const host = awxHostId(sim.inventory.devices()[0]!);
       const before0 = sim.inventory.devices().length;
       assert.equal((await conn.json('POST', '/api/v2/inventories/1/hosts/', { id: host, disassociate: true })).status, 204);

@@ -107,14 +107,17 @@ export class IntuneConnector implements PlaneConnector {
   }
 
   private async setIntent(appId: string, groupId: string, intent: 'required' | 'uninstall', cid: string): Promise<boolean> {
-    const current = (await this.client.request<{ value: GraphAssignment[] }>(
-      'GET', `${BASE}/mobileApps/${appId}/assignments`, undefined, cid,
-    )).value;
+    const current = (
+      await this.client.request<{ value: GraphAssignment[] }>('GET', `${BASE}/mobileApps/${appId}/assignments`, undefined, cid)
+    ).value;
     if (current.some((a) => a.target.groupId === groupId && a.intent === intent)) return false;
     const merged = current
       .filter((a) => a.target.groupId !== groupId)
       .map((a) => ({
-        '@odata.type': '#microsoft.graph.mobileAppAssignment', intent: a.intent, target: a.target, settings: a.settings ?? null,
+        '@odata.type': '#microsoft.graph.mobileAppAssignment',
+        intent: a.intent,
+        target: a.target,
+        settings: a.settings ?? null,
       }));
     merged.push({
       '@odata.type': '#microsoft.graph.mobileAppAssignment',
@@ -146,7 +149,11 @@ export class IntuneConnector implements PlaneConnector {
     const app = await this.findApp(appDisplayName(req), req.correlationId);
     if (app) return this.summary(app.id, req.correlationId);
     return {
-      installedDeviceCount: 0, failedDeviceCount: 0, notApplicableDeviceCount: 0, notInstalledDeviceCount: 0, pendingInstallDeviceCount: 0,
+      installedDeviceCount: 0,
+      failedDeviceCount: 0,
+      notApplicableDeviceCount: 0,
+      notInstalledDeviceCount: 0,
+      pendingInstallDeviceCount: 0,
     };
   }
 
@@ -231,14 +238,19 @@ export class IntuneConnector implements PlaneConnector {
     let file = target?.file;
     if (!file) {
       progress?.({ step: 'file', contentVersion: cv });
-      file = await this.client.request<GraphFile>('POST', `${this.cvPath(appId, cv)}/files`, {
-        '@odata.type': '#microsoft.graph.mobileAppContentFile',
-        name: prepared.fileName,
-        size: prepared.size,
-        sizeEncrypted: prepared.sizeEncrypted,
-        manifest: null,
-        isDependency: false,
-      }, cid);
+      file = await this.client.request<GraphFile>(
+        'POST',
+        `${this.cvPath(appId, cv)}/files`,
+        {
+          '@odata.type': '#microsoft.graph.mobileAppContentFile',
+          name: prepared.fileName,
+          size: prepared.size,
+          sizeEncrypted: prepared.sizeEncrypted,
+          manifest: null,
+          isDependency: false,
+        },
+        cid,
+      );
     }
     await this.uploadAndCommit(appId, cv, file, prepared, cid, progress);
     await this.publish(appId, cv, cid, progress);
@@ -291,9 +303,8 @@ export class IntuneConnector implements PlaneConnector {
         uri = await this.renew(appId, cv, fileId, cid);
         uriAt = Date.now();
       }
-      const put = (u: string) => this.client.blob(
-        'PUT', `${u}&comp=block&blockid=${encodeURIComponent(block.id)}`, block.bytes, { 'x-ms-blob-type': 'BlockBlob' },
-      );
+      const put = (u: string) =>
+        this.client.blob('PUT', `${u}&comp=block&blockid=${encodeURIComponent(block.id)}`, block.bytes, { 'x-ms-blob-type': 'BlockBlob' });
       try {
         await put(uri!);
       } catch (err) {
@@ -318,7 +329,10 @@ export class IntuneConnector implements PlaneConnector {
     const app = await this.client.request<GraphApp>('GET', this.appPath(appId), undefined, cid);
     if (app.committedContentVersion !== cv) {
       await this.client.request(
-        'PATCH', this.appPath(appId), { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: cv }, cid,
+        'PATCH',
+        this.appPath(appId),
+        { '@odata.type': '#microsoft.graph.win32LobApp', committedContentVersion: cv },
+        cid,
       );
     }
     await this.poll(
@@ -343,11 +357,19 @@ export class IntuneConnector implements PlaneConnector {
   async deviceStatuses(req: ConnectorCall & { deployment: DeployRingResult }, pageSize = 1000): Promise<IntuneDeviceStatus[]> {
     const appId = req.deployment.objectIds.appId!;
     const select = [
-      'DeviceName', 'UserPrincipalName', 'Platform', 'AppVersion', 'DeviceId', 'LastModifiedDateTime', 'AppInstallState',
-      'AppInstallState_loc', 'AppInstallStateDetails', 'HexErrorCode',
+      'DeviceName',
+      'UserPrincipalName',
+      'Platform',
+      'AppVersion',
+      'DeviceId',
+      'LastModifiedDateTime',
+      'AppInstallState',
+      'AppInstallState_loc',
+      'AppInstallStateDetails',
+      'HexErrorCode',
     ];
     const out: IntuneDeviceStatus[] = [];
-    for (let skip = 0; ; ) {
+    for (let skip = 0; ;) {
       const page = await this.client.request<{ TotalRowCount: number; Schema: { Column: string }[]; Values: unknown[][] }>(
         'POST',
         '/beta/deviceManagement/reports/getDeviceInstallStatusReport',

@@ -84,7 +84,18 @@ export async function* zipStored(name: string, size: number, data: AsyncIterable
   const dosTime = 0;
   const dosDate = (0 << 9) | (1 << 5) | 1;
   yield Buffer.concat([
-    u32(0x04034b50), u16(20), u16(flags), u16(0), u16(dosTime), u16(dosDate), u32(0), u32(0), u32(0), u16(fname.length), u16(0), fname,
+    u32(0x04034b50),
+    u16(20),
+    u16(flags),
+    u16(0),
+    u16(dosTime),
+    u16(dosDate),
+    u32(0),
+    u32(0),
+    u32(0),
+    u16(fname.length),
+    u16(0),
+    fname,
   ]);
   let crc = 0;
   let seen = 0;
@@ -97,8 +108,24 @@ export async function* zipStored(name: string, size: number, data: AsyncIterable
   yield Buffer.concat([u32(0x08074b50), u32(crc), u32(size), u32(size)]);
   const cdOffset = 30 + fname.length + size + 16;
   const central = Buffer.concat([
-    u32(0x02014b50), u16(20), u16(20), u16(flags), u16(0), u16(dosTime), u16(dosDate), u32(crc), u32(size), u32(size),
-    u16(fname.length), u16(0), u16(0), u16(0), u16(0), u32(0), u32(0), fname,
+    u32(0x02014b50),
+    u16(20),
+    u16(20),
+    u16(flags),
+    u16(0),
+    u16(dosTime),
+    u16(dosDate),
+    u32(crc),
+    u32(size),
+    u32(size),
+    u16(fname.length),
+    u16(0),
+    u16(0),
+    u16(0),
+    u16(0),
+    u32(0),
+    u32(0),
+    fname,
   ]);
   yield Buffer.concat([central, u32(0x06054b50), u16(0), u16(0), u16(1), u16(1), u32(central.length), u32(cdOffset), u16(0)]);
 }
@@ -296,7 +323,9 @@ export async function prepareIntunewinContent(content: ArtifactContent, blockByt
   if (!detection) throw new InputError('Intune: .intunewin has no Metadata/Detection.xml');
   const parts: Buffer[] = [];
   for await (const c of entryBytes(content, detection)) parts.push(c);
-  const xml = Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, '');
+  const xml = Buffer.concat(parts)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   const need = (tag: string) => {
     const v = xmlValue(xml, tag);
     if (!v) throw new InputError(`Intune: Detection.xml has no ${tag}`);

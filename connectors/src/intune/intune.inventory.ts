@@ -36,7 +36,10 @@ export class IntuneInventory implements PlaneInventory {
   readonly groupsInline = false;
   requests = 0;
 
-  constructor(private readonly client: Pick<IntuneClient, 'request'>, private readonly opts: { pageSize?: number } = {}) {}
+  constructor(
+    private readonly client: Pick<IntuneClient, 'request'>,
+    private readonly opts: { pageSize?: number } = {},
+  ) {}
 
   private async get<T>(path: string): Promise<T> {
     this.requests++;

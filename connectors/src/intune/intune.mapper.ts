@@ -48,7 +48,10 @@ export function detectionRuleBody(rule: DetectionRule): Record<string, unknown> 
         throw new InputError(`Intune: product code must be an MSI {GUID}, got "${rule.value}"`);
       }
       return {
-        '@odata.type': `${DETECTION}ProductCodeDetection`, productCode: code, productVersionOperator: 'notConfigured', productVersion: null,
+        '@odata.type': `${DETECTION}ProductCodeDetection`,
+        productCode: code,
+        productVersionOperator: 'notConfigured',
+        productVersion: null,
       };
     }
     case 'script':
@@ -95,7 +98,13 @@ export type InstallSummary = {
 };
 
 export function summaryTotal(s: Partial<InstallSummary>): number {
-  return (s.installedDeviceCount ?? 0) + (s.failedDeviceCount ?? 0) + (s.notApplicableDeviceCount ?? 0) + (s.notInstalledDeviceCount ?? 0) + (s.pendingInstallDeviceCount ?? 0);
+  return (
+    (s.installedDeviceCount ?? 0) +
+    (s.failedDeviceCount ?? 0) +
+    (s.notApplicableDeviceCount ?? 0) +
+    (s.notInstalledDeviceCount ?? 0) +
+    (s.pendingInstallDeviceCount ?? 0)
+  );
 }
 
 /**

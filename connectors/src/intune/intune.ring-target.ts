@@ -41,10 +41,15 @@ export async function convergeEntraGroup(
   let groupId = found[0]?.id;
   const created = !groupId;
   if (!groupId) {
-    groupId = (await call<{ id: string }>('POST', '/v1.0/groups', {
-      displayName: targetKey, mailEnabled: false, mailNickname: entraMailNickname(targetKey), securityEnabled: true,
-      description: 'EUCORA ring target (managed; membership is converged on every deploy)',
-    })).id;
+    groupId = (
+      await call<{ id: string }>('POST', '/v1.0/groups', {
+        displayName: targetKey,
+        mailEnabled: false,
+        mailNickname: entraMailNickname(targetKey),
+        securityEnabled: true,
+        description: 'EUCORA ring target (managed; membership is converged on every deploy)',
+      })
+    ).id;
   }
   const want = new Set<string>();
   const skipped: string[] = [];

@@ -22,7 +22,6 @@ export interface JamfOptions {
   concurrency?: number;
 }
 
-
 /** How long the connector waits for Jamf to show the uploaded package's `hashValue`, ms. */
 const HASH_WAIT_MS = 120_000;
 
@@ -65,7 +64,12 @@ export class JamfConnector implements PlaneConnector {
     return { value: j.access_token, expiresAt: Date.now() + Math.max(0, j.expires_in - 30) * 1000 };
   }
 
-  async req(method: string, path: string, body?: { json?: unknown; xml?: string }, accept: number[] = []): Promise<{ status: number; text: string }> {
+  async req(
+    method: string,
+    path: string,
+    body?: { json?: unknown; xml?: string },
+    accept: number[] = [],
+  ): Promise<{ status: number; text: string }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body?.json !== undefined) headers['content-type'] = 'application/json';
     if (body?.xml !== undefined) headers['content-type'] = 'application/xml';
@@ -73,7 +77,8 @@ export class JamfConnector implements PlaneConnector {
   }
 
   private async policyByName(name: string): Promise<number | undefined> {
-    const items = (JSON.parse((await this.req('GET', '/JSSResource/policies')).text) as { policies?: { id: number; name: string }[] }).policies ?? [];
+    const items =
+      (JSON.parse((await this.req('GET', '/JSSResource/policies')).text) as { policies?: { id: number; name: string }[] }).policies ?? [];
     return items.find((i) => i.name.toLowerCase() === name.toLowerCase())?.id;
   }
 
@@ -117,7 +122,9 @@ export class JamfConnector implements PlaneConnector {
         open: async () => {
           const source = await content.open();
           const sha3 = createHash('sha3-512');
-          const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+          const head = Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+          );
           const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
           async function* parts() {
             yield head;
@@ -135,12 +142,17 @@ export class JamfConnector implements PlaneConnector {
     return sent;
   }
 
-  private async assertSameBytes(name: string, pkg: { hashType?: string | null; hashValue?: string | null }, content: ArtifactContent): Promise<void> {
+  private async assertSameBytes(
+    name: string,
+    pkg: { hashType?: string | null; hashValue?: string | null },
+    content: ArtifactContent,
+  ): Promise<void> {
     const algo = pkg.hashType === 'SHA3_512' ? 'sha3-512' : pkg.hashType === 'MD5' ? 'md5' : undefined;
     if (!algo) return; // an unknown hash type cannot be compared; Jamf's own checks apply
     const h = createHash(algo);
     for await (const chunk of await content.open()) h.update(chunk as Buffer);
-    if (h.digest('hex') !== String(pkg.hashValue).toLowerCase()) throw new ConflictError(`jamf package "${name}" already exists with other bytes than the verified artifact`);
+    if (h.digest('hex') !== String(pkg.hashValue).toLowerCase())
+      throw new ConflictError(`jamf package "${name}" already exists with other bytes than the verified artifact`);
   }
 
   /** Package by name, created when absent, with its file uploaded and Jamf's SHA3-512 matching the verified bytes. */
@@ -148,7 +160,9 @@ export class JamfConnector implements PlaneConnector {
     const { packageName } = jamfNames(req);
     const filter = encodeURIComponent(`packageName=="${packageName}"`);
     type Found = { id: string; hashType?: string | null; hashValue?: string | null };
-    const found = JSON.parse((await this.req('GET', `/api/v1/packages?page=0&page-size=100&sort=id&filter=${filter}`)).text) as { results: Found[] };
+    const found = JSON.parse((await this.req('GET', `/api/v1/packages?page=0&page-size=100&sort=id&filter=${filter}`)).text) as {
+      results: Found[];
+    };
     let id = found.results[0] ? Number(found.results[0].id) : undefined;
     const existing = found.results[0];
     if (existing?.hashValue && id !== undefined) {
@@ -156,7 +170,8 @@ export class JamfConnector implements PlaneConnector {
       if (req.content) await this.assertSameBytes(packageName, existing, req.content);
       return id;
     }
-    if (!req.content) throw new InputError(`jamf: package "${packageName}" has no uploaded file and the intent's artifact bytes are not available`);
+    if (!req.content)
+      throw new InputError(`jamf: package "${packageName}" has no uploaded file and the intent's artifact bytes are not available`);
     if (id === undefined) {
       const res = await this.req('POST', '/api/v1/packages', {
         json: {
@@ -183,10 +198,12 @@ export class JamfConnector implements PlaneConnector {
     for (let wait = 100; ; wait = Math.min(wait * 2, 5000)) {
       const p = await this.packageRecord(id);
       if (p.hashValue) {
-        if (p.hashType !== 'SHA3_512' || p.hashValue.toLowerCase() !== sent) throw new InputError(`jamf package ${id}: hash after upload (${p.hashType}) does not match the bytes sent`);
+        if (p.hashType !== 'SHA3_512' || p.hashValue.toLowerCase() !== sent)
+          throw new InputError(`jamf package ${id}: hash after upload (${p.hashType}) does not match the bytes sent`);
         return id;
       }
-      if (Date.now() > until) throw new UpstreamUnavailableError(`jamf package ${id}: no hashValue ${HASH_WAIT_MS / 1000}s after upload`, 'jamf');
+      if (Date.now() > until)
+        throw new UpstreamUnavailableError(`jamf package ${id}: no hashValue ${HASH_WAIT_MS / 1000}s after upload`, 'jamf');
       await new Promise((r) => setTimeout(r, wait));
     }
   }
@@ -202,12 +219,19 @@ export class JamfConnector implements PlaneConnector {
   /** The uninstall script (the intent's uninstall command), looked up by name before `POST /api/v1/scripts`. */
   private async scriptId(name: string, contents: string): Promise<number> {
     const find = async () => {
-      const r = JSON.parse((await this.req('GET', `/api/v1/scripts?page=0&page-size=100&filter=${encodeURIComponent(`name=="${name}"`)}`)).text) as { results: { id: string }[] };
+      const r = JSON.parse(
+        (await this.req('GET', `/api/v1/scripts?page=0&page-size=100&filter=${encodeURIComponent(`name=="${name}"`)}`)).text,
+      ) as { results: { id: string }[] };
       return r.results[0] ? Number(r.results[0].id) : undefined;
     };
     const existing = await find();
     if (existing) return existing;
-    const res = await this.req('POST', '/api/v1/scripts', { json: { name, scriptContents: contents, priority: 'AFTER', categoryId: '-1', info: 'EUCORA rollback' } }, [400]);
+    const res = await this.req(
+      'POST',
+      '/api/v1/scripts',
+      { json: { name, scriptContents: contents, priority: 'AFTER', categoryId: '-1', info: 'EUCORA rollback' } },
+      [400],
+    );
     if (res.status === 400) {
       const raced = await find();
       if (raced) return raced;
@@ -251,7 +275,9 @@ export class JamfConnector implements PlaneConnector {
   async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
     if (req.ring?.members) return jamfRingDevices(this, req, req.ring.members, this.opts.concurrency ?? 5);
     const o = req.deployment.objectIds;
-    const group = JSON.parse((await this.req('GET', `/JSSResource/computergroups/id/${o.groupId}`)).text) as { computer_group: { computers: { id: number }[] } };
+    const group = JSON.parse((await this.req('GET', `/JSSResource/computergroups/id/${o.groupId}`)).text) as {
+      computer_group: { computers: { id: number }[] };
+    };
     const computers = group.computer_group.computers;
     const outcomes: ('succeeded' | 'failed' | 'pending')[] = [];
     let next = 0;
@@ -259,7 +285,9 @@ export class JamfConnector implements PlaneConnector {
       Array.from({ length: Math.min(this.opts.concurrency ?? 5, computers.length) }, async () => {
         while (next < computers.length) {
           const c = computers[next++]!;
-          const h = JSON.parse((await this.req('GET', `/JSSResource/computerhistory/id/${c.id}/subset/PolicyLogs`)).text) as { computer_history: { policy_logs: { policy_id: number; status: string }[] } };
+          const h = JSON.parse((await this.req('GET', `/JSSResource/computerhistory/id/${c.id}/subset/PolicyLogs`)).text) as {
+            computer_history: { policy_logs: { policy_id: number; status: string }[] };
+          };
           const log = h.computer_history.policy_logs.find((l) => String(l.policy_id) === o.policyId);
           outcomes.push(!log ? 'pending' : log.status === 'Failed' ? 'failed' : 'succeeded');
         }
@@ -272,8 +300,16 @@ export class JamfConnector implements PlaneConnector {
   async rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void> {
     const o = req.deployment.objectIds;
     if (!o.uninstallCommand) throw new InputError('jamf rollback: the deployment carries no uninstall command');
-    await this.req('PUT', `/JSSResource/policies/id/${o.policyId}`, { xml: '<policy><general><enabled>false</enabled></general></policy>' }, [404]);
+    await this.req(
+      'PUT',
+      `/JSSResource/policies/id/${o.policyId}`,
+      { xml: '<policy><general><enabled>false</enabled></general></policy>' },
+      [404],
+    );
     const scriptId = await this.scriptId(o.uninstallScript!, `#!/bin/sh\n${o.uninstallCommand}\n`);
-    await this.createPolicy(o.uninstallName!, this.policyXml(o.uninstallName!, Number(o.groupId), { scriptId, parameter4: o.packageName! }));
+    await this.createPolicy(
+      o.uninstallName!,
+      this.policyXml(o.uninstallName!, Number(o.groupId), { scriptId, parameter4: o.packageName! }),
+    );
   }
 }

@@ -13,7 +13,18 @@ const req: DeployRingRequest = {
   intentId: 'i-1',
   correlationId: 'c',
   ring: { index: 0, name: 'ring0-lab', deviceGroup: 'lab' },
-  artifact: { name: 'Firefox', version: '133', publisher: 'Mozilla', sha256: 'd'.repeat(64), installCommand: 'installer -pkg f.pkg -target /', uninstallCommand: 'rm -rf /Applications/Firefox.app', platform: 'macos', format: 'pkg', sizeBytes: bytes.length, detectionRule: { type: 'file', value: '/Applications/Firefox.app' } },
+  artifact: {
+    name: 'Firefox',
+    version: '133',
+    publisher: 'Mozilla',
+    sha256: 'd'.repeat(64),
+    installCommand: 'installer -pkg f.pkg -target /',
+    uninstallCommand: 'rm -rf /Applications/Firefox.app',
+    platform: 'macos',
+    format: 'pkg',
+    sizeBytes: bytes.length,
+    detectionRule: { type: 'file', value: '/Applications/Firefox.app' },
+  },
   content: bufferContent(bytes, 'Firefox-133.pkg'),
 };
 const names = jamfNames(req);
@@ -24,7 +35,13 @@ function table(opts: { policyConflict?: boolean } = {}): VendorExchange[] {
   let uploaded = false;
   const policies: { id: number; name: string }[] = [];
   return [
-    { source: 'contracts §2 Auth: POST /api/oauth/token form grant_type=client_credentials', method: 'POST', path: '/api/oauth/token', form: { grant_type: 'client_credentials', client_id: 'cid', client_secret: 'sec' }, response: { status: 200, body: { access_token: 'tok', scope: 's', token_type: 'Bearer', expires_in: 599 } } },
+    {
+      source: 'contracts §2 Auth: POST /api/oauth/token form grant_type=client_credentials',
+      method: 'POST',
+      path: '/api/oauth/token',
+      form: { grant_type: 'client_credentials', client_id: 'cid', client_secret: 'sec' },
+      response: { status: 200, body: { access_token: 'tok', scope: 's', token_type: 'Bearer', expires_in: 599 } },
+    },
     {
       source: 'contracts §2 Packages: GET /api/v1/packages?page=0&page-size=100&sort=id&filter=packageName=="<name>"',
       method: 'GET',
@@ -38,7 +55,15 @@ function table(opts: { policyConflict?: boolean } = {}): VendorExchange[] {
       method: 'POST',
       path: '/api/v1/packages',
       headers: { ...bearer, 'content-type': /^application\/json/ },
-      json: { packageName: 'string', fileName: 'string', categoryId: 'string', priority: 'integer', rebootRequired: 'boolean', osInstall: 'boolean', suppressUpdates: 'boolean' },
+      json: {
+        packageName: 'string',
+        fileName: 'string',
+        categoryId: 'string',
+        priority: 'integer',
+        rebootRequired: 'boolean',
+        osInstall: 'boolean',
+        suppressUpdates: 'boolean',
+      },
       jsonAbsent: ['hashValue'],
       response: { status: 201, body: { id: '31', href: '/api/v1/packages/31' } },
     },
@@ -58,22 +83,52 @@ function table(opts: { policyConflict?: boolean } = {}): VendorExchange[] {
       method: 'GET',
       path: '/api/v1/packages/31',
       headers: bearer,
-      response: () => ({ status: 200, body: { id: '31', packageName: names.packageName, hashType: uploaded ? 'SHA3_512' : null, hashValue: uploaded ? createHash('sha3-512').update(bytes).digest('hex') : null } }),
+      response: () => ({
+        status: 200,
+        body: {
+          id: '31',
+          packageName: names.packageName,
+          hashType: uploaded ? 'SHA3_512' : null,
+          hashValue: uploaded ? createHash('sha3-512').update(bytes).digest('hex') : null,
+        },
+      }),
     },
     {
       source: 'contracts A2 Static group find: GET /JSSResource/computergroups/name/{enc} (and §2 …/id/{id}), Accept JSON',
       method: 'GET',
       path: /^\/JSSResource\/computergroups\/(name\/lab|id\/5)$/,
       headers: { ...bearer, accept: /application\/json/ },
-      response: { status: 200, body: { computer_group: { id: 5, name: 'lab', is_smart: false, computers: [{ id: 12, name: 'mac-12', serial_number: 'C02' }, { id: 13, name: 'mac-13', serial_number: 'C03' }] } } },
+      response: {
+        status: 200,
+        body: {
+          computer_group: {
+            id: 5,
+            name: 'lab',
+            is_smart: false,
+            computers: [
+              { id: 12, name: 'mac-12', serial_number: 'C02' },
+              { id: 13, name: 'mac-13', serial_number: 'C03' },
+            ],
+          },
+        },
+      },
     },
-    { source: 'contracts §2 GET /JSSResource/policies (Accept JSON) → {"policies":[{id,name}]}', method: 'GET', path: '/JSSResource/policies', headers: { ...bearer, accept: /application\/json/ }, response: () => ({ status: 200, body: { policies: opts.policyConflict ? [] : policies } }) },
+    {
+      source: 'contracts §2 GET /JSSResource/policies (Accept JSON) → {"policies":[{id,name}]}',
+      method: 'GET',
+      path: '/JSSResource/policies',
+      headers: { ...bearer, accept: /application\/json/ },
+      response: () => ({ status: 200, body: { policies: opts.policyConflict ? [] : policies } }),
+    },
     {
       source: 'contracts §2 Policy POST /JSSResource/policies/id/0; A2 scope computer_group/id, trigger_checkin, scripts for uninstall',
       method: 'POST',
       path: '/JSSResource/policies/id/0',
       headers: { ...bearer, 'content-type': /^application\/xml/ },
-      xml: [/<general><name>[^<]+<\/name><enabled>true<\/enabled><trigger_checkin>true<\/trigger_checkin>/, '<scope><computer_groups><computer_group><id>5</id></computer_group></computer_groups></scope>'],
+      xml: [
+        /<general><name>[^<]+<\/name><enabled>true<\/enabled><trigger_checkin>true<\/trigger_checkin>/,
+        '<scope><computer_groups><computer_group><id>5</id></computer_group></computer_groups></scope>',
+      ],
       response: (c) => {
         if (opts.policyConflict) return { status: 409, body: '<html><body><p>Error: Duplicate name</p></body></html>' };
         const name = /<name>([^<]+)<\/name>/.exec(c.body.toString())![1]!;
@@ -86,10 +141,30 @@ function table(opts: { policyConflict?: boolean } = {}): VendorExchange[] {
       method: 'GET',
       path: /^\/JSSResource\/computerhistory\/id\/1[23]\/subset\/PolicyLogs$/,
       headers: bearer,
-      response: (c) => ({ status: 200, body: { computer_history: { policy_logs: c.path.includes('/12/') ? [{ policy_id: 70, policy_name: names.policy, status: 'Completed' }] : [] } } }),
+      response: (c) => ({
+        status: 200,
+        body: {
+          computer_history: {
+            policy_logs: c.path.includes('/12/') ? [{ policy_id: 70, policy_name: names.policy, status: 'Completed' }] : [],
+          },
+        },
+      }),
     },
-    { source: 'contracts §2 Rollback: disable the policy (PUT /JSSResource/policies/id/{id})', method: 'PUT', path: '/JSSResource/policies/id/70', xml: ['<enabled>false</enabled>'], response: { status: 201, body: '<policy><id>70</id></policy>' } },
-    { source: 'contracts A2 Uninstall: script looked up by name', method: 'GET', path: '/api/v1/scripts', query: { filter: `name=="${names.uninstallScript}"` }, headers: bearer, response: { status: 200, body: { totalCount: 0, results: [] } } },
+    {
+      source: 'contracts §2 Rollback: disable the policy (PUT /JSSResource/policies/id/{id})',
+      method: 'PUT',
+      path: '/JSSResource/policies/id/70',
+      xml: ['<enabled>false</enabled>'],
+      response: { status: 201, body: '<policy><id>70</id></policy>' },
+    },
+    {
+      source: 'contracts A2 Uninstall: script looked up by name',
+      method: 'GET',
+      path: '/api/v1/scripts',
+      query: { filter: `name=="${names.uninstallScript}"` },
+      headers: bearer,
+      response: { status: 200, body: { totalCount: 0, results: [] } },
+    },
     {
       source: 'contracts A2 Uninstall: POST /api/v1/scripts {name,scriptContents,priority:"AFTER"}',
       method: 'POST',
@@ -103,7 +178,8 @@ function table(opts: { policyConflict?: boolean } = {}): VendorExchange[] {
 describe('Jamf connector against recorded Jamf Pro exchanges', () => {
   let server: VendorExchangeServer;
   after(async () => server?.close());
-  const connector = (url: string) => new JamfConnector({ baseUrl: url, clientId: 'cid', clientSecret: 'sec', caller: new ResilientCaller('jamf', { retries: 0 }) });
+  const connector = (url: string) =>
+    new JamfConnector({ baseUrl: url, clientId: 'cid', clientSecret: 'sec', caller: new ResilientCaller('jamf', { retries: 0 }) });
 
   // contracts A2 Upload / Static group / trigger_checkin / Uninstall by script
   it('deploy (with upload), status and rollback: every request matches its recorded example field by field', async () => {
@@ -114,11 +190,16 @@ describe('Jamf connector against recorded Jamf Pro exchanges', () => {
     const counts = await connector(url).ringStatus({ ...req, deployment: d });
     assert.deepEqual([counts.targeted, counts.succeeded, counts.pending], [2, 1, 1]);
     await connector(url).rollbackRing({ ...req, deployment: d });
-    const policyXml = server.captured.filter((c) => c.method === 'POST' && c.path === '/JSSResource/policies/id/0').map((c) => c.body.toString());
+    const policyXml = server.captured
+      .filter((c) => c.method === 'POST' && c.path === '/JSSResource/policies/id/0')
+      .map((c) => c.body.toString());
     assert.match(policyXml[0]!, /<package><id>31<\/id><action>Install<\/action><\/package>/);
     assert.match(policyXml[1]!, /<scripts><size>1<\/size><script><id>9<\/id><priority>After<\/priority>/);
     assert.doesNotMatch(policyXml[1]!, /<action>Uninstall<\/action>/);
-    assert.ok(!server.captured.some((c) => c.method === 'POST' && c.path.startsWith('/JSSResource/computergroups')), 'no smart group created');
+    assert.ok(
+      !server.captured.some((c) => c.method === 'POST' && c.path.startsWith('/JSSResource/computergroups')),
+      'no smart group created',
+    );
     assert.deepEqual(server.problems, []);
     assert.deepEqual(server.unused(), []);
     await server.close();
@@ -128,7 +209,10 @@ describe('Jamf connector against recorded Jamf Pro exchanges', () => {
   it('a 409 on policy create with no policy of that name fails with a clear conflict error', async () => {
     server = new VendorExchangeServer(table({ policyConflict: true }));
     const url = await server.listen();
-    await assert.rejects(connector(url).deployRing(req), (err) => isConflictError(err) && /409/.test((err as Error).message) && !/NaN/.test((err as Error).message));
+    await assert.rejects(
+      connector(url).deployRing(req),
+      (err) => isConflictError(err) && /409/.test((err as Error).message) && !/NaN/.test((err as Error).message),
+    );
     assert.deepEqual(server.problems, []);
   });
 });

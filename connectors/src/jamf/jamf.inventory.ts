@@ -27,7 +27,10 @@ export class JamfInventory implements PlaneInventory {
   readonly groupsInline = true;
   requests = 0;
 
-  constructor(private readonly jamf: Pick<JamfConnector, 'req'>, private readonly opts: JamfInventoryOptions = {}) {}
+  constructor(
+    private readonly jamf: Pick<JamfConnector, 'req'>,
+    private readonly opts: JamfInventoryOptions = {},
+  ) {}
 
   async readPage(cursor: string | null, since?: string): Promise<DevicePage> {
     const page = cursor ? Number(cursor) : 0;

@@ -10,7 +10,13 @@ export const JAMF_PLANE = definePlane({
   settings: { clientId: str },
   credentials: { clientSecret: secret },
   connector: (e, caller) =>
-    new JamfConnector({ baseUrl: e.baseUrl, clientId: e.settings.clientId ?? '', clientSecret: e.credentials.clientSecret ?? '', caller, check: e.check }),
+    new JamfConnector({
+      baseUrl: e.baseUrl,
+      clientId: e.settings.clientId ?? '',
+      clientSecret: e.credentials.clientSecret ?? '',
+      caller,
+      check: e.check,
+    }),
   owns: (c): c is JamfConnector => c instanceof JamfConnector,
   inventory: (c, s) => new JamfInventory(c, { pageSize: s.pageSize, apiVersion: s.jamfApiVersion }),
 });

@@ -4,7 +4,12 @@ import { countingCall, numericMemberIds, type RingConvergeCounts } from '../shar
 import { xmlText } from '../shared/escape';
 
 /** The JamfConnector's authenticated Classic/Pro API call. */
-export type JamfCall = (method: string, path: string, body?: { xml?: string }, accept?: number[]) => Promise<{ status: number; text: string }>;
+export type JamfCall = (
+  method: string,
+  path: string,
+  body?: { xml?: string },
+  accept?: number[],
+) => Promise<{ status: number; text: string }>;
 
 /**
  * What one converge of a ring's Jamf static group did (`skipped`: members whose deviceKey is no Jamf computer id; `members`
@@ -22,13 +27,18 @@ const computers = (ids: number[]) => ids.map((id) => `<computer><id>${id}</id></
  * members; 409 on create → someone made it meanwhile: adopt), else diff its `computers` against the members and send one
  * PUT with `computer_additions` / `computer_deletions` (the Pro API's PUT would replace all members; Classic sends the diff).
  */
-export async function convergeJamfStaticGroup(call: JamfCall, targetKey: string, members: readonly RingMember[]): Promise<JamfGroupConverge> {
+export async function convergeJamfStaticGroup(
+  call: JamfCall,
+  targetKey: string,
+  members: readonly RingMember[],
+): Promise<JamfGroupConverge> {
   const { send, count } = countingCall(call);
   const { want, skipped } = numericMemberIds(members);
   const find = async () => {
     const res = await send('GET', `/JSSResource/computergroups/name/${encodeURIComponent(targetKey)}`, undefined, [404]);
     if (res.status === 404) return undefined;
-    const g = (JSON.parse(res.text) as { computer_group?: { id?: number; is_smart?: boolean; computers?: { id: number }[] } }).computer_group;
+    const g = (JSON.parse(res.text) as { computer_group?: { id?: number; is_smart?: boolean; computers?: { id: number }[] } })
+      .computer_group;
     if (typeof g?.id !== 'number') throw new InputError(`jamf: computer group "${targetKey}" has no id`);
     if (g.is_smart) throw new ConflictError(`jamf: "${targetKey}" is a smart group; a ring target must be a static group`);
     return { id: g.id, have: new Set((g.computers ?? []).map((c) => Number(c.id))) };

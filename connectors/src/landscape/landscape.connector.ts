@@ -53,7 +53,6 @@ export const landscapeSummary = (title: string) => `Run script: ${title}`;
 /** Presigned download URLs in install scripts live this long (the script may run for later rings too), s: 7 days. */
 const CONTENT_URL_TTL_S = 7 * 86_400;
 
-
 /**
  * The install script: with verified content, the computer downloads the bytes from a presigned URL, checks their SHA-256
  * and runs the install command in that folder; without content, the install command alone (e.g. an apt package).
@@ -115,8 +114,13 @@ export class LandscapeConnector implements PlaneConnector {
       version: '2011-08-01',
     };
     all.signature = signLandscape(this.opts.secretKey, 'POST', this.url.host, '/api/', all);
-    const res = await this.http.send('POST', '/api/', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(all), accept: [401, ...accept] });
-    if (res.status === 401) throw new NotAllowedError(`landscape answered 401 (${vendorErrorCode(res.text) ?? 'credentials or signature refused'})`);
+    const res = await this.http.send('POST', '/api/', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(all),
+      accept: [401, ...accept],
+    });
+    if (res.status === 401)
+      throw new NotAllowedError(`landscape answered 401 (${vendorErrorCode(res.text) ?? 'credentials or signature refused'})`);
     return { status: res.status, body: JSON.parse(res.text) as T };
   }
 
@@ -124,7 +128,11 @@ export class LandscapeConnector implements PlaneConnector {
     const find = () => this.findScript(title);
     const existing = await find();
     if (existing) return existing;
-    const res = await this.action<{ id?: number; error?: string }>('CreateScript', { title, code: Buffer.from(code).toString('base64'), time_limit: '1800', username: 'root', access_group: 'global' }, [400]);
+    const res = await this.action<{ id?: number; error?: string }>(
+      'CreateScript',
+      { title, code: Buffer.from(code).toString('base64'), time_limit: '1800', username: 'root', access_group: 'global' },
+      [400],
+    );
     if (res.status === 400) {
       if (res.body.error === 'DuplicateScript') return (await find())!;
       throw new InputError(`landscape CreateScript failed (${cleanErrorCode(res.body.error) ?? 'unknown error'})`);
@@ -175,15 +183,24 @@ export class LandscapeConnector implements PlaneConnector {
 
   async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
     if (req.ring?.members) return landscapeRingDevices(this, req, req.ring.members);
-    const children = (await this.action<Activity[]>('GetActivities', { query: `parent-id:${Number(req.deployment.objectIds.activityGroupId)}` })).body;
+    const children = (
+      await this.action<Activity[]>('GetActivities', { query: `parent-id:${Number(req.deployment.objectIds.activityGroupId)}` })
+    ).body;
     const n = (...s: string[]) => children.filter((c) => s.includes(c.activity_status)).length;
-    return { targeted: children.length, succeeded: n('succeeded'), failed: n('failed', 'canceled'), pending: n('undelivered', 'unapproved', 'delivered', 'scheduled'), notApplicable: 0 };
+    return {
+      targeted: children.length,
+      succeeded: n('succeeded'),
+      failed: n('failed', 'canceled'),
+      pending: n('undelivered', 'unapproved', 'delivered', 'scheduled'),
+      notApplicable: 0,
+    };
   }
 
   async rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void> {
     const o = req.deployment.objectIds;
     const gid = Number(o.activityGroupId);
-    if (!Number.isInteger(gid)) throw new InputError(`landscape rollback: no activity group id in the deployment (${String(o.activityGroupId)})`);
+    if (!Number.isInteger(gid))
+      throw new InputError(`landscape rollback: no activity group id in the deployment (${String(o.activityGroupId)})`);
     for (const status of CANCEL_STATUSES) await this.action('CancelActivities', { query: `parent-id:${gid} status:${status}` });
     const scriptId = await this.findScript(o.uninstallTitle!);
     // Recreating a missing uninstall script would need its code, which only the intent has: fail rather than run a no-op.

@@ -21,16 +21,17 @@ export class LandscapeInventory implements PlaneInventory {
   readonly groupsInline = true;
   requests = 0;
 
-  constructor(private readonly landscape: Pick<LandscapeConnector, 'action'>, private readonly opts: { pageSize?: number } = {}) {}
+  constructor(
+    private readonly landscape: Pick<LandscapeConnector, 'action'>,
+    private readonly opts: { pageSize?: number } = {},
+  ) {}
 
   async readPage(cursor: string | null): Promise<DevicePage> {
     const offset = cursor ? Number(cursor) : 0;
     const limit = this.opts.pageSize ?? 1000;
     this.requests++;
-    const computers = (await this.landscape.action<Computer[]>(
-      'GetComputers',
-      { query: '', limit: String(limit), offset: String(offset) },
-    )).body;
+    const computers = (await this.landscape.action<Computer[]>('GetComputers', { query: '', limit: String(limit), offset: String(offset) }))
+      .body;
     const devices: InventoryDevice[] = computers.map((c) => {
       const [osName, ...version] = (c.distribution ?? '').split(' ');
       return {

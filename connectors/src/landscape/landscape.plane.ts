@@ -10,7 +10,13 @@ export const LANDSCAPE_PLANE = definePlane({
   settings: { accessKey: str },
   credentials: { secretKey: secret },
   connector: (e, caller) =>
-    new LandscapeConnector({ baseUrl: e.baseUrl, accessKey: e.settings.accessKey ?? '', secretKey: e.credentials.secretKey ?? '', caller, check: e.check }),
+    new LandscapeConnector({
+      baseUrl: e.baseUrl,
+      accessKey: e.settings.accessKey ?? '',
+      secretKey: e.credentials.secretKey ?? '',
+      caller,
+      check: e.check,
+    }),
   owns: (c): c is LandscapeConnector => c instanceof LandscapeConnector,
   inventory: (c, s) => new LandscapeInventory(c, { pageSize: s.pageSize }),
 });

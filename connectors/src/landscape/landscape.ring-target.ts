@@ -19,12 +19,17 @@ export type LandscapeTagConverge = RingConvergeCounts;
  * ones and remove it from the others with `query=id:12 OR id:13` in chunks, then re-read. ExecuteScript on `tag:<tag>`
  * resolves at call time, so this runs before the execution.
  */
-export async function convergeLandscapeTag(call: LandscapeCall, tag: string, members: readonly RingMember[]): Promise<LandscapeTagConverge> {
+export async function convergeLandscapeTag(
+  call: LandscapeCall,
+  tag: string,
+  members: readonly RingMember[],
+): Promise<LandscapeTagConverge> {
   let requests = 0;
   const send = async <T>(action: string, params: Record<string, string>): Promise<T> => {
     requests++;
     const res = await call<T & { error?: string }>(action, params, [400]);
-    if (res.status === 400) throw new InputError(`landscape ${action} refused (${cleanErrorCode((res.body as { error?: string }).error) ?? 'error'})`);
+    if (res.status === 400)
+      throw new InputError(`landscape ${action} refused (${cleanErrorCode((res.body as { error?: string }).error) ?? 'error'})`);
     return res.body;
   };
   const { want, skipped } = numericMemberIds(members);
@@ -39,9 +44,15 @@ export async function convergeLandscapeTag(call: LandscapeCall, tag: string, mem
   const have = await read();
   const add = [...want].filter((n) => !have.has(n)).sort((a, b) => a - b);
   const remove = [...have].filter((n) => !want.has(n)).sort((a, b) => a - b);
-  for (const [action, ids] of [['AddTagsToComputers', add], ['RemoveTagsFromComputers', remove]] as const) {
+  for (const [action, ids] of [
+    ['AddTagsToComputers', add],
+    ['RemoveTagsFromComputers', remove],
+  ] as const) {
     for (let i = 0; i < ids.length; i += LANDSCAPE_TAG_CHUNK) {
-      const query = ids.slice(i, i + LANDSCAPE_TAG_CHUNK).map((n) => `id:${n}`).join(' OR ');
+      const query = ids
+        .slice(i, i + LANDSCAPE_TAG_CHUNK)
+        .map((n) => `id:${n}`)
+        .join(' OR ');
       await send(action, { query, 'tags.1': tag });
     }
   }

@@ -30,7 +30,6 @@ export interface SccmOptions {
 
 type Obj = Record<string, unknown>;
 
-
 /** Natural key of the application: one per artifact version and intent. */
 export function sccmAppName(req: Pick<DeployRingRequest, 'intentId' | 'artifact'>): string {
   return intentAppName(req);
@@ -59,7 +58,11 @@ export class SccmConnector implements PlaneConnector {
 
   async call<T>(method: string, path: string, body?: unknown, accept?: number[]): Promise<{ status: number; body: T }> {
     const auth = `Basic ${Buffer.from(`${this.opts.username}:${this.opts.password}`).toString('base64')}`;
-    const res = await this.http.send(method, path, { headers: { authorization: auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), accept });
+    const res = await this.http.send(method, path, {
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      accept,
+    });
     if (res.status === 401) throw new NotAllowedError('sccm answered 401');
     return { status: res.status, body: (res.text ? JSON.parse(res.text) : null) as T };
   }
@@ -91,14 +94,23 @@ export class SccmConnector implements PlaneConnector {
       sizeBytes: req.content?.sizeBytes ?? req.artifact.sizeBytes,
     });
     const created = (await this.call<Obj>('POST', '/SMS_Application', { SDMPackageXML: xml })).body;
-    if (typeof created.CI_ID !== 'number' || typeof created.ModelID !== 'number') throw new InputError('sccm: SMS_Application create returned no numeric CI_ID/ModelID');
+    if (typeof created.CI_ID !== 'number' || typeof created.ModelID !== 'number')
+      throw new InputError('sccm: SMS_Application create returned no numeric CI_ID/ModelID');
     return { app: created, created: true };
   }
 
   private async collection(name: string): Promise<Obj> {
     const found = await this.first(`/SMS_Collection?$filter=${encodeURIComponent(`Name eq ${odataString(name)}`)}`);
     if (found) return found;
-    return (await this.call<Obj>('POST', '/SMS_Collection', { Name: name, CollectionType: 2, LimitToCollectionID: 'SMS00001', RefreshType: 2, Comment: 'Created by EUCORA' })).body;
+    return (
+      await this.call<Obj>('POST', '/SMS_Collection', {
+        Name: name,
+        CollectionType: 2,
+        LimitToCollectionID: 'SMS00001',
+        RefreshType: 2,
+        Comment: 'Created by EUCORA',
+      })
+    ).body;
   }
 
   /** Deployment of `app` to `coll`, looked up by (TargetCollectionID, AppModelID = numeric ModelID) before create. */
@@ -167,7 +179,12 @@ export class SccmConnector implements PlaneConnector {
 
   async ringStatus(req: RingStatusCall): Promise<RingStatusResult> {
     if (req.ring?.members) return sccmRingDevices(this, req, req.ring.members);
-    const rows = (await this.call<{ value: { AppStatusType: number }[] }>('GET', `/SMS_AppDeploymentAssetDetails?$filter=${encodeURIComponent(`AssignmentID eq ${req.deployment.objectIds.assignmentId}`)}`)).body.value;
+    const rows = (
+      await this.call<{ value: { AppStatusType: number }[] }>(
+        'GET',
+        `/SMS_AppDeploymentAssetDetails?$filter=${encodeURIComponent(`AssignmentID eq ${req.deployment.objectIds.assignmentId}`)}`,
+      )
+    ).body.value;
     const n = (t: number) => rows.filter((r) => r.AppStatusType === t).length;
     return { targeted: rows.length, succeeded: n(1), failed: n(5), pending: n(2) + n(4), notApplicable: n(3) };
   }
@@ -175,6 +192,10 @@ export class SccmConnector implements PlaneConnector {
   async rollbackRing(req: ConnectorCall & { deployment: DeployRingResult }): Promise<void> {
     const o = req.deployment.objectIds;
     await this.call('DELETE', `/SMS_ApplicationAssignment(${o.assignmentId})`, undefined, [404]);
-    await this.deployment({ ModelID: Number(o.modelId), LocalizedDisplayName: o.appName, CI_ID: Number(o.ciId) }, { CollectionID: o.collectionId, Name: o.collectionName }, 2);
+    await this.deployment(
+      { ModelID: Number(o.modelId), LocalizedDisplayName: o.appName, CI_ID: Number(o.ciId) },
+      { CollectionID: o.collectionId, Name: o.collectionName },
+      2,
+    );
   }
 }

@@ -1,5 +1,12 @@
 import type { SccmConnector } from './sccm.connector';
-import { addMembership, readAllPages, type DevicePage, type InventoryDevice, type Memberships, type PlaneInventory } from '../plane-inventory';
+import {
+  addMembership,
+  readAllPages,
+  type DevicePage,
+  type InventoryDevice,
+  type Memberships,
+  type PlaneInventory,
+} from '../plane-inventory';
 import { odataNext, odataString, type ODataPage } from '../shared/odata';
 
 /** Base path of the AdminService client, which next links repeat. */

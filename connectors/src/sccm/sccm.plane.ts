@@ -8,7 +8,14 @@ const { str, secret } = configField;
 /** SCCM AdminService (vendor-contracts.md §3): a service account; optionally the UNC content root of created apps. */
 export const SCCM_PLANE = definePlane({
   name: 'sccm',
-  settings: { username: str, contentLocation: z.string().regex(/^\\\\[^\\]+\\.+/, 'a UNC path').max(500).optional() },
+  settings: {
+    username: str,
+    contentLocation: z
+      .string()
+      .regex(/^\\\\[^\\]+\\.+/, 'a UNC path')
+      .max(500)
+      .optional(),
+  },
   credentials: { password: secret },
   connector: (e, caller) =>
     new SccmConnector({

@@ -13,7 +13,6 @@ export interface SccmCollectionConverge extends RingConvergeCounts {
   created: boolean;
 }
 
-
 /**
  * Converges the ring's device collection (contracts A3): look up by `Name` (duplicate-create behaviour is unverified, so
  * always first; > 1 → fail), create {CollectionType 2, LimitToCollectionID SMS00001} when absent, read its direct rules
@@ -21,7 +20,11 @@ export interface SccmCollectionConverge extends RingConvergeCounts {
  * devices no longer in the ring (with the rule's own properties), request a refresh when anything changed, and re-read
  * SMS_FullCollectionMembership.
  */
-export async function convergeSccmCollection(call: SccmCall, targetKey: string, members: readonly RingMember[]): Promise<SccmCollectionConverge> {
+export async function convergeSccmCollection(
+  call: SccmCall,
+  targetKey: string,
+  members: readonly RingMember[],
+): Promise<SccmCollectionConverge> {
   const { send, count } = countingCall(call);
   const { want, skipped } = numericMemberIds(members, 10);
   const byName = encodeURIComponent(`Name eq ${odataString(targetKey)}`);
@@ -30,26 +33,44 @@ export async function convergeSccmCollection(call: SccmCall, targetKey: string, 
   let coll = found[0];
   const created = !coll;
   if (!coll) {
-    coll = (await send<Obj>('POST', '/SMS_Collection', {
-      Name: targetKey, CollectionType: 2, LimitToCollectionID: 'SMS00001', RefreshType: 1, Comment: 'EUCORA ring target (direct rules, converged)',
-    })).body;
+    coll = (
+      await send<Obj>('POST', '/SMS_Collection', {
+        Name: targetKey,
+        CollectionType: 2,
+        LimitToCollectionID: 'SMS00001',
+        RefreshType: 1,
+        Comment: 'EUCORA ring target (direct rules, converged)',
+      })
+    ).body;
   }
   const id = String(coll.CollectionID ?? '');
   if (!/^[A-Za-z0-9]{3,12}$/.test(id)) throw new InputError(`sccm: collection "${targetKey}" has no CollectionID`);
   const keyPath = `/SMS_Collection('${id}')`;
-  const rules = created ? [] : ((await send<{ value: { CollectionRules?: Obj[] }[] }>('GET', keyPath)).body.value[0]?.CollectionRules ?? []);
+  const rules = created
+    ? []
+    : ((await send<{ value: { CollectionRules?: Obj[] }[] }>('GET', keyPath)).body.value[0]?.CollectionRules ?? []);
   const direct = new Map<number, Obj>();
   for (const r of rules) if (typeof r.ResourceID === 'number') direct.set(r.ResourceID, r);
   const add = [...want].filter((n) => !direct.has(n)).sort((a, b) => a - b);
   const remove = [...direct.keys()].filter((n) => !want.has(n)).sort((a, b) => a - b);
   for (const rid of add) {
     await send('POST', `${keyPath}/AdminService.AddMembershipRule`, {
-      collectionRule: { '@odata.type': '#AdminService.SMS_CollectionRuleDirect', ResourceClassName: 'SMS_R_System', ResourceID: rid, RuleName: String(rid) },
+      collectionRule: {
+        '@odata.type': '#AdminService.SMS_CollectionRuleDirect',
+        ResourceClassName: 'SMS_R_System',
+        ResourceID: rid,
+        RuleName: String(rid),
+      },
     });
   }
   for (const rid of remove) {
     const r = direct.get(rid)!;
-    await send('POST', `${keyPath}/AdminService.DeleteMembershipRule`, { collectionRule: { '@odata.type': '#AdminService.SMS_CollectionRuleDirect', ...r } }, [404]);
+    await send(
+      'POST',
+      `${keyPath}/AdminService.DeleteMembershipRule`,
+      { collectionRule: { '@odata.type': '#AdminService.SMS_CollectionRuleDirect', ...r } },
+      [404],
+    );
   }
   if (add.length || remove.length) await send('POST', `${keyPath}/AdminService.RequestRefresh`, {});
   const filter = encodeURIComponent(`CollectionID eq '${id}'`);

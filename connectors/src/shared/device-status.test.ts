@@ -16,8 +16,19 @@ test('counts come from the members only: unreported = pending, others ignored, d
     ['zz', { state: 'failed' as const }],
   ]);
   const r = ringDeviceStatus(members, reported);
-  assert.deepEqual({ ...r, devices: undefined }, { targeted: 4, succeeded: 1, failed: 1, pending: 1, notApplicable: 1, devices: undefined });
-  assert.deepEqual(r.devices.map((d) => [d.deviceKey, d.state]), [['a', 'succeeded'], ['b', 'failed'], ['c', 'not_applicable'], ['d', 'pending']]);
+  assert.deepEqual(
+    { ...r, devices: undefined },
+    { targeted: 4, succeeded: 1, failed: 1, pending: 1, notApplicable: 1, devices: undefined },
+  );
+  assert.deepEqual(
+    r.devices.map((d) => [d.deviceKey, d.state]),
+    [
+      ['a', 'succeeded'],
+      ['b', 'failed'],
+      ['c', 'not_applicable'],
+      ['d', 'pending'],
+    ],
+  );
 });
 
 test('vendor text is bounded and stripped of control characters; codes are short tokens only', () => {
@@ -32,15 +43,31 @@ test('vendor text is bounded and stripped of control characters; codes are short
 });
 
 test('vendor states map to pending/succeeded/failed/not_applicable/removed with the vendor code', () => {
-  assert.deepEqual(intuneDeviceState({ DeviceName: 'n', DeviceId: 'd', AppInstallState: 'failed', HexErrorCode: '0x87D1041C', AppInstallStateDetails: 'Not detected' }),
-    { state: 'failed', errorCode: '0x87D1041C', errorMessage: 'Not detected' });
+  assert.deepEqual(
+    intuneDeviceState({
+      DeviceName: 'n',
+      DeviceId: 'd',
+      AppInstallState: 'failed',
+      HexErrorCode: '0x87D1041C',
+      AppInstallStateDetails: 'Not detected',
+    }),
+    { state: 'failed', errorCode: '0x87D1041C', errorMessage: 'Not detected' },
+  );
   assert.equal(intuneDeviceState({ DeviceName: 'n', DeviceId: 'd', AppInstallState: 'notApplicable' }).state, 'not_applicable');
   assert.equal(intuneDeviceState({ DeviceName: 'n', DeviceId: 'd', AppInstallState: 'notInstalled' }).state, 'removed');
   assert.equal(intuneDeviceState({ DeviceName: 'n', DeviceId: 'd', AppInstallState: 'unknown' }).state, 'pending');
-  assert.deepEqual(sccmDeviceState({ MachineID: 1, AppStatusType: 5, EnforcementState: 11 }), { state: 'failed', errorCode: 'EnforcementState 11', errorMessage: 'Failed to install' });
+  assert.deepEqual(sccmDeviceState({ MachineID: 1, AppStatusType: 5, EnforcementState: 11 }), {
+    state: 'failed',
+    errorCode: 'EnforcementState 11',
+    errorMessage: 'Failed to install',
+  });
   assert.equal(sccmDeviceState({ MachineID: 1, AppStatusType: 3 }).state, 'not_applicable');
   assert.equal(sccmDeviceState({ MachineID: 1, AppStatusType: 2, EnforcementState: 2 }).state, 'pending');
-  assert.deepEqual(landscapeDeviceState({ computer_id: 3, activity_status: 'failed', result_code: 1, result_text: 'boom\n' }), { state: 'failed', errorCode: '1', errorMessage: 'boom' });
+  assert.deepEqual(landscapeDeviceState({ computer_id: 3, activity_status: 'failed', result_code: 1, result_text: 'boom\n' }), {
+    state: 'failed',
+    errorCode: '1',
+    errorMessage: 'boom',
+  });
   assert.equal(landscapeDeviceState({ computer_id: 3, activity_status: 'delivered' }).state, 'pending');
   assert.equal(landscapeDeviceState({ computer_id: 3, activity_status: 'canceled' }).errorCode, 'canceled');
   assert.equal(awxDeviceState({ host_name: 'h', failures: 0, dark: 1, failed: true }).errorCode, 'unreachable');

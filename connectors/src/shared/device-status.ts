@@ -21,7 +21,10 @@ export const DEVICE_ERROR_MESSAGE_MAX = 256;
  */
 export function boundedVendorText(v: unknown, max = DEVICE_ERROR_MESSAGE_MAX): string | undefined {
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
-  const s = String(v).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
+  const s = String(v)
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   // Cut on code points so a surrogate pair is never split.
   const cut = [...s].slice(0, max).join('');
   return cut.length ? cut : undefined;
@@ -38,10 +41,7 @@ export function vendorCode(v: unknown): string | undefined {
  * Per-device states of exactly the ring's `members`: a member the plane does not report (yet) is pending, plane rows for
  * devices outside the ring are ignored; counts are computed from those states only (no baseline).
  */
-export function ringDeviceStatus(
-  members: readonly RingMember[],
-  reported: ReadonlyMap<string, ReportedState>,
-): RingDeviceStatus {
+export function ringDeviceStatus(members: readonly RingMember[], reported: ReadonlyMap<string, ReportedState>): RingDeviceStatus {
   const devices: DeviceState[] = [];
   const counts: DeviceCounts = { targeted: 0, succeeded: 0, failed: 0, pending: 0, notApplicable: 0 };
   const seen = new Set<string>();

@@ -166,4 +166,3 @@ describe('PlaneHttp: a token provider is refreshed once on 401', () => {
     assert.equal(fetched(), 1);
   });
 });
-

@@ -140,7 +140,11 @@ function request(url: URL, method: string, init: SendInit, signal: AbortSignal, 
   const body = init.body;
   const stream = body !== undefined && typeof body === 'object' && 'open' in body ? body : undefined;
   const payload =
-    body === undefined || stream ? undefined : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Buffer.from(body.toString());
+    body === undefined || stream
+      ? undefined
+      : body instanceof Uint8Array
+        ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+        : Buffer.from(body.toString());
   const h: Record<string, string> = { ...(init.headers ?? {}) };
   if (body instanceof URLSearchParams && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) {
     h['content-type'] = 'application/x-www-form-urlencoded';

@@ -41,7 +41,10 @@ const CODE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 /** A vendor error code fit to show: control characters stripped, at most 64 characters of a code-like alphabet. */
 export function cleanErrorCode(value: unknown): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const s = String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim().slice(0, 64);
+  const s = String(value)
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .trim()
+    .slice(0, 64);
   return CODE_RE.test(s) ? s : undefined;
 }
 

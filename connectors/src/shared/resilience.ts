@@ -44,7 +44,10 @@ export class BreakerOpenError extends UpstreamUnavailableError {
 
 /** Exponential backoff with full jitter that honours `Retry-After` from the last error when it is within the cap. */
 class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
-  constructor(private readonly initialMs: number, private readonly maxMs: number) {}
+  constructor(
+    private readonly initialMs: number,
+    private readonly maxMs: number,
+  ) {}
   next(ctx: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
     const err = 'error' in ctx.result ? (ctx.result.error as { retryAfterSeconds?: number }) : undefined;
     const exp = Math.min(this.maxMs, this.initialMs * 2 ** Math.max(0, ctx.attempt - 1));
@@ -68,7 +71,11 @@ export class ResilientCaller {
   private readonly consecutiveLimit: number;
   private readonly retryMaxMs: number;
 
-  constructor(plane: string, opts: ResilienceOptions = {}, private readonly onState: (s: BreakerState) => void = () => undefined) {
+  constructor(
+    plane: string,
+    opts: ResilienceOptions = {},
+    private readonly onState: (s: BreakerState) => void = () => undefined,
+  ) {
     this.plane = plane;
     this.resetMs = opts.resetTimeoutMs ?? 60_000;
     this.consecutiveLimit = opts.consecutiveFailures ?? 5;
@@ -94,7 +101,12 @@ export class ResilientCaller {
       this.onState('closed');
     });
     this.retryPolicy = retry(
-      handleWhen((err) => isUpstreamUnavailableError(err) && !(err as Partial<BreakerOpenError>).breakerOpen && ((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? 0) * 1000 <= this.retryMaxMs),
+      handleWhen(
+        (err) =>
+          isUpstreamUnavailableError(err) &&
+          !(err as Partial<BreakerOpenError>).breakerOpen &&
+          ((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? 0) * 1000 <= this.retryMaxMs,
+      ),
       { maxAttempts: opts.retries ?? 3, backoff: new RetryAfterBackoff(opts.retryInitialMs ?? 1000, this.retryMaxMs) },
     );
     this.timeoutPolicy = timeout(opts.timeoutMs ?? 30_000, TimeoutStrategy.Aggressive);

@@ -45,7 +45,8 @@ export interface CapturedRequest {
 
 const kindOf = (v: unknown): Kind => {
   if (v === null) return 'null';
-  if (Array.isArray(v)) return v.every((x) => Number.isInteger(x)) ? 'integer[]' : v.every((x) => typeof x === 'string') ? 'string[]' : 'array';
+  if (Array.isArray(v))
+    return v.every((x) => Number.isInteger(x)) ? 'integer[]' : v.every((x) => typeof x === 'string') ? 'string[]' : 'array';
   if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
   return typeof v as Kind;
 };
@@ -53,7 +54,8 @@ const fits = (want: Kind, v: unknown) => {
   const got = kindOf(v);
   return got === want || (want === 'number' && got === 'integer') || (want === 'array' && (got === 'integer[]' || got === 'string[]'));
 };
-const same = (want: string | RegExp, got: string | undefined) => (got !== undefined && (typeof want === 'string' ? want === got : want.test(got)));
+const same = (want: string | RegExp, got: string | undefined) =>
+  got !== undefined && (typeof want === 'string' ? want === got : want.test(got));
 
 /**
  * A capturing HTTP server that answers from a table of recorded vendor exchanges and checks every request the connector
@@ -74,7 +76,13 @@ export class VendorExchangeServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://x');
-        const cap: CapturedRequest = { method: req.method ?? '', path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
+        const cap: CapturedRequest = {
+          method: req.method ?? '',
+          path: decodeURIComponent(url.pathname),
+          query: url.searchParams,
+          headers: req.headers,
+          body: Buffer.concat(chunks),
+        };
         this.captured.push(cap);
         const ex = this.table.find((e) => e.method === cap.method && same(e.path, cap.path) && (!e.when || e.when(cap)));
         if (!ex) {
@@ -107,7 +115,8 @@ export class VendorExchangeServer {
 
   private check(ex: VendorExchange, cap: CapturedRequest): string[] {
     const out: string[] = [];
-    for (const [k, v] of Object.entries(ex.query ?? {})) if (!same(v, cap.query.get(k) ?? undefined)) out.push(`query ${k}=${cap.query.get(k)} ≠ ${String(v)}`);
+    for (const [k, v] of Object.entries(ex.query ?? {}))
+      if (!same(v, cap.query.get(k) ?? undefined)) out.push(`query ${k}=${cap.query.get(k)} ≠ ${String(v)}`);
     for (const [k, v] of Object.entries(ex.headers ?? {})) {
       const got = cap.headers[k.toLowerCase()];
       if (!same(v, Array.isArray(got) ? got[0] : got)) out.push(`header ${k}=${String(got)} ≠ ${String(v)}`);
@@ -120,18 +129,21 @@ export class VendorExchangeServer {
       } catch {
         out.push('body is not JSON');
       }
-      for (const [k, kind] of Object.entries(ex.json ?? {})) if (!fits(kind, body[k])) out.push(`body.${k} is ${kindOf(body[k])}, want ${kind}`);
+      for (const [k, kind] of Object.entries(ex.json ?? {}))
+        if (!fits(kind, body[k])) out.push(`body.${k} is ${kindOf(body[k])}, want ${kind}`);
       for (const k of ex.jsonAbsent ?? []) if (k in body) out.push(`body.${k} must be absent`);
     }
     if (ex.form) {
       const form = new URLSearchParams(text);
-      for (const [k, v] of Object.entries(ex.form)) if (!same(v, form.get(k) ?? undefined)) out.push(`form ${k}=${form.get(k)} ≠ ${String(v)}`);
+      for (const [k, v] of Object.entries(ex.form))
+        if (!same(v, form.get(k) ?? undefined)) out.push(`form ${k}=${form.get(k)} ≠ ${String(v)}`);
     }
     for (const x of ex.xml ?? []) if (!(typeof x === 'string' ? text.includes(x) : x.test(text))) out.push(`xml lacks ${String(x)}`);
     if (ex.multipartFile !== undefined) {
       const type = String(cap.headers['content-type'] ?? '');
       if (!/^multipart\/form-data; boundary=/.test(type)) out.push(`content-type ${type} is not multipart/form-data`);
-      if (!new RegExp(`name="${ex.multipartFile}"; filename="[^"]+"`).test(text)) out.push(`no multipart field "${ex.multipartFile}" with a filename`);
+      if (!new RegExp(`name="${ex.multipartFile}"; filename="[^"]+"`).test(text))
+        out.push(`no multipart field "${ex.multipartFile}" with a filename`);
     }
     return out;
   }

@@ -8,9 +8,12 @@ export function bufferContent(bytes: Buffer, fileName: string, chunk = 64 * 1024
     sha256: createHash('sha256').update(bytes).digest('hex'),
     sizeBytes: bytes.length,
     fileName,
-    open: async () => Readable.from((function* () {
-      for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
-    })()),
+    open: async () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
+        })(),
+      ),
     downloadUrl: async () => {
       throw new Error('bufferContent has no download URL');
     },

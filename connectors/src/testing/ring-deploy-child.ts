@@ -7,7 +7,14 @@ import type { RingMember } from '../index';
  */
 async function main(): Promise<void> {
   const a = JSON.parse(process.argv[2] ?? '{}') as {
-    plane: RingPlane; url: string; creds: PlaneCreds; intentId: string; targetKey: string; members: RingMember[]; contentB64: string; fileName: string;
+    plane: RingPlane;
+    url: string;
+    creds: PlaneCreds;
+    intentId: string;
+    targetKey: string;
+    members: RingMember[];
+    contentB64: string;
+    fileName: string;
   };
   const content = ringContent(Buffer.from(a.contentB64, 'base64'), a.fileName);
   await ringConnector(a.plane, a.url, a.creds).deployRing(ringRequest(a.plane, a.intentId, a.targetKey, a.members, content));

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  AwxConnector, IntuneConnector, JamfConnector, LandscapeConnector, ResilientCaller, SccmConnector,
-  type ArtifactContent, type DeployRingRequest, type PlaneConnector, type RingMember,
+  AwxConnector,
+  IntuneConnector,
+  JamfConnector,
+  LandscapeConnector,
+  ResilientCaller,
+  SccmConnector,
+  type ArtifactContent,
+  type DeployRingRequest,
+  type PlaneConnector,
+  type RingMember,
 } from '../index';
 
 /** The five planes whose ring targets are tested. */
@@ -17,7 +25,12 @@ export function ringConnector(plane: RingPlane, url: string, c: PlaneCreds): Pla
   switch (plane) {
     case 'intune':
       return new IntuneConnector({
-        graphUrl: url, authorityUrl: url, tenantId: 'contoso', clientId: c.clientId!, clientSecret: c.clientSecret!, caller,
+        graphUrl: url,
+        authorityUrl: url,
+        tenantId: 'contoso',
+        clientId: c.clientId!,
+        clientSecret: c.clientSecret!,
+        caller,
         content: { pollMaxMs: 50 },
       });
     case 'jamf':
@@ -43,7 +56,13 @@ export function ringContent(bytes: Buffer, fileName: string): ArtifactContent {
 }
 
 /** A ring deploy request with members for `plane` (artifact platform and format fit the plane). */
-export function ringRequest(plane: RingPlane, intentId: string, targetKey: string, members: RingMember[], content: ArtifactContent): DeployRingRequest {
+export function ringRequest(
+  plane: RingPlane,
+  intentId: string,
+  targetKey: string,
+  members: RingMember[],
+  content: ArtifactContent,
+): DeployRingRequest {
   const platform = plane === 'intune' || plane === 'sccm' ? 'windows' : plane === 'jamf' ? 'macos' : 'linux';
   const format = plane === 'intune' || plane === 'sccm' ? 'msi' : plane === 'jamf' ? 'pkg' : 'script';
   return {
@@ -52,9 +71,19 @@ export function ringRequest(plane: RingPlane, intentId: string, targetKey: strin
     correlationId: 'c',
     ring: { index: 1, name: 'ring1-canary', deviceGroup: 'ring1-canary', targetKey, members },
     artifact: {
-      name: 'RingObj', version: '1.0', publisher: 'Contoso', sha256: content.sha256, installCommand: 'install', uninstallCommand: 'uninstall',
-      platform, format, sizeBytes: content.sizeBytes,
-      detectionRule: platform === 'windows' ? { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' } : { type: 'file', value: '/opt/ringobj' },
+      name: 'RingObj',
+      version: '1.0',
+      publisher: 'Contoso',
+      sha256: content.sha256,
+      installCommand: 'install',
+      uninstallCommand: 'uninstall',
+      platform,
+      format,
+      sizeBytes: content.sizeBytes,
+      detectionRule:
+        platform === 'windows'
+          ? { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' }
+          : { type: 'file', value: '/opt/ringobj' },
     },
     content,
   };

@@ -44,9 +44,7 @@ export class InitialSchema1763700000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX deployment_intents_tenant_idx ON deployment_intents (tenant_id, created_at DESC, id)`);
-    await q.query(
-      `CREATE INDEX deployment_intents_unstarted_idx ON deployment_intents (created_at) WHERE workflow_started_at IS NULL`,
-    );
+    await q.query(`CREATE INDEX deployment_intents_unstarted_idx ON deployment_intents (created_at) WHERE workflow_started_at IS NULL`);
     await q.query(`
       CREATE TABLE idempotency_keys (
         tenant_id uuid NOT NULL REFERENCES tenants(id),
@@ -94,9 +92,7 @@ export class InitialSchema1763700000000 implements MigrationInterface {
     await q.query(
       `CREATE TRIGGER events_no_update_delete BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION events_reject_change()`,
     );
-    await q.query(
-      `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION events_reject_change()`,
-    );
+    await q.query(`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION events_reject_change()`);
     await q.query(`ALTER TABLE events ENABLE ALWAYS TRIGGER events_no_update_delete`);
     await q.query(`ALTER TABLE events ENABLE ALWAYS TRIGGER events_no_truncate`);
   }

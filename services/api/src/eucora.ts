@@ -17,7 +17,9 @@ function arg(args: string[], name: string): string | undefined {
 
 async function api(pathname: string): Promise<Response> {
   const base = process.env.EUCORA_API_URL ?? 'http://127.0.0.1:8080';
-  const res = await fetch(`${base}/api/v1${pathname}`, { headers: process.env.EUCORA_TOKEN ? { authorization: `Bearer ${process.env.EUCORA_TOKEN}` } : {} });
+  const res = await fetch(`${base}/api/v1${pathname}`, {
+    headers: process.env.EUCORA_TOKEN ? { authorization: `Bearer ${process.env.EUCORA_TOKEN}` } : {},
+  });
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as { detail?: string };
     throw new Error(`GET ${pathname} → ${res.status}${body.detail ? `: ${body.detail}` : ''}`);
@@ -26,7 +28,12 @@ async function api(pathname: string): Promise<Response> {
 }
 
 async function pull(id: string, out: string): Promise<void> {
-  const meta = (await (await api(`/evidence-packs/${id}`)).json()) as { intentId: string; version: number; manifest: unknown; signature: string };
+  const meta = (await (await api(`/evidence-packs/${id}`)).json()) as {
+    intentId: string;
+    version: number;
+    manifest: unknown;
+    signature: string;
+  };
   const bytes = Buffer.from(await (await api(`/evidence-packs/${id}/content`)).arrayBuffer());
   const keys = await (await api('/evidence/signing-keys')).json();
   const all = (await (await api(`/evidence-packs?intent=${meta.intentId}`)).json()) as { items: { version: number; sha256: string }[] };
@@ -50,7 +57,13 @@ function verifyDir(dir: string, publicKeyFile: string | undefined): boolean {
     publicKeys = (read('keys.json') as { keys: { keyId: string; publicKeyPem: string }[] }).keys;
   }
   const meta = existsSync(path.join(dir, 'metadata.json')) ? (read('metadata.json') as { previousPackSha256?: string | null }) : {};
-  const result = verifyEvidenceBundle({ packBytes: readFileSync(path.join(dir, 'pack.json')), manifest, signature, publicKeys, previousPackSha256: meta.previousPackSha256 });
+  const result = verifyEvidenceBundle({
+    packBytes: readFileSync(path.join(dir, 'pack.json')),
+    manifest,
+    signature,
+    publicKeys,
+    previousPackSha256: meta.previousPackSha256,
+  });
   for (const c of result.checks) process.stdout.write(`${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}\n`);
   process.stdout.write(result.ok ? 'evidence pack verified\n' : 'evidence pack FAILED verification\n');
   return result.ok;

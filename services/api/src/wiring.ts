@@ -68,35 +68,50 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
   const tokens = new TokenService(tokenStores(ds));
   const workflows = new TemporalWorkflowStarter(client, config.TEMPORAL_TASK_QUEUE);
   const artifacts = new ArtifactService(
-    new ArtifactRepository(ds), new MinioArtifactStore(minio, config.S3_ARTIFACT_BUCKET, config.S3_REGION), config.ARTIFACT_MAX_BYTES,
+    new ArtifactRepository(ds),
+    new MinioArtifactStore(minio, config.S3_ARTIFACT_BUCKET, config.S3_REGION),
+    config.ARTIFACT_MAX_BYTES,
   );
-  const intents = new IntentService(intentStores(ds), workflows, logger, {
-    pollInitialMs: config.RING_POLL_INITIAL_MS,
-    pollMaxMs: config.RING_POLL_MAX_MS,
-    emptyRingGraceSeconds: config.RING_EMPTY_GRACE_SECONDS,
-    decisionMaxAgeSeconds: config.EUCORA_DECISION_MAX_AGE_SECONDS,
-  }, {
-    urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
-    checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
-  }, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
+  const intents = new IntentService(
+    intentStores(ds),
+    workflows,
+    logger,
+    {
+      pollInitialMs: config.RING_POLL_INITIAL_MS,
+      pollMaxMs: config.RING_POLL_MAX_MS,
+      emptyRingGraceSeconds: config.RING_EMPTY_GRACE_SECONDS,
+      decisionMaxAgeSeconds: config.EUCORA_DECISION_MAX_AGE_SECONDS,
+    },
+    {
+      urlAllowlist: config.ARTIFACT_URL_ALLOWLIST,
+      checkExists: (tenantId, id) => artifacts.exists(tenantId, id),
+    },
+    { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING },
+  );
   const keyFile = config.EVIDENCE_SIGNING_KEY_FILE;
   const audit = new AuditService(auditStores(ds), {
     checkpoints: { minio, bucket: config.S3_BUCKET, keys: () => (keyFile ? loadKeyring(keyFile) : null) },
   });
   // Periodic checkpoints keep the default (incremental) verify short even for tenants nobody verifies.
-  const checkpointTimer = config.AUDIT_CHECKPOINT_INTERVAL_MS > 0 && keyFile
-    ? setInterval(() => {
-        audit
-          .checkpointDue(config.AUDIT_CHECKPOINT_MIN_EVENTS)
-          .then(({ broken }) => {
-            for (const b of broken) {
-              logger.error({ tenant_id: b.tenantId, firstBroken: b.firstBroken }, 'audit chain broken; see runbooks/audit-verify-failed.md');
-            }
-          })
-          .catch((err: unknown) => logger.warn({ err }, 'audit checkpoint run failed'));
-      }, config.AUDIT_CHECKPOINT_INTERVAL_MS).unref()
-    : null;
-  const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger, { maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING });
+  const checkpointTimer =
+    config.AUDIT_CHECKPOINT_INTERVAL_MS > 0 && keyFile
+      ? setInterval(() => {
+          audit
+            .checkpointDue(config.AUDIT_CHECKPOINT_MIN_EVENTS)
+            .then(({ broken }) => {
+              for (const b of broken) {
+                logger.error(
+                  { tenant_id: b.tenantId, firstBroken: b.firstBroken },
+                  'audit chain broken; see runbooks/audit-verify-failed.md',
+                );
+              }
+            })
+            .catch((err: unknown) => logger.warn({ err }, 'audit checkpoint run failed'));
+        }, config.AUDIT_CHECKPOINT_INTERVAL_MS).unref()
+      : null;
+  const dispatcher = new IntentDispatcher(new DeploymentIntentRepository(ds), intents, logger, {
+    maxAssessing: config.EUCORA_TENANT_MAX_ASSESSING,
+  });
   const app = createApp({
     logger,
     health,
@@ -108,7 +123,7 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     artifacts,
     // Re-read on each request so a rotation (new key in the file) is published without a restart.
     evidence: new EvidenceService(new EvidencePackRepository(ds), minio, () =>
-      (config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : []),
+      config.EVIDENCE_SIGNING_KEY_FILE ? loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE).published : [],
     ),
     connectors: new ConnectorConfigService({
       configs: new ConnectorConfigRepository(ds),
@@ -143,4 +158,3 @@ export async function wireApi(config: ServiceConfig, logger: Logger): Promise<Ap
     },
   };
 }
-

@@ -14,7 +14,11 @@ export interface StoredArtifact {
 
 /** Raised when the streamed bytes do not hash to the declared SHA-256; nothing is kept. */
 export class ArtifactHashMismatchError extends Error {
-  constructor(readonly declared: string, readonly measured: string, readonly sizeBytes: number) {
+  constructor(
+    readonly declared: string,
+    readonly measured: string,
+    readonly sizeBytes: number,
+  ) {
     super(`artifact SHA-256 is ${measured}, ${declared} declared`);
     this.name = 'ArtifactHashMismatchError';
   }
@@ -36,7 +40,11 @@ const COPY_LIMIT = 5 * 1024 ** 3;
 export class MinioArtifactStore {
   private bucketReady: Promise<void> | undefined;
 
-  constructor(private readonly minio: Client, readonly bucket: string, private readonly region = 'us-east-1') {}
+  constructor(
+    private readonly minio: Client,
+    readonly bucket: string,
+    private readonly region = 'us-east-1',
+  ) {}
 
   /** Creates the bucket when absent (setup does it too; this keeps a fresh test stack working). */
   async ensureBucket(): Promise<'created' | 'exists'> {
@@ -90,7 +98,8 @@ export class MinioArtifactStore {
         await Promise.all([fed, this.minio.putObject(this.bucket, tmp, tap, opts.maxBytes)]);
       } catch (err) {
         // An empty stream is a multipart upload with no part, which S3 refuses; say what it is instead.
-        if (size === 0 && !(err instanceof TooLargeError)) throw new InputError('Empty artifact', [{ path: '(body)', message: 'the request body must be the artifact bytes' }]);
+        if (size === 0 && !(err instanceof TooLargeError))
+          throw new InputError('Empty artifact', [{ path: '(body)', message: 'the request body must be the artifact bytes' }]);
         throw err;
       }
       const sha256 = hash.digest('hex');
@@ -140,7 +149,9 @@ export class MinioArtifactStore {
   /** A presigned GET URL valid for `ttlSeconds` (1 s – 7 days). */
   downloadUrl(tenantId: string, sha256: string, ttlSeconds: number): Promise<string> {
     return this.minio.presignedGetObject(
-      this.bucket, artifactKey(tenantId, sha256), Math.max(1, Math.min(604_800, Math.floor(ttlSeconds))),
+      this.bucket,
+      artifactKey(tenantId, sha256),
+      Math.max(1, Math.min(604_800, Math.floor(ttlSeconds))),
     );
   }
 }

@@ -60,7 +60,10 @@ export async function minioAdminRequest(
 ): Promise<Buffer> {
   const url = new URL(`/minio/admin/v3/${op}`, target.endpoint);
   const region = target.region ?? 'us-east-1';
-  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const payloadHash = createHash('sha256').update(body).digest('hex');
   const canonicalQuery = Object.keys(query)
@@ -75,8 +78,7 @@ export async function minioAdminRequest(
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
   const kSigning = hmac(hmac(hmac(hmac(`AWS4${target.secretKey}`, day), region), 's3'), 'aws4_request');
   const signature = createHmac('sha256', kSigning).update(toSign).digest('hex');
-  const authorization =
-    `AWS4-HMAC-SHA256 Credential=${target.accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`;
+  const authorization = `AWS4-HMAC-SHA256 Credential=${target.accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`;
   const res = await fetch(`${url.origin}${url.pathname}${canonicalQuery ? `?${canonicalQuery}` : ''}`, {
     method,
     headers: { ...headers, authorization },
@@ -109,21 +111,29 @@ export const APP_STORAGE_POLICY = 'eucora-app';
  */
 export function appStoragePolicy(buckets: string[], scratch: string[] = []): Record<string, unknown> {
   const statements: Record<string, unknown>[] = [
-      {
-        Effect: 'Allow',
-        Action: ['s3:ListBucket', 's3:GetBucketLocation', 's3:GetBucketObjectLockConfiguration', 's3:ListBucketMultipartUploads'],
-        Resource: buckets.map((b) => `arn:aws:s3:::${b}`),
-      },
-      {
-        Effect: 'Allow',
-        // Multipart uploads (streamed artifacts) need listing and aborting their own parts; an abort deletes no stored object.
-        Action: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
-        Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`),
-      },
+    {
+      Effect: 'Allow',
+      Action: ['s3:ListBucket', 's3:GetBucketLocation', 's3:GetBucketObjectLockConfiguration', 's3:ListBucketMultipartUploads'],
+      Resource: buckets.map((b) => `arn:aws:s3:::${b}`),
+    },
+    {
+      Effect: 'Allow',
+      // Multipart uploads (streamed artifacts) need listing and aborting their own parts; an abort deletes no stored object.
+      Action: [
+        's3:PutObject',
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:GetObjectRetention',
+        's3:ListMultipartUploadParts',
+        's3:AbortMultipartUpload',
+      ],
+      Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`),
+    },
   ];
   // Upload scratch objects (e.g. the artifact store's `<tenant>/tmp/<uuid>`, in a bucket without object lock) may be
   // removed once committed; nothing else may be deleted.
-  if (scratch.length > 0) statements.push({ Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: scratch.map((p) => `arn:aws:s3:::${p}`) });
+  if (scratch.length > 0)
+    statements.push({ Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: scratch.map((p) => `arn:aws:s3:::${p}`) });
   return { Version: '2012-10-17', Statement: statements };
 }
 

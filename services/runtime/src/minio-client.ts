@@ -16,9 +16,15 @@ export function createMinioClient(config: Pick<ServiceConfig, 'S3_ENDPOINT' | 'S
 }
 
 /** Retention of evidence packs: COMPLIANCE for 7 years in production, GOVERNANCE for a day elsewhere, unless configured. */
-export function evidenceRetention(config: Pick<ServiceConfig, 'EUCORA_ENV' | 'EVIDENCE_RETENTION_MODE' | 'EVIDENCE_RETENTION_DAYS'>): { mode: 'COMPLIANCE' | 'GOVERNANCE'; days: number } {
+export function evidenceRetention(config: Pick<ServiceConfig, 'EUCORA_ENV' | 'EVIDENCE_RETENTION_MODE' | 'EVIDENCE_RETENTION_DAYS'>): {
+  mode: 'COMPLIANCE' | 'GOVERNANCE';
+  days: number;
+} {
   const prod = config.EUCORA_ENV === 'production';
-  return { mode: config.EVIDENCE_RETENTION_MODE ?? (prod ? 'COMPLIANCE' : 'GOVERNANCE'), days: config.EVIDENCE_RETENTION_DAYS ?? (prod ? 2555 : 1) };
+  return {
+    mode: config.EVIDENCE_RETENTION_MODE ?? (prod ? 'COMPLIANCE' : 'GOVERNANCE'),
+    days: config.EVIDENCE_RETENTION_DAYS ?? (prod ? 2555 : 1),
+  };
 }
 
 /**

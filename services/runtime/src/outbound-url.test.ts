@@ -19,10 +19,22 @@ describe('outbound-URL guard', () => {
 
   it('refuses metadata, loopback, private, CGNAT, link-local, ULA and IPv4-mapped addresses, however spelled', async () => {
     for (const url of [
-      'https://169.254.169.254/latest/meta-data/', 'https://[fd00:ec2::254]/', 'http://127.0.0.1:5432/', 'https://127.0.0.1:9000/',
-      'https://2130706433/', 'https://0x7f.0.0.1/', 'https://[::ffff:127.0.0.1]/', 'https://[::1]/',
-      'https://10.0.0.8/', 'https://172.20.1.1/',
-      'https://192.168.1.1/', 'https://100.64.1.1/', 'https://[fe80::1]/', 'https://[fc00::1]/', 'https://0.0.0.0/', 'https://[::]/',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://[fd00:ec2::254]/',
+      'http://127.0.0.1:5432/',
+      'https://127.0.0.1:9000/',
+      'https://2130706433/',
+      'https://0x7f.0.0.1/',
+      'https://[::ffff:127.0.0.1]/',
+      'https://[::1]/',
+      'https://10.0.0.8/',
+      'https://172.20.1.1/',
+      'https://192.168.1.1/',
+      'https://100.64.1.1/',
+      'https://[fe80::1]/',
+      'https://[fc00::1]/',
+      'https://0.0.0.0/',
+      'https://[::]/',
     ]) {
       assert.match(await refused(url), /private|loopback|metadata/, url);
     }
@@ -30,13 +42,23 @@ describe('outbound-URL guard', () => {
 
   it('refuses a hostname that resolves to loopback (localhost) and one with any non-public answer (rebinding)', async () => {
     assert.match(await refused('https://localhost:5432/'), /private|loopback/);
-    const answers = [{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.1', family: 4 }];
+    const answers = [
+      { address: '93.184.215.14', family: 4 },
+      { address: '10.0.0.1', family: 4 },
+    ];
     const mixed = { ...outboundPolicyFrom(), resolve: async () => answers };
     assert.match(await refused('https://plane.example.com/', mixed), /private/);
   });
 
   it('refuses non-https schemes, userinfo and garbage, naming the field', async () => {
-    const schemes = ['file:///etc/passwd', 'gopher://example.com:70/_x', 'ftp://example.com/', 'data:text/plain,hi', 'javascript:alert(1)', 'ws://x.com/'];
+    const schemes = [
+      'file:///etc/passwd',
+      'gopher://example.com:70/_x',
+      'ftp://example.com/',
+      'data:text/plain,hi',
+      'javascript:alert(1)',
+      'ws://x.com/',
+    ];
     for (const url of schemes) {
       assert.match(await refused(url, publicDns, 'authUrl'), /scheme/, url);
     }

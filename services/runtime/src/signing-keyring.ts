@@ -52,7 +52,13 @@ export function loadKeyring(file: string): SigningKeyring {
   const published: PublishedKey[] = ring.keys.map((k) => {
     const id = keyIdOf(createPublicKey(k.publicKeyPem));
     if (id !== k.keyId) throw new Error(`Keyring ${file}: key ${k.keyId} does not match its public key (${id})`);
-    return { keyId: k.keyId, algorithm: 'Ed25519', publicKeyPem: k.publicKeyPem, createdAt: k.createdAt, active: k.keyId === ring.activeKeyId };
+    return {
+      keyId: k.keyId,
+      algorithm: 'Ed25519',
+      publicKeyPem: k.publicKeyPem,
+      createdAt: k.createdAt,
+      active: k.keyId === ring.activeKeyId,
+    };
   });
   const active = ring.keys.find((k) => k.keyId === ring.activeKeyId);
   if (!active) throw new Error(`Keyring ${file}: active key ${ring.activeKeyId} is missing`);

@@ -13,7 +13,10 @@ export class TooLargeError extends Error {
  * SHA-256 and size of a stream, read chunk by chunk so memory stays flat whatever the size. Used for uploads, URL
  * fetches and `npm run bench:evidence`.
  */
-export async function hashStream(stream: Readable | AsyncIterable<Uint8Array>, maxBytes = Number.MAX_SAFE_INTEGER): Promise<{ sha256: string; sizeBytes: number }> {
+export async function hashStream(
+  stream: Readable | AsyncIterable<Uint8Array>,
+  maxBytes = Number.MAX_SAFE_INTEGER,
+): Promise<{ sha256: string; sizeBytes: number }> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of stream as AsyncIterable<Uint8Array>) {

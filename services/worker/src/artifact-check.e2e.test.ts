@@ -24,7 +24,10 @@ describe('artifact check, SBOM intake and the policy deny on a hash mismatch', (
     });
     await new Promise<void>((r) => origin.listen(0, '127.0.0.1', () => r()));
     originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/pkg.msi`;
-    h = await startHarness({ installDurationMs: 20, env: { ARTIFACT_URL_ALLOWLIST: '127.0.0.1', ARTIFACT_MAX_BYTES: String(8 * 1024 * 1024) } });
+    h = await startHarness({
+      installDurationMs: 20,
+      env: { ARTIFACT_URL_ALLOWLIST: '127.0.0.1', ARTIFACT_MAX_BYTES: String(8 * 1024 * 1024) },
+    });
     await h.startWorker();
   });
   after(async () => {
@@ -33,10 +36,18 @@ describe('artifact check, SBOM intake and the policy deny on a hash mismatch', (
   });
 
   const art = (name: string, extra: Record<string, unknown>) => ({ ...(sampleIntent().artifact as object), name, ...extra });
-  const upload = (body: Buffer) => request(h.api.app).post('/api/v1/artifacts').set('Authorization', `Bearer ${h.rel}`).set('Content-Type', 'application/octet-stream').set('X-File-Name', 'pkg.msi').send(body);
+  const upload = (body: Buffer) =>
+    request(h.api.app)
+      .post('/api/v1/artifacts')
+      .set('Authorization', `Bearer ${h.rel}`)
+      .set('Content-Type', 'application/octet-stream')
+      .set('X-File-Name', 'pkg.msi')
+      .send(body);
   const pack = async (intentId: string) => {
     const list = await request(h.api.app).get(`/api/v1/evidence-packs?intent=${intentId}`).set('Authorization', `Bearer ${h.auditor}`);
-    const content = await request(h.api.app).get(`/api/v1/evidence-packs/${list.body.items[0].id}/content`).set('Authorization', `Bearer ${h.auditor}`);
+    const content = await request(h.api.app)
+      .get(`/api/v1/evidence-packs/${list.body.items[0].id}/content`)
+      .set('Authorization', `Bearer ${h.auditor}`);
     return JSON.parse(content.text);
   };
 
@@ -56,7 +67,10 @@ describe('artifact check, SBOM intake and the policy deny on a hash mismatch', (
 
   it('a declared hash that does not match the uploaded bytes makes the policy deny', async () => {
     const up = await upload(bytes);
-    const { id } = await h.submit({ title: 'Mismatched upload', artifact: art('UploadBad', { sha256: 'f'.repeat(64), checkId: up.body.id }) });
+    const { id } = await h.submit({
+      title: 'Mismatched upload',
+      artifact: art('UploadBad', { sha256: 'f'.repeat(64), checkId: up.body.id }),
+    });
     const done = await h.waitForState(id, ['blocked', 'completed']);
     assert.equal(done.body.state, 'blocked');
     assert.match(done.body.timeline.find((e: { type: string }) => e.type === 'intent.blocked').reason, /does not match/);
@@ -95,7 +109,12 @@ describe('artifact check, SBOM intake and the policy deny on a hash mismatch', (
       .send(sampleIntent({ sbom: { bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ name: 'no-type' }] } }));
     assert.equal(bad.status, 400);
     assert.equal(bad.body.errors[0].path, 'sbom.components.0');
-    const sbom = { bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components: [{ type: 'library', name: 'zlib', version: '1.3.1' }] };
+    const sbom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.5',
+      version: 1,
+      components: [{ type: 'library', name: 'zlib', version: '1.3.1' }],
+    };
     const { id } = await h.submit({ title: 'With SBOM', artifact: art('WithSbom', {}), sbom });
     await h.waitForState(id, ['completed', 'blocked']);
     const p = await pack(id);

@@ -39,8 +39,12 @@ describe('connector configuration per tenant', () => {
     });
     leakyUrl = await fake((req, res) => {
       req.resume();
-      if (req.url?.includes('/oauth2/')) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'tok', expires_in: 3600 }));
-      else res.writeHead(400, { 'content-type': 'application/xml' }).end(`<Error><Code>AccessDenied</Code><Message>${MARKER}</Message></Error>`);
+      if (req.url?.includes('/oauth2/'))
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'tok', expires_in: 3600 }));
+      else
+        res
+          .writeHead(400, { 'content-type': 'application/xml' })
+          .end(`<Error><Code>AccessDenied</Code><Message>${MARKER}</Message></Error>`);
     });
     redirectUrl = await fake((req, res) => {
       req.resume();
@@ -55,8 +59,16 @@ describe('connector configuration per tenant', () => {
     for (const f of fakes) f.close();
   });
 
-  const put = (token: string, plane: string, body: unknown) => request(h.api.app).put(`/api/v1/connectors/${plane}`).set('Authorization', `Bearer ${token}`).send(body as object);
-  const config = (secret: string) => ({ baseUrl: ownUrl, settings: { tenantId: 'contoso', clientId: 'tenant-app' }, credentials: { clientSecret: secret } });
+  const put = (token: string, plane: string, body: unknown) =>
+    request(h.api.app)
+      .put(`/api/v1/connectors/${plane}`)
+      .set('Authorization', `Bearer ${token}`)
+      .send(body as object);
+  const config = (secret: string) => ({
+    baseUrl: ownUrl,
+    settings: { tenantId: 'contoso', clientId: 'tenant-app' },
+    credentials: { clientSecret: secret },
+  });
 
   it('stores credentials encrypted and never returns them', async () => {
     const res = await put(h.tenant.adminToken, 'intune', config('Tenant-Own-Secret-42'));
@@ -74,7 +86,10 @@ describe('connector configuration per tenant', () => {
   it('only admins configure; other tenants cannot see it; unknown planes and bodies of the wrong shape are 400', async () => {
     assert.equal((await put(h.rel, 'intune', config('x'))).status, 403);
     const other = await createTestTenant(h.api.ds);
-    assert.equal((await request(h.api.app).get('/api/v1/connectors/intune').set('Authorization', `Bearer ${other.adminToken}`)).status, 404);
+    assert.equal(
+      (await request(h.api.app).get('/api/v1/connectors/intune').set('Authorization', `Bearer ${other.adminToken}`)).status,
+      404,
+    );
     const jamf = await put(h.tenant.adminToken, 'jamf', config('x'));
     assert.equal(jamf.status, 400, 'Intune settings are not Jamf settings');
     assert.equal(jamf.body.errors[0].path, 'settings');

@@ -42,19 +42,29 @@ describe('crash recovery: the worker is killed mid-ring', () => {
     assert.equal(done.body.state, 'completed', JSON.stringify(types(done)));
     const t = types(done);
     // Every event type per ring exactly once (dedupe keys survive the crash).
-    for (const type of ['intent.submitted', 'intent.assessed', 'intent.rollout_started', 'intent.completed']) assert.equal(t.filter((x) => x === type).length, 1, type);
+    for (const type of ['intent.submitted', 'intent.assessed', 'intent.rollout_started', 'intent.completed'])
+      assert.equal(t.filter((x) => x === type).length, 1, type);
     assert.equal(t.filter((x) => x === 'ring.deployed').length, 4);
     assert.equal(t.filter((x) => x === 'ring.promoted').length, 4);
-    const rows = await h.api.ds.query('SELECT count(*)::int AS n, count(DISTINCT hash)::int AS d FROM events WHERE aggregate_id = $1', [id]);
+    const rows = await h.api.ds.query('SELECT count(*)::int AS n, count(DISTINCT hash)::int AS d FROM events WHERE aggregate_id = $1', [
+      id,
+    ]);
     assert.equal(rows[0].n, rows[0].d);
 
     const stats = h.sim.getStats();
     const apps = Object.entries(stats.appsByDisplayName).filter(([name]) => name.includes(id));
-    assert.deepEqual(apps.map(([, n]) => n), [1], 'one app object');
+    assert.deepEqual(
+      apps.map(([, n]) => n),
+      [1],
+      'one app object',
+    );
     const appId = done.body.timeline.find((e: { type: string }) => e.type === 'ring.deployed').data.objectIds.appId;
     const adds = Object.entries(stats.requiredAssignmentAdds).filter(([k]) => k.startsWith(appId));
     assert.equal(adds.length, 4, 'four ring assignments');
-    assert.ok(adds.every(([, n]) => n === 1), `each ring assigned once: ${JSON.stringify(adds)}`);
+    assert.ok(
+      adds.every(([, n]) => n === 1),
+      `each ring assigned once: ${JSON.stringify(adds)}`,
+    );
     assert.ok(atKill.length < t.length && mid.body.state !== 'completed');
     console.log(`crash-recovery: events at kill ${atKill.length}, after restart ${t.length}; sim requests ${stats.requests}`);
   });

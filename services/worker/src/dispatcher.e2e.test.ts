@@ -28,12 +28,17 @@ describe('nothing lost: an intent accepted while Temporal is unreachable', () =>
     let id: string;
     try {
       // The bytes Intune will upload (the artifact store needs no Temporal).
-      const up = await request(cut.app).post('/api/v1/artifacts').set(
-        'Authorization', `Bearer ${h.rel}`,
-      ).set('Content-Type', 'application/octet-stream').send(Buffer.from('MZ outage installer'));
+      const up = await request(cut.app)
+        .post('/api/v1/artifacts')
+        .set('Authorization', `Bearer ${h.rel}`)
+        .set('Content-Type', 'application/octet-stream')
+        .send(Buffer.from('MZ outage installer'));
       assert.equal(up.status, 201);
       const artifact = {
-        ...(sampleIntent().artifact as object), sha256: up.body.sha256, sizeBytes: up.body.sizeBytes, checkId: up.body.id,
+        ...(sampleIntent().artifact as object),
+        sha256: up.body.sha256,
+        sizeBytes: up.body.sizeBytes,
+        checkId: up.body.id,
       };
       const res = await request(cut.app)
         .post('/api/v1/deployment-intents')

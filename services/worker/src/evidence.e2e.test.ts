@@ -27,7 +27,21 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
     server = h.api.app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    ({ id: intentId } = await h.submit({ title: 'Evidence run', artifact: { name: 'EvidencePkg', version: '3.0.0', publisher: 'Contoso', platform: 'windows', format: 'msi', sha256: 'd'.repeat(64), sizeBytes: 1000, installCommand: 'i', uninstallCommand: 'u', detectionRule: { type: 'file', value: 'C:\\x' } } }));
+    ({ id: intentId } = await h.submit({
+      title: 'Evidence run',
+      artifact: {
+        name: 'EvidencePkg',
+        version: '3.0.0',
+        publisher: 'Contoso',
+        platform: 'windows',
+        format: 'msi',
+        sha256: 'd'.repeat(64),
+        sizeBytes: 1000,
+        installCommand: 'i',
+        uninstallCommand: 'u',
+        detectionRule: { type: 'file', value: 'C:\\x' },
+      },
+    }));
     await h.waitForState(intentId, ['completed']);
     const list = await request(h.api.app).get(`/api/v1/evidence-packs?intent=${intentId}`).set('Authorization', `Bearer ${h.auditor}`);
     packs = list.body.items;
@@ -41,14 +55,20 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
   // Asynchronous on purpose: the API under test runs in this process, a synchronous spawn would block it.
   const cli = (...args: string[]) =>
     new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [CLI, ...args], { env: { ...process.env, EUCORA_API_URL: base, EUCORA_TOKEN: h.auditor } }, (err, stdout, stderr) =>
-        resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { env: { ...process.env, EUCORA_API_URL: base, EUCORA_TOKEN: h.auditor } },
+        (err, stdout, stderr) => resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
 
   it('stores chained versions with readable retention', async () => {
     assert.ok(packs.length >= 2);
-    assert.deepEqual(packs.map((p) => p.version), packs.map((_, i) => i + 1));
+    assert.deepEqual(
+      packs.map((p) => p.version),
+      packs.map((_, i) => i + 1),
+    );
     const meta = await request(h.api.app).get(`/api/v1/evidence-packs/${packs[0]!.id}`).set('Authorization', `Bearer ${h.auditor}`);
     assert.equal(meta.body.retention.mode, 'GOVERNANCE');
     assert.ok(Date.parse(meta.body.retention.retainUntil) > Date.now());
@@ -56,7 +76,12 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
     assert.equal(meta.body.manifest.packSha256, packs[0]!.sha256);
     assert.equal(packs[0]!.objectKey, `${h.tenant.tenantId}/${intentId}/${packs[0]!.sha256}.json`);
     // The typings list a void overload first; the call returns the lock configuration.
-    const lock = (await (createMinioClient(h.api.config).getObjectLockConfig(h.api.config.S3_BUCKET) as unknown as Promise<{ objectLockEnabled: string; mode: string; unit: string; validity: number }>));
+    const lock = await (createMinioClient(h.api.config).getObjectLockConfig(h.api.config.S3_BUCKET) as unknown as Promise<{
+      objectLockEnabled: string;
+      mode: string;
+      unit: string;
+      validity: number;
+    }>);
     assert.equal(lock.objectLockEnabled, 'Enabled');
     assert.deepEqual([lock.mode, lock.unit, lock.validity], ['GOVERNANCE', 'Days', 1]);
   });
@@ -69,11 +94,15 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
       return true;
     });
     await minio.putObject(p.bucket, p.objectKey, Buffer.from('{"forged":true}'));
-    const content = await request(h.api.app).get(`/api/v1/evidence-packs/${p.id}/content`).set('Authorization', `Bearer ${h.auditor}`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const content = await request(h.api.app)
+      .get(`/api/v1/evidence-packs/${p.id}/content`)
+      .set('Authorization', `Bearer ${h.auditor}`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     assert.equal(content.headers['x-content-sha256'], p.sha256);
     const verify = await request(h.api.app).get(`/api/v1/evidence-packs/${p.id}/verify`).set('Authorization', `Bearer ${h.auditor}`);
     assert.equal(verify.body.ok, true, JSON.stringify(verify.body));
@@ -111,12 +140,27 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
     // The worker loads its keyring at start: restart it to pick up the rotation.
     await h.stopWorker();
     await h.startWorker();
-    const { id } = await h.submit({ title: 'After rotation', artifact: { name: 'RotatedPkg', version: '1', publisher: 'Contoso', platform: 'windows', format: 'msi', sha256: 'e'.repeat(64), sizeBytes: 1, installCommand: 'i', uninstallCommand: 'u', detectionRule: { type: 'file', value: 'C:\\y' } } });
+    const { id } = await h.submit({
+      title: 'After rotation',
+      artifact: {
+        name: 'RotatedPkg',
+        version: '1',
+        publisher: 'Contoso',
+        platform: 'windows',
+        format: 'msi',
+        sha256: 'e'.repeat(64),
+        sizeBytes: 1,
+        installCommand: 'i',
+        uninstallCommand: 'u',
+        detectionRule: { type: 'file', value: 'C:\\y' },
+      },
+    });
     await h.waitForState(id, ['completed']);
     const after = await request(h.api.app).get('/api/v1/evidence/signing-keys');
     assert.equal(after.body.keys.length, 2);
     assert.equal(after.body.keys.find((k: { active: boolean }) => k.active).keyId, newKeyId);
-    const newPacks = (await request(h.api.app).get(`/api/v1/evidence-packs?intent=${id}`).set('Authorization', `Bearer ${h.auditor}`)).body.items;
+    const newPacks = (await request(h.api.app).get(`/api/v1/evidence-packs?intent=${id}`).set('Authorization', `Bearer ${h.auditor}`)).body
+      .items;
     assert.equal(newPacks[0].keyId, newKeyId);
     const old = await request(h.api.app).get(`/api/v1/evidence-packs/${packs[0]!.id}/verify`).set('Authorization', `Bearer ${h.auditor}`);
     assert.equal(old.body.ok, true);
@@ -146,7 +190,10 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
 
     // Even root cannot delete a locked version without the bypass header: the object lock itself holds.
     const victim = packs.at(-1)!;
-    const locked = (err: Error & { code?: string }) => (assert.match(`${err.code} ${err.message}`, /AccessDenied|WORM|retention|locked/i), true);
+    const locked = (err: Error & { code?: string }) => (
+      assert.match(`${err.code} ${err.message}`, /AccessDenied|WORM|retention|locked/i),
+      true
+    );
     await assert.rejects(root.removeObject(victim.bucket, victim.objectKey, { versionId: victim.versionId }), locked);
     // With the bypass, the root keys (setup only) succeed: the app's refusals above are its policy, not a broken call.
     await root.putObjectRetention(victim.bucket, victim.objectKey, shorten(victim.versionId));

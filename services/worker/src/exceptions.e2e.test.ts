@@ -11,7 +11,14 @@ const trivyReport = {
     {
       Target: 'contoso-agent',
       Vulnerabilities: [
-        { VulnerabilityID: 'CVE-2024-3094', PkgName: 'xz-utils', InstalledVersion: '5.6.0', FixedVersion: '5.6.2', Severity: 'HIGH', CVSS: { nvd: { V3Score: 7.8 } } },
+        {
+          VulnerabilityID: 'CVE-2024-3094',
+          PkgName: 'xz-utils',
+          InstalledVersion: '5.6.0',
+          FixedVersion: '5.6.2',
+          Severity: 'HIGH',
+          CVSS: { nvd: { V3Score: 7.8 } },
+        },
         { VulnerabilityID: 'CVE-2023-0001', PkgName: 'zlib', InstalledVersion: '1.2.11', Severity: 'LOW' },
       ],
     },
@@ -26,8 +33,16 @@ describe('exceptions: API and their effect on policy in the workflow', () => {
   });
   after(async () => h.close());
 
-  const post = (token: string, path: string, body: unknown) => request(h.api.app).post(path).set('Authorization', `Bearer ${token}`).send(body as object);
-  const intentWithFinding = (name: string) => ({ title: `${name} with a HIGH finding`, artifact: { ...artifact(name) }, vulnerabilityReport: trivyReport });
+  const post = (token: string, path: string, body: unknown) =>
+    request(h.api.app)
+      .post(path)
+      .set('Authorization', `Bearer ${token}`)
+      .send(body as object);
+  const intentWithFinding = (name: string) => ({
+    title: `${name} with a HIGH finding`,
+    artifact: { ...artifact(name) },
+    vulnerabilityReport: trivyReport,
+  });
   const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
 
   it('an uncovered HIGH finding blocks the intent with the finding named', async () => {
@@ -71,15 +86,33 @@ describe('exceptions: API and their effect on policy in the workflow', () => {
   });
 
   it('an expired exception never counts, and bad exception input names the field', async () => {
-    const past = await post(h.rel, '/api/v1/exceptions', { packageName: 'AgentC', findingIds: ['CVE-2024-3094'], compensatingControls: 'Network isolation of all hosts', justification: 'Temporary waiver', expiresAt: inDays(-1) });
+    const past = await post(h.rel, '/api/v1/exceptions', {
+      packageName: 'AgentC',
+      findingIds: ['CVE-2024-3094'],
+      compensatingControls: 'Network isolation of all hosts',
+      justification: 'Temporary waiver',
+      expiresAt: inDays(-1),
+    });
     assert.equal(past.status, 400);
     assert.equal(past.body.errors[0].path, 'expiresAt');
-    const noControls = await post(h.rel, '/api/v1/exceptions', { packageName: 'AgentC', findingIds: ['CVE-2024-3094'], compensatingControls: 'none', justification: 'Temporary waiver', expiresAt: inDays(1) });
+    const noControls = await post(h.rel, '/api/v1/exceptions', {
+      packageName: 'AgentC',
+      findingIds: ['CVE-2024-3094'],
+      compensatingControls: 'none',
+      justification: 'Temporary waiver',
+      expiresAt: inDays(1),
+    });
     assert.equal(noControls.status, 400);
     assert.equal(noControls.body.errors[0].path, 'compensatingControls');
 
     // Expire an approved exception in place (as time would): the policy must ignore it.
-    const ex = await post(h.rel, '/api/v1/exceptions', { packageName: 'AgentC', findingIds: ['CVE-2024-3094'], compensatingControls: 'Network isolation of all hosts', justification: 'Temporary waiver', expiresAt: inDays(1) });
+    const ex = await post(h.rel, '/api/v1/exceptions', {
+      packageName: 'AgentC',
+      findingIds: ['CVE-2024-3094'],
+      compensatingControls: 'Network isolation of all hosts',
+      justification: 'Temporary waiver',
+      expiresAt: inDays(1),
+    });
     await post(h.secReviewer, `/api/v1/exceptions/${ex.body.id}/approve`, {});
     await h.api.ds.query(`UPDATE exceptions SET expires_at = now() - interval '1 minute' WHERE id = $1`, [ex.body.id]);
     const { id } = await h.submit(intentWithFinding('AgentC'));

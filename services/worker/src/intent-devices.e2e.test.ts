@@ -39,7 +39,9 @@ describe('per-device ring status through the full stack', () => {
     // engine's deterministic rule (DeviceEngine.install), known once the plane object exists.
     const outcomes = async (id: string) => {
       const r = await h.waitForEvent(id, 'ring.deployed', 60_000);
-      const o = (r.body.timeline as { type: string; data: { objectIds: { appId: string; groupId: string } } }[]).find((e) => e.type === 'ring.deployed')!.data.objectIds;
+      const o = (r.body.timeline as { type: string; data: { objectIds: { appId: string; groupId: string } } }[]).find(
+        (e) => e.type === 'ring.deployed',
+      )!.data.objectIds;
       const key = `${o.appId}:${o.groupId}`;
       return { key, fails: (d: string) => DeviceEngine.fails(key, d, 0.5) };
     };
@@ -75,20 +77,34 @@ describe('per-device ring status through the full stack', () => {
     assert.equal(verdict.type, 'ring.halted', 'a failure among ring 0 members halts it (threshold 100%)');
     assert.ok(counts.failed >= 1 && counts.failed <= failedInRing, JSON.stringify({ counts, failedInRing }));
     // Same plane, same package: a ring of only succeeding devices is promoted although the plane reports failures beside it.
-    const cleanDone = await h.waitForEvent(clean.id, 'ring.deployed', 60_000).then(() => h.waitForState(clean.id, ['completed', 'failed', 'rolled_back', 'blocked'], 120_000));
+    const cleanDone = await h
+      .waitForEvent(clean.id, 'ring.deployed', 60_000)
+      .then(() => h.waitForState(clean.id, ['completed', 'failed', 'rolled_back', 'blocked'], 120_000));
     const cleanVerdict = ring0(cleanDone);
     assert.equal(cleanVerdict.type, 'ring.promoted', JSON.stringify(cleanVerdict.data));
-    assert.deepEqual(cleanVerdict.data.counts, { targeted: cleanMembers.length, succeeded: cleanMembers.length, failed: 0, pending: 0, notApplicable: 0 });
+    assert.deepEqual(cleanVerdict.data.counts, {
+      targeted: cleanMembers.length,
+      succeeded: cleanMembers.length,
+      failed: 0,
+      pending: 0,
+      notApplicable: 0,
+    });
     assert.ok(cleanFailingOnPlane >= 1, 'the plane failed other lab devices of that deployment');
-    console.log(`e2e: ring 0 = 6 members of 10 reached lab devices; ${failedInRing} members and ${failing.length} of 10 fail on the plane → ` +
-      `${verdict.type} ${JSON.stringify(counts)}; ring of ${cleanMembers.length} succeeding members beside ${cleanFailingOnPlane} failing ` +
-      `plane devices → ${cleanVerdict.type} ${JSON.stringify(cleanVerdict.data.counts)}`);
+    console.log(
+      `e2e: ring 0 = 6 members of 10 reached lab devices; ${failedInRing} members and ${failing.length} of 10 fail on the plane → ` +
+        `${verdict.type} ${JSON.stringify(counts)}; ring of ${cleanMembers.length} succeeding members beside ${cleanFailingOnPlane} failing ` +
+        `plane devices → ${cleanVerdict.type} ${JSON.stringify(cleanVerdict.data.counts)}`,
+    );
 
     const rel = h.rel;
     const all = await request(h.api.app).get(`/api/v1/deployment-intents/${id}/devices`).set('Authorization', `Bearer ${rel}`);
     assert.equal(all.status, 200, JSON.stringify(all.body));
     const items = all.body.items as DeviceItem[];
-    assert.deepEqual(items.map((x) => x.deviceKey), members.map((m) => m.deviceKey).sort(), 'exactly the ring members, ordered by key');
+    assert.deepEqual(
+      items.map((x) => x.deviceKey),
+      members.map((m) => m.deviceKey).sort(),
+      'exactly the ring members, ordered by key',
+    );
     assert.ok(items.every((x) => x.ring === 0 && x.name.startsWith('dev-')));
     const failed = items.filter((x) => x.state === 'failed');
     assert.equal(failed.length, counts.failed, 'the stored states are those of the verdict poll');
@@ -98,18 +114,30 @@ describe('per-device ring status through the full stack', () => {
       assert.ok(f.changedAt && !Number.isNaN(Date.parse(f.changedAt)));
       assert.equal(truth.get(members.find((m) => m.deviceKey === f.deviceKey)!.fleetId), 'failed', 'failed on the plane too');
     }
-    const onlyFailed = await request(h.api.app).get(`/api/v1/deployment-intents/${id}/devices?state=failed&ring=0`).set('Authorization', `Bearer ${rel}`);
-    assert.deepEqual((onlyFailed.body.items as DeviceItem[]).map((x) => x.deviceKey), failed.map((x) => x.deviceKey));
+    const onlyFailed = await request(h.api.app)
+      .get(`/api/v1/deployment-intents/${id}/devices?state=failed&ring=0`)
+      .set('Authorization', `Bearer ${rel}`);
+    assert.deepEqual(
+      (onlyFailed.body.items as DeviceItem[]).map((x) => x.deviceKey),
+      failed.map((x) => x.deviceKey),
+    );
 
     // Keyset pages of 4 + 2 give the same 6 devices.
     const p1 = await request(h.api.app).get(`/api/v1/deployment-intents/${id}/devices?limit=4`).set('Authorization', `Bearer ${rel}`);
     assert.equal(p1.body.items.length, 4);
-    const p2 = await request(h.api.app).get(`/api/v1/deployment-intents/${id}/devices?limit=4&cursor=${p1.body.nextCursor}`).set('Authorization', `Bearer ${rel}`);
+    const p2 = await request(h.api.app)
+      .get(`/api/v1/deployment-intents/${id}/devices?limit=4&cursor=${p1.body.nextCursor}`)
+      .set('Authorization', `Bearer ${rel}`);
     assert.equal(p2.body.nextCursor, null);
-    assert.deepEqual([...p1.body.items, ...p2.body.items].map((x: DeviceItem) => x.deviceKey), items.map((x) => x.deviceKey));
+    assert.deepEqual(
+      [...p1.body.items, ...p2.body.items].map((x: DeviceItem) => x.deviceKey),
+      items.map((x) => x.deviceKey),
+    );
 
     // Live ring progress in the intent, from the per-device table.
-    const progress = (done.body.ringProgress as { ring: number; targeted: number; failed: number; succeeded: number; pending: number }[])[0]!;
+    const progress = (
+      done.body.ringProgress as { ring: number; targeted: number; failed: number; succeeded: number; pending: number }[]
+    )[0]!;
     assert.deepEqual(
       { ring: progress.ring, targeted: progress.targeted, failed: progress.failed },
       { ring: 0, targeted: 6, failed: counts.failed },
@@ -117,10 +145,14 @@ describe('per-device ring status through the full stack', () => {
     assert.equal(progress.succeeded + progress.pending + progress.failed, 6);
 
     // Bad input is 400 problem+json; another tenant's caller gets 404 and nothing else.
-    const bad = await request(h.api.app).get(`/api/v1/deployment-intents/${id}/devices?state=exploded`).set('Authorization', `Bearer ${rel}`);
+    const bad = await request(h.api.app)
+      .get(`/api/v1/deployment-intents/${id}/devices?state=exploded`)
+      .set('Authorization', `Bearer ${rel}`);
     assert.equal(bad.status, 400);
     assert.match(bad.headers['content-type'] ?? '', /application\/problem\+json/);
-    const badCursor = await request(h.api.app).get(`/api/v1/deployment-intents/${id}/devices?cursor=bm9wZQ`).set('Authorization', `Bearer ${rel}`);
+    const badCursor = await request(h.api.app)
+      .get(`/api/v1/deployment-intents/${id}/devices?cursor=bm9wZQ`)
+      .set('Authorization', `Bearer ${rel}`);
     assert.equal(badCursor.status, 400);
     const other = await createTestTenant(h.api.ds);
     const otherRel = await other.issue(['release_engineer']);

@@ -17,14 +17,16 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
   let h: Harness;
   let child: ChildProcess | undefined;
   const spawnWorker = () =>
-    spawn(
-      process.execPath, [path.resolve(__dirname, 'main.js')],
-      { env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    spawn(process.execPath, [path.resolve(__dirname, 'main.js')], {
+      env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   const upload = (body: Buffer, declared?: string) => {
-    const r = request(h.api.app).post('/api/v1/artifacts').set(
-      'Authorization', `Bearer ${h.rel}`,
-    ).set('Content-Type', 'application/octet-stream').set('X-File-Name', 'setup.exe');
+    const r = request(h.api.app)
+      .post('/api/v1/artifacts')
+      .set('Authorization', `Bearer ${h.rel}`)
+      .set('Content-Type', 'application/octet-stream')
+      .set('X-File-Name', 'setup.exe');
     return (declared ? r.set('X-Artifact-SHA256', declared) : r).send(body);
   };
   const pack = async (intentId: string) => {
@@ -59,16 +61,17 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     for await (const c of await minio.getObject(h.api.config.S3_ARTIFACT_BUCKET, key)) stored.update(c as Buffer);
     assert.equal(stored.digest('hex'), sha, 'the stored bytes are the uploaded bytes');
     const tmp: string[] = [];
-    for await (const o of minio.listObjectsV2(
-      h.api.config.S3_ARTIFACT_BUCKET, `${h.tenant.tenantId}/tmp/`, true,
-    )) tmp.push((o as { name: string }).name);
+    for await (const o of minio.listObjectsV2(h.api.config.S3_ARTIFACT_BUCKET, `${h.tenant.tenantId}/tmp/`, true))
+      tmp.push((o as { name: string }).name);
     assert.deepEqual(tmp, [], 'no temporary objects left');
     // What connectors get (i9-planes' Jamf upload reads it too): a fresh stream, and a presigned GET of the same bytes.
-    const content = await new MinioArtifactContentSource(new MinioArtifactStore(
-      minio, h.api.config.S3_ARTIFACT_BUCKET,
-    )).get(h.tenant.tenantId, {
-      ...(sampleIntent().artifact as DeployArtifact), sha256: sha,
-    });
+    const content = await new MinioArtifactContentSource(new MinioArtifactStore(minio, h.api.config.S3_ARTIFACT_BUCKET)).get(
+      h.tenant.tenantId,
+      {
+        ...(sampleIntent().artifact as DeployArtifact),
+        sha256: sha,
+      },
+    );
     assert.ok(content);
     assert.equal(content.sizeBytes, bytes.length);
     const viaUrl = Buffer.from(await (await fetch(await content.downloadUrl(60))).arrayBuffer());
@@ -76,11 +79,14 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     const viaOpen = createHash('sha256');
     for await (const c of await content.open()) viaOpen.update(c as Buffer);
     assert.equal(viaOpen.digest('hex'), sha);
-    assert.equal(await new MinioArtifactContentSource(new MinioArtifactStore(
-      minio, h.api.config.S3_ARTIFACT_BUCKET,
-    )).get(h.tenant.tenantId, {
-      ...(sampleIntent().artifact as DeployArtifact), sha256: 'f'.repeat(64),
-    }), undefined, 'no content for bytes never verified');
+    assert.equal(
+      await new MinioArtifactContentSource(new MinioArtifactStore(minio, h.api.config.S3_ARTIFACT_BUCKET)).get(h.tenant.tenantId, {
+        ...(sampleIntent().artifact as DeployArtifact),
+        sha256: 'f'.repeat(64),
+      }),
+      undefined,
+      'no content for bytes never verified',
+    );
   });
 
   it('wrong SHA-256 of the uploaded bytes → policy deny before anything reaches the plane (zero mobileApps requests)', async () => {
@@ -109,7 +115,8 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     h.sim.content.blockDelayMs = 400; // slow storage: the upload lasts a few seconds, so the kill lands inside it
     child = spawnWorker();
     const { id } = await h.submit({
-      title: 'Crash during upload', artifact: art('CrashUpload', { sha256: sha, sizeBytes: bytes.length, checkId: up.body.id }),
+      title: 'Crash during upload',
+      artifact: art('CrashUpload', { sha256: sha, sizeBytes: bytes.length, checkId: up.body.id }),
     });
     await eventually(async () => h.sim.getStats().blocksPut >= 2, 60_000, 50);
     child.kill('SIGKILL');
@@ -123,7 +130,13 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     assert.equal(done.body.state, 'completed', JSON.stringify(types(done)));
     const s = h.sim.getStats();
     const appId = done.body.timeline.find((e: { type: string }) => e.type === 'ring.deployed').data.objectIds.appId as string;
-    assert.deepEqual(Object.entries(s.appsByDisplayName).filter(([n]) => n.includes(id)).map(([, n]) => n), [1], 'one app');
+    assert.deepEqual(
+      Object.entries(s.appsByDisplayName)
+        .filter(([n]) => n.includes(id))
+        .map(([, n]) => n),
+      [1],
+      'one app',
+    );
     assert.equal(s.contentVersionsByApp[appId], 1, 'one content version');
     assert.equal(s.contentFilesByApp[appId], 1, 'one content file');
     assert.equal(s.committedFiles, 1);
@@ -134,13 +147,17 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     // The installer keeps its uploaded name (X-File-Name) inside the package: install commands refer to it.
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: h.sim.clientId, client_secret: h.sim.clientSecret });
     const tok = (await (await fetch(`${h.simUrl}/t/oauth2/v2.0/token`, { method: 'POST', body: form })).json()) as { access_token: string };
-    const graphApp = await fetch(`${h.simUrl}/beta/deviceAppManagement/mobileApps/${appId}`, { headers: { authorization: `Bearer ${tok.access_token}` } });
+    const graphApp = await fetch(`${h.simUrl}/beta/deviceAppManagement/mobileApps/${appId}`, {
+      headers: { authorization: `Bearer ${tok.access_token}` },
+    });
     assert.equal(((await graphApp.json()) as { setupFilePath: string }).setupFilePath, 'setup.exe');
     const p = await pack(id);
     assert.equal(p.artifact.verifiedSha256, sha);
-    assert.deepEqual(
-      p.artifact.stored, { bucket: h.api.config.S3_ARTIFACT_BUCKET, key: `${h.tenant.tenantId}/sha256/${sha}`, sizeBytes: bytes.length },
-    );
+    assert.deepEqual(p.artifact.stored, {
+      bucket: h.api.config.S3_ARTIFACT_BUCKET,
+      key: `${h.tenant.tenantId}/sha256/${sha}`,
+      sizeBytes: bytes.length,
+    });
     assert.equal(p.artifact.deliveries.length, 4);
     assert.equal(p.artifact.deliveries[0].objectIds.contentFileId, p.artifact.deliveries[3].objectIds.contentFileId);
     console.log(

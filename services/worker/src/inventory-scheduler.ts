@@ -63,12 +63,13 @@ export async function startInventoryScheduler(opts: {
 }): Promise<{ stop(): Promise<void> }> {
   const connection = await Connection.connect({ address: opts.config.TEMPORAL_ADDRESS, tls: opts.config.TEMPORAL_TLS ? {} : undefined });
   const client = new Client({ connection, namespace: opts.config.TEMPORAL_NAMESPACE });
-  const tick = () => ensureInventorySyncs({
-    client,
-    ds: opts.ds,
-    config: opts.config,
-    logger: opts.logger,
-  }).catch((err: Error) => opts.logger?.warn({ err: err.message }, 'inventory scheduler failed'));
+  const tick = () =>
+    ensureInventorySyncs({
+      client,
+      ds: opts.ds,
+      config: opts.config,
+      logger: opts.logger,
+    }).catch((err: Error) => opts.logger?.warn({ err: err.message }, 'inventory scheduler failed'));
   await tick();
   const timer = setInterval(() => void tick(), opts.everyMs ?? 300_000);
   timer.unref();

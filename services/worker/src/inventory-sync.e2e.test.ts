@@ -51,10 +51,10 @@ describe('inventory sync workflow per plane', () => {
       awx: { baseUrl: urls.awx, settings: { username: awx.username }, credentials: { password: awx.password } },
     };
     for (const [plane, body] of Object.entries(bodies)) {
-      const res = await request(h.api.app).put(`/api/v1/connectors/${plane}`).set(
-        'Authorization',
-        `Bearer ${h.tenant.adminToken}`,
-      ).send(body);
+      const res = await request(h.api.app)
+        .put(`/api/v1/connectors/${plane}`)
+        .set('Authorization', `Bearer ${h.tenant.adminToken}`)
+        .send(body);
       assert.equal(res.status, 200, `${plane}: ${JSON.stringify(res.body)}`);
     }
     repo = new DeviceRepository(h.api.ds);
@@ -85,14 +85,20 @@ describe('inventory sync workflow per plane', () => {
 
       // A few devices check in with a new OS version and a new group.
       const changed = sim.inventory.devices().slice(1, 4);
-      sim.inventory.touch(changed.map((d) => d.id), { osVersion: '99.0', addGroup: 'dept-moved' });
+      sim.inventory.touch(
+        changed.map((d) => d.id),
+        { osVersion: '99.0', addGroup: 'dept-moved' },
+      );
       const before1 = sim.getStats().requests;
       const incr = await sync(plane, { run: 1, since: full.nextSince });
       const incrRequests = sim.getStats().requests - before1;
       const all = (await repo.page(h.tenant.tenantId, { plane, limit: 5000 })).devices;
       const names = new Set(changed.map((d) => d.name));
       assert.deepEqual(
-        all.filter((d) => d.osVersion?.includes('99.0')).map((d) => d.name).sort(),
+        all
+          .filter((d) => d.osVersion?.includes('99.0'))
+          .map((d) => d.name)
+          .sort(),
         [...names].sort(),
         'exactly the changed devices have the new OS',
       );
@@ -145,13 +151,20 @@ describe('inventory sync workflow per plane', () => {
     const first = await ensureInventorySyncs({ client: h.api.client, ds: h.api.ds, config, taskQueue: h.taskQueue });
     const mine = first.filter((id) => id.includes(h.tenant.tenantId)).sort();
     // The four planes configured for the tenant, and the process-wide Intune of the harness (INTUNE_*).
-    assert.deepEqual(mine, ['awx', 'intune', 'jamf', 'landscape', 'sccm'].map((p) => inventoryWorkflowId(h.tenant.tenantId, p)));
+    assert.deepEqual(
+      mine,
+      ['awx', 'intune', 'jamf', 'landscape', 'sccm'].map((p) => inventoryWorkflowId(h.tenant.tenantId, p)),
+    );
     const runIds = await Promise.all(mine.map(async (id) => (await h.api.client.workflow.getHandle(id).describe()).runId));
     await ensureInventorySyncs({ client: h.api.client, ds: h.api.ds, config, taskQueue: h.taskQueue });
     const again = await Promise.all(mine.map(async (id) => (await h.api.client.workflow.getHandle(id).describe()).runId));
     assert.deepEqual(again, runIds, 'same executions, none started twice');
     assert.equal(inventorySettings(config).intervalMs, 3_600_000);
     // Other tests' tenants in the shared database got syncs too: end them all.
-    for (const id of first) await h.api.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+    for (const id of first)
+      await h.api.client.workflow
+        .getHandle(id)
+        .terminate('test done')
+        .catch(() => undefined);
   });
 });

@@ -32,18 +32,26 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     assert.equal(assessed.data.factors.length, 8, 'risk breakdown recorded');
     assert.match(assessed.reason, /risk-v1/);
     const stats = h.sim.getStats();
-    const adds = Object.entries(stats.requiredAssignmentAdds).filter(([k]) => k.startsWith(done.body.timeline.find((e: { type: string }) => e.type === 'ring.deployed').data.objectIds.appId));
+    const adds = Object.entries(stats.requiredAssignmentAdds).filter(([k]) =>
+      k.startsWith(done.body.timeline.find((e: { type: string }) => e.type === 'ring.deployed').data.objectIds.appId),
+    );
     assert.equal(adds.length, 4);
     assert.ok(adds.every(([, n]) => n === 1));
     // Evidence chained: v1 at assessment, the final version after the last ring, each pointing at the previous hash.
-    const packs = await h.api.ds.query('SELECT version, sha256, prev_sha256 FROM evidence_packs WHERE intent_id = $1 ORDER BY version', [id]);
+    const packs = await h.api.ds.query('SELECT version, sha256, prev_sha256 FROM evidence_packs WHERE intent_id = $1 ORDER BY version', [
+      id,
+    ]);
     assert.ok(packs.length >= 2);
     for (let i = 1; i < packs.length; i++) assert.equal(packs[i].prev_sha256, packs[i - 1].sha256);
     await h.saveHistory(workflowId, 'low-risk-completes');
   });
 
   it('a risk-60 intent runs rings 0–1, waits, refuses the submitter, a stale hash and a non-CAB role, then completes after approval', async () => {
-    const { id, workflowId } = await h.submit({ title: 'Medium risk', artifact: sampleArtifact('MediumRisk'), riskInputs: { privilege: 'admin' } });
+    const { id, workflowId } = await h.submit({
+      title: 'Medium risk',
+      artifact: sampleArtifact('MediumRisk'),
+      riskInputs: { privilege: 'admin' },
+    });
     const waiting = await h.waitForState(id, ['awaiting_approval', 'failed', 'completed']);
     assert.equal(waiting.body.state, 'awaiting_approval');
     assert.ok(waiting.body.riskScore > 50 && waiting.body.riskScore <= 75, `risk ${waiting.body.riskScore}`);
@@ -115,7 +123,9 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     const c = halted.data.counts;
     assert.ok(c.failed * 100 > (100 - halted.data.threshold) * (c.targeted - c.notApplicable), JSON.stringify(halted.data));
     assert.match(halted.reason, /failed/);
-    const deployedRings = done.body.timeline.filter((e: { type: string }) => e.type === 'ring.deployed').map((e: { data: { ring: string } }) => e.data.ring);
+    const deployedRings = done.body.timeline
+      .filter((e: { type: string }) => e.type === 'ring.deployed')
+      .map((e: { data: { ring: string } }) => e.data.ring);
     assert.equal(deployedRings.at(-1), halted.data.ring, 'no ring after the failed one');
     assert.equal(t.filter((x) => x === 'ring.rolled_back').length, deployedRings.length, 'every deployed ring rolled back');
     const appId = done.body.timeline.find((e: { type: string }) => e.type === 'ring.deployed').data.objectIds.appId;
@@ -140,9 +150,16 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
   });
 
   it('cancel in mid-rollout rolls back the deployed rings', async () => {
-    const { id, workflowId } = await h.submit({ title: 'Cancelled', artifact: sampleArtifact('Cancelled'), riskInputs: { privilege: 'admin' } });
+    const { id, workflowId } = await h.submit({
+      title: 'Cancelled',
+      artifact: sampleArtifact('Cancelled'),
+      riskInputs: { privilege: 'admin' },
+    });
     await h.waitForState(id, ['awaiting_approval']);
-    const res = await request(h.api.app).post(`/api/v1/deployment-intents/${id}/cancel`).set('Authorization', `Bearer ${h.rel}`).send({ reason: 'Vendor pulled the release' });
+    const res = await request(h.api.app)
+      .post(`/api/v1/deployment-intents/${id}/cancel`)
+      .set('Authorization', `Bearer ${h.rel}`)
+      .send({ reason: 'Vendor pulled the release' });
     assert.equal(res.status, 202);
     const done = await h.waitForState(id, ['cancelled']);
     const t = types(done);
@@ -158,16 +175,22 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     assert.equal(page1.status, 200);
     assert.equal(page1.body.items.length, 2);
     assert.ok(page1.body.nextCursor);
-    const page2 = await request(h.api.app).get(`/api/v1/deployment-intents?limit=2&cursor=${page1.body.nextCursor}`).set('Authorization', `Bearer ${h.rel}`);
+    const page2 = await request(h.api.app)
+      .get(`/api/v1/deployment-intents?limit=2&cursor=${page1.body.nextCursor}`)
+      .set('Authorization', `Bearer ${h.rel}`);
     const ids = new Set([...page1.body.items, ...page2.body.items].map((i: { id: string }) => i.id));
     assert.equal(ids.size, page1.body.items.length + page2.body.items.length, 'pages do not overlap');
-    const completed = await request(h.api.app).get('/api/v1/deployment-intents?state=completed&riskBand=low').set('Authorization', `Bearer ${h.rel}`);
+    const completed = await request(h.api.app)
+      .get('/api/v1/deployment-intents?state=completed&riskBand=low')
+      .set('Authorization', `Bearer ${h.rel}`);
     assert.ok(completed.body.items.length >= 1);
     assert.ok(completed.body.items.every((i: { state: string; riskBand: string }) => i.state === 'completed' && i.riskBand === 'low'));
     const bad = await request(h.api.app).get('/api/v1/deployment-intents?state=nope').set('Authorization', `Bearer ${h.rel}`);
     assert.equal(bad.status, 400);
     assert.equal(bad.body.errors[0].path, 'state');
-    const events = await request(h.api.app).get(`/api/v1/deployment-intents/${completed.body.items[0].id}/events`).set('Authorization', `Bearer ${h.rel}`);
+    const events = await request(h.api.app)
+      .get(`/api/v1/deployment-intents/${completed.body.items[0].id}/events`)
+      .set('Authorization', `Bearer ${h.rel}`);
     assert.ok(events.body.items.every((e: { reason: string; data: { action?: string } }) => e.reason.length > 0 && e.data.action));
   });
 
@@ -176,7 +199,10 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     assert.equal(v.status, 200);
     assert.equal(v.body.ok, true, JSON.stringify(v.body));
     assert.ok(v.body.checked > 20);
-    await assert.rejects(h.api.ds.query(`UPDATE events SET reason = 'x' WHERE tenant_id = $1`, [h.tenant.tenantId]), /permission denied|append-only/);
+    await assert.rejects(
+      h.api.ds.query(`UPDATE events SET reason = 'x' WHERE tenant_id = $1`, [h.tenant.tenantId]),
+      /permission denied|append-only/,
+    );
     await assert.rejects(h.api.ds.query(`DELETE FROM events WHERE tenant_id = $1`, [h.tenant.tenantId]), /permission denied|append-only/);
     await assert.rejects(h.api.ds.query(`TRUNCATE events`), /permission denied|append-only/);
     const page = await request(h.api.app).get('/api/v1/audit/events?type=ring.halted&limit=5').set('Authorization', `Bearer ${h.auditor}`);

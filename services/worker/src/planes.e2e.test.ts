@@ -9,7 +9,12 @@ import { startHarness, types, type Harness } from './test-support/lifecycle-harn
 describe('Jamf, SCCM, Landscape and AWX through the full lifecycle', () => {
   let h: Harness;
   const fleet = { size: 300, labSize: 5 };
-  const sims: Record<string, SimServer> = { jamf: new JamfSimulator(fleet), sccm: new SccmSimulator(fleet), landscape: new LandscapeSimulator(fleet), awx: new AwxSimulator(fleet) };
+  const sims: Record<string, SimServer> = {
+    jamf: new JamfSimulator(fleet),
+    sccm: new SccmSimulator(fleet),
+    landscape: new LandscapeSimulator(fleet),
+    awx: new AwxSimulator(fleet),
+  };
   const urls: Record<string, string> = {};
 
   before(async () => {
@@ -31,7 +36,10 @@ describe('Jamf, SCCM, Landscape and AWX through the full lifecycle', () => {
     };
     // The harness uploads each intent's installer to the artifact store; the Jamf connector uploads those bytes itself.
     for (const [plane, body] of Object.entries(bodies)) {
-      const res = await request(h.api.app).put(`/api/v1/connectors/${plane}`).set('Authorization', `Bearer ${h.tenant.adminToken}`).send(body);
+      const res = await request(h.api.app)
+        .put(`/api/v1/connectors/${plane}`)
+        .set('Authorization', `Bearer ${h.tenant.adminToken}`)
+        .send(body);
       assert.equal(res.status, 200, `${plane}: ${JSON.stringify(res.body)}`);
     }
   });
@@ -42,7 +50,14 @@ describe('Jamf, SCCM, Landscape and AWX through the full lifecycle', () => {
 
   it('each plane completes all four rings, every ring deployed once', async () => {
     const submitted = await Promise.all(
-      Object.keys(sims).map(async (plane) => ({ plane, ...(await h.submit({ title: `${plane} rollout`, plane, artifact: { ...(sampleIntent().artifact as object), name: `${plane}-pkg` } })) })),
+      Object.keys(sims).map(async (plane) => ({
+        plane,
+        ...(await h.submit({
+          title: `${plane} rollout`,
+          plane,
+          artifact: { ...(sampleIntent().artifact as object), name: `${plane}-pkg` },
+        })),
+      })),
     );
     for (const s of submitted) {
       const done = await h.waitForState(s.id, ['completed', 'failed', 'rolled_back', 'blocked'], 120_000);
@@ -50,7 +65,10 @@ describe('Jamf, SCCM, Landscape and AWX through the full lifecycle', () => {
       const t = types(done);
       assert.equal(t.filter((x) => x === 'ring.promoted').length, 4, s.plane);
       const deployed = done.body.timeline.filter((e: { type: string }) => e.type === 'ring.deployed');
-      assert.ok(deployed.every((e: { data: { outcome: string } }) => e.data.outcome === 'deployed'), `${s.plane}: nothing adopted on a clean run`);
+      assert.ok(
+        deployed.every((e: { data: { outcome: string } }) => e.data.outcome === 'deployed'),
+        `${s.plane}: nothing adopted on a clean run`,
+      );
     }
     const stats = Object.fromEntries(Object.entries(sims).map(([p, sim]) => [p, sim.getStats()]));
     assert.equal((stats.awx as unknown as { launches: number }).launches, 4, 'AWX: one job per ring');

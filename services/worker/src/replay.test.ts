@@ -10,7 +10,9 @@ const dir = path.resolve(__dirname, '../../../workflows/test-fixtures/histories'
 
 /** Recorded histories of the lifecycle scenarios replay against today's workflow code without determinism errors. */
 describe('workflow replay of recorded histories', () => {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
   it('has the recorded scenarios', () => {
     const scenarios = [

@@ -15,10 +15,11 @@ import { startHarness, types, type Harness } from './test-support/lifecycle-harn
 describe('ring objects survive a worker crash mid-ring', () => {
   let h: Harness;
   let child: ChildProcess | undefined;
-  const spawnWorker = () => spawn(process.execPath, [path.resolve(__dirname, 'main.js')], {
-    env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const spawnWorker = () =>
+    spawn(process.execPath, [path.resolve(__dirname, 'main.js')], {
+      env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
 
   before(async () => {
     // Slow installs: ring 1 polls for a few seconds, so the kill lands inside it (after its group exists or while it is built).
@@ -53,7 +54,7 @@ describe('ring objects survive a worker crash mid-ring', () => {
     const atKill = await h.get(id);
     assert.notEqual(atKill.body.state, 'completed', 'killed before the end');
     assert.equal(ring1AtKill.length, 1, 'ring 1 group created before the kill');
-    assert.equal(types(atKill).filter((x) => x === 'ring.deployed').length, 1, 'killed inside ring 1\'s deploy');
+    assert.equal(types(atKill).filter((x) => x === 'ring.deployed').length, 1, "killed inside ring 1's deploy");
     h.sim.faults.latencyMs = 0;
     const requestsAtKill = h.sim.getStats().requests;
 
@@ -66,7 +67,11 @@ describe('ring objects survive a worker crash mid-ring', () => {
     const stats = h.sim.getStats();
     const ring = h.sim.ringGroups.store.stats();
     const apps = Object.entries(stats.appsByDisplayName).filter(([name]) => name.includes(id));
-    assert.deepEqual(apps.map(([, n]) => n), [1], 'one app object');
+    assert.deepEqual(
+      apps.map(([, n]) => n),
+      [1],
+      'one app object',
+    );
     const appId = done.body.timeline.find((e: { type: string }) => e.type === 'ring.deployed').data.objectIds.appId as string;
     const keys = [0, 1, 2, 3].map((i) => ringTargetKey(id, i));
     const groups = h.sim.ringGroups.store.all();
@@ -76,7 +81,10 @@ describe('ring objects survive a worker crash mid-ring', () => {
     const sizes: number[] = [];
     for (const [i, k] of keys.entries()) {
       const [g] = h.sim.ringGroups.store.byName(k);
-      const frozen = rows.filter((r) => r.ringIndex === i).map((r) => r.directoryId).sort();
+      const frozen = rows
+        .filter((r) => r.ringIndex === i)
+        .map((r) => r.directoryId)
+        .sort();
       assert.ok(frozen.length > 0, `ring ${i} has frozen members`);
       assert.deepEqual([...g!.members].sort(), frozen, `ring ${i} group members = its frozen members`);
       assert.equal(stats.requiredAssignmentAdds[`${appId}:${g!.id}`], 1, `ring ${i} group assigned once`);
@@ -88,9 +96,11 @@ describe('ring objects survive a worker crash mid-ring', () => {
     assert.equal(ring.ringMemberAdds, rows.length, 'every frozen member added exactly once');
     assert.equal(ring.ringMemberRemoves, 0);
     assert.equal(new Set(rows.map((r) => r.deviceKey)).size, rows.length, 'no device in two rings');
-    console.log(`# ring-object-crash: synced ${run.devices} devices; events at kill ${types(atKill).length}, after ${types(done).length}; `
-      + `groups at kill ${groupsAtKill} (ring 1 members at kill ${ring1AtKill.join(',') || 'none'}), after ${groups.length}; `
-      + `members ${sizes.join('/')} (= ${rows.length} frozen, `
-      + `${ring.ringMemberAdds} adds); sim requests at kill ${requestsAtKill}, total ${stats.requests}`);
+    console.log(
+      `# ring-object-crash: synced ${run.devices} devices; events at kill ${types(atKill).length}, after ${types(done).length}; ` +
+        `groups at kill ${groupsAtKill} (ring 1 members at kill ${ring1AtKill.join(',') || 'none'}), after ${groups.length}; ` +
+        `members ${sizes.join('/')} (= ${rows.length} frozen, ` +
+        `${ring.ringMemberAdds} adds); sim requests at kill ${requestsAtKill}, total ${stats.requests}`,
+    );
   });
 });

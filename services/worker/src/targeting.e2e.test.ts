@@ -5,9 +5,7 @@ import { intuneIds, type PlaneDevice } from '@eucora/agent-sim';
 import type { DeployRingRequest, PlaneConnector } from '@eucora/connectors';
 import { deviceListSha256, type TargetsEvidence } from '@eucora/core';
 import { IntentRingDeviceRepository } from '@eucora/persistence';
-import {
-  createIntentActivities, inventoryWorkflowId, WORKFLOW_TYPES, type InventorySyncRun, type PlannedRing,
-} from '@eucora/workflows';
+import { createIntentActivities, inventoryWorkflowId, WORKFLOW_TYPES, type InventorySyncRun, type PlannedRing } from '@eucora/workflows';
 import { sampleIntent } from '@eucora/api/dist/test-support/test-stack';
 import { PostgresIntentActivityStore } from './adapters/postgres-intent-activity-store';
 import { startHarness, type Harness } from './test-support/lifecycle-harness';
@@ -50,8 +48,11 @@ describe('targeting resolution and ring membership at assessment', () => {
     const list = await request(h.api.app).get(`/api/v1/evidence-packs?intent=${intentId}`).set('Authorization', `Bearer ${h.auditor}`);
     assert.equal(list.status, 200);
     const first = list.body.items[0] as { id: string };
-    const content = await request(h.api.app).get(`/api/v1/evidence-packs/${first.id}/content`).set('Authorization', `Bearer ${h.auditor}`)
-      .buffer(true).parse((res, cb) => {
+    const content = await request(h.api.app)
+      .get(`/api/v1/evidence-packs/${first.id}/content`)
+      .set('Authorization', `Bearer ${h.auditor}`)
+      .buffer(true)
+      .parse((res, cb) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => cb(null, Buffer.concat(chunks)));
@@ -60,7 +61,9 @@ describe('targeting resolution and ring membership at assessment', () => {
     return JSON.parse((content.body as Buffer).toString('utf8'));
   };
   const cancel = async (id: string) => {
-    await request(h.api.app).post(`/api/v1/deployment-intents/${id}/cancel`).set('Authorization', `Bearer ${h.rel}`)
+    await request(h.api.app)
+      .post(`/api/v1/deployment-intents/${id}/cancel`)
+      .set('Authorization', `Bearer ${h.rel}`)
       .send({ reason: 'test done' });
     await h.waitForState(id, ['cancelled', 'blocked', 'completed', 'rolled_back', 'failed'], 120_000);
   };
@@ -81,9 +84,11 @@ describe('targeting resolution and ring membership at assessment', () => {
   });
 
   it('all-windows minus dept-finance: Windows only, none excluded, count = simulator, rings within one device, disjoint', async () => {
-    const expected = h.sim.inventory.devices()
+    const expected = h.sim.inventory
+      .devices()
       .filter((d) => d.platform === 'windows' && d.groups.includes('all-windows') && !d.groups.includes('dept-finance'))
-      .map(key).sort(byCodePoint);
+      .map(key)
+      .sort(byCodePoint);
     const inGroup = h.sim.inventory.members('all-windows');
     assert.ok(expected.length > 4000 && expected.length < inGroup.length, `${expected.length} of ${inGroup.length}`);
     const t0 = Date.now();
@@ -96,7 +101,7 @@ describe('targeting resolution and ring membership at assessment', () => {
 
     const rows = await rings.all(h.tenant.tenantId, id);
     const ids = rows.map((r) => r.deviceKey).sort(byCodePoint);
-    assert.deepEqual(ids, expected, 'targets = the simulator\'s own all-windows − dept-finance');
+    assert.deepEqual(ids, expected, "targets = the simulator's own all-windows − dept-finance");
     assert.equal(new Set(ids).size, ids.length, 'no device in two rings');
     const fleetByKey = new Map(h.sim.inventory.devices().map((d) => [key(d), d]));
     for (const r of rows) {
@@ -134,20 +139,31 @@ describe('targeting resolution and ring membership at assessment', () => {
     const item = cab.body.items.find((i: { intentId: string }) => i.intentId === id);
     assert.equal(item.targets.count, expected.length);
     assert.deepEqual(item.targets.platformSplit, { windows: inGroup.length, macos: 0, linux: 0 });
-    assert.deepEqual(item.targets.rings.map((r: { count: number }) => r.count), perRing.map((r) => r.length));
+    assert.deepEqual(
+      item.targets.rings.map((r: { count: number }) => r.count),
+      perRing.map((r) => r.length),
+    );
 
     // Connectors get the ring's natural key and its frozen members, read from PostgreSQL (a capturing stand-in connector).
     const seen: DeployRingRequest[] = [];
     const stand = { ringBaseline: async (req: DeployRingRequest) => (seen.push(req), {}) } as unknown as PlaneConnector;
-    const acts = createIntentActivities(
-      new PostgresIntentActivityStore(h.api.ds, {} as never, 'unused', {} as never), { get: async () => stand },
-    );
+    const acts = createIntentActivities(new PostgresIntentActivityStore(h.api.ds, {} as never, 'unused', {} as never), {
+      get: async () => stand,
+    });
     const ring: PlannedRing = {
-      index: 1, name: 'ring1-canary', deviceGroup: 'ring1-canary', successThreshold: 98, soakSeconds: 0, deviceCount: perRing[1]!.length,
+      index: 1,
+      name: 'ring1-canary',
+      deviceGroup: 'ring1-canary',
+      successThreshold: 98,
+      soakSeconds: 0,
+      deviceCount: perRing[1]!.length,
     };
     await acts.ringBaseline({ tenantId: h.tenant.tenantId, intentId: id, correlationId: 'c', ring, idempotencyKey: 'k' });
     assert.equal(seen[0]!.ring.targetKey, `eucora-${id}-r1`);
-    assert.deepEqual(seen[0]!.ring.members!.map((m) => m.deviceKey), [...perRing[1]!].sort());
+    assert.deepEqual(
+      seen[0]!.ring.members!.map((m) => m.deviceKey),
+      [...perRing[1]!].sort(),
+    );
     v1 = { id, members: new Map(rows.map((r) => [r.deviceKey, r.ringIndex])) };
     await cancel(id);
     // The device lists never went through workflow history: only counts and hashes did.
@@ -192,12 +208,16 @@ describe('targeting resolution and ring membership at assessment', () => {
     const t = pack.targets!;
     if (t.source !== 'inventory') throw new Error('expected an inventory snapshot');
     assert.deepEqual(t.deviceIds, [key(early)], 'the device added before the snapshot is in, the later one is not');
-    const laterSynced = await h.api.ds.query(
-      `SELECT last_synced_at FROM devices WHERE tenant_id = $1 AND plane = 'intune' AND device_key = $2`, [h.tenant.tenantId, key(late)],
-    ) as { last_synced_at: string }[];
+    const laterSynced = (await h.api.ds.query(
+      `SELECT last_synced_at FROM devices WHERE tenant_id = $1 AND plane = 'intune' AND device_key = $2`,
+      [h.tenant.tenantId, key(late)],
+    )) as { last_synced_at: string }[];
     assert.ok(Date.parse(t.inventorySyncedAt) < new Date(laterSynced[0]!.last_synced_at).getTime(), 'evidence names the older inventory');
     assert.ok(Date.parse(t.takenAt) < new Date(laterSynced[0]!.last_synced_at).getTime());
-    assert.deepEqual((await rings.all(h.tenant.tenantId, id)).map((r) => r.deviceKey), [key(early)]);
+    assert.deepEqual(
+      (await rings.all(h.tenant.tenantId, id)).map((r) => r.deviceKey),
+      [key(early)],
+    );
     // Rings 0–2 got no device (lab ∩ targets is empty, 1% and 10% of one device round to 0): skipped at once, explained.
     await eventuallySkipped(id, 3);
     const skipped = (await h.get(id)).body.timeline.filter((e: { type: string }) => e.type === 'ring.skipped');

@@ -4,7 +4,13 @@ import type { Logger } from 'pino';
 import type { ResilienceOptions } from '@eucora/connectors';
 import type { ServiceConfig } from '@eucora/core';
 import { createMinioClient, evidenceRetention, loadKeyring, MinioArtifactStore, temporalTlsOptions } from '@eucora/runtime';
-import { createDecisionActivities, createIntentActivities, createInventoryActivities, WORKFLOWS_PATH, type ConnectorRegistry } from '@eucora/workflows';
+import {
+  createDecisionActivities,
+  createIntentActivities,
+  createInventoryActivities,
+  WORKFLOWS_PATH,
+  type ConnectorRegistry,
+} from '@eucora/workflows';
 import { DeviceRepository, IntentDeviceStateRepository } from '@eucora/persistence';
 import { ConnectorInventoryRegistry } from './adapters/connector-inventory-registry';
 import { EnvConnectorRegistry } from './adapters/env-connector-registry';
@@ -30,7 +36,9 @@ export interface WorkerOptions {
 /** Connects to Temporal and builds a worker with real adapters. The caller runs and shuts it down. */
 export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   if (!opts.config.EVIDENCE_SIGNING_KEY_FILE) {
-    throw new Error('EVIDENCE_SIGNING_KEY_FILE is required by the worker: the keyring that signs evidence packs (create one with `cli.js evidence-keys init <file>`)');
+    throw new Error(
+      'EVIDENCE_SIGNING_KEY_FILE is required by the worker: the keyring that signs evidence packs (create one with `cli.js evidence-keys init <file>`)',
+    );
   }
   const keyring = loadKeyring(opts.config.EVIDENCE_SIGNING_KEY_FILE);
   if (!opts.config.EUCORA_DECISION_KEY) opts.logger?.warn('EUCORA_DECISION_KEY is not set: every CAB decision will be refused');

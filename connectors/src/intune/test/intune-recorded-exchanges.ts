@@ -61,9 +61,12 @@ export const RECORDED: RecordedExchange[] = [
     path: '/{id}/oauth2/v2.0/token',
     headers: { 'content-type': /^application\/x-www-form-urlencoded/ },
     form: { client_id: null, client_secret: null, scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' },
-    responses: [{
-      status: 200, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'eyJ0eXAiOi.recorded' },
-    }],
+    responses: [
+      {
+        status: 200,
+        body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'eyJ0eXAiOi.recorded' },
+      },
+    ],
   },
   {
     source: "§1 Idempotency: GET mobileApps?$filter=displayName eq '…'",
@@ -71,9 +74,12 @@ export const RECORDED: RecordedExchange[] = [
     path: '/beta/deviceAppManagement/mobileApps',
     query: { $filter: /^displayName eq '.*'$/ },
     headers: GRAPH,
-    responses: [{
-      status: 200, body: { '@odata.context': 'https://graph.microsoft.com/beta/$metadata#deviceAppManagement/mobileApps', value: [] },
-    }],
+    responses: [
+      {
+        status: 200,
+        body: { '@odata.context': 'https://graph.microsoft.com/beta/$metadata#deviceAppManagement/mobileApps', value: [] },
+      },
+    ],
   },
   {
     source: '§1 step 1: POST mobileApps (win32LobApp)',
@@ -81,22 +87,36 @@ export const RECORDED: RecordedExchange[] = [
     path: '/beta/deviceAppManagement/mobileApps',
     headers: { ...GRAPH, ...JSON_CT },
     body: {
-      '@odata.type': 'string', displayName: 'string', description: 'string', publisher: 'string',
-      fileName: 'string', setupFilePath: 'string',
-      installCommandLine: 'string', uninstallCommandLine: 'string', installExperience: 'object', minimumSupportedOperatingSystem: 'object',
-      applicableArchitectures: 'string', detectionRules: 'array', returnCodes: 'array',
+      '@odata.type': 'string',
+      displayName: 'string',
+      description: 'string',
+      publisher: 'string',
+      fileName: 'string',
+      setupFilePath: 'string',
+      installCommandLine: 'string',
+      uninstallCommandLine: 'string',
+      installExperience: 'object',
+      minimumSupportedOperatingSystem: 'object',
+      applicableArchitectures: 'string',
+      detectionRules: 'array',
+      returnCodes: 'array',
     },
     fixed: {
-      '@odata.type': '#microsoft.graph.win32LobApp', installExperience: { runAsAccount: 'system' },
+      '@odata.type': '#microsoft.graph.win32LobApp',
+      installExperience: { runAsAccount: 'system' },
       minimumSupportedOperatingSystem: { v10_1607: true },
     },
-    responses: [{
-      status: 201,
-      body: {
-        '@odata.type': '#microsoft.graph.win32LobApp', id: '9ab0b3c1-5a0e-4b1e-9e3a-1c2d3e4f5a6b', publishingState: 'notPublished',
-        committedContentVersion: null,
+    responses: [
+      {
+        status: 201,
+        body: {
+          '@odata.type': '#microsoft.graph.win32LobApp',
+          id: '9ab0b3c1-5a0e-4b1e-9e3a-1c2d3e4f5a6b',
+          publishingState: 'notPublished',
+          committedContentVersion: null,
+        },
       },
-    }],
+    ],
   },
   {
     source: '§1 Idempotency: "resume uploads from uploadState/isCommitted": GET …/contentVersions',
@@ -176,21 +196,27 @@ export const RECORDED: RecordedExchange[] = [
       {
         status: 200,
         body: {
-          '@odata.type': '#microsoft.graph.win32LobApp', id: '9ab0b3c1-5a0e-4b1e-9e3a-1c2d3e4f5a6b', publishingState: 'notPublished',
+          '@odata.type': '#microsoft.graph.win32LobApp',
+          id: '9ab0b3c1-5a0e-4b1e-9e3a-1c2d3e4f5a6b',
+          publishingState: 'notPublished',
           committedContentVersion: null,
         },
       },
       {
         status: 200,
         body: {
-          '@odata.type': '#microsoft.graph.win32LobApp', id: '9ab0b3c1-5a0e-4b1e-9e3a-1c2d3e4f5a6b', publishingState: 'processing',
+          '@odata.type': '#microsoft.graph.win32LobApp',
+          id: '9ab0b3c1-5a0e-4b1e-9e3a-1c2d3e4f5a6b',
+          publishingState: 'processing',
           committedContentVersion: '1',
         },
       },
       {
         status: 200,
         body: {
-          '@odata.type': '#microsoft.graph.win32LobApp', id: '9ab0b3c1-5a0e-4b1e-9e3a-1c2d3e4f5a6b', publishingState: 'published',
+          '@odata.type': '#microsoft.graph.win32LobApp',
+          id: '9ab0b3c1-5a0e-4b1e-9e3a-1c2d3e4f5a6b',
+          publishingState: 'published',
           committedContentVersion: '1',
         },
       },
@@ -224,22 +250,37 @@ export const RECORDED: RecordedExchange[] = [
     method: 'GET',
     path: `${APP}/installSummary`,
     headers: GRAPH,
-    responses: [{
-      status: 200,
-      body: {
-        '@odata.type': '#microsoft.graph.mobileAppInstallSummary', id: '9ab0b3c1',
-        installedDeviceCount: 3, failedDeviceCount: 1, notApplicableDeviceCount: 0,
-        notInstalledDeviceCount: 0, pendingInstallDeviceCount: 1,
-        installedUserCount: 0, failedUserCount: 0, notApplicableUserCount: 0, notInstalledUserCount: 0, pendingInstallUserCount: 0,
+    responses: [
+      {
+        status: 200,
+        body: {
+          '@odata.type': '#microsoft.graph.mobileAppInstallSummary',
+          id: '9ab0b3c1',
+          installedDeviceCount: 3,
+          failedDeviceCount: 1,
+          notApplicableDeviceCount: 0,
+          notInstalledDeviceCount: 0,
+          pendingInstallDeviceCount: 1,
+          installedUserCount: 0,
+          failedUserCount: 0,
+          notApplicableUserCount: 0,
+          notInstalledUserCount: 0,
+          pendingInstallUserCount: 0,
+        },
       },
-    }],
+    ],
   },
 ];
 
 /** Fields of `fileEncryptionInfo` (§1 step 6, B "Commit"): all base64 except the two fixed names. */
 export const FILE_ENCRYPTION_INFO: Record<string, JsonType> = {
-  encryptionKey: 'base64', macKey: 'base64', initializationVector: 'base64', mac: 'base64',
-  profileIdentifier: 'string', fileDigest: 'base64', fileDigestAlgorithm: 'string',
+  encryptionKey: 'base64',
+  macKey: 'base64',
+  initializationVector: 'base64',
+  mac: 'base64',
+  profileIdentifier: 'string',
+  fileDigest: 'base64',
+  fileDigestAlgorithm: 'string',
 };
 
 /** Fields of each assignment (§1 Assign). */

@@ -55,13 +55,23 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
     downloadUrl: async () => 'unused',
   };
   const req: DeployRingRequest = {
-    tenantId: 't', intentId: '6a1c2d3e-0000-4000-8000-000000000001', correlationId: 'corr-recorded-1',
+    tenantId: 't',
+    intentId: '6a1c2d3e-0000-4000-8000-000000000001',
+    correlationId: 'corr-recorded-1',
     ring: { index: 0, name: 'ring0-lab', deviceGroup: 'eucora-6a1c2d3e-r0' },
     artifact: {
-      name: 'Recorded', version: '1.0', publisher: 'Contoso', sha256: content.sha256,
-      installCommand: 'setup.exe /S', uninstallCommand: 'setup.exe /U',
-      platform: 'windows', format: 'exe', sizeBytes: bytes.length, detectionRule: {
-        type: 'registry', value: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Recorded',
+      name: 'Recorded',
+      version: '1.0',
+      publisher: 'Contoso',
+      sha256: content.sha256,
+      installCommand: 'setup.exe /S',
+      uninstallCommand: 'setup.exe /U',
+      platform: 'windows',
+      format: 'exe',
+      sizeBytes: bytes.length,
+      detectionRule: {
+        type: 'registry',
+        value: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Recorded',
       },
     },
     content,
@@ -80,9 +90,9 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
         );
         seen.push({ method: r.method ?? '', path: u.pathname, query: u.searchParams, headers: r.headers, raw: Buffer.concat(chunks), row });
         if (!row) {
-          return void res.writeHead(
-            400, { 'content-type': 'application/json' },
-          ).end(JSON.stringify({ error: { code: 'BadRequest', message: 'not in the recorded contract' } }));
+          return void res
+            .writeHead(400, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 'BadRequest', message: 'not in the recorded contract' } }));
         }
         const n = plays.get(row) ?? 0;
         plays.set(row, n + 1);
@@ -98,8 +108,13 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const c = new IntuneConnector({
-      graphUrl: url, authorityUrl: url, tenantId: 'contoso', clientId: 'app-id', clientSecret: 'app-secret',
-      caller: new ResilientCaller('intune', { retries: 0 }), content: { pollMaxMs: 10, blockBytes: 128 * 1024 },
+      graphUrl: url,
+      authorityUrl: url,
+      tenantId: 'contoso',
+      clientId: 'app-id',
+      clientSecret: 'app-secret',
+      caller: new ResilientCaller('intune', { retries: 0 }),
+      content: { pollMaxMs: 10, blockBytes: 128 * 1024 },
     });
     const d = await c.deployRing(req);
     await c.ringStatus({ ...req, deployment: d, baseline: {} });
@@ -139,9 +154,8 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
   });
 
   it('client-request-id carries the correlation id on every Graph call (not on storage)', () => {
-    for (const s of seen.filter((x) => !x.path.includes('oauth2') && x.path !== SAS_PATH)) assert.equal(
-      s.headers['client-request-id'], req.correlationId, s.path,
-    );
+    for (const s of seen.filter((x) => !x.path.includes('oauth2') && x.path !== SAS_PATH))
+      assert.equal(s.headers['client-request-id'], req.correlationId, s.path);
     for (const s of seen.filter((x) => x.path === SAS_PATH)) assert.equal(s.headers.authorization, undefined, 'no bearer token to storage');
   });
 
@@ -150,9 +164,8 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
     const first = (src: string) => seen.findIndex((s) => s.row!.source.startsWith(src));
     const last = (src: string) => seen.map((s) => s.row!.source.startsWith(src)).lastIndexOf(true);
     const steps = ['§1 step 1', '§1 step 2', '§1 step 3 ', 'B "Blocks"', 'B "Finish"', '§1 step 6', '§1 step 7: PATCH', '§1 Assign: POST'];
-    for (let i = 1; i < steps.length; i++) assert.ok(
-      first(steps[i]!) > last(steps[i - 1]!), `${steps[i]} after ${steps[i - 1]}: ${order.join(' | ')}`,
-    );
+    for (let i = 1; i < steps.length; i++)
+      assert.ok(first(steps[i]!) > last(steps[i - 1]!), `${steps[i]} after ${steps[i - 1]}: ${order.join(' | ')}`);
     assert.ok(first('§1 step 4') < first('B "Blocks"'), 'the SAS URI is polled for before the first block');
     const published = seen.findIndex((s, i) => i > first('§1 step 7: PATCH') && s.row!.source.startsWith('§1 step 7: GET'));
     assert.ok(published > 0 && published < first('§1 Assign: POST'), 'published is read before the assign');
@@ -164,10 +177,20 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
     assert.equal(b.sizeEncrypted, 48 + 16 * (Math.floor(b.size / 16) + 1));
     assert.ok(b.size > bytes.length, 'size is the zip around the installer');
     const blocks = seen.filter((x) => x.row!.source.startsWith('B "Blocks"'));
-    assert.equal(blocks.reduce((n, x) => n + x.raw.length, 0), b.sizeEncrypted, 'the blocks add up to sizeEncrypted');
+    assert.equal(
+      blocks.reduce((n, x) => n + x.raw.length, 0),
+      b.sizeEncrypted,
+      'the blocks add up to sizeEncrypted',
+    );
     const ids = blocks.map((x) => x.query.get('blockid')!);
-    assert.ok(ids.every((id) => id.length === ids[0]!.length), 'block ids of one length');
-    assert.ok(ids.every((id) => /^\d{4}$/.test(Buffer.from(id, 'base64').toString('ascii'))), 'base64 of a 4-digit index');
+    assert.ok(
+      ids.every((id) => id.length === ids[0]!.length),
+      'block ids of one length',
+    );
+    assert.ok(
+      ids.every((id) => /^\d{4}$/.test(Buffer.from(id, 'base64').toString('ascii'))),
+      'base64 of a 4-digit index',
+    );
     const list = seen.find((x) => x.row!.source.startsWith('B "Finish"'))!.raw.toString('utf8');
     assert.match(list, /^<\?xml version="1.0" encoding="utf-8"\?><BlockList>(<Latest>[A-Za-z0-9+/=]+<\/Latest>)+<\/BlockList>$/);
     assert.equal([...list.matchAll(/<Latest>/g)].length, ids.length);
@@ -184,23 +207,25 @@ describe('Intune connector vs recorded Graph/Blob exchanges (contracts, not the 
     assert.equal(Buffer.from(info.initializationVector as string, 'base64').length, 16);
   });
 
-  it('the create sends the intent\'s detection rule as RegistryDetection, and assign sends full assignments (§1 step 1, Assign)', () => {
+  it("the create sends the intent's detection rule as RegistryDetection, and assign sends full assignments (§1 step 1, Assign)", () => {
     const create = JSON.parse(seen.find((x) => x.row!.source.startsWith('§1 step 1'))!.raw.toString('utf8')) as {
-      detectionRules: Record<string, unknown>[]; setupFilePath: string,
+      detectionRules: Record<string, unknown>[];
+      setupFilePath: string;
     };
     assert.equal(create.detectionRules[0]!['@odata.type'], '#microsoft.graph.win32LobAppRegistryDetection');
     assert.equal(create.detectionRules[0]!.keyPath, 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Recorded');
     assert.equal(create.setupFilePath, 'recorded-setup.exe');
     const assign = JSON.parse(seen.find((x) => x.row!.source.startsWith('§1 Assign: POST'))!.raw.toString('utf8')) as {
-      mobileAppAssignments: Record<string, unknown>[],
+      mobileAppAssignments: Record<string, unknown>[];
     };
     for (const a of assign.mobileAppAssignments) {
       for (const [k, t] of Object.entries(ASSIGNMENT)) checkType(`assignment.${k}`, a[k], t);
       assert.equal(a['@odata.type'], '#microsoft.graph.mobileAppAssignment');
       assert.equal(a.intent, 'required');
-      assert.deepEqual(
-        a.target, { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: '0c4a5e6f-1111-4222-8333-444455556666' },
-      );
+      assert.deepEqual(a.target, {
+        '@odata.type': '#microsoft.graph.groupAssignmentTarget',
+        groupId: '0c4a5e6f-1111-4222-8333-444455556666',
+      });
     }
   });
 });

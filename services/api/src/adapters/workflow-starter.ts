@@ -47,7 +47,10 @@ export interface WorkflowStarter {
 
 /** `WorkflowStarter` over a Temporal client. */
 export class TemporalWorkflowStarter implements WorkflowStarter {
-  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
 
   async startIntent(workflowId: string, input: DeploymentIntentInput): Promise<void> {
     try {
@@ -71,13 +74,16 @@ export class TemporalWorkflowStarter implements WorkflowStarter {
       if (err instanceof WorkflowNotFoundError) throw new ConflictError('The intent has no running workflow');
       throw err;
     });
-    if (desc.status.name !== 'RUNNING') throw new ConflictError(`The intent's workflow is ${desc.status.name.toLowerCase()}; nothing to ${kind}`);
+    if (desc.status.name !== 'RUNNING')
+      throw new ConflictError(`The intent's workflow is ${desc.status.name.toLowerCase()}; nothing to ${kind}`);
     await handle.signal(kind === 'cancel' ? cancelSignal : rollbackSignal, payload);
   }
 
   async decide(workflowId: string, kind: 'approve' | 'reject', decision: CabDecisionInput): Promise<CabDecisionResult> {
     try {
-      return await this.client.workflow.getHandle(workflowId).executeUpdate(kind === 'approve' ? approveUpdate : rejectUpdate, { args: [decision] });
+      return await this.client.workflow
+        .getHandle(workflowId)
+        .executeUpdate(kind === 'approve' ? approveUpdate : rejectUpdate, { args: [decision] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause;

@@ -35,7 +35,9 @@ export function requirePermission(permission: Permission): RequestHandler {
     const principal = res.locals.principal as Principal | undefined;
     if (!principal) return next(new UnauthenticatedError());
     if (!rolesGrant(principal.roles, permission)) {
-      return next(new NotAllowedError(`This action needs the "${permission}" permission, which roles ${principal.roles.join(', ')} do not grant`));
+      return next(
+        new NotAllowedError(`This action needs the "${permission}" permission, which roles ${principal.roles.join(', ')} do not grant`),
+      );
     }
     next();
   };

@@ -37,20 +37,32 @@ describe('central intake guard, storable events, pagination and socket limits (r
     assert.equal(intent.status, 201);
     const before = await eventCount();
     for (const bad of ['\ud800', 'x\udfffy', 'a\u0000b']) {
-      const tok = await request(api.app).post('/api/v1/admin/tokens').set(auth(tenant.adminToken))
+      const tok = await request(api.app)
+        .post('/api/v1/admin/tokens')
+        .set(auth(tenant.adminToken))
         .send({ name: `n${bad}`, roles: ['auditor'] });
       assert.equal(tok.status, 400);
       assert.equal(tok.headers['content-type'], 'application/problem+json; charset=utf-8');
-      assert.deepEqual(tok.body.errors.map((e: { path: string }) => e.path), ['name']);
-      const cancel = await request(api.app).post(`/api/v1/deployment-intents/${intent.body.id}/cancel`).set(auth(rel))
+      assert.deepEqual(
+        tok.body.errors.map((e: { path: string }) => e.path),
+        ['name'],
+      );
+      const cancel = await request(api.app)
+        .post(`/api/v1/deployment-intents/${intent.body.id}/cancel`)
+        .set(auth(rel))
         .send({ reason: bad });
       assert.equal(cancel.status, 400);
       assert.equal(cancel.body.errors[0].path, 'reason');
-      const nested = await request(api.app).post('/api/v1/exceptions').set(auth(rel))
+      const nested = await request(api.app)
+        .post('/api/v1/exceptions')
+        .set(auth(rel))
         .send({ ...sampleException(), findingIds: ['CVE-1', `CVE${bad}`] });
       assert.equal(nested.body.errors[0].path, 'findingIds[1]');
     }
-    const key = await request(api.app).post('/api/v1/exceptions').set(auth(rel)).send({ ...sampleException(), ['x\u0000']: 1 });
+    const key = await request(api.app)
+      .post('/api/v1/exceptions')
+      .set(auth(rel))
+      .send({ ...sampleException(), ['x\u0000']: 1 });
     assert.equal(key.status, 400);
     assert.equal(key.body.errors[0].path, 'x\\u0000');
     const seg = await request(api.app).get('/api/v1/deployment-intents/%ED%A0%80').set(auth(rel));
@@ -72,8 +84,12 @@ describe('central intake guard, storable events, pagination and socket limits (r
   it('a body nested 100,000 levels deep is a 400, not a stack overflow or a 500', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     const text = JSON.stringify({ ...sampleIntent(), vulnerabilityReport: '@' }).replace('"@"', deep);
-    const res = await request(api.app).post('/api/v1/deployment-intents').set(auth(rel)).set(newKey())
-      .set('Content-Type', 'application/json').send(text);
+    const res = await request(api.app)
+      .post('/api/v1/deployment-intents')
+      .set(auth(rel))
+      .set(newKey())
+      .set('Content-Type', 'application/json')
+      .send(text);
     assert.equal(res.status, 400);
     assert.match(res.body.detail, /nested deeper than 64 levels/);
   });
@@ -81,7 +97,11 @@ describe('central intake guard, storable events, pagination and socket limits (r
   it('the event repository refuses unstorable text itself, so every stored hash covers exactly what is stored', async () => {
     const events = new EventRepository(api.ds);
     const base = { tenantId: tenant.tenantId, aggregateType: 'test', aggregateId: randomUUID(), eventType: 'test.poison' };
-    const poisons = [['reason', 'r\u0000'], ['actor', '\ud800'], ['data', { note: ['ok', 'x\udc00'] }]] as const;
+    const poisons = [
+      ['reason', 'r\u0000'],
+      ['actor', '\ud800'],
+      ['data', { note: ['ok', 'x\udc00'] }],
+    ] as const;
     for (const [field, value] of poisons) {
       const input = { ...base, correlationId: 'c', actor: 'a', reason: 'r', data: {}, [field]: value, dedupeKey: randomUUID() };
       const refused = (err: unknown) => isInputError(err) && err.issues[0]!.path.startsWith(field);
@@ -113,13 +133,19 @@ describe('central intake guard, storable events, pagination and socket limits (r
       tenant.tenantId,
       created.body.id,
     ]);
-    assert.deepEqual(evs.map((e: { event_type: string }) => e.event_type), ['exception.requested', 'exception.approved']);
+    assert.deepEqual(
+      evs.map((e: { event_type: string }) => e.event_type),
+      ['exception.requested', 'exception.approved'],
+    );
   });
 
   it('/exceptions pages by cursor, newest first, past any fixed row cap', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await request(api.app).post('/api/v1/exceptions').set(auth(rel)).send({ ...sampleException(), packageName: 'Paged' });
+      const res = await request(api.app)
+        .post('/api/v1/exceptions')
+        .set(auth(rel))
+        .send({ ...sampleException(), packageName: 'Paged' });
       ids.push(res.body.id);
     }
     const seen: string[] = [];

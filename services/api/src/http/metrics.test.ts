@@ -48,7 +48,10 @@ describe('/metrics (real PostgreSQL)', () => {
         // Unauthenticated under an authenticated prefix: answered 401 by router-level middleware, before any route matched.
         () => request(api.app).get(`/api/v1/cab/${randomBytes(5).toString('hex')}`),
         () => request(api.app).get(`/api/v1/deployment-intents/${randomUUID()}`).set(auth),
-        () => request(api.app).get(`/api/v1/deployment-intents/${i}-${randomBytes(3).toString('hex')}`).set(auth),
+        () =>
+          request(api.app)
+            .get(`/api/v1/deployment-intents/${i}-${randomBytes(3).toString('hex')}`)
+            .set(auth),
       ];
       await kinds[i % kinds.length]!();
     };
@@ -58,7 +61,10 @@ describe('/metrics (real PostgreSQL)', () => {
     const after = (await scrape(sre)).text;
     // The HTTP series (names + labels, values cut) are exactly the same; only counters and sums grew.
     const series = (text: string) =>
-      text.split('\n').filter((l) => l.startsWith('eucora_http_request_duration_seconds')).map((l) => l.replace(/ [^ ]+$/, ''));
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('eucora_http_request_duration_seconds'))
+        .map((l) => l.replace(/ [^ ]+$/, ''));
     assert.deepEqual(series(after), series(before), 'no new HTTP series');
     t.diagnostic(`/metrics ${before.length} → ${after.length} bytes after 1,000 random paths (${series(after).length} HTTP lines)`);
     // Today's code grew ~1.7 KB per random path; a few KB here are longer numbers and process metrics.

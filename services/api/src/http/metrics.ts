@@ -27,7 +27,12 @@ export class ApiMetrics {
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'eucora_api_' });
-    new Gauge({ name: 'eucora_info', help: 'Product version (value is always 1)', labelNames: ['version'], registers: [this.registry] }).set({ version: PRODUCT_VERSION }, 1);
+    new Gauge({
+      name: 'eucora_info',
+      help: 'Product version (value is always 1)',
+      labelNames: ['version'],
+      registers: [this.registry],
+    }).set({ version: PRODUCT_VERSION }, 1);
     this.http = new Histogram({
       name: 'eucora_http_request_duration_seconds',
       help: 'API request latency',
@@ -123,7 +128,8 @@ export function metricsAuth(tokens: TokenService, metricsToken: string | undefin
     try {
       const principal = await tokens.authenticate(bearer);
       // `ops:read` is what sre and admin hold (core/tenancy/roles.ts); the authorization matrix checks the doc against it.
-      if (!rolesGrant(principal.roles, 'ops:read')) return next(new NotAllowedError('/metrics needs permission ops:read (role sre or admin)'));
+      if (!rolesGrant(principal.roles, 'ops:read'))
+        return next(new NotAllowedError('/metrics needs permission ops:read (role sre or admin)'));
       next();
     } catch (err) {
       if (limiter && isUnauthenticatedError(err) && !limiter.admitAnonymous(req, res)) return;

@@ -55,7 +55,13 @@ describe('API rate limits (real PostgreSQL)', () => {
   it('failed authentications are limited per client address', async () => {
     const res = [];
     for (let i = 0; i < 14; i++) res.push(await list(`eucora.00000000-0000-4000-8000-00000000000${i % 10}.bogus`));
-    assert.ok(res.slice(0, 10).every((r) => r.status === 401), res.map((r) => r.status).join(','));
-    assert.ok(res.slice(10).every((r) => r.status === 429), res.map((r) => r.status).join(','));
+    assert.ok(
+      res.slice(0, 10).every((r) => r.status === 401),
+      res.map((r) => r.status).join(','),
+    );
+    assert.ok(
+      res.slice(10).every((r) => r.status === 429),
+      res.map((r) => r.status).join(','),
+    );
   });
 });

@@ -34,7 +34,11 @@ interface Take {
 class Buckets {
   private readonly map = new Map<string, Bucket>();
 
-  constructor(private readonly rps: number, private readonly burst: number, private readonly now: () => number) {}
+  constructor(
+    private readonly rps: number,
+    private readonly burst: number,
+    private readonly now: () => number,
+  ) {}
 
   get enabled(): boolean {
     return this.rps > 0;

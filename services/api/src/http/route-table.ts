@@ -35,7 +35,7 @@ function walk(stack: StackLayer[], prefix: string, out: RouteEntry[]): void {
  */
 export function routeTable(app: Express): RouteEntry[] {
   const out: RouteEntry[] = [];
-  walk(((app as unknown as { router: { stack: StackLayer[] } }).router).stack, '', out);
+  walk((app as unknown as { router: { stack: StackLayer[] } }).router.stack, '', out);
   const seen = new Set<string>();
   return out.filter((r) => (seen.has(`${r.method} ${r.path}`) ? false : (seen.add(`${r.method} ${r.path}`), true)));
 }

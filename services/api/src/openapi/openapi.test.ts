@@ -4,7 +4,11 @@ import { buildOpenApiDocument } from './openapi';
 
 describe('OpenAPI document', () => {
   it('is 3.1, generated from the request schemas, and lists every route', () => {
-    const doc = buildOpenApiDocument() as { openapi: string; paths: Record<string, object>; components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> } };
+    const doc = buildOpenApiDocument() as {
+      openapi: string;
+      paths: Record<string, object>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    };
     assert.equal(doc.openapi, '3.1.0');
     for (const p of [
       '/api/v1/deployment-intents',

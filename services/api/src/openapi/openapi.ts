@@ -33,14 +33,24 @@ export function buildOpenApiDocument(): object {
     403: problemResponse('Role lacks the permission'),
   };
 
-  registry.registerPath({ method: 'get', path: '/api/v1/health/live', summary: 'Liveness', responses: { 200: { description: 'Process is up' } } });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/health/live',
+    summary: 'Liveness',
+    responses: { 200: { description: 'Process is up' } },
+  });
   registry.registerPath({
     method: 'get',
     path: '/api/v1/health',
     summary: 'Readiness: PostgreSQL, Temporal and the object store, each with status and latency',
     responses: { 200: { description: 'All dependencies up' }, 503: { description: 'At least one dependency down' } },
   });
-  registry.registerPath({ method: 'get', path: '/api/v1/version', summary: 'Product version', responses: { 200: { description: 'Version' } } });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/version',
+    summary: 'Product version',
+    responses: { 200: { description: 'Version' } },
+  });
   registry.registerPath({
     method: 'post',
     path: '/api/v1/deployment-intents',
@@ -50,7 +60,12 @@ export function buildOpenApiDocument(): object {
       headers: z.object({ 'Idempotency-Key': z.string().min(8).max(200) }),
       body: { content: { 'application/json': { schema: CreateIntent } } },
     },
-    responses: { 201: { description: 'Created (or replayed: header Idempotent-Replayed: true)' }, ...errors, 409: problemResponse('Key reused with another body'), 413: problemResponse('Body too large') },
+    responses: {
+      201: { description: 'Created (or replayed: header Idempotent-Replayed: true)' },
+      ...errors,
+      409: problemResponse('Key reused with another body'),
+      413: problemResponse('Body too large'),
+    },
   });
   registry.registerPath({
     method: 'get',
@@ -68,7 +83,13 @@ export function buildOpenApiDocument(): object {
     request: { body: { content: { 'application/json': { schema: CreateToken } } } },
     responses: { 201: { description: 'Issued' }, ...errors },
   });
-  registry.registerPath({ method: 'get', path: '/api/v1/admin/tokens', summary: 'List tokens (never secrets)', security: [{ bearer: [] }], responses: { 200: { description: 'Tokens' }, ...errors } });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/admin/tokens',
+    summary: 'List tokens (never secrets)',
+    security: [{ bearer: [] }],
+    responses: { 200: { description: 'Tokens' }, ...errors },
+  });
   for (const action of ['disable', 'rotate'] as const) {
     registry.registerPath({
       method: 'post',
@@ -108,14 +129,30 @@ export function buildOpenApiDocument(): object {
     ['/api/v1/deployment-intents/{id}/rollback', 'post', 'Roll back every deployed ring of a running intent'],
     ['/api/v1/cab/items', 'get', 'CAB queue, newest request first (status=pending by default; limit, cursor pagination)'],
     ['/api/v1/cab/items/{id}', 'get', 'One CAB item with risk breakdown, policy reasons, evidence hash and decisions'],
-    ['/api/v1/cab/items/{id}/approve', 'post', 'Approve, bound to the evidence hash', { body: { content: { 'application/json': { schema: registry.register('CabApprove', approveSchema) } } } }],
-    ['/api/v1/cab/items/{id}/reject', 'post', 'Reject with a comment', { body: { content: { 'application/json': { schema: registry.register('CabReject', rejectSchema) } } } }],
-    ['/api/v1/exceptions', 'post', 'Request a time-boxed exception', { body: { content: { 'application/json': { schema: registry.register('CreateException', createExceptionSchema) } } } }],
+    [
+      '/api/v1/cab/items/{id}/approve',
+      'post',
+      'Approve, bound to the evidence hash',
+      { body: { content: { 'application/json': { schema: registry.register('CabApprove', approveSchema) } } } },
+    ],
+    [
+      '/api/v1/cab/items/{id}/reject',
+      'post',
+      'Reject with a comment',
+      { body: { content: { 'application/json': { schema: registry.register('CabReject', rejectSchema) } } } },
+    ],
+    [
+      '/api/v1/exceptions',
+      'post',
+      'Request a time-boxed exception',
+      { body: { content: { 'application/json': { schema: registry.register('CreateException', createExceptionSchema) } } } },
+    ],
     ['/api/v1/exceptions', 'get', 'List exceptions, newest first (filters status, packageName; limit, cursor pagination)'],
     ['/api/v1/exceptions/{id}/approve', 'post', 'Approve an exception (security reviewer)'],
     ['/api/v1/exceptions/{id}/reject', 'post', 'Reject an exception (security reviewer)'],
     [
-      '/api/v1/artifacts', 'post',
+      '/api/v1/artifacts',
+      'post',
       'Upload artifact bytes (application/octet-stream; optional X-Artifact-SHA256): verified, kept in the content store by SHA-256',
     ],
     ['/api/v1/evidence/signing-keys', 'get', 'Public keys of evidence signatures'],

@@ -16,7 +16,10 @@ describe('admin tokens and RBAC (real PostgreSQL)', () => {
   const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
 
   it('issues a token that works, is listed without its secret and is stored only as a hash', async () => {
-    const res = await request(api.app).post('/api/v1/admin/tokens').set(auth(tenant.adminToken)).send({ name: 'ci bot', roles: ['release_engineer'] });
+    const res = await request(api.app)
+      .post('/api/v1/admin/tokens')
+      .set(auth(tenant.adminToken))
+      .send({ name: 'ci bot', roles: ['release_engineer'] });
     assert.equal(res.status, 201);
     assert.match(res.body.token, /^eucora\.[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/);
     const secret = res.body.token.split('.')[2];
@@ -77,7 +80,10 @@ describe('admin tokens and RBAC (real PostgreSQL)', () => {
 
   it('a role without the permission gets 403', async () => {
     const rel = await tenant.issue(['release_engineer']);
-    const res = await request(api.app).post('/api/v1/admin/tokens').set(auth(rel)).send({ name: 'x', roles: ['admin'] });
+    const res = await request(api.app)
+      .post('/api/v1/admin/tokens')
+      .set(auth(rel))
+      .send({ name: 'x', roles: ['admin'] });
     assert.equal(res.status, 403);
     assert.match(res.body.detail, /tokens:manage/);
     const sre = await tenant.issue(['sre']);
@@ -85,7 +91,7 @@ describe('admin tokens and RBAC (real PostgreSQL)', () => {
     assert.equal(create.status, 403);
   });
 
-  it('an admin cannot touch another tenant\'s tokens', async () => {
+  it("an admin cannot touch another tenant's tokens", async () => {
     const other = await createTestTenant(api.ds);
     const foreign = (await other.issue(['auditor'])).split('.')[1];
     const res = await request(api.app).post(`/api/v1/admin/tokens/${foreign}/disable`).set(auth(tenant.adminToken));
@@ -95,7 +101,10 @@ describe('admin tokens and RBAC (real PostgreSQL)', () => {
   });
 
   it('names the offending field of a bad token request', async () => {
-    const res = await request(api.app).post('/api/v1/admin/tokens').set(auth(tenant.adminToken)).send({ name: 'x', roles: ['pilot'] });
+    const res = await request(api.app)
+      .post('/api/v1/admin/tokens')
+      .set(auth(tenant.adminToken))
+      .send({ name: 'x', roles: ['pilot'] });
     assert.equal(res.status, 400);
     assert.equal(res.body.errors[0].path, 'roles.0');
   });

@@ -28,7 +28,8 @@ describe('audit trail: append-only and tamper-evident', () => {
     await api.close();
   });
 
-  const verify = (query = '', token = auditor) => request(api.app).get(`/api/v1/audit/verify${query}`).set('Authorization', `Bearer ${token}`);
+  const verify = (query = '', token = auditor) =>
+    request(api.app).get(`/api/v1/audit/verify${query}`).set('Authorization', `Bearer ${token}`);
   const tamper = (eventId: string, reason: string) =>
     su.transaction(async (em) => {
       await em.query(`ALTER TABLE events DISABLE TRIGGER events_no_update_delete`);
@@ -39,25 +40,39 @@ describe('audit trail: append-only and tamper-evident', () => {
   it('verifies an intact chain and then signs its head into the WORM bucket; the next verify starts there', async () => {
     const v = await verify();
     assert.equal(v.status, 200);
-    assert.deepEqual({ ok: v.body.ok, checked: v.body.checked, mode: v.body.mode, fromSeq: v.body.fromSeq }, { ok: true, checked: 5, mode: 'incremental', fromSeq: '0' });
+    assert.deepEqual(
+      { ok: v.body.ok, checked: v.body.checked, mode: v.body.mode, fromSeq: v.body.fromSeq },
+      { ok: true, checked: 5, mode: 'incremental', fromSeq: '0' },
+    );
     assert.equal(v.body.newCheckpoint.tenantSeq, '5');
     const worm = createMinioClient(api.config);
     const stored = await worm.statObject(api.config.S3_BUCKET, v.body.newCheckpoint.objectKey);
     const retention = await worm.getObjectRetention(api.config.S3_BUCKET, v.body.newCheckpoint.objectKey, { versionId: stored.versionId! });
     assert.ok(Date.parse(String(retention!.retainUntilDate)) > Date.now(), 'the checkpoint is object-locked');
     const again = await verify();
-    assert.deepEqual({ ok: again.body.ok, checked: again.body.checked, fromSeq: again.body.fromSeq, cp: again.body.checkpoint.tenantSeq }, { ok: true, checked: 0, fromSeq: '5', cp: '5' });
+    assert.deepEqual(
+      { ok: again.body.ok, checked: again.body.checked, fromSeq: again.body.fromSeq, cp: again.body.checkpoint.tenantSeq },
+      { ok: true, checked: 0, fromSeq: '5', cp: '5' },
+    );
     assert.equal((await verify('?full=yes')).status, 400);
   });
 
   it('numbers events per tenant (1, 2, …), also under concurrent appends, so no tenant sees another one’s volume', async () => {
     const other = await createTestTenant(api.ds);
     await Promise.all(Array.from({ length: 12 }, (_, i) => other.issue(['sre'], `parallel-${i}`)));
-    const rows: { tenant_seq: string }[] = await su.query(`SELECT tenant_seq FROM events WHERE tenant_id = $1 ORDER BY tenant_seq`, [other.tenantId]);
-    assert.deepEqual(rows.map((r) => Number(r.tenant_seq)), rows.map((_, i) => i + 1));
+    const rows: { tenant_seq: string }[] = await su.query(`SELECT tenant_seq FROM events WHERE tenant_id = $1 ORDER BY tenant_seq`, [
+      other.tenantId,
+    ]);
+    assert.deepEqual(
+      rows.map((r) => Number(r.tenant_seq)),
+      rows.map((_, i) => i + 1),
+    );
     const otherAuditor = await other.issue(['auditor']);
     const page = await request(api.app).get('/api/v1/audit/events?limit=3').set('Authorization', `Bearer ${otherAuditor}`);
-    assert.deepEqual(page.body.items.map((e: { seq: string }) => e.seq), ['1', '2', '3']);
+    assert.deepEqual(
+      page.body.items.map((e: { seq: string }) => e.seq),
+      ['1', '2', '3'],
+    );
     assert.equal((await verify('', otherAuditor)).body.ok, true);
   });
 
@@ -105,7 +120,10 @@ describe('audit trail: append-only and tamper-evident', () => {
     const t = await createTestTenant(api.ds);
     const aud = await t.issue(['auditor']);
     assert.equal((await verify('', aud)).body.ok, true);
-    await assert.rejects(api.ds.query(`UPDATE audit_checkpoints SET head_hash = $2 WHERE tenant_id = $1`, [t.tenantId, 'f'.repeat(64)]), /permission denied/);
+    await assert.rejects(
+      api.ds.query(`UPDATE audit_checkpoints SET head_hash = $2 WHERE tenant_id = $1`, [t.tenantId, 'f'.repeat(64)]),
+      /permission denied/,
+    );
     await su.query(`UPDATE audit_checkpoints SET head_hash = $2 WHERE tenant_id = $1`, [t.tenantId, 'f'.repeat(64)]);
     for (const q of ['', '?full=true']) {
       const v = await verify(q, aud);
@@ -128,8 +146,18 @@ describe('audit trail: append-only and tamper-evident', () => {
       for (const r of rows) {
         const reason = r.tenant_seq === '2' ? 'rewritten history' : r.reason;
         const hash = computeEventHash({
-          eventId: r.event_id, tenantId: r.tenant_id, aggregateType: r.aggregate_type, aggregateId: r.aggregate_id, eventType: r.event_type,
-          actor: r.actor, reason, data: r.data, correlationId: r.correlation_id, createdAt: r.created_at, schemaVersion: r.schema_version, prevHash: prev,
+          eventId: r.event_id,
+          tenantId: r.tenant_id,
+          aggregateType: r.aggregate_type,
+          aggregateId: r.aggregate_id,
+          eventType: r.event_type,
+          actor: r.actor,
+          reason,
+          data: r.data,
+          correlationId: r.correlation_id,
+          createdAt: r.created_at,
+          schemaVersion: r.schema_version,
+          prevHash: prev,
         });
         await em.query(`UPDATE events SET reason = $2, prev_hash = $3, hash = $4 WHERE event_id = $1`, [r.event_id, reason, prev, hash]);
         prev = hash;
@@ -146,7 +174,9 @@ describe('audit trail: append-only and tamper-evident', () => {
 
   it('the periodic run checkpoints tenants with enough new events, and reports (never signs) a broken chain', async () => {
     const keyFile = process.env.EVIDENCE_SIGNING_KEY_FILE!;
-    const audit = new AuditService(auditStores(api.ds), { checkpoints: { minio: createMinioClient(api.config), bucket: api.config.S3_BUCKET, keys: () => loadKeyring(keyFile) } });
+    const audit = new AuditService(auditStores(api.ds), {
+      checkpoints: { minio: createMinioClient(api.config), bucket: api.config.S3_BUCKET, keys: () => loadKeyring(keyFile) },
+    });
     const [good, bad] = [await createTestTenant(api.ds), await createTestTenant(api.ds)];
     for (let i = 0; i < 4; i++) await Promise.all([good.issue(['sre'], `periodic-${i}`), bad.issue(['sre'], `periodic-${i}`)]);
     const victim = await su.query(`SELECT event_id FROM events WHERE tenant_id = $1 AND tenant_seq = 3`, [bad.tenantId]);
@@ -154,17 +184,29 @@ describe('audit trail: append-only and tamper-evident', () => {
     // Limited to this test's tenants: other test files share the database and must not get checkpoints from here.
     const run = await audit.checkpointDue(5, [good.tenantId, bad.tenantId]);
     assert.equal(run.written, 1);
-    assert.deepEqual(run.broken.map((b) => [b.tenantId, b.firstBroken?.seq, b.firstBroken?.reason]), [[bad.tenantId, '3', 'hash_mismatch']]);
-    const rows = await su.query(`SELECT tenant_id, tenant_seq FROM audit_checkpoints WHERE tenant_id = ANY($1)`, [[good.tenantId, bad.tenantId]]);
-    assert.deepEqual(rows.map((r: { tenant_id: string; tenant_seq: string }) => [r.tenant_id, r.tenant_seq]), [[good.tenantId, '5']]);
+    assert.deepEqual(
+      run.broken.map((b) => [b.tenantId, b.firstBroken?.seq, b.firstBroken?.reason]),
+      [[bad.tenantId, '3', 'hash_mismatch']],
+    );
+    const rows = await su.query(`SELECT tenant_id, tenant_seq FROM audit_checkpoints WHERE tenant_id = ANY($1)`, [
+      [good.tenantId, bad.tenantId],
+    ]);
+    assert.deepEqual(
+      rows.map((r: { tenant_id: string; tenant_seq: string }) => [r.tenant_id, r.tenant_seq]),
+      [[good.tenantId, '5']],
+    );
     assert.equal((await audit.checkpointDue(5, [good.tenantId])).written, 0, 'nothing new since the checkpoint');
   });
 
   it('filters and pages audit events with a cursor, scoped to the tenant', async () => {
-    const first = await request(api.app).get('/api/v1/audit/events?aggregateType=api_token&limit=2').set('Authorization', `Bearer ${auditor}`);
+    const first = await request(api.app)
+      .get('/api/v1/audit/events?aggregateType=api_token&limit=2')
+      .set('Authorization', `Bearer ${auditor}`);
     assert.equal(first.status, 200);
     assert.equal(first.body.items.length, 2);
-    const second = await request(api.app).get(`/api/v1/audit/events?aggregateType=api_token&limit=2&cursor=${first.body.nextCursor}`).set('Authorization', `Bearer ${auditor}`);
+    const second = await request(api.app)
+      .get(`/api/v1/audit/events?aggregateType=api_token&limit=2&cursor=${first.body.nextCursor}`)
+      .set('Authorization', `Bearer ${auditor}`);
     assert.ok(second.body.items.length >= 1);
     assert.ok(Number(second.body.items[0].seq) > Number(first.body.items[1].seq));
     assert.ok([...first.body.items, ...second.body.items].every((e: { tenantId: string }) => e.tenantId === tenant.tenantId));

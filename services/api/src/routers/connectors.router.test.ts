@@ -64,7 +64,10 @@ describe('connector configuration refuses SSRF targets (real PostgreSQL)', () =>
       `SELECT event_type, actor, correlation_id FROM events WHERE tenant_id = $1 AND aggregate_type = 'connector' ORDER BY seq`,
       [tenant.tenantId],
     );
-    assert.deepEqual(events.map((e: { event_type: string }) => e.event_type), ['connector.configured', 'connector.removed']);
+    assert.deepEqual(
+      events.map((e: { event_type: string }) => e.event_type),
+      ['connector.configured', 'connector.removed'],
+    );
     assert.equal(events[1].correlation_id, 'del-connector-1');
     assert.equal((await request(api.app).delete('/api/v1/connectors/intune').set(admin())).status, 404);
   });

@@ -15,15 +15,8 @@ describe('devices router', () => {
     api = await startTestApi();
     a = await createTestTenant(api.ds);
     b = await createTestTenant(api.ds);
-    for (const role of [
-      'admin',
-      'release_engineer',
-      'change_manager',
-      'auditor',
-      'sre',
-      'security_reviewer',
-      'agent',
-    ] as const) tokens[role] = await a.issue([role], role);
+    for (const role of ['admin', 'release_engineer', 'change_manager', 'auditor', 'sre', 'security_reviewer', 'agent'] as const)
+      tokens[role] = await a.issue([role], role);
     const repo = new DeviceRepository(api.ds);
     const now = new Date().toISOString();
     const dev = (i: number, platform: 'windows' | 'macos', groups: string[]) => ({
@@ -38,24 +31,22 @@ describe('devices router', () => {
       Array.from({ length: 25 }, (_, i) => dev(i, i % 5 === 0 ? 'macos' : 'windows', i % 2 ? ['dept-finance'] : [])),
       now,
     );
-    await repo.upsertMany(a.tenantId, 'jamf', Array.from({ length: 7 }, (_, i) => dev(i, 'macos', ['all-macos'])), now);
+    await repo.upsertMany(
+      a.tenantId,
+      'jamf',
+      Array.from({ length: 7 }, (_, i) => dev(i, 'macos', ['all-macos'])),
+      now,
+    );
     await repo.upsertMany(b.tenantId, 'intune', [dev(999, 'windows', ['dept-finance'])], now);
   });
   after(async () => api.close());
 
-  const get = (query: string, token = tokens.auditor!) => request(api.app).get(`/api/v1/devices${query}`).set(
-    'Authorization',
-    `Bearer ${token}`,
-  );
+  const get = (query: string, token = tokens.auditor!) =>
+    request(api.app).get(`/api/v1/devices${query}`).set('Authorization', `Bearer ${token}`);
 
   it('admin, release engineer, change manager, auditor and sre may read; security reviewer and agent may not', async () => {
-    for (const role of [
-      'admin',
-      'release_engineer',
-      'change_manager',
-      'auditor',
-      'sre',
-    ]) assert.equal((await get('?limit=1', tokens[role])).status, 200, role);
+    for (const role of ['admin', 'release_engineer', 'change_manager', 'auditor', 'sre'])
+      assert.equal((await get('?limit=1', tokens[role])).status, 200, role);
     for (const role of ['security_reviewer', 'agent']) assert.equal((await get('?limit=1', tokens[role])).status, 403, role);
     assert.equal((await request(api.app).get('/api/v1/devices')).status, 401);
   });

@@ -9,24 +9,14 @@ import { encodeDeviceCursor, encodeIntentDeviceCursor, listDevicesRequest, listI
  */
 export function devicesRouter(tokens: Authenticator, devices: Pick<DeviceService, 'list' | 'intentDevices'>): Router {
   const r = Router();
-  r.get(
-    '/devices',
-    authenticate(tokens),
-    requirePermission('devices:read'),
-    async (req, res) => {
-      const { items, next } = await devices.list(principalOf(res), listDevicesRequest(req));
-      res.json({ items, nextCursor: next ? encodeDeviceCursor(next) : null });
-    },
-  );
-  r.get(
-    '/deployment-intents/:id/devices',
-    authenticate(tokens),
-    requirePermission('intents:read'),
-    async (req, res) => {
-      const { intentId, query } = listIntentDevicesRequest(req);
-      const { items, next } = await devices.intentDevices(principalOf(res), intentId, query);
-      res.json({ items, nextCursor: next ? encodeIntentDeviceCursor(next) : null });
-    },
-  );
+  r.get('/devices', authenticate(tokens), requirePermission('devices:read'), async (req, res) => {
+    const { items, next } = await devices.list(principalOf(res), listDevicesRequest(req));
+    res.json({ items, nextCursor: next ? encodeDeviceCursor(next) : null });
+  });
+  r.get('/deployment-intents/:id/devices', authenticate(tokens), requirePermission('intents:read'), async (req, res) => {
+    const { intentId, query } = listIntentDevicesRequest(req);
+    const { items, next } = await devices.intentDevices(principalOf(res), intentId, query);
+    res.json({ items, nextCursor: next ? encodeIntentDeviceCursor(next) : null });
+  });
   return r;
 }

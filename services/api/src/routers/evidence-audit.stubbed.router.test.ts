@@ -15,10 +15,12 @@ const TOKEN = 'stub-token';
 
 function stubbedApp() {
   const calls: { method: string; args: unknown[] }[] = [];
-  const record = (method: string, answer: unknown) => async (...args: unknown[]) => {
-    calls.push({ method, args: args.slice(1) });
-    return answer;
-  };
+  const record =
+    (method: string, answer: unknown) =>
+    async (...args: unknown[]) => {
+      calls.push({ method, args: args.slice(1) });
+      return answer;
+    };
   const tokens = {
     authenticate: async (bearer: string) => {
       if (bearer !== TOKEN) throw new UnauthenticatedError();
@@ -46,7 +48,10 @@ function assertInvalid(res: request.Response, path: string): void {
   assert.equal(res.status, 400, res.text);
   assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
   assert.equal(res.body.type, 'https://eucora.dev/problems/invalid-input');
-  assert.ok(res.body.errors?.some((e: { path: string }) => e.path === path), JSON.stringify(res.body.errors));
+  assert.ok(
+    res.body.errors?.some((e: { path: string }) => e.path === path),
+    JSON.stringify(res.body.errors),
+  );
 }
 
 describe('evidence and audit routes over stubbed services', () => {

@@ -36,7 +36,10 @@ export function governanceRouter(tokens: TokenService, cab: CabService, exceptio
   r.get('/exceptions/:id', requirePermission('exceptions:read'), async (req, res) => {
     res.json(await exceptions.get(principalOf(res), exceptionIdParam(req)));
   });
-  for (const [kind, status] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
+  for (const [kind, status] of [
+    ['approve', 'approved'],
+    ['reject', 'rejected'],
+  ] as const) {
     r.post(`/exceptions/:id/${kind}`, requirePermission('exceptions:approve'), async (req, res) => {
       const { id, decision } = exceptionDecisionRequest(req);
       res.json(await exceptions.decide(principalOf(res), id, status, decision, res.locals.correlationId));

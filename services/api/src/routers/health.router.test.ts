@@ -45,7 +45,12 @@ describe('health: real dependencies, and MinIO going down and coming back', () =
   before(async () => {
     [port, consolePort] = [await freePort(), await freePort()];
     await startMinio();
-    const overrides = { S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_ACCESS_KEY: creds.MINIO_ROOT_USER, S3_SECRET_KEY: creds.MINIO_ROOT_PASSWORD, S3_BUCKET: 'health-test' };
+    const overrides = {
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      S3_ACCESS_KEY: creds.MINIO_ROOT_USER,
+      S3_SECRET_KEY: creds.MINIO_ROOT_PASSWORD,
+      S3_BUCKET: 'health-test',
+    };
     api = await startTestApi(overrides);
     await ensureEvidenceBucket(createMinioClient(api.config), 'health-test', api.config.S3_REGION);
   });
@@ -91,10 +96,14 @@ describe('health: real dependencies, and MinIO going down and coming back', () =
   it('MinIO stopped → 503 naming objectStore within 5 s; started again → 200', async () => {
     await stopMinio();
     const t0 = Date.now();
-    const down = await eventually(async () => {
-      const r = await request(api.app).get('/api/v1/health');
-      return r.status === 503 ? r : null;
-    }, 5000, 100);
+    const down = await eventually(
+      async () => {
+        const r = await request(api.app).get('/api/v1/health');
+        return r.status === 503 ? r : null;
+      },
+      5000,
+      100,
+    );
     assert.ok(Date.now() - t0 < 5000);
     assert.equal(down.body.status, 'degraded');
     assert.equal(down.body.dependencies.objectStore.status, 'down');
@@ -102,16 +111,27 @@ describe('health: real dependencies, and MinIO going down and coming back', () =
     assert.ok(!JSON.stringify(down.body).includes(creds.MINIO_ROOT_PASSWORD));
 
     await startMinio();
-    const up = await eventually(async () => {
-      const r = await request(api.app).get('/api/v1/health');
-      return r.status === 200 ? r : null;
-    }, 10_000, 200);
+    const up = await eventually(
+      async () => {
+        const r = await request(api.app).get('/api/v1/health');
+        return r.status === 200 ? r : null;
+      },
+      10_000,
+      200,
+    );
     assert.equal(up.body.dependencies.objectStore.status, 'up');
   });
 
   it('an unreachable Temporal is reported down quickly, not hung', async () => {
     const deadPort = await freePort();
-    const broken = await startTestApi({ TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}`, HEALTH_TIMEOUT_MS: '1000', S3_ENDPOINT: api.config.S3_ENDPOINT, S3_ACCESS_KEY: creds.MINIO_ROOT_USER, S3_SECRET_KEY: creds.MINIO_ROOT_PASSWORD, S3_BUCKET: 'health-test' });
+    const broken = await startTestApi({
+      TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}`,
+      HEALTH_TIMEOUT_MS: '1000',
+      S3_ENDPOINT: api.config.S3_ENDPOINT,
+      S3_ACCESS_KEY: creds.MINIO_ROOT_USER,
+      S3_SECRET_KEY: creds.MINIO_ROOT_PASSWORD,
+      S3_BUCKET: 'health-test',
+    });
     try {
       const t0 = Date.now();
       const res = await request(broken.app).get('/api/v1/health');

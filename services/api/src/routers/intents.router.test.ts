@@ -26,7 +26,8 @@ describe('deployment intents API: validation, idempotency, tenancy (real Postgre
     if (key) req.set('Idempotency-Key', key);
     return req.send(body as object);
   };
-  const count = async (tenantId: string) => Number((await api.ds.query('SELECT count(*) FROM deployment_intents WHERE tenant_id = $1', [tenantId]))[0].count);
+  const count = async (tenantId: string) =>
+    Number((await api.ds.query('SELECT count(*) FROM deployment_intents WHERE tenant_id = $1', [tenantId]))[0].count);
 
   it('creates an intent, starts its workflow on the real Temporal server and echoes the correlation id', async () => {
     const res = await post(relA, `k-${randomUUID()}`, sampleIntent()).set('X-Correlation-Id', 'corr-create-1');
@@ -57,7 +58,10 @@ describe('deployment intents API: validation, idempotency, tenancy (real Postgre
     const key = `k-${randomUUID()}`;
     const results = await Promise.all(Array.from({ length: 8 }, () => post(relA, key, sampleIntent())));
     const ids = new Set(results.map((r) => r.body.id));
-    assert.deepEqual(results.map((r) => r.status), Array(8).fill(201));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(8).fill(201),
+    );
     assert.equal(ids.size, 1);
     const rows = await api.ds.query('SELECT count(*) FROM idempotency_keys WHERE tenant_id = $1 AND key = $2', [a.tenantId, key]);
     assert.equal(Number(rows[0].count), 1);

@@ -33,10 +33,12 @@ const ID = '00000000-0000-4000-8000-000000000001';
 function recorder<T extends object>(result: (method: string, args: unknown[]) => unknown): { service: T; calls: [string, unknown[]][] } {
   const calls: [string, unknown[]][] = [];
   const service = new Proxy({} as T, {
-    get: (_t, method: string) => async (...args: unknown[]) => {
-      calls.push([method, args]);
-      return result(method, args);
-    },
+    get:
+      (_t, method: string) =>
+      async (...args: unknown[]) => {
+        calls.push([method, args]);
+        return result(method, args);
+      },
   });
   return { service, calls };
 }
@@ -73,7 +75,10 @@ function assertProblem(res: request.Response, paths: string[]): void {
   assert.equal(res.status, 400, JSON.stringify(res.body));
   assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
   assert.equal(res.body.type, 'https://eucora.dev/problems/invalid-input');
-  assert.deepEqual(res.body.errors.map((e: { path: string }) => e.path), paths);
+  assert.deepEqual(
+    res.body.errors.map((e: { path: string }) => e.path),
+    paths,
+  );
 }
 
 describe('intents router over a stubbed IntentService', () => {
@@ -134,10 +139,13 @@ describe('intents router over a stubbed IntentService', () => {
     assert.equal(calls.length, 0);
     assert.equal((await request(app).get('/api/v1/deployment-intents').set(auth)).status, 200);
     assert.equal((await request(app).get(`/api/v1/deployment-intents?state=submitted&limit=5&cursor=${ID}`).set(auth)).status, 200);
-    assert.deepEqual(calls.map(([m, [, q]]) => [m, q]), [
-      ['list', { limit: 50 }],
-      ['list', { state: 'submitted', limit: 5, cursor: ID }],
-    ]);
+    assert.deepEqual(
+      calls.map(([m, [, q]]) => [m, q]),
+      [
+        ['list', { limit: 50 }],
+        ['list', { state: 'submitted', limit: 5, cursor: ID }],
+      ],
+    );
   });
 
   it('checks ids and signal bodies (body first) before any call, then passes id and reason', async () => {
@@ -168,17 +176,20 @@ describe('devices router over a stubbed DeviceService', () => {
     assert.equal(first.status, 200);
     const second = await request(app).get(`/api/v1/devices?cursor=${first.body.nextCursor}&platform=macos`).set(auth);
     assert.equal(second.status, 200);
-    assert.deepEqual(calls.map(([, [, q]]) => q), [
-      { plane: undefined, group: undefined, platform: undefined, includeStale: true, after: undefined, limit: 100 },
-      {
-        plane: undefined,
-        group: undefined,
-        platform: 'macos',
-        includeStale: false,
-        after: { plane: 'jamf', deviceKey: 'mac-7' },
-        limit: 100,
-      },
-    ]);
+    assert.deepEqual(
+      calls.map(([, [, q]]) => q),
+      [
+        { plane: undefined, group: undefined, platform: undefined, includeStale: true, after: undefined, limit: 100 },
+        {
+          plane: undefined,
+          group: undefined,
+          platform: 'macos',
+          includeStale: false,
+          after: { plane: 'jamf', deviceKey: 'mac-7' },
+          limit: 100,
+        },
+      ],
+    );
   });
 });
 
@@ -203,18 +214,28 @@ describe('governance router (CAB, exceptions) over stubbed services', () => {
 
     await request(app).get('/api/v1/cab/items?status=all').set(auth).expect(200);
     await request(app).get('/api/v1/cab/items').set(auth).expect(200);
-    await request(app).post(`/api/v1/cab/items/${ID}/approve`).set(auth).send({ evidenceHash: 'a'.repeat(64) }).expect(200);
-    assert.deepEqual(cab.calls.map(([m, [, ...rest]]) => [m, ...rest]), [
-      ['list', { status: undefined, cursor: undefined, limit: 50 }],
-      ['list', { status: 'pending', cursor: undefined, limit: 50 }],
-      ['decide', ID, 'approve', { evidenceHash: 'a'.repeat(64) }],
-    ]);
+    await request(app)
+      .post(`/api/v1/cab/items/${ID}/approve`)
+      .set(auth)
+      .send({ evidenceHash: 'a'.repeat(64) })
+      .expect(200);
+    assert.deepEqual(
+      cab.calls.map(([m, [, ...rest]]) => [m, ...rest]),
+      [
+        ['list', { status: undefined, cursor: undefined, limit: 50 }],
+        ['list', { status: 'pending', cursor: undefined, limit: 50 }],
+        ['decide', ID, 'approve', { evidenceHash: 'a'.repeat(64) }],
+      ],
+    );
     await request(app)
       .post(`/api/v1/exceptions/${ID}/reject`)
       .set(auth)
       .set('X-Correlation-Id', 'corr-9')
       .send({ comment: ' no ' })
       .expect(200);
-    assert.deepEqual(exceptions.calls.map(([m, [, ...rest]]) => [m, ...rest]), [['decide', ID, 'rejected', { comment: 'no' }, 'corr-9']]);
+    assert.deepEqual(
+      exceptions.calls.map(([m, [, ...rest]]) => [m, ...rest]),
+      [['decide', ID, 'rejected', { comment: 'no' }, 'corr-9']],
+    );
   });
 });

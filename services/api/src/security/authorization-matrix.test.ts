@@ -23,7 +23,12 @@ function tableAfter(heading: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(first)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split('|').map((c) => c.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim()),
+    );
   }
   return rows.slice(2); // header and separator
 }
@@ -48,8 +53,14 @@ function docRoles(): Map<string, Set<string>> {
 function docMatrix(): { roles: string[]; cells: Map<string, Map<string, boolean>> } {
   const start = DOC.indexOf('\n## Authorization matrix\n');
   assert.ok(start >= 0, 'docs/api.md has an "Authorization matrix" section');
-  const header = DOC.slice(start).split('\n').find((l) => l.startsWith('| route'))!;
-  const roles = header.slice(1, -1).split('|').map((c) => c.trim()).slice(1);
+  const header = DOC.slice(start)
+    .split('\n')
+    .find((l) => l.startsWith('| route'))!;
+  const roles = header
+    .slice(1, -1)
+    .split('|')
+    .map((c) => c.trim())
+    .slice(1);
   const cells = new Map<string, Map<string, boolean>>();
   for (const [route, ...marks] of tableAfter('## Authorization matrix')) {
     const key = route!.replace(/`/g, '');

@@ -27,22 +27,70 @@ function encode(s: string): string {
 }
 
 const POISON = [
-  '\u0000', 'a\u0000b', '\ud800', 'x\udfff', '\ud83d', '\udc00\ud800', '', ' ',
-  '-'.repeat(36), 'a'.repeat(36), '0'.repeat(36), 'f'.repeat(32),
-  '00000000-0000-0000-0000-000000000000', '9223372036854775807', '9223372036854775808', '18446744073709551616', '99999999999999999999999',
-  '-1', '0', '1e309', 'NaN', 'Infinity',
-  '0000-01-01T00:00:00Z', '2026-01-01T00:00:00+99:99', '2025-02-30T00:00:00Z', '2026-01-01T00:00:00-00:60',
-  '../../etc/passwd', "' OR 1=1 --", '<script>', '%00', '😀', 'x'.repeat(5000), 'all', 'pending', 'intune', 'jamf',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfff',
+  '\ud83d',
+  '\udc00\ud800',
+  '',
+  ' ',
+  '-'.repeat(36),
+  'a'.repeat(36),
+  '0'.repeat(36),
+  'f'.repeat(32),
+  '00000000-0000-0000-0000-000000000000',
+  '9223372036854775807',
+  '9223372036854775808',
+  '18446744073709551616',
+  '99999999999999999999999',
+  '-1',
+  '0',
+  '1e309',
+  'NaN',
+  'Infinity',
+  '0000-01-01T00:00:00Z',
+  '2026-01-01T00:00:00+99:99',
+  '2025-02-30T00:00:00Z',
+  '2026-01-01T00:00:00-00:60',
+  '../../etc/passwd',
+  "' OR 1=1 --",
+  '<script>',
+  '%00',
+  '😀',
+  'x'.repeat(5000),
+  'all',
+  'pending',
+  'intune',
+  'jamf',
 ];
 const RAW_SEGMENTS = ['%00', '%ED%A0%80', '%zz', '%', '%C0%AF', '..', '.', '%2F', 'a%00b', '%FF%FE'];
 const ODD_TOKENS = [
-  `eucora.${'-'.repeat(36)}.${'A'.repeat(43)}`, `eucora.${'a'.repeat(36)}.${'A'.repeat(43)}`, `eucora.${'0'.repeat(36)}.${'A'.repeat(43)}`,
-  `eucora.${randomUUID()}.${'A'.repeat(43)}`, `eucora.${randomUUID().toUpperCase()}.${'A'.repeat(43)}`,
-  'eucora..', 'eucora', '\u00ff'.repeat(8), 'x'.repeat(4000),
+  `eucora.${'-'.repeat(36)}.${'A'.repeat(43)}`,
+  `eucora.${'a'.repeat(36)}.${'A'.repeat(43)}`,
+  `eucora.${'0'.repeat(36)}.${'A'.repeat(43)}`,
+  `eucora.${randomUUID()}.${'A'.repeat(43)}`,
+  `eucora.${randomUUID().toUpperCase()}.${'A'.repeat(43)}`,
+  'eucora..',
+  'eucora',
+  '\u00ff'.repeat(8),
+  'x'.repeat(4000),
 ];
 const QUERY_KEYS = [
-  'status', 'cursor', 'limit', 'intent', 'state', 'plane', 'submitter', 'riskBand', 'packageName',
-  'aggregateType', 'aggregateId', 'type', 'from', 'to',
+  'status',
+  'cursor',
+  'limit',
+  'intent',
+  'state',
+  'plane',
+  'submitter',
+  'riskBand',
+  'packageName',
+  'aggregateType',
+  'aggregateId',
+  'type',
+  'from',
+  'to',
 ];
 
 function deep(levels: number, kind: 'array' | 'object'): string {
@@ -144,11 +192,16 @@ describe('request fuzz over every route (real PostgreSQL, Temporal, MinIO)', () 
   it('reads the route list from the app (new routes are covered automatically)', () => {
     assert.ok(routes.length >= 30, `only ${routes.length} routes found`);
     const expected = [
-      'POST /api/v1/admin/tokens/:id/rotate', 'POST /api/v1/cab/items/:id/reject',
-      'GET /api/v1/audit/events', 'PUT /api/v1/connectors/:plane',
+      'POST /api/v1/admin/tokens/:id/rotate',
+      'POST /api/v1/cab/items/:id/reject',
+      'GET /api/v1/audit/events',
+      'PUT /api/v1/connectors/:plane',
     ];
     for (const r of expected) {
-      assert.ok(routes.some((x) => `${x.method} ${x.path}` === r), r);
+      assert.ok(
+        routes.some((x) => `${x.method} ${x.path}` === r),
+        r,
+      );
     }
   });
 
@@ -169,7 +222,10 @@ describe('request fuzz over every route (real PostgreSQL, Temporal, MinIO)', () 
       const res = await check(method, path, withKey(JSON.stringify(body)));
       assert.equal(res.status, 400, `${path} ${JSON.stringify(body).slice(0, 80)} → ${res.status} ${res.text}`);
       const errors = JSON.parse(res.text).errors as { path: string }[];
-      assert.ok(errors.some((e) => e.path === field || (field.startsWith('ro') && e.path.startsWith('ro'))), `names ${field}: ${res.text}`);
+      assert.ok(
+        errors.some((e) => e.path === field || (field.startsWith('ro') && e.path.startsWith('ro'))),
+        `names ${field}: ${res.text}`,
+      );
     }
     for (const levels of [65, 3000, 100_000]) {
       const text = JSON.stringify({ ...intentBody, vulnerabilityReport: '@@' }).replace('"@@"', deep(levels, 'object'));
@@ -181,7 +237,10 @@ describe('request fuzz over every route (real PostgreSQL, Temporal, MinIO)', () 
       const body = JSON.stringify({ ...(sampleBody('POST', '/api/v1/exceptions') as object), expiresAt: date });
       const res = await check('POST', '/api/v1/exceptions', { token: a.allRoles, body });
       assert.equal(res.status, 400, date);
-      assert.ok((JSON.parse(res.text).errors as { path: string }[]).some((e) => e.path === 'expiresAt'), res.text);
+      assert.ok(
+        (JSON.parse(res.text).errors as { path: string }[]).some((e) => e.path === 'expiresAt'),
+        res.text,
+      );
       const q = await check('GET', `/api/v1/audit/events?from=${encodeURIComponent(date)}`, { token: a.allRoles });
       assert.equal(q.status, 400, `audit from=${date}`);
     }
@@ -231,7 +290,9 @@ describe('request fuzz over every route (real PostgreSQL, Temporal, MinIO)', () 
             // Never let the fuzz disable the token it authenticates with.
             if (seg === a.allRoles.split('.')[1]) return;
           }
-          const qs = Object.entries(q).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encode(k)}=${encode(x)}`)).join('&');
+          const qs = Object.entries(q)
+            .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encode(k)}=${encode(x)}`))
+            .join('&');
           const path = fillPath(route.path, () => seg) + (qs ? `?${qs}` : '');
           const headers: Record<string, string> = withKey ? { 'idempotency-key': `fuzz-${randomUUID()}` } : {};
           const artifact = route.path === '/api/v1/artifacts';

@@ -36,7 +36,11 @@ export interface ArtifactCheck {
  * The store's `TooLargeError` and `ArtifactHashMismatchError` pass through for the caller to answer.
  */
 export class ArtifactService {
-  constructor(private readonly repo: ArtifactRecords, private readonly store: ArtifactContent, readonly maxBytes: number) {}
+  constructor(
+    private readonly repo: ArtifactRecords,
+    private readonly store: ArtifactContent,
+    readonly maxBytes: number,
+  ) {}
 
   async upload(principal: Principal, body: Readable, input: ArtifactUploadInput = {}): Promise<ArtifactCheck> {
     const { fileName, declaredSha256 } = input;
@@ -58,8 +62,13 @@ export class ArtifactService {
       createdBy: principal.actor,
     });
     return {
-      id: row.id, sha256: row.sha256, sizeBytes: row.sizeBytes, source: 'upload', fileName: row.fileName,
-      stored: { bucket: stored.bucket, key: stored.key }, createdAt: row.createdAt,
+      id: row.id,
+      sha256: row.sha256,
+      sizeBytes: row.sizeBytes,
+      source: 'upload',
+      fileName: row.fileName,
+      stored: { bucket: stored.bucket, key: stored.key },
+      createdAt: row.createdAt,
     };
   }
 

@@ -31,8 +31,15 @@ class FakeEvents implements AuditEventReader {
       const seq = this.rows.length + 1;
       const e = chainEvent(
         {
-          eventId: randomUUID(), tenantId: principal.tenantId, aggregateType: 'intent', aggregateId: `i${seq % 2}`,
-          eventType: `t${seq % 3}`, actor: 'a', reason: 'r', data: { seq }, correlationId: randomUUID(),
+          eventId: randomUUID(),
+          tenantId: principal.tenantId,
+          aggregateType: 'intent',
+          aggregateId: `i${seq % 2}`,
+          eventType: `t${seq % 3}`,
+          actor: 'a',
+          reason: 'r',
+          data: { seq },
+          correlationId: randomUUID(),
           createdAt: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString(),
         },
         this.rows.at(-1)?.hash ?? GENESIS_HASH,

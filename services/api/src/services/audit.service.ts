@@ -104,7 +104,10 @@ export class AuditService {
   private readonly pageSize: number;
   private readonly hashChunk: number;
 
-  constructor(repos: AuditRepositories, private readonly opts: AuditServiceOptions = {}) {
+  constructor(
+    repos: AuditRepositories,
+    private readonly opts: AuditServiceOptions = {},
+  ) {
     this.events = repos.events;
     this.checkpointRows = repos.checkpointRows;
     this.pageSize = opts.pageSize ?? 5000;
@@ -163,7 +166,14 @@ export class AuditService {
     const head = await this.events.head(tenantId);
     const upto = head ? String(head.eventCount) : '0';
     const base = { mode, checkpoint: latest ? cpView(latest) : null, newCheckpoint: null } as const;
-    type Broken = (seq: string, eventId: string, reason: BrokenReason, checked: number, fromSeq: string, detail?: string) => AuditVerification;
+    type Broken = (
+      seq: string,
+      eventId: string,
+      reason: BrokenReason,
+      checked: number,
+      fromSeq: string,
+      detail?: string,
+    ) => AuditVerification;
     const broken: Broken = (seq, eventId, reason, checked, fromSeq, detail) => ({
       ok: false,
       ...base,

@@ -26,7 +26,15 @@ export interface ConnectorConfigDeps {
   outbound?: OutboundPolicy;
 }
 
-const view = (r: ConnectorConfigRow): ConnectorConfigView => ({ plane: r.plane, baseUrl: r.baseUrl, authUrl: r.authUrl, settings: r.settings, credentialsSet: true, updatedBy: r.updatedBy, updatedAt: r.updatedAt });
+const view = (r: ConnectorConfigRow): ConnectorConfigView => ({
+  plane: r.plane,
+  baseUrl: r.baseUrl,
+  authUrl: r.authUrl,
+  settings: r.settings,
+  credentialsSet: true,
+  updatedBy: r.updatedBy,
+  updatedAt: r.updatedAt,
+});
 
 /** Per-tenant connector configuration; credentials are sealed with AES-256-GCM before they reach the database. */
 export class ConnectorConfigService {
@@ -85,17 +93,20 @@ export class ConnectorConfigService {
     // One transaction: the configuration never disappears without its audit event.
     await this.deps.uow.transaction(async (em) => {
       if (!(await this.deps.configs.remove(principal.tenantId, plane, em))) throw new NotFoundError(`No ${plane} connector configured`);
-      await this.deps.events.append({
-        tenantId: principal.tenantId,
-        aggregateType: 'connector',
-        aggregateId: plane,
-        eventType: 'connector.removed',
-        actor: principal.actor,
-        reason: `${plane} connector configuration and credentials removed`,
-        data: { action: 'remove' },
-        correlationId,
-        dedupeKey: `connector.removed:${plane}:${correlationId}:${Date.now()}`,
-      }, em);
+      await this.deps.events.append(
+        {
+          tenantId: principal.tenantId,
+          aggregateType: 'connector',
+          aggregateId: plane,
+          eventType: 'connector.removed',
+          actor: principal.actor,
+          reason: `${plane} connector configuration and credentials removed`,
+          data: { action: 'remove' },
+          correlationId,
+          dedupeKey: `connector.removed:${plane}:${correlationId}:${Date.now()}`,
+        },
+        em,
+      );
     });
   }
 }

@@ -62,14 +62,33 @@ function storePack(packs: FakePacks, objects: FakeObjects, version: number, prev
   const bytes = Buffer.from(JSON.stringify({ tenantId: principal.tenantId, intentId, version, previousPackHash, rings: [] }));
   const sha256 = sha256Hex(bytes);
   const manifest: EvidenceManifest = {
-    kind: 'eucora.evidence-manifest', algorithm: 'Ed25519', keyId, packSha256: sha256, tenantId: principal.tenantId, intentId, version,
-    previousPackHash, signedAt: new Date().toISOString(),
+    kind: 'eucora.evidence-manifest',
+    algorithm: 'Ed25519',
+    keyId,
+    packSha256: sha256,
+    tenantId: principal.tenantId,
+    intentId,
+    version,
+    previousPackHash,
+    signedAt: new Date().toISOString(),
   };
   const row: EvidencePackRow = {
-    id: randomUUID(), tenantId: principal.tenantId, intentId, version, sha256, previousPackHash, bucket: 'evidence',
-    objectKey: `${principal.tenantId}/${intentId}/${sha256}.json`, versionId: `v${version}`, sizeBytes: bytes.length,
-    retention: { mode: 'COMPLIANCE', retainUntil: FUTURE }, manifest, signature: signManifest(manifest, privateKey), keyId,
-    manifestKey: `${principal.tenantId}/${intentId}/${sha256}.manifest.json`, createdAt: new Date().toISOString(),
+    id: randomUUID(),
+    tenantId: principal.tenantId,
+    intentId,
+    version,
+    sha256,
+    previousPackHash,
+    bucket: 'evidence',
+    objectKey: `${principal.tenantId}/${intentId}/${sha256}.json`,
+    versionId: `v${version}`,
+    sizeBytes: bytes.length,
+    retention: { mode: 'COMPLIANCE', retainUntil: FUTURE },
+    manifest,
+    signature: signManifest(manifest, privateKey),
+    keyId,
+    manifestKey: `${principal.tenantId}/${intentId}/${sha256}.manifest.json`,
+    createdAt: new Date().toISOString(),
   };
   packs.rows.push(row);
   objects.objects.set(`evidence/${row.objectKey}@${row.versionId}`, bytes);
@@ -90,9 +109,17 @@ describe('EvidenceService (in-memory fakes)', () => {
     const { service, v1, v2 } = setup();
     const result = await service.verify(principal, v2.id);
     assert.equal(result.ok, true, JSON.stringify(result));
-    assert.deepEqual(result.checks.map((c) => [c.name, c.ok]), [
-      ['storage', true], ['manifest', true], ['pack_hash', true], ['pack_fields', true], ['signature', true], ['chain', true],
-    ]);
+    assert.deepEqual(
+      result.checks.map((c) => [c.name, c.ok]),
+      [
+        ['storage', true],
+        ['manifest', true],
+        ['pack_hash', true],
+        ['pack_fields', true],
+        ['signature', true],
+        ['chain', true],
+      ],
+    );
     assert.equal(result.checks.find((c) => c.name === 'chain')!.detail, `chained to ${v1.sha256}`);
   });
 
@@ -163,7 +190,10 @@ describe('EvidenceService (in-memory fakes)', () => {
     const got = await service.get(principal, v1.id);
     assert.deepEqual(got.retention, { mode: 'COMPLIANCE', retainUntil: enforced });
     assert.ok(!('tenantId' in got) && !('manifestKey' in got));
-    assert.deepEqual((await service.list(principal, intentId)).items.map((p) => p.id), [v1.id, v2.id]);
+    assert.deepEqual(
+      (await service.list(principal, intentId)).items.map((p) => p.id),
+      [v1.id, v2.id],
+    );
     assert.deepEqual(service.publishedKeys(), { keys: published });
   });
 });

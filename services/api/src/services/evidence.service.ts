@@ -64,7 +64,10 @@ function view(r: EvidencePackRow): EvidencePackView {
  * The router answers 502 `evidence-storage-unavailable`; `code` is the store's error code, never its message or body.
  */
 export class EvidenceStorageError extends Error {
-  constructor(readonly packId: string, readonly code: string) {
+  constructor(
+    readonly packId: string,
+    readonly code: string,
+  ) {
     super(`The stored bytes of evidence pack ${packId} cannot be served (${code}); its integrity cannot be shown`);
     this.name = 'EvidenceStorageError';
   }
@@ -125,7 +128,10 @@ export class EvidenceService {
   }
 
   /** Re-checks storage (bytes and retention), the signature and the chain link to the previous version. */
-  async verify(principal: Principal, id: string): Promise<{ ok: boolean; checks: (VerificationCheck | { name: 'storage'; ok: boolean; detail: string })[] }> {
+  async verify(
+    principal: Principal,
+    id: string,
+  ): Promise<{ ok: boolean; checks: (VerificationCheck | { name: 'storage'; ok: boolean; detail: string })[] }> {
     const v = await this.get(principal, id);
     let bytes: Buffer;
     try {

@@ -130,10 +130,16 @@ describe('ExceptionService (in-memory repositories, no HTTP)', () => {
     await service.decide(principal(tenantId, 'sec'), first.id, 'approved', {}, 'c');
 
     const page1 = await service.list(rel, { limit: 1 });
-    assert.deepEqual(page1.items.map((i) => [i.id, i.effective]), [[second.id, false]]);
+    assert.deepEqual(
+      page1.items.map((i) => [i.id, i.effective]),
+      [[second.id, false]],
+    );
     assert.equal(page1.nextCursor, second.id);
     const page2 = await service.list(rel, { limit: 1, cursor: page1.nextCursor! });
-    assert.deepEqual(page2.items.map((i) => [i.id, i.effective]), [[first.id, true]]);
+    assert.deepEqual(
+      page2.items.map((i) => [i.id, i.effective]),
+      [[first.id, true]],
+    );
     assert.equal(page2.nextCursor, null);
 
     // Approved but past its expiry: listed, no longer effective.

@@ -42,7 +42,10 @@ export class ExceptionService {
   private readonly repo: ExceptionStores['exceptions'];
 
   /** `clock`: the time expiries are judged against; default the system clock. */
-  constructor(private readonly stores: ExceptionStores, private readonly clock: () => Date = () => new Date()) {
+  constructor(
+    private readonly stores: ExceptionStores,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
     this.repo = stores.exceptions;
   }
 
@@ -50,7 +53,8 @@ export class ExceptionService {
     const expires = Date.parse(input.expiresAt);
     const now = this.clock().getTime();
     if (expires <= now) throw new InputError('Invalid exception', [{ path: 'expiresAt', message: 'must be in the future' }]);
-    if (expires > now + MAX_DAYS * 86_400_000) throw new InputError('Invalid exception', [{ path: 'expiresAt', message: `must be within ${MAX_DAYS} days` }]);
+    if (expires > now + MAX_DAYS * 86_400_000)
+      throw new InputError('Invalid exception', [{ path: 'expiresAt', message: `must be within ${MAX_DAYS} days` }]);
     const row = await this.repo.insert(principal.tenantId, {
       id: randomUUID(),
       packageName: input.packageName,
@@ -61,7 +65,13 @@ export class ExceptionService {
       requestedBy: principal.actor,
       requestedByTokenId: principal.tokenId,
     });
-    await this.record(principal, row, 'exception.requested', `Exception requested for ${row.packageName}: ${row.findingIds.join(', ')} until ${row.expiresAt}`, correlationId);
+    await this.record(
+      principal,
+      row,
+      'exception.requested',
+      `Exception requested for ${row.packageName}: ${row.findingIds.join(', ')} until ${row.expiresAt}`,
+      correlationId,
+    );
     return row;
   }
 
@@ -95,7 +105,8 @@ export class ExceptionService {
     if (existing.requestedByTokenId === principal.tokenId || existing.requestedBy === principal.actor) {
       throw new NotAllowedError('Separation of duties: the requester cannot decide their own exception');
     }
-    if (status === 'approved' && Date.parse(existing.expiresAt) <= this.clock().getTime()) throw new ConflictError('The exception has already expired');
+    if (status === 'approved' && Date.parse(existing.expiresAt) <= this.clock().getTime())
+      throw new ConflictError('The exception has already expired');
     // State and audit event commit together: a decision without its event (or the reverse) can never be observed.
     return this.stores.uow.transaction(async (tx) => {
       const row = await this.repo.decide(principal.tenantId, id, status, principal.actor, input.comment ?? null, tx);
@@ -114,19 +125,24 @@ export class ExceptionService {
     correlationId: string,
     tx?: Tx,
   ): Promise<void> {
-    await this.stores.events.append({
-      tenantId: principal.tenantId,
-      aggregateType: 'exception',
-      aggregateId: row.id,
-      eventType: type,
-      actor: principal.actor,
-      reason,
-      data: {
-        action: type.split('.')[1] as ExceptionEventAction,
-        packageName: row.packageName, findingIds: row.findingIds, expiresAt: row.expiresAt,
+    await this.stores.events.append(
+      {
+        tenantId: principal.tenantId,
+        aggregateType: 'exception',
+        aggregateId: row.id,
+        eventType: type,
+        actor: principal.actor,
+        reason,
+        data: {
+          action: type.split('.')[1] as ExceptionEventAction,
+          packageName: row.packageName,
+          findingIds: row.findingIds,
+          expiresAt: row.expiresAt,
+        },
+        correlationId,
+        dedupeKey: `${type}:${row.id}`,
       },
-      correlationId,
-      dedupeKey: `${type}:${row.id}`,
-    }, tx);
+      tx,
+    );
   }
 }

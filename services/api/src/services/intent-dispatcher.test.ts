@@ -45,14 +45,16 @@ describe('per-tenant fairness of workflow starts (real PostgreSQL and Temporal)'
       tenantIds: [a.tenantId, b.tenantId, c.tenantId],
     });
   const finishAssessing = (t: TestTenant) =>
-    api.ds.query(
-      `UPDATE deployment_intents SET state = 'awaiting_approval' WHERE tenant_id = $1 AND workflow_started_at IS NOT NULL`,
-      [t.tenantId],
-    );
+    api.ds.query(`UPDATE deployment_intents SET state = 'awaiting_approval' WHERE tenant_id = $1 AND workflow_started_at IS NOT NULL`, [
+      t.tenantId,
+    ]);
 
   it("tenant A's flood is held at the cap while tenant B's single intent starts at once", async () => {
     const flood = await file(a, 8);
-    assert.deepEqual(flood.map((x) => x.workflowStarted), [true, true, true, false, false, false, false, false]);
+    assert.deepEqual(
+      flood.map((x) => x.workflowStarted),
+      [true, true, true, false, false, false, false, false],
+    );
     const [single] = await file(b, 1);
     assert.equal(single!.workflowStarted, true, "B is not queued behind A's backlog");
     assert.equal(await dispatcher().sweep(), 0, 'A is still at its cap: the dispatcher holds it back');

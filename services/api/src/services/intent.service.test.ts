@@ -168,9 +168,15 @@ describe('IntentService (in-memory repositories, no HTTP)', () => {
     assert.equal(page1.items.length, 1);
     assert.ok(page1.nextCursor);
     const page2 = await service.list(a, { limit: 1, cursor: page1.nextCursor! });
-    assert.deepEqual(page2.items.map((i) => i.id), [ofA.intent.id]);
+    assert.deepEqual(
+      page2.items.map((i) => i.id),
+      [ofA.intent.id],
+    );
     assert.equal(page2.nextCursor, null);
-    assert.deepEqual((await service.list(b, { limit: 50 })).items.map((i) => i.id), [ofB.intent.id]);
+    assert.deepEqual(
+      (await service.list(b, { limit: 50 })).items.map((i) => i.id),
+      [ofB.intent.id],
+    );
   });
 
   it('holds the start back while the tenant is at its cap of assessing intents', async () => {

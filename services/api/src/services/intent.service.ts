@@ -83,7 +83,15 @@ export interface IntentView {
 }
 
 function timeline(events: EventEnvelope[]): TimelineEntry[] {
-  return events.map((e) => ({ at: e.createdAt, type: e.eventType, actor: e.actor, reason: e.reason, data: e.data, eventId: e.eventId, hash: e.hash }));
+  return events.map((e) => ({
+    at: e.createdAt,
+    type: e.eventType,
+    actor: e.actor,
+    reason: e.reason,
+    data: e.data,
+    eventId: e.eventId,
+    hash: e.hash,
+  }));
 }
 
 const TERMINAL = new Set(['completed', 'rejected', 'blocked', 'rolled_back', 'failed', 'cancelled']);
@@ -130,7 +138,10 @@ export class IntentService {
       pollMaxMs: 60_000,
     },
     /** Intake checks of artifact references: URL host allow-list and existence of artifact checks. */
-    private readonly artifactRules: { urlAllowlist: readonly string[]; checkExists: (tenantId: string, id: string) => Promise<boolean> } = { urlAllowlist: [], checkExists: async () => false },
+    private readonly artifactRules: { urlAllowlist: readonly string[]; checkExists: (tenantId: string, id: string) => Promise<boolean> } = {
+      urlAllowlist: [],
+      checkExists: async () => false,
+    },
     /** Per-tenant fairness: most started-and-still-assessing intents (EUCORA_TENANT_MAX_ASSESSING); default no cap. */
     private readonly fairness: { maxAssessing: number } = { maxAssessing: Number.POSITIVE_INFINITY },
   ) {
@@ -151,7 +162,9 @@ export class IntentService {
       const key = { tenantId: principal.tenantId, scope: 'intents.create', key: idempotencyKey, requestHash, resourceId: id };
       const claim = await this.stores.keys.claim(tx, key);
       if (claim.status === 'mismatch') {
-        throw new ConflictError(`Idempotency-Key "${idempotencyKey}" was already used with a different request body (intent ${claim.resourceId})`);
+        throw new ConflictError(
+          `Idempotency-Key "${idempotencyKey}" was already used with a different request body (intent ${claim.resourceId})`,
+        );
       }
       if (claim.status === 'replay') return { intentId: claim.resourceId, replayed: true };
       await this.intents.insert(
@@ -186,16 +199,24 @@ export class IntentService {
   private async checkReferences(principal: Principal, spec: IntentSpec): Promise<void> {
     if (spec.sbom) {
       const v = await validateSbom(spec.sbom);
-      if (!v.ok) throw new InputError(`Invalid SBOM: ${v.errors[0]?.path}: ${v.errors[0]?.message}`, v.errors.map((e) => ({ path: `sbom.${e.path}`, message: e.message })));
+      if (!v.ok)
+        throw new InputError(
+          `Invalid SBOM: ${v.errors[0]?.path}: ${v.errors[0]?.message}`,
+          v.errors.map((e) => ({ path: `sbom.${e.path}`, message: e.message })),
+        );
     }
     if (spec.artifact.sourceUrl) {
       const url = new URL(spec.artifact.sourceUrl);
       if (!['http:', 'https:'].includes(url.protocol) || !this.artifactRules.urlAllowlist.includes(url.hostname.toLowerCase())) {
-        throw new InputError('Artifact URL not allowed', [{ path: 'artifact.sourceUrl', message: `host ${url.hostname} is not on ARTIFACT_URL_ALLOWLIST` }]);
+        throw new InputError('Artifact URL not allowed', [
+          { path: 'artifact.sourceUrl', message: `host ${url.hostname} is not on ARTIFACT_URL_ALLOWLIST` },
+        ]);
       }
     }
     if (spec.artifact.checkId && !(await this.artifactRules.checkExists(principal.tenantId, spec.artifact.checkId))) {
-      throw new InputError('Unknown artifact check', [{ path: 'artifact.checkId', message: 'no artifact upload with this id in your tenant' }]);
+      throw new InputError('Unknown artifact check', [
+        { path: 'artifact.checkId', message: 'no artifact upload with this id in your tenant' },
+      ]);
     }
   }
 
@@ -239,7 +260,14 @@ export class IntentService {
     principal: Principal,
     f: IntentListQuery,
   ): Promise<{ items: Omit<IntentView, 'timeline' | 'spec' | 'ringProgress'>[]; nextCursor: string | null }> {
-    const rows = await this.intents.list(principal.tenantId, { state: f.state, plane: f.plane, submitter: f.submitter, riskBand: f.riskBand, afterId: f.cursor, limit: f.limit + 1 });
+    const rows = await this.intents.list(principal.tenantId, {
+      state: f.state,
+      plane: f.plane,
+      submitter: f.submitter,
+      riskBand: f.riskBand,
+      afterId: f.cursor,
+      limit: f.limit + 1,
+    });
     const page = rows.slice(0, f.limit);
     return { items: page.map((i) => summary(i)), nextCursor: rows.length > f.limit ? page.at(-1)!.id : null };
   }

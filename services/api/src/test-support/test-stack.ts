@@ -27,7 +27,9 @@ export class LogCapture extends Writable {
 }
 
 /** A wired API runtime against the test stack, plus captured logs. */
-export async function startTestApi(overrides: Record<string, string> = {}): Promise<ApiRuntime & { logs: LogCapture; config: ServiceConfig }> {
+export async function startTestApi(
+  overrides: Record<string, string> = {},
+): Promise<ApiRuntime & { logs: LogCapture; config: ServiceConfig }> {
   const config = testConfig(overrides);
   const logs = new LogCapture();
   const logger = createLogger({ service: 'api', level: 'info', destination: logs });

@@ -28,9 +28,17 @@ function spec(over: Record<string, unknown> = {}, artifact: Record<string, unkno
     title: 'Roll out 7-Zip 24.08',
     plane: 'intune',
     artifact: {
-      name: '7-Zip', version: '24.08', publisher: 'Igor Pavlov', platform: 'windows', format: 'msi', sha256: 'a'.repeat(64),
-      sizeBytes: 1_500_000, installCommand: 'msiexec /i 7z2408-x64.msi /qn', uninstallCommand: 'msiexec /x {X} /qn',
-      detectionRule: { type: 'product_code', value: '{X}' }, ...artifact,
+      name: '7-Zip',
+      version: '24.08',
+      publisher: 'Igor Pavlov',
+      platform: 'windows',
+      format: 'msi',
+      sha256: 'a'.repeat(64),
+      sizeBytes: 1_500_000,
+      installCommand: 'msiexec /i 7z2408-x64.msi /qn',
+      uninstallCommand: 'msiexec /x {X} /qn',
+      detectionRule: { type: 'product_code', value: '{X}' },
+      ...artifact,
     },
     targeting: { groups: ['all-windows'] },
     rollbackPlan: { strategy: 'uninstall' },
@@ -41,13 +49,22 @@ function spec(over: Record<string, unknown> = {}, artifact: Record<string, unkno
 type Device = TargetableDevice & { groups: string[] };
 function fleet(n: number, lab = 3): Device[] {
   return Array.from({ length: n }, (_, i) => ({
-    id: `dev-${String(i).padStart(4, '0')}`, platform: 'windows' as const, groups: i < lab ? ['all-windows', 'lab'] : ['all-windows'],
+    id: `dev-${String(i).padStart(4, '0')}`,
+    platform: 'windows' as const,
+    groups: i < lab ? ['all-windows', 'lab'] : ['all-windows'],
   }));
 }
 
 const input = (s: IntentSpec, over: Partial<AssessmentInput> = {}): AssessmentInput => ({
-  intent: { plane: 'intune', changeType: s.changeType, spec: s }, findings: [], snapshot: null, history: null, artifactCheck: null,
-  exceptions: [], unverified: 'flag', now: NOW, ...over,
+  intent: { plane: 'intune', changeType: s.changeType, spec: s },
+  findings: [],
+  snapshot: null,
+  history: null,
+  artifactCheck: null,
+  exceptions: [],
+  unverified: 'flag',
+  now: NOW,
+  ...over,
 });
 
 describe('assessment (pure)', () => {
@@ -59,8 +76,16 @@ describe('assessment (pure)', () => {
     assert.equal(riskInputs(declared, [], null, null, null).deviceCount, 40);
     assert.match(blastRadiusNote('intune', declared, null), /declared targeting\.deviceCount/);
     assert.deepEqual(declaredTargets(declared, NOW), {
-      source: 'declared', count: 40, sha256: null, platformSplit: null, otherPlatform: 0, excluded: 0, stale: 0, unknownGroups: [],
-      takenAt: NOW, inventorySyncedAt: null,
+      source: 'declared',
+      count: 40,
+      sha256: null,
+      platformSplit: null,
+      otherPlatform: 0,
+      excluded: 0,
+      stale: 0,
+      unknownGroups: [],
+      takenAt: NOW,
+      inventorySyncedAt: null,
     });
     const a = assess(input(declared));
     assert.equal(a.targets?.source, 'declared');
@@ -88,12 +113,24 @@ describe('assessment (pure)', () => {
   it('freezes ring membership per planned ring and resolves the ring plan', () => {
     const s = spec();
     const snap = snapshotTargets(TENANT, s, fleet(200), NOW, '2026-12-01T09:00:00.000Z');
-    assert.deepEqual(snap.rings.map((r) => r.index), [0, 1, 2, 3]);
+    assert.deepEqual(
+      snap.rings.map((r) => r.index),
+      [0, 1, 2, 3],
+    );
     assert.equal(snap.rings[0]!.deviceIds.length, 3, 'ring 0 is the lab group ∩ targets');
-    assert.equal(snap.rings.reduce((n, r) => n + r.deviceIds.length, 0), 200);
+    assert.equal(
+      snap.rings.reduce((n, r) => n + r.deviceIds.length, 0),
+      200,
+    );
     const rings = plannedRings(s, snap);
     assert.deepEqual(rings[0], {
-      index: 0, name: 'ring0-lab', deviceGroup: 'lab', successThreshold: 100, soakSeconds: 0, deviceCount: 3, sha256: snap.rings[0]!.sha256,
+      index: 0,
+      name: 'ring0-lab',
+      deviceGroup: 'lab',
+      successThreshold: 100,
+      soakSeconds: 0,
+      deviceCount: 3,
+      sha256: snap.rings[0]!.sha256,
     });
     assert.equal(rings[3]!.deviceGroup, 'ring3-broad', 'a ring without a group targets its name');
     const custom = spec({ rings: [{ name: 'only', successThreshold: 90 }] });
@@ -105,8 +142,11 @@ describe('assessment (pure)', () => {
     const snap = snapshotTargets(TENANT, s, fleet(5), NOW, NOW);
     assert.equal(snap.targets.count, 0);
     const reason = zeroTargetsReason(snap.targets, s);
-    assert.equal(reason, 'No device matches the targeting (groups all-windows, ghosts on windows minus all-windows): '
-      + '0 on another platform, 5 excluded, 0 stale. Unknown groups (no synced device): ghosts.');
+    assert.equal(
+      reason,
+      'No device matches the targeting (groups all-windows, ghosts on windows minus all-windows): ' +
+        '0 on another platform, 5 excluded, 0 stale. Unknown groups (no synced device): ghosts.',
+    );
     const a = assess(input(s, { snapshot: snap }));
     assert.equal(a.policy.decision, 'deny');
     assert.equal(a.policy.approvalBeforeRing, null);
@@ -118,7 +158,10 @@ describe('assessment (pure)', () => {
     const a = assess(input(s, { snapshot: snapshotTargets(TENANT, s, fleet(20), NOW, NOW) }));
     const shown = JSON.parse(cabTargets(a)!) as { count: number; rings: { count: number | null }[] };
     assert.equal(shown.count, 20);
-    assert.deepEqual(shown.rings.map((r) => r.count), a.rings.map((r) => r.deviceCount));
+    assert.deepEqual(
+      shown.rings.map((r) => r.count),
+      a.rings.map((r) => r.deviceCount),
+    );
     assert.equal(cabTargets({ ...a, targets: undefined }), null, 'assessed before issue 10');
   });
 
@@ -128,8 +171,15 @@ describe('assessment (pure)', () => {
     assert.equal(r.plane, 'intune');
     assert.equal(r.fileName, '7z 2408-x64.msi');
     assert.deepEqual(r.artifact, {
-      name: '7-Zip', version: '24.08', publisher: 'Igor Pavlov', sha256: 'a'.repeat(64), installCommand: 'msiexec /i 7z2408-x64.msi /qn',
-      uninstallCommand: 'msiexec /x {X} /qn', platform: 'windows', format: 'msi', sizeBytes: 1_500_000,
+      name: '7-Zip',
+      version: '24.08',
+      publisher: 'Igor Pavlov',
+      sha256: 'a'.repeat(64),
+      installCommand: 'msiexec /i 7z2408-x64.msi /qn',
+      uninstallCommand: 'msiexec /x {X} /qn',
+      platform: 'windows',
+      format: 'msi',
+      sizeBytes: 1_500_000,
       detectionRule: { type: 'product_code', value: '{X}' },
     });
     assert.equal(deployRequest('intune', s, 'setup.msi').fileName, 'setup.msi');
@@ -144,7 +194,9 @@ describe('assessment (pure)', () => {
     assert.equal(deploymentHistory([]), null);
     assert.deepEqual(
       deploymentHistory([
-        { state: 'completed', haltedRings: 0 }, { state: 'rolled_back', haltedRings: 2 }, { state: 'failed', haltedRings: 1 },
+        { state: 'completed', haltedRings: 0 },
+        { state: 'rolled_back', haltedRings: 2 },
+        { state: 'failed', haltedRings: 1 },
       ]),
       { deployments: 3, rollbacks: 1, failedRings: 3 },
     );
@@ -172,7 +224,10 @@ describe('evidence input (pure)', () => {
     assert.ok(t && t.source === 'inventory');
     assert.equal(t.count, 30);
     assert.equal(t.sha256, snap.targets.sha256);
-    assert.deepEqual(t.rings.map((r) => r.deviceIds), snap.rings.map((r) => r.deviceIds));
+    assert.deepEqual(
+      t.rings.map((r) => r.deviceIds),
+      snap.rings.map((r) => r.deviceIds),
+    );
     assert.equal(t.rings[0]!.sha256, deviceListSha256(snap.rings[0]!.deviceIds));
     assert.throws(() => targetsEvidence(a, s, members.slice(1)), /differs from the assessed snapshot/);
     const declared = targetsEvidence(assess(input(s)), s, []);
@@ -184,27 +239,55 @@ describe('evidence input (pure)', () => {
     const s = spec({ sbom: { bomFormat: 'CycloneDX', specVersion: '1.6' }, vulnerabilityReport: { Results: [] } });
     const a = assess(input(s));
     const ex = (id: string): ExceptionRecord => ({
-      id, packageName: '7-Zip', findingIds: ['CVE-1'], compensatingControls: 'c', justification: 'j', expiresAt: NOW,
-      status: 'approved', requestedBy: 'rita', decidedBy: 'carl', decidedAt: NOW,
+      id,
+      packageName: '7-Zip',
+      findingIds: ['CVE-1'],
+      compensatingControls: 'c',
+      justification: 'j',
+      expiresAt: NOW,
+      status: 'approved',
+      requestedBy: 'rita',
+      decidedBy: 'carl',
+      decidedAt: NOW,
     });
     const req = {
-      tenantId: TENANT, intentId: 'i1', version: 2, previousPackHash: 'p'.repeat(64), createdAt: NOW, testEvidence: [], approvals: [],
+      tenantId: TENANT,
+      intentId: 'i1',
+      version: 2,
+      previousPackHash: 'p'.repeat(64),
+      createdAt: NOW,
+      testEvidence: [],
+      approvals: [],
       assessment: { ...a, policy: { ...a.policy, exceptionsApplied: ['e2'] } },
     };
     const intent = { id: 'i1', submittedBy: 'rita', correlationId: 'c1', spec: s };
     const pack = evidencePackInput(req, { intent, findings: [], exceptions: [ex('e1'), ex('e2')], targets: undefined });
     assert.deepEqual(pack.exceptions, [exceptionEvidence(ex('e2'))]);
     assert.deepEqual(Object.keys(pack.exceptions[0]!).sort(), [
-      'compensating_controls', 'decided_at', 'decided_by', 'expires_at', 'finding_ids', 'id', 'justification', 'package_name',
-      'requested_by', 'status',
+      'compensating_controls',
+      'decided_at',
+      'decided_by',
+      'expires_at',
+      'finding_ids',
+      'id',
+      'justification',
+      'package_name',
+      'requested_by',
+      'status',
     ]);
     assert.deepEqual(pack.artifact.deliveries, [], 'requests recorded before deliveries were carried');
     assert.equal('sbom' in pack.intent || 'vulnerabilityReport' in pack.intent, false);
     assert.equal(pack.intent.submittedBy, 'rita');
     assert.equal('targets' in pack, false);
-    const delivered = evidencePackInput({ ...req, deliveries: [{ ring: 0, plane: 'intune', objectIds: { app: 'x' } }] }, {
-      intent, findings: [], exceptions: [], targets: undefined,
-    });
+    const delivered = evidencePackInput(
+      { ...req, deliveries: [{ ring: 0, plane: 'intune', objectIds: { app: 'x' } }] },
+      {
+        intent,
+        findings: [],
+        exceptions: [],
+        targets: undefined,
+      },
+    );
     assert.deepEqual(delivered.artifact.deliveries, [{ ring: 0, plane: 'intune', objectIds: { app: 'x' } }]);
   });
 });

@@ -105,27 +105,44 @@ export interface TargetSnapshotResult {
  * computes ring membership. The caller stores `rings` and checks it stored `targets.count` devices.
  */
 export function snapshotTargets(
-  tenantId: string, spec: IntentSpec, devices: readonly (TargetableDevice & { groups: readonly string[] })[],
-  takenAt: string, inventorySyncedAt: string,
+  tenantId: string,
+  spec: IntentSpec,
+  devices: readonly (TargetableDevice & { groups: readonly string[] })[],
+  takenAt: string,
+  inventorySyncedAt: string,
 ): TargetSnapshotResult {
   const plan = spec.rings ?? DEFAULT_RINGS;
   const snapshot = resolveTargets(devices, {
-    groups: spec.targeting.groups, exclusions: spec.targeting.exclusions, platform: spec.artifact.platform,
+    groups: spec.targeting.groups,
+    exclusions: spec.targeting.exclusions,
+    platform: spec.artifact.platform,
   });
   const groupMembers = new Map<string, Set<string>>();
   for (const g of new Set(plan.flatMap((r) => (r.group ? [r.group] : [])))) {
     groupMembers.set(g, new Set(devices.filter((d) => d.groups.includes(g)).map((d) => d.id)));
   }
   const rings = computeRingMembership({
-    tenantId, packageName: spec.artifact.name, targets: snapshot.deviceIds, groupMembers,
+    tenantId,
+    packageName: spec.artifact.name,
+    targets: snapshot.deviceIds,
+    groupMembers,
     rings: plan.map((r) => ({
-      name: r.name, ...(r.group ? { group: r.group } : {}), ...(r.percent !== undefined ? { percent: r.percent } : {}),
+      name: r.name,
+      ...(r.group ? { group: r.group } : {}),
+      ...(r.percent !== undefined ? { percent: r.percent } : {}),
     })),
   });
   const targets: AssessmentTargets = {
-    source: 'inventory', count: snapshot.count, sha256: snapshot.sha256, platformSplit: snapshot.platformSplit,
-    otherPlatform: snapshot.otherPlatform, excluded: snapshot.excluded, stale: snapshot.stale,
-    unknownGroups: snapshot.unknownGroups, takenAt, inventorySyncedAt,
+    source: 'inventory',
+    count: snapshot.count,
+    sha256: snapshot.sha256,
+    platformSplit: snapshot.platformSplit,
+    otherPlatform: snapshot.otherPlatform,
+    excluded: snapshot.excluded,
+    stale: snapshot.stale,
+    unknownGroups: snapshot.unknownGroups,
+    takenAt,
+    inventorySyncedAt,
   };
   return { targets, rings };
 }
@@ -133,14 +150,25 @@ export function snapshotTargets(
 /** The targets of an intent whose plane was never synced: the declared count, nothing resolved. */
 export function declaredTargets(spec: IntentSpec, takenAt: string): AssessmentTargets {
   return {
-    source: 'declared', count: spec.targeting.deviceCount ?? null, sha256: null, platformSplit: null,
-    otherPlatform: 0, excluded: 0, stale: 0, unknownGroups: [], takenAt, inventorySyncedAt: null,
+    source: 'declared',
+    count: spec.targeting.deviceCount ?? null,
+    sha256: null,
+    platformSplit: null,
+    otherPlatform: 0,
+    excluded: 0,
+    stale: 0,
+    unknownGroups: [],
+    takenAt,
+    inventorySyncedAt: null,
   };
 }
 
 /** What the risk model reads of an intent; `snapshot` null = the plane was never synced. */
 export function riskInputs(
-  spec: IntentSpec, findings: readonly Finding[], snapshot: TargetSnapshotResult | null, history: DeploymentHistory,
+  spec: IntentSpec,
+  findings: readonly Finding[],
+  snapshot: TargetSnapshotResult | null,
+  history: DeploymentHistory,
   artifactCheck: ArtifactCheckResult | null,
 ): RiskInputs {
   return {
@@ -151,7 +179,7 @@ export function riskInputs(
     sbomPresent: spec.sbom !== undefined || spec.artifact.components.length > 0,
     findings,
     // Blast radius is the real target count; the declared count (or the assumption) only for a never-synced plane.
-    deviceCount: snapshot ? snapshot.targets.count! : spec.targeting.deviceCount ?? ASSUMED_DEVICE_COUNT,
+    deviceCount: snapshot ? snapshot.targets.count! : (spec.targeting.deviceCount ?? ASSUMED_DEVICE_COUNT),
     requiresReboot: spec.riskInputs.requiresReboot,
     hasScripts: spec.riskInputs.hasScripts,
     dependencies: spec.riskInputs.dependencies,
@@ -171,15 +199,21 @@ export function blastRadiusNote(plane: string, spec: IntentSpec, snapshot: Targe
 /** Why an intent with a synced plane has nothing to deploy to, for the `intent.blocked` event. */
 export function zeroTargetsReason(t: AssessmentTargets, spec: IntentSpec): string {
   const unknown = t.unknownGroups.length ? ` Unknown groups (no synced device): ${t.unknownGroups.join(', ')}.` : '';
-  return `No device matches the targeting (groups ${spec.targeting.groups.join(', ')} on ${spec.artifact.platform}` +
+  return (
+    `No device matches the targeting (groups ${spec.targeting.groups.join(', ')} on ${spec.artifact.platform}` +
     `${spec.targeting.exclusions.length ? ` minus ${spec.targeting.exclusions.join(', ')}` : ''}): ` +
-    `${t.otherPlatform} on another platform, ${t.excluded} excluded, ${t.stale} stale.${unknown}`;
+    `${t.otherPlatform} on another platform, ${t.excluded} excluded, ${t.stale} stale.${unknown}`
+  );
 }
 
 /** The plan's rings (default `DEFAULT_RINGS`), with each ring's frozen device count and hash when a snapshot was taken. */
 export function plannedRings(spec: IntentSpec, snapshot: TargetSnapshotResult | null): PlannedRing[] {
   return (spec.rings ?? DEFAULT_RINGS).map((r, index) => ({
-    index, name: r.name, deviceGroup: r.group ?? r.name, successThreshold: r.successThreshold, soakSeconds: r.soakSeconds ?? 0,
+    index,
+    name: r.name,
+    deviceGroup: r.group ?? r.name,
+    successThreshold: r.successThreshold,
+    soakSeconds: r.soakSeconds ?? 0,
     ...(snapshot ? { deviceCount: snapshot.rings[index]!.deviceIds.length, sha256: snapshot.rings[index]!.sha256 } : {}),
   }));
 }
@@ -249,15 +283,24 @@ export function assess(inp: AssessmentInput): Assessment {
     now: inp.now,
   });
   // Nothing to deploy to is not a rollout: the intent is blocked with the reason (unknown groups named).
-  const policy = snapshot && snapshot.targets.count === 0
-    ? {
-      ...evaluated, decision: 'deny' as const, approvalBeforeRing: null,
-      reasons: [...evaluated.reasons, zeroTargetsReason(snapshot.targets, spec)],
-    }
-    : evaluated;
+  const policy =
+    snapshot && snapshot.targets.count === 0
+      ? {
+          ...evaluated,
+          decision: 'deny' as const,
+          approvalBeforeRing: null,
+          reasons: [...evaluated.reasons, zeroTargetsReason(snapshot.targets, spec)],
+        }
+      : evaluated;
   return {
-    artifactCheck, plane, changeType: inp.intent.changeType, risk, policy, rings: plannedRings(spec, snapshot),
-    notBefore: spec.schedule.notBefore ?? null, blackoutWindows: spec.schedule.blackoutWindows,
+    artifactCheck,
+    plane,
+    changeType: inp.intent.changeType,
+    risk,
+    policy,
+    rings: plannedRings(spec, snapshot),
+    notBefore: spec.schedule.notBefore ?? null,
+    blackoutWindows: spec.schedule.blackoutWindows,
     targets: snapshot?.targets ?? declaredTargets(spec, inp.now),
     deployRequest: deployRequest(plane, spec, inp.uploadedFileName),
   };
@@ -268,8 +311,16 @@ export function cabTargets(a: Assessment): string | null {
   const t = a.targets;
   if (!t) return null;
   return JSON.stringify({
-    source: t.source, count: t.count, sha256: t.sha256, platformSplit: t.platformSplit, otherPlatform: t.otherPlatform,
-    excluded: t.excluded, stale: t.stale, unknownGroups: t.unknownGroups, takenAt: t.takenAt, inventorySyncedAt: t.inventorySyncedAt,
+    source: t.source,
+    count: t.count,
+    sha256: t.sha256,
+    platformSplit: t.platformSplit,
+    otherPlatform: t.otherPlatform,
+    excluded: t.excluded,
+    stale: t.stale,
+    unknownGroups: t.unknownGroups,
+    takenAt: t.takenAt,
+    inventorySyncedAt: t.inventorySyncedAt,
     rings: a.rings.map((r) => ({ index: r.index, name: r.name, count: r.deviceCount ?? null })),
   });
 }

@@ -31,13 +31,19 @@ export interface EvidenceRequest {
 export function sbomEvidence(spec: IntentSpec): EvidencePackInput['sbom'] {
   if (spec.sbom) {
     return {
-      present: true, source: 'supplied', specVersion: String(spec.sbom.specVersion), sha256: sha256Hex(canonicalJson(spec.sbom)),
+      present: true,
+      source: 'supplied',
+      specVersion: String(spec.sbom.specVersion),
+      sha256: sha256Hex(canonicalJson(spec.sbom)),
       document: spec.sbom,
     };
   }
   const json = generateSbom(spec.artifact, spec.artifact.components);
   return {
-    present: spec.artifact.components.length > 0, source: 'generated', specVersion: '1.6', sha256: sha256Hex(json),
+    present: spec.artifact.components.length > 0,
+    source: 'generated',
+    specVersion: '1.6',
+    sha256: sha256Hex(json),
     document: JSON.parse(json) as Record<string, unknown>,
   };
 }
@@ -52,20 +58,25 @@ export interface RingMemberRow {
  * The `targets` section of a pack: the frozen snapshot with every device id, per ring (`members`: every stored ring
  * member of the intent). Throws when the members do not hash to what assessment froze.
  */
-export function targetsEvidence(
-  assessment: Assessment, spec: IntentSpec, members: readonly RingMemberRow[],
-): TargetsEvidence | undefined {
+export function targetsEvidence(assessment: Assessment, spec: IntentSpec, members: readonly RingMemberRow[]): TargetsEvidence | undefined {
   const t = assessment.targets;
   if (!t) return undefined;
   if (t.source === 'declared') {
     return {
-      source: 'declared', plane: assessment.plane, takenAt: t.takenAt, inventorySyncedAt: null, declaredDeviceCount: t.count,
-      reason: 'the plane inventory was never synced for the tenant; rings target the plan\'s groups on the plane',
+      source: 'declared',
+      plane: assessment.plane,
+      takenAt: t.takenAt,
+      inventorySyncedAt: null,
+      declaredDeviceCount: t.count,
+      reason: "the plane inventory was never synced for the tenant; rings target the plan's groups on the plane",
     };
   }
   const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const rings = assessment.rings.map((r) => {
-    const deviceIds = members.filter((m) => m.ringIndex === r.index).map((m) => m.deviceKey).sort(byCodePoint);
+    const deviceIds = members
+      .filter((m) => m.ringIndex === r.index)
+      .map((m) => m.deviceKey)
+      .sort(byCodePoint);
     return { index: r.index, name: r.name, count: deviceIds.length, sha256: deviceListSha256(deviceIds), deviceIds };
   });
   const deviceIds = members.map((m) => m.deviceKey).sort(byCodePoint);
@@ -73,10 +84,22 @@ export function targetsEvidence(
   // The pack must say exactly what assessment froze; a changed table would be a tampered snapshot, not evidence.
   if (sha256 !== t.sha256) throw new Error(`stored ring membership (${sha256}) differs from the assessed snapshot (${t.sha256})`);
   return {
-    source: 'inventory', plane: assessment.plane, groups: [...spec.targeting.groups], exclusions: [...spec.targeting.exclusions],
-    platform: spec.artifact.platform, takenAt: t.takenAt, inventorySyncedAt: t.inventorySyncedAt!, count: deviceIds.length, sha256,
-    deviceIds, platformSplit: t.platformSplit ?? {}, otherPlatform: t.otherPlatform, excluded: t.excluded, stale: t.stale,
-    unknownGroups: t.unknownGroups, rings,
+    source: 'inventory',
+    plane: assessment.plane,
+    groups: [...spec.targeting.groups],
+    exclusions: [...spec.targeting.exclusions],
+    platform: spec.artifact.platform,
+    takenAt: t.takenAt,
+    inventorySyncedAt: t.inventorySyncedAt!,
+    count: deviceIds.length,
+    sha256,
+    deviceIds,
+    platformSplit: t.platformSplit ?? {},
+    otherPlatform: t.otherPlatform,
+    excluded: t.excluded,
+    stale: t.stale,
+    unknownGroups: t.unknownGroups,
+    rings,
   };
 }
 
@@ -97,9 +120,16 @@ export interface ExceptionRecord {
 /** An applied exception as recorded in packs: its table columns, times as ISO-8601 (the layout packs have always had). */
 export function exceptionEvidence(e: ExceptionRecord): Record<string, unknown> {
   return {
-    id: e.id, package_name: e.packageName, finding_ids: e.findingIds, compensating_controls: e.compensatingControls,
-    justification: e.justification, expires_at: e.expiresAt, status: e.status, requested_by: e.requestedBy,
-    decided_by: e.decidedBy, decided_at: e.decidedAt,
+    id: e.id,
+    package_name: e.packageName,
+    finding_ids: e.findingIds,
+    compensating_controls: e.compensatingControls,
+    justification: e.justification,
+    expires_at: e.expiresAt,
+    status: e.status,
+    requested_by: e.requestedBy,
+    decided_by: e.decidedBy,
+    decided_at: e.decidedAt,
   };
 }
 
@@ -140,7 +170,9 @@ export function evidencePackInput(req: EvidenceRequest, src: EvidenceSources): E
     risk: req.assessment.risk,
     policy: req.assessment.policy,
     installation: {
-      install: spec.artifact.installCommand, uninstall: spec.artifact.uninstallCommand, detection: { ...spec.artifact.detectionRule },
+      install: spec.artifact.installCommand,
+      uninstall: spec.artifact.uninstallCommand,
+      detection: { ...spec.artifact.detectionRule },
     },
     rolloutPlan: req.assessment.rings.map((r) => ({ ...r })),
     rollbackPlan: { ...spec.rollbackPlan },

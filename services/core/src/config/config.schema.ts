@@ -5,9 +5,7 @@ const port = z.coerce
   .int('must be a whole number')
   .min(1, 'must be a port number 1-65535')
   .max(65535, 'must be a port number 1-65535');
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /**
  * Environment of the API and worker processes. Every variable is documented in README.md's configuration table;
@@ -31,7 +29,10 @@ export const serviceEnvSchema = z.object({
   /** Connection pool size per process; default 10. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Temporal frontend host:port; default `127.0.0.1:7233`. */
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .default('127.0.0.1:7233'),
   /** Temporal namespace; default `default`. */
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   /** Task queue the worker polls and the API starts workflows on; default `eucora-intents`. */
@@ -67,7 +68,12 @@ export const serviceEnvSchema = z.object({
   /** pino level; default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body in bytes; default 1048576 (1 MiB). */
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(512 * 1024 * 1024)
+    .default(1024 * 1024),
   /** First ring status poll after a deploy, ms (doubles up to RING_POLL_MAX_MS); default 2000. */
   RING_POLL_INITIAL_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
   /** Longest gap between ring status polls, ms; default 60000. */
@@ -86,14 +92,23 @@ export const serviceEnvSchema = z.object({
   ARTIFACT_URL_ALLOWLIST: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   /**
    * What policy does with an intent whose bytes were never verified against its declared SHA-256: `deny`, or `flag` (allowed,
    * scored as unverified supply chain). Default `deny` when EUCORA_ENV=production, else `flag`.
    */
   ARTIFACT_UNVERIFIED: z.enum(['deny', 'flag']).optional(),
   /** Largest artifact accepted by upload or URL fetch, bytes; default 8 GiB. */
-  ARTIFACT_MAX_BYTES: z.coerce.number().int().min(1).default(8 * 1024 ** 3),
+  ARTIFACT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(8 * 1024 ** 3),
   /** 32-byte key (base64) that encrypts connector credentials at rest; `npm start` generates one. Required to configure connectors. */
   CONNECTOR_SECRET_KEY: z.string().min(40).optional(),
   /**
@@ -132,7 +147,12 @@ export const serviceEnvSchema = z.object({
   /** Every Nth inventory sync run is full (the others incremental where the plane allows it); default 12. */
   INVENTORY_FULL_SYNC_EVERY: z.coerce.number().int().min(1).max(10_000).default(12),
   /** A device no sync has seen for this long is marked stale at the next full sync, ms; default 604800000 (7 days). */
-  INVENTORY_STALE_AFTER_MS: z.coerce.number().int().min(0).max(365 * 86_400_000).default(7 * 86_400_000),
+  INVENTORY_STALE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400_000)
+    .default(7 * 86_400_000),
   /** The worker starts an inventory sync per tenant and configured plane; default true. */
   INVENTORY_SYNC_ENABLED: bool.default('true'),
   /** Per-dependency timeout of `/api/v1/health` checks in ms; default 1500. */
@@ -211,7 +231,10 @@ export const stackEnvSchema = z.object({
   /** Port of the agent-sim Intune simulator (demo mode); default 9401. */
   SIM_INTUNE_PORT: port.default(9401),
   DATABASE_URL: serviceEnvSchema.shape.DATABASE_URL.optional(),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .optional(),
   S3_ENDPOINT: z.string().url('must be a URL such as http://127.0.0.1:9000').optional(),
 });
 

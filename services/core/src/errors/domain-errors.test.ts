@@ -37,7 +37,10 @@ describe('domain errors', () => {
     const r = z.object({ a: z.object({ b: z.number() }), c: z.string() }).safeParse({ a: { b: 'x' } });
     assert.ok(!r.success);
     const err = inputErrorFromZod(r.error, 'thing');
-    assert.deepEqual(err.issues.map((i) => i.path), ['a.b', 'c']);
+    assert.deepEqual(
+      err.issues.map((i) => i.path),
+      ['a.b', 'c'],
+    );
     assert.match(err.message, /^Invalid thing: a\.b:/);
   });
 });

@@ -22,7 +22,10 @@ abstract class DomainError extends Error {
 export class InputError extends DomainError {
   readonly kind = 'InputError' as const;
   readonly retryable = false;
-  constructor(message: string, readonly issues: FieldIssue[] = []) {
+  constructor(
+    message: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
     super(message);
     this.name = 'InputError';
   }
@@ -72,7 +75,11 @@ export class UnauthenticatedError extends DomainError {
 export class UpstreamUnavailableError extends DomainError {
   readonly kind = 'UpstreamUnavailableError' as const;
   readonly retryable = true;
-  constructor(message: string, readonly upstream: string, readonly retryAfterSeconds?: number) {
+  constructor(
+    message: string,
+    readonly upstream: string,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message);
     this.name = 'UpstreamUnavailableError';
   }
@@ -87,21 +94,12 @@ export const isNotFoundError = (e: unknown): e is NotFoundError => hasKind(e, 'N
 export const isConflictError = (e: unknown): e is ConflictError => hasKind(e, 'ConflictError');
 export const isNotAllowedError = (e: unknown): e is NotAllowedError => hasKind(e, 'NotAllowedError');
 export const isUnauthenticatedError = (e: unknown): e is UnauthenticatedError => hasKind(e, 'UnauthenticatedError');
-export const isUpstreamUnavailableError = (e: unknown): e is UpstreamUnavailableError =>
-  hasKind(e, 'UpstreamUnavailableError');
+export const isUpstreamUnavailableError = (e: unknown): e is UpstreamUnavailableError => hasKind(e, 'UpstreamUnavailableError');
 
 /** Any error of the domain set. */
-export type AnyDomainError =
-  | InputError
-  | NotFoundError
-  | ConflictError
-  | NotAllowedError
-  | UnauthenticatedError
-  | UpstreamUnavailableError;
+export type AnyDomainError = InputError | NotFoundError | ConflictError | NotAllowedError | UnauthenticatedError | UpstreamUnavailableError;
 
 /** True for errors a retry cannot fix (everything in the set except `UpstreamUnavailableError`). */
 export function isPermanentDomainError(e: unknown): e is AnyDomainError {
-  return (
-    isInputError(e) || isNotFoundError(e) || isConflictError(e) || isNotAllowedError(e) || isUnauthenticatedError(e)
-  );
+  return isInputError(e) || isNotFoundError(e) || isConflictError(e) || isNotAllowedError(e) || isUnauthenticatedError(e);
 }

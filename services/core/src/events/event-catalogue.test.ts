@@ -1,7 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  EVENT_TYPES, EventTypes, isEventType, type EucoraEvent, type EventData, type EventInput, type EventType, type IntentEvent,
+  EVENT_TYPES,
+  EventTypes,
+  isEventType,
+  type EucoraEvent,
+  type EventData,
+  type EventInput,
+  type EventType,
+  type IntentEvent,
   type IntentEventType,
 } from './event-catalogue';
 
@@ -30,10 +37,29 @@ describe('event catalogue', () => {
     typeCheck<Equal<Extract<IntentEventType, `token.${string}` | `exception.${string}` | `connector.${string}`>, never>>();
     typeCheck<Equal<IntentEvent['type'], IntentEventType>>();
     const intentTypes = EVENT_TYPES.filter((t) => /^(intent|ring|cab|evidence)\./.test(t));
-    assert.deepEqual(intentTypes, ['intent.submitted', 'intent.assessed', 'intent.blocked', 'intent.rollout_started', 'intent.rolling_back',
-      'intent.rolled_back', 'intent.cancelled', 'intent.rejected', 'intent.completed', 'intent.failed', 'evidence.recorded', 'cab.requested',
-      'cab.approved', 'cab.approval_recorded', 'cab.rejection_recorded', 'ring.waiting_blackout', 'ring.deployed', 'ring.skipped',
-      'ring.promoted', 'ring.halted', 'ring.rolled_back']);
+    assert.deepEqual(intentTypes, [
+      'intent.submitted',
+      'intent.assessed',
+      'intent.blocked',
+      'intent.rollout_started',
+      'intent.rolling_back',
+      'intent.rolled_back',
+      'intent.cancelled',
+      'intent.rejected',
+      'intent.completed',
+      'intent.failed',
+      'evidence.recorded',
+      'cab.requested',
+      'cab.approved',
+      'cab.approval_recorded',
+      'cab.rejection_recorded',
+      'ring.waiting_blackout',
+      'ring.deployed',
+      'ring.skipped',
+      'ring.promoted',
+      'ring.halted',
+      'ring.rolled_back',
+    ]);
   });
 
   it('isEventType accepts catalogue types only', () => {

@@ -38,9 +38,7 @@ export interface EventDataMap {
   'intent.rollout_started': { action: 'start_rollout'; rings: string[] };
   'intent.rolling_back': { action: 'rollback'; rings: string[] };
   /** After a halted ring: the final evidence hash; after a manual rollback: the rolled-back ring count. */
-  'intent.rolled_back':
-    | { action: 'rollback'; outcome: 'rolled_back'; evidenceHash: string | null }
-    | AbortData<'rollback', 'rolled_back'>;
+  'intent.rolled_back': { action: 'rollback'; outcome: 'rolled_back'; evidenceHash: string | null } | AbortData<'rollback', 'rolled_back'>;
   'intent.cancelled': AbortData<'cancel', 'cancelled'>;
   'intent.rejected': AbortData<'reject', 'rejected'>;
   'intent.completed': { action: 'complete'; outcome: 'completed'; evidenceHash: string | null; postImplementationReview: boolean };

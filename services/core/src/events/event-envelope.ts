@@ -49,8 +49,34 @@ export interface ChainVerification {
 
 /** The hashed fields of an envelope, whatever else a stored row carries (e.g. its sequence number). */
 function envelopeFields(e: EventEnvelope): Omit<EventEnvelope, 'hash'> {
-  const { eventId, tenantId, aggregateType, aggregateId, eventType, actor, reason, data, correlationId, createdAt, schemaVersion, prevHash } = e;
-  return { eventId, tenantId, aggregateType, aggregateId, eventType, actor, reason, data, correlationId, createdAt, schemaVersion, prevHash };
+  const {
+    eventId,
+    tenantId,
+    aggregateType,
+    aggregateId,
+    eventType,
+    actor,
+    reason,
+    data,
+    correlationId,
+    createdAt,
+    schemaVersion,
+    prevHash,
+  } = e;
+  return {
+    eventId,
+    tenantId,
+    aggregateType,
+    aggregateId,
+    eventType,
+    actor,
+    reason,
+    data,
+    correlationId,
+    createdAt,
+    schemaVersion,
+    prevHash,
+  };
 }
 
 /** Recomputes a tenant's chain in order; stops at the first broken link. Extra fields on the events are ignored. */
@@ -58,8 +84,10 @@ export function verifyChain(events: Iterable<EventEnvelope>, startPrevHash = GEN
   let prev = startPrevHash;
   let checked = 0;
   for (const e of events) {
-    if (e.prevHash !== prev) return { ok: false, checked, lastHash: prev, firstBroken: { eventId: e.eventId, reason: 'prev_hash_mismatch' } };
-    if (computeEventHash(envelopeFields(e)) !== e.hash) return { ok: false, checked, lastHash: prev, firstBroken: { eventId: e.eventId, reason: 'hash_mismatch' } };
+    if (e.prevHash !== prev)
+      return { ok: false, checked, lastHash: prev, firstBroken: { eventId: e.eventId, reason: 'prev_hash_mismatch' } };
+    if (computeEventHash(envelopeFields(e)) !== e.hash)
+      return { ok: false, checked, lastHash: prev, firstBroken: { eventId: e.eventId, reason: 'hash_mismatch' } };
     prev = e.hash;
     checked++;
   }

@@ -10,7 +10,19 @@ const TENANT = '11111111-1111-4111-8111-111111111111';
 const INTENT = '22222222-2222-4222-8222-222222222222';
 
 function input(): EvidencePackInput {
-  const risk = scoreRisk({ privilege: 'admin', signature: { signed: true, knownPublisher: true }, dataAccess: 'none', sbomPresent: true, findings: [], deviceCount: 100, requiresReboot: false, hasScripts: false, dependencies: 0, multiStep: false, history: null });
+  const risk = scoreRisk({
+    privilege: 'admin',
+    signature: { signed: true, knownPublisher: true },
+    dataAccess: 'none',
+    sbomPresent: true,
+    findings: [],
+    deviceCount: 100,
+    requiresReboot: false,
+    hasScripts: false,
+    dependencies: 0,
+    multiStep: false,
+    history: null,
+  });
   return {
     tenantId: TENANT,
     intentId: INTENT,
@@ -18,12 +30,37 @@ function input(): EvidencePackInput {
     previousPackHash: null,
     createdAt: '2026-11-21T10:00:00.000Z',
     intent: { title: 'Roll out 7-Zip', plane: 'intune', targeting: { groups: ['all-windows'], exclusions: [] } },
-    artifact: { name: '7-Zip', version: '24.08', declaredSha256: 'a'.repeat(64), verifiedSha256: null, check: null, signature: { signed: true } },
-    sbom: { present: true, source: 'supplied', specVersion: '1.6', sha256: 'b'.repeat(64), document: { bomFormat: 'CycloneDX', specVersion: '1.6', components: [] } },
+    artifact: {
+      name: '7-Zip',
+      version: '24.08',
+      declaredSha256: 'a'.repeat(64),
+      verifiedSha256: null,
+      check: null,
+      signature: { signed: true },
+    },
+    sbom: {
+      present: true,
+      source: 'supplied',
+      specVersion: '1.6',
+      sha256: 'b'.repeat(64),
+      document: { bomFormat: 'CycloneDX', specVersion: '1.6', components: [] },
+    },
     findings: [],
     risk,
-    policy: evaluatePolicy({ riskScore: risk.score, changeType: 'normal', artifactHashMatches: null, packageName: '7-Zip', findings: [], exceptions: [], now: '2026-11-21T10:00:00.000Z' }),
-    installation: { install: 'msiexec /i 7z.msi /qn', uninstall: 'msiexec /x 7z.msi /qn', detection: { type: 'product_code', value: '{X}' } },
+    policy: evaluatePolicy({
+      riskScore: risk.score,
+      changeType: 'normal',
+      artifactHashMatches: null,
+      packageName: '7-Zip',
+      findings: [],
+      exceptions: [],
+      now: '2026-11-21T10:00:00.000Z',
+    }),
+    installation: {
+      install: 'msiexec /i 7z.msi /qn',
+      uninstall: 'msiexec /x 7z.msi /qn',
+      detection: { type: 'product_code', value: '{X}' },
+    },
     rolloutPlan: [{ index: 0, name: 'ring0-lab' }],
     rollbackPlan: { strategy: 'uninstall' },
     testEvidence: [],
@@ -35,7 +72,17 @@ function input(): EvidencePackInput {
 function signed() {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const pack = buildEvidencePack(input());
-  const manifest: EvidenceManifest = { kind: 'eucora.evidence-manifest', algorithm: 'Ed25519', keyId: keyIdOf(publicKey), packSha256: pack.sha256, tenantId: TENANT, intentId: INTENT, version: 1, previousPackHash: null, signedAt: '2026-11-21T10:00:00.000Z' };
+  const manifest: EvidenceManifest = {
+    kind: 'eucora.evidence-manifest',
+    algorithm: 'Ed25519',
+    keyId: keyIdOf(publicKey),
+    packSha256: pack.sha256,
+    tenantId: TENANT,
+    intentId: INTENT,
+    version: 1,
+    previousPackHash: null,
+    signedAt: '2026-11-21T10:00:00.000Z',
+  };
   const signature = signManifest(manifest, privateKey);
   const keys = [{ keyId: manifest.keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }];
   return { pack, manifest, signature, keys };
@@ -59,9 +106,18 @@ describe('evidence pack', () => {
 
   it('an intact bundle verifies offline with only the public key', () => {
     const s = signed();
-    const r = verifyEvidenceBundle({ packBytes: s.pack.bytes, manifest: s.manifest, signature: s.signature, publicKeys: s.keys, previousPackSha256: null });
+    const r = verifyEvidenceBundle({
+      packBytes: s.pack.bytes,
+      manifest: s.manifest,
+      signature: s.signature,
+      publicKeys: s.keys,
+      previousPackSha256: null,
+    });
     assert.equal(r.ok, true, JSON.stringify(r.checks));
-    assert.deepEqual(r.checks.map((c) => c.name), ['manifest', 'pack_hash', 'pack_fields', 'signature', 'chain']);
+    assert.deepEqual(
+      r.checks.map((c) => c.name),
+      ['manifest', 'pack_hash', 'pack_fields', 'signature', 'chain'],
+    );
   });
 
   it('one changed byte fails, naming the hash mismatch', () => {
@@ -92,7 +148,13 @@ describe('evidence pack', () => {
 
   it('a broken chain link is named', () => {
     const s = signed();
-    const r = verifyEvidenceBundle({ packBytes: s.pack.bytes, manifest: s.manifest, signature: s.signature, publicKeys: s.keys, previousPackSha256: 'c'.repeat(64) });
+    const r = verifyEvidenceBundle({
+      packBytes: s.pack.bytes,
+      manifest: s.manifest,
+      signature: s.signature,
+      publicKeys: s.keys,
+      previousPackSha256: 'c'.repeat(64),
+    });
     assert.match(r.checks.find((c) => c.name === 'chain')!.detail, /chain broken/);
   });
 });

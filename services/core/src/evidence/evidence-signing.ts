@@ -13,7 +13,10 @@ export const manifestSchema = z
     tenantId: z.string().uuid(),
     intentId: z.string().uuid(),
     version: z.number().int().min(1),
-    previousPackHash: z.string().regex(/^[a-f0-9]{64}$/).nullable(),
+    previousPackHash: z
+      .string()
+      .regex(/^[a-f0-9]{64}$/)
+      .nullable(),
     signedAt: isoDateTime({ offset: false }),
   })
   .strict();
@@ -30,7 +33,10 @@ export interface PublishedKey {
 
 /** Key id: the first 16 hex characters of SHA-256 over the public key's DER (SPKI). */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Signs the canonical JSON of a manifest; returns base64. */
@@ -64,7 +70,11 @@ export function verifyEvidenceBundle(b: EvidenceBundle): { ok: boolean; checks: 
   const checks: VerificationCheck[] = [];
   const parsed = manifestSchema.safeParse(b.manifest);
   if (!parsed.success) {
-    checks.push({ name: 'manifest', ok: false, detail: `manifest is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+    checks.push({
+      name: 'manifest',
+      ok: false,
+      detail: `manifest is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    });
     return { ok: false, checks };
   }
   const m = parsed.data;
@@ -74,7 +84,11 @@ export function verifyEvidenceBundle(b: EvidenceBundle): { ok: boolean; checks: 
   checks.push(
     actual === m.packSha256
       ? { name: 'pack_hash', ok: true, detail: `pack SHA-256 ${actual} matches the manifest` }
-      : { name: 'pack_hash', ok: false, detail: `pack SHA-256 mismatch: the bytes hash to ${actual}, the signed manifest says ${m.packSha256}` },
+      : {
+          name: 'pack_hash',
+          ok: false,
+          detail: `pack SHA-256 mismatch: the bytes hash to ${actual}, the signed manifest says ${m.packSha256}`,
+        },
   );
 
   let pack: Record<string, unknown> | null = null;
@@ -88,7 +102,11 @@ export function verifyEvidenceBundle(b: EvidenceBundle): { ok: boolean; checks: 
     checks.push(
       wrong.length === 0
         ? { name: 'pack_fields', ok: true, detail: 'tenant, intent, version and previous hash in the pack match the manifest' }
-        : { name: 'pack_fields', ok: false, detail: `pack fields differ from the manifest: ${wrong.map((k) => `${k} (pack ${JSON.stringify(pack![k])}, manifest ${JSON.stringify(m[k])})`).join(', ')}` },
+        : {
+            name: 'pack_fields',
+            ok: false,
+            detail: `pack fields differ from the manifest: ${wrong.map((k) => `${k} (pack ${JSON.stringify(pack![k])}, manifest ${JSON.stringify(m[k])})`).join(', ')}`,
+          },
     );
   }
 
@@ -115,7 +133,11 @@ export function verifyEvidenceBundle(b: EvidenceBundle): { ok: boolean; checks: 
     checks.push(
       b.previousPackSha256 === m.previousPackHash
         ? { name: 'chain', ok: true, detail: m.previousPackHash ? `chained to ${m.previousPackHash}` : 'first pack of the intent' }
-        : { name: 'chain', ok: false, detail: `chain broken: manifest says previous ${m.previousPackHash}, previous pack is ${b.previousPackSha256}` },
+        : {
+            name: 'chain',
+            ok: false,
+            detail: `chain broken: manifest says previous ${m.previousPackHash}, previous pack is ${b.previousPackSha256}`,
+          },
     );
   }
   return { ok: checks.every((c) => c.ok), checks };

@@ -13,8 +13,22 @@ const trivy = {
       Class: 'lang-pkgs',
       Type: 'pip',
       Vulnerabilities: [
-        { VulnerabilityID: 'CVE-2023-32681', PkgName: 'requests', InstalledVersion: '2.25.1', FixedVersion: '2.31.0', Severity: 'MEDIUM', CVSS: { nvd: { V3Vector: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:C/C:H/I:N/A:N', V3Score: 6.1 }, redhat: { V3Score: 5.9 } } },
-        { VulnerabilityID: 'CVE-2024-3094', PkgName: 'xz', InstalledVersion: '5.6.0', FixedVersion: '5.6.2', Severity: 'CRITICAL', CVSS: { nvd: { V3Score: 10 } } },
+        {
+          VulnerabilityID: 'CVE-2023-32681',
+          PkgName: 'requests',
+          InstalledVersion: '2.25.1',
+          FixedVersion: '2.31.0',
+          Severity: 'MEDIUM',
+          CVSS: { nvd: { V3Vector: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:C/C:H/I:N/A:N', V3Score: 6.1 }, redhat: { V3Score: 5.9 } },
+        },
+        {
+          VulnerabilityID: 'CVE-2024-3094',
+          PkgName: 'xz',
+          InstalledVersion: '5.6.0',
+          FixedVersion: '5.6.2',
+          Severity: 'CRITICAL',
+          CVSS: { nvd: { V3Score: 10 } },
+        },
       ],
     },
     { Target: 'app', Class: 'os-pkgs' },
@@ -23,28 +37,57 @@ const trivy = {
 const grype = {
   matches: [
     {
-      vulnerability: { id: 'CVE-2021-44228', dataSource: 'https://nvd.nist.gov/vuln/detail/CVE-2021-44228', severity: 'Critical', cvss: [{ version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H', metrics: { baseScore: 10, exploitabilityScore: 3.9, impactScore: 6 } }], fix: { versions: ['2.15.0'], state: 'fixed' }, knownExploited: [{ cve: 'CVE-2021-44228', KnownRansomwareCampaignUse: 'Known' }] },
+      vulnerability: {
+        id: 'CVE-2021-44228',
+        dataSource: 'https://nvd.nist.gov/vuln/detail/CVE-2021-44228',
+        severity: 'Critical',
+        cvss: [
+          {
+            version: '3.1',
+            vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H',
+            metrics: { baseScore: 10, exploitabilityScore: 3.9, impactScore: 6 },
+          },
+        ],
+        fix: { versions: ['2.15.0'], state: 'fixed' },
+        knownExploited: [{ cve: 'CVE-2021-44228', KnownRansomwareCampaignUse: 'Known' }],
+      },
       artifact: { name: 'log4j-core', version: '2.14.1', type: 'java-archive' },
     },
-    { vulnerability: { id: 'GHSA-xxxx', severity: 'Low', cvss: [], fix: { versions: [], state: 'not-fixed' } }, artifact: { name: 'lib', version: '1.0' } },
+    {
+      vulnerability: { id: 'GHSA-xxxx', severity: 'Low', cvss: [], fix: { versions: [], state: 'not-fixed' } },
+      artifact: { name: 'lib', version: '1.0' },
+    },
   ],
 };
 const vex = {
   bomFormat: 'CycloneDX',
   specVersion: '1.5',
   vulnerabilities: [
-    { id: 'CVE-2022-22965', ratings: [{ severity: 'critical', score: 9.8, method: 'CVSSv31' }], affects: [{ ref: 'pkg:maven/org.springframework/spring-beans@5.3.17' }], analysis: { state: 'exploitable' } },
-    { id: 'CVE-2020-0001', ratings: [{ severity: 'high', score: 7.5 }], affects: [{ ref: 'pkg:npm/x@1' }], analysis: { state: 'not_affected', justification: 'code_not_reachable' } },
+    {
+      id: 'CVE-2022-22965',
+      ratings: [{ severity: 'critical', score: 9.8, method: 'CVSSv31' }],
+      affects: [{ ref: 'pkg:maven/org.springframework/spring-beans@5.3.17' }],
+      analysis: { state: 'exploitable' },
+    },
+    {
+      id: 'CVE-2020-0001',
+      ratings: [{ severity: 'high', score: 7.5 }],
+      affects: [{ ref: 'pkg:npm/x@1' }],
+      analysis: { state: 'not_affected', justification: 'code_not_reachable' },
+    },
   ],
 };
 
 describe('vulnerability findings normalisation', () => {
   it('Trivy: every vulnerability of every result, highest CVSS across sources', () => {
     const f = normaliseFindings(trivy)!;
-    assert.deepEqual(f.map((x) => [x.id, x.severity, x.cvss, x.packageName, x.fixedVersion]), [
-      ['CVE-2023-32681', 'medium', 6.1, 'requests', '2.31.0'],
-      ['CVE-2024-3094', 'critical', 10, 'xz', '5.6.2'],
-    ]);
+    assert.deepEqual(
+      f.map((x) => [x.id, x.severity, x.cvss, x.packageName, x.fixedVersion]),
+      [
+        ['CVE-2023-32681', 'medium', 6.1, 'requests', '2.31.0'],
+        ['CVE-2024-3094', 'critical', 10, 'xz', '5.6.2'],
+      ],
+    );
   });
 
   it('Grype: severity, CVSS, fix and known-exploited', () => {
@@ -58,7 +101,10 @@ describe('vulnerability findings normalisation', () => {
 
   it('CycloneDX VEX: not-affected statements are dropped', () => {
     const f = normaliseFindings(vex)!;
-    assert.deepEqual(f.map((x) => x.id), ['CVE-2022-22965']);
+    assert.deepEqual(
+      f.map((x) => x.id),
+      ['CVE-2022-22965'],
+    );
     assert.equal(f[0]!.cvss, 9.8);
   });
 

@@ -29,7 +29,16 @@ function fromTrivy(doc: Json): Finding[] {
     arr(obj(r).Vulnerabilities).map((raw) => {
       const v = obj(raw);
       const cvss = maxScore(Object.values(obj(v.CVSS)).flatMap((c) => [obj(c).V3Score, obj(c).V2Score]));
-      return { id: String(v.VulnerabilityID), severity: severity(v.Severity), cvss, knownExploited: false, packageName: String(v.PkgName ?? ''), installedVersion: str(v.InstalledVersion), fixedVersion: str(v.FixedVersion), source: 'trivy' as const };
+      return {
+        id: String(v.VulnerabilityID),
+        severity: severity(v.Severity),
+        cvss,
+        knownExploited: false,
+        packageName: String(v.PkgName ?? ''),
+        installedVersion: str(v.InstalledVersion),
+        fixedVersion: str(v.FixedVersion),
+        source: 'trivy' as const,
+      };
     }),
   );
 }
@@ -42,7 +51,16 @@ function fromGrype(doc: Json): Finding[] {
     const a = obj(m.artifact);
     const cvss = maxScore(arr(v.cvss).map((c) => obj(obj(c).metrics).baseScore));
     const kev = arr(v.knownExploited).length > 0;
-    return { id: String(v.id), severity: severity(v.severity), cvss, knownExploited: kev, packageName: String(a.name ?? ''), installedVersion: str(a.version), fixedVersion: str(arr(obj(v.fix).versions)[0]), source: 'grype' as const };
+    return {
+      id: String(v.id),
+      severity: severity(v.severity),
+      cvss,
+      knownExploited: kev,
+      packageName: String(a.name ?? ''),
+      installedVersion: str(a.version),
+      fixedVersion: str(arr(obj(v.fix).versions)[0]),
+      source: 'grype' as const,
+    };
   });
 }
 
@@ -55,7 +73,16 @@ function fromCycloneDx(doc: Json): Finding[] {
       const ratings = arr(v.ratings).map(obj);
       const order = ['unknown', 'low', 'medium', 'high', 'critical'];
       const sev = ratings.map((r) => severity(r.severity)).sort((x, y) => order.indexOf(y) - order.indexOf(x))[0] ?? 'unknown';
-      return { id: String(v.id), severity: sev, cvss: maxScore(ratings.map((r) => r.score)), knownExploited: false, packageName: String(obj(arr(v.affects)[0]).ref ?? ''), installedVersion: null, fixedVersion: null, source: 'cyclonedx-vex' as const };
+      return {
+        id: String(v.id),
+        severity: sev,
+        cvss: maxScore(ratings.map((r) => r.score)),
+        knownExploited: false,
+        packageName: String(obj(arr(v.affects)[0]).ref ?? ''),
+        installedVersion: null,
+        fixedVersion: null,
+        source: 'cyclonedx-vex' as const,
+      };
     });
 }
 

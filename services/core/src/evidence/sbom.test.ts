@@ -28,13 +28,22 @@ describe('SBOM', () => {
   });
 
   it('generates a valid, deterministic 1.6 SBOM from the artifact and declared components', async () => {
-    const a = generateSbom({ name: '7-Zip', version: '24.08', publisher: 'Igor Pavlov' }, [{ name: 'zlib', version: '1.3.1', purl: 'pkg:generic/zlib@1.3.1' }, { name: 'lzma', version: '24.08' }]);
-    const b = generateSbom({ name: '7-Zip', version: '24.08', publisher: 'Igor Pavlov' }, [{ name: 'lzma', version: '24.08' }, { name: 'zlib', version: '1.3.1', purl: 'pkg:generic/zlib@1.3.1' }]);
+    const a = generateSbom({ name: '7-Zip', version: '24.08', publisher: 'Igor Pavlov' }, [
+      { name: 'zlib', version: '1.3.1', purl: 'pkg:generic/zlib@1.3.1' },
+      { name: 'lzma', version: '24.08' },
+    ]);
+    const b = generateSbom({ name: '7-Zip', version: '24.08', publisher: 'Igor Pavlov' }, [
+      { name: 'lzma', version: '24.08' },
+      { name: 'zlib', version: '1.3.1', purl: 'pkg:generic/zlib@1.3.1' },
+    ]);
     assert.equal(a, b, 'order of declaration does not change the bytes');
     const doc = JSON.parse(a);
     assert.equal(doc.specVersion, '1.6');
     assert.equal(doc.metadata.component.name, '7-Zip');
-    assert.deepEqual(doc.components.map((c: { name: string }) => c.name), ['lzma', 'zlib']);
+    assert.deepEqual(
+      doc.components.map((c: { name: string }) => c.name),
+      ['lzma', 'zlib'],
+    );
     assert.equal((await validateSbom(doc)).ok, true);
   });
 });

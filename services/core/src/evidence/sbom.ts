@@ -29,13 +29,14 @@ export async function validateSbom(doc: unknown): Promise<SbomValidation> {
   const version = SUPPORTED[spec as keyof typeof SUPPORTED];
   if (!version) return { ok: false, specVersion: spec || null, errors: [{ path: 'specVersion', message: 'must be "1.5" or "1.6"' }] };
   const problems = (await new CDX.Validation.JsonStrictValidator(version).validate(JSON.stringify(doc))) as
-    | { instancePath?: string; message?: string }[]
-    | null;
+    { instancePath?: string; message?: string }[] | null;
   if (!problems) return { ok: true, specVersion: spec, errors: [] };
   return {
     ok: false,
     specVersion: spec,
-    errors: problems.slice(0, 20).map((p) => ({ path: (p.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') || '(root)', message: p.message ?? 'invalid' })),
+    errors: problems
+      .slice(0, 20)
+      .map((p) => ({ path: (p.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') || '(root)', message: p.message ?? 'invalid' })),
   };
 }
 
@@ -43,7 +44,10 @@ export async function validateSbom(doc: unknown): Promise<SbomValidation> {
  * Generates a CycloneDX 1.6 JSON SBOM for the artifact and its declared components. Deterministic: no serial number, no
  * timestamp, bom-refs derived from name and version, lists sorted — the same declaration always gives the same bytes.
  */
-export function generateSbom(artifact: { name: string; version: string; publisher: string }, components: readonly DeclaredComponent[]): string {
+export function generateSbom(
+  artifact: { name: string; version: string; publisher: string },
+  components: readonly DeclaredComponent[],
+): string {
   const bom = new CDX.Models.Bom();
   bom.metadata.component = new CDX.Models.Component(CDX.Enums.ComponentType.Application, artifact.name, {
     version: artifact.version,

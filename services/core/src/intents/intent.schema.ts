@@ -20,7 +20,11 @@ export const artifactSchema = z
     platform: z.enum(['windows', 'macos', 'linux']),
     format: z.enum(['msi', 'exe', 'intunewin', 'pkg', 'dmg', 'deb', 'rpm', 'snap', 'script']),
     sha256: sha256Hex,
-    sizeBytes: z.number().int().positive().max(64 * 1024 ** 3),
+    sizeBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(64 * 1024 ** 3),
     signature: z
       .object({
         signed: z.boolean(),
@@ -70,7 +74,12 @@ export const ringSchema = z
     /** Success ratio in percent that promotes the ring. */
     successThreshold: z.number().min(0).max(100),
     /** Seconds the ring must hold its success ratio before promotion. */
-    soakSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(0),
+    soakSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(0),
   })
   .strict();
 

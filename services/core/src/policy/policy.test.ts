@@ -25,42 +25,125 @@ const input = (o: Partial<PolicyInputs> = {}): PolicyInputs => ({
   ...o,
 });
 
-type Row = [string, Partial<PolicyInputs>, { decision: string; approvalBeforeRing: number | null; quorum: number; pir?: boolean; reason: RegExp }];
+type Row = [
+  string,
+  Partial<PolicyInputs>,
+  { decision: string; approvalBeforeRing: number | null; quorum: number; pir?: boolean; reason: RegExp },
+];
 const TABLE: Row[] = [
   ['risk 0 → allow', { riskScore: 0 }, { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard path/ }],
   ['risk 50 → allow (boundary)', { riskScore: 50 }, { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /≤ 50/ }],
-  ['risk 51 → approval before ring 2, quorum 1', { riskScore: 51 }, { decision: 'require_approval', approvalBeforeRing: 2, quorum: 1, reason: /rings 0–1 may run/ }],
-  ['risk 75 → approval before ring 2, quorum 1 (boundary)', { riskScore: 75 }, { decision: 'require_approval', approvalBeforeRing: 2, quorum: 1, reason: /> 50/ }],
-  ['risk 76 → approval before ring 1, quorum 2', { riskScore: 76 }, { decision: 'require_approval', approvalBeforeRing: 1, quorum: 2, reason: /two change managers/ }],
-  ['risk 100 → approval before ring 1, quorum 2', { riskScore: 100 }, { decision: 'require_approval', approvalBeforeRing: 1, quorum: 2, reason: /> 75/ }],
-  ['emergency, low risk → one approval before ring 0 and a PIR', { riskScore: 10, changeType: 'emergency' }, { decision: 'require_approval', approvalBeforeRing: 0, quorum: 1, pir: true, reason: /Emergency/ }],
-  ['emergency, high risk → two approvals before ring 0', { riskScore: 90, changeType: 'emergency' }, { decision: 'require_approval', approvalBeforeRing: 0, quorum: 2, pir: true, reason: /two emergency-CAB/ }],
-  ['standard change follows the risk thresholds too', { riskScore: 60, changeType: 'standard' }, { decision: 'require_approval', approvalBeforeRing: 2, quorum: 1, reason: /> 50/ }],
-  ['hash mismatch → deny', { artifactHashMatches: false }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /does not match/ }],
-  ['hash not checked → not a deny', { artifactHashMatches: null }, { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard/ }],
   [
-    'hash not checked, unverified = flag → not a deny', { artifactHashMatches: null, unverifiedArtifact: 'flag' },
+    'risk 51 → approval before ring 2, quorum 1',
+    { riskScore: 51 },
+    { decision: 'require_approval', approvalBeforeRing: 2, quorum: 1, reason: /rings 0–1 may run/ },
+  ],
+  [
+    'risk 75 → approval before ring 2, quorum 1 (boundary)',
+    { riskScore: 75 },
+    { decision: 'require_approval', approvalBeforeRing: 2, quorum: 1, reason: /> 50/ },
+  ],
+  [
+    'risk 76 → approval before ring 1, quorum 2',
+    { riskScore: 76 },
+    { decision: 'require_approval', approvalBeforeRing: 1, quorum: 2, reason: /two change managers/ },
+  ],
+  [
+    'risk 100 → approval before ring 1, quorum 2',
+    { riskScore: 100 },
+    { decision: 'require_approval', approvalBeforeRing: 1, quorum: 2, reason: /> 75/ },
+  ],
+  [
+    'emergency, low risk → one approval before ring 0 and a PIR',
+    { riskScore: 10, changeType: 'emergency' },
+    { decision: 'require_approval', approvalBeforeRing: 0, quorum: 1, pir: true, reason: /Emergency/ },
+  ],
+  [
+    'emergency, high risk → two approvals before ring 0',
+    { riskScore: 90, changeType: 'emergency' },
+    { decision: 'require_approval', approvalBeforeRing: 0, quorum: 2, pir: true, reason: /two emergency-CAB/ },
+  ],
+  [
+    'standard change follows the risk thresholds too',
+    { riskScore: 60, changeType: 'standard' },
+    { decision: 'require_approval', approvalBeforeRing: 2, quorum: 1, reason: /> 50/ },
+  ],
+  [
+    'hash mismatch → deny',
+    { artifactHashMatches: false },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /does not match/ },
+  ],
+  [
+    'hash not checked → not a deny',
+    { artifactHashMatches: null },
     { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard/ },
   ],
   [
-    'hash not checked, unverified = deny (production) → deny', { artifactHashMatches: null, unverifiedArtifact: 'deny' },
+    'hash not checked, unverified = flag → not a deny',
+    { artifactHashMatches: null, unverifiedArtifact: 'flag' },
+    { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard/ },
+  ],
+  [
+    'hash not checked, unverified = deny (production) → deny',
+    { artifactHashMatches: null, unverifiedArtifact: 'deny' },
     { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /never verified/ },
   ],
   [
-    'hash verified, unverified = deny → allowed', { artifactHashMatches: true, unverifiedArtifact: 'deny' },
+    'hash verified, unverified = deny → allowed',
+    { artifactHashMatches: true, unverifiedArtifact: 'deny' },
     { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard/ },
   ],
-  ['uncovered high finding → deny', { findings: [HIGH] }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0001/ }],
-  ['uncovered critical → deny even for emergencies', { findings: [CRIT], changeType: 'emergency' }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0003/ }],
+  [
+    'uncovered high finding → deny',
+    { findings: [HIGH] },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0001/ },
+  ],
+  [
+    'uncovered critical → deny even for emergencies',
+    { findings: [CRIT], changeType: 'emergency' },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0003/ },
+  ],
   ['medium finding alone → no deny', { findings: [MED] }, { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /standard/ }],
-  ['high covered by an approved exception → allowed, reason names it', { findings: [HIGH], exceptions: [ex()] }, { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /ex-1/ }],
-  ['expired exception never counts', { findings: [HIGH], exceptions: [ex({ expiresAt: '2026-05-31T23:59:59.000Z' })] }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /without an approved/ }],
-  ['pending exception never counts', { findings: [HIGH], exceptions: [ex({ status: 'pending' })] }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0001/ }],
-  ['rejected exception never counts', { findings: [HIGH], exceptions: [ex({ status: 'rejected' })] }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0001/ }],
-  ['exception for another package never counts', { findings: [HIGH], exceptions: [ex({ packageName: 'Notepad++' })] }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0001/ }],
-  ['exception covering one of two findings → deny naming the other', { findings: [HIGH, CRIT], exceptions: [ex()] }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0003/ }],
-  ['covered finding with high risk still needs two approvals', { findings: [HIGH], exceptions: [ex()], riskScore: 80 }, { decision: 'require_approval', approvalBeforeRing: 1, quorum: 2, reason: /ex-1/ }],
-  ['hash mismatch and findings → both reasons', { artifactHashMatches: false, findings: [CRIT] }, { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /does not match/ }],
+  [
+    'high covered by an approved exception → allowed, reason names it',
+    { findings: [HIGH], exceptions: [ex()] },
+    { decision: 'allow', approvalBeforeRing: null, quorum: 0, reason: /ex-1/ },
+  ],
+  [
+    'expired exception never counts',
+    { findings: [HIGH], exceptions: [ex({ expiresAt: '2026-05-31T23:59:59.000Z' })] },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /without an approved/ },
+  ],
+  [
+    'pending exception never counts',
+    { findings: [HIGH], exceptions: [ex({ status: 'pending' })] },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0001/ },
+  ],
+  [
+    'rejected exception never counts',
+    { findings: [HIGH], exceptions: [ex({ status: 'rejected' })] },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0001/ },
+  ],
+  [
+    'exception for another package never counts',
+    { findings: [HIGH], exceptions: [ex({ packageName: 'Notepad++' })] },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0001/ },
+  ],
+  [
+    'exception covering one of two findings → deny naming the other',
+    { findings: [HIGH, CRIT], exceptions: [ex()] },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /CVE-2024-0003/ },
+  ],
+  [
+    'covered finding with high risk still needs two approvals',
+    { findings: [HIGH], exceptions: [ex()], riskScore: 80 },
+    { decision: 'require_approval', approvalBeforeRing: 1, quorum: 2, reason: /ex-1/ },
+  ],
+  [
+    'hash mismatch and findings → both reasons',
+    { artifactHashMatches: false, findings: [CRIT] },
+    { decision: 'deny', approvalBeforeRing: null, quorum: 0, reason: /does not match/ },
+  ],
 ];
 
 describe('policy v1', () => {
@@ -71,7 +154,10 @@ describe('policy v1', () => {
       assert.equal(d.approvalBeforeRing, exp.approvalBeforeRing);
       assert.equal(d.quorum, exp.quorum);
       assert.equal(d.postImplementationReview, exp.pir ?? false);
-      assert.ok(d.reasons.some((r) => exp.reason.test(r)), `reasons: ${d.reasons.join(' | ')}`);
+      assert.ok(
+        d.reasons.some((r) => exp.reason.test(r)),
+        `reasons: ${d.reasons.join(' | ')}`,
+      );
       assert.equal(d.policyVersion, 'policy-v1');
     });
   }

@@ -70,7 +70,12 @@ export function evaluatePolicy(inp: PolicyInputs): PolicyDecision {
     if (ex) applied.add(ex.id);
     else uncovered.push(f.id);
   }
-  const base = { policyVersion: POLICY_VERSION, exceptionsApplied: [...applied].sort(), uncoveredFindings: uncovered, postImplementationReview: false } as const;
+  const base = {
+    policyVersion: POLICY_VERSION,
+    exceptionsApplied: [...applied].sort(),
+    uncoveredFindings: uncovered,
+    postImplementationReview: false,
+  } as const;
 
   const denyReasons: string[] = [];
   if (inp.artifactHashMatches === false) denyReasons.push('Artifact SHA-256 does not match the declared hash');
@@ -84,7 +89,9 @@ export function evaluatePolicy(inp: PolicyInputs): PolicyDecision {
 
   if (inp.changeType === 'emergency') {
     const quorum = inp.riskScore > 75 ? 2 : 1;
-    reasons.push(`Emergency change: ${quorum === 2 ? 'two emergency-CAB approvals' : 'one emergency-CAB approval'} before any ring, then a post-implementation review`);
+    reasons.push(
+      `Emergency change: ${quorum === 2 ? 'two emergency-CAB approvals' : 'one emergency-CAB approval'} before any ring, then a post-implementation review`,
+    );
     return { ...base, decision: 'require_approval', reasons, approvalBeforeRing: 0, quorum, postImplementationReview: true };
   }
   if (inp.riskScore > 75) {

@@ -45,17 +45,95 @@ const GOLDEN: [string, Partial<RiskInputs>, number, number][] = [
   ['complex install caps dependencies at 0.2', { requiresReboot: true, hasScripts: true, dependencies: 5, multiStep: true }, 15, 15000],
   ['clean history', { history: { deployments: 10, rollbacks: 0, failedRings: 0 } }, 0, 0],
   ['bad history caps at 1', { history: { deployments: 10, rollbacks: 3, failedRings: 4 } }, 10, 10000],
-  ['boundary 50 (exactly 50.000)', { privilege: 'admin', signature: UNSIGNED, dataAccess: 'sensitive', deviceCount: 10_000, requiresReboot: true }, 50, 50000],
-  ['boundary 51 (50.500 rounds half up)', { privilege: 'admin', signature: UNSIGNED, dataAccess: 'sensitive', deviceCount: 100_000, requiresReboot: true, history: { deployments: 4, rollbacks: 1, failedRings: 1 } }, 51, 50500],
-  ['boundary 75 (74.500 rounds up to 75)', { privilege: 'admin', signature: UNSIGNED, dataAccess: 'regulated', deviceCount: 100_000, findings: [HIGH], sbomPresent: false }, 75, 74500],
-  ['boundary 75 (exactly 75.000)', { privilege: 'admin', signature: UNSIGNED, dataAccess: 'regulated', deviceCount: 1000, findings: [KEV], sbomPresent: false, multiStep: true }, 75, 75000],
-  ['boundary 76 (75.500 rounds up to 76)', { privilege: 'system', signature: SIGNED_UNKNOWN, dataAccess: 'regulated', deviceCount: 100_000, findings: [KEV], sbomPresent: false, multiStep: true }, 76, 75500],
-  ['boundary 76 (exactly 76.000)', { privilege: 'admin', signature: UNSIGNED, dataAccess: 'sensitive', deviceCount: 100_000, findings: [KEV], sbomPresent: false, multiStep: true }, 76, 76000],
+  [
+    'boundary 50 (exactly 50.000)',
+    { privilege: 'admin', signature: UNSIGNED, dataAccess: 'sensitive', deviceCount: 10_000, requiresReboot: true },
+    50,
+    50000,
+  ],
+  [
+    'boundary 51 (50.500 rounds half up)',
+    {
+      privilege: 'admin',
+      signature: UNSIGNED,
+      dataAccess: 'sensitive',
+      deviceCount: 100_000,
+      requiresReboot: true,
+      history: { deployments: 4, rollbacks: 1, failedRings: 1 },
+    },
+    51,
+    50500,
+  ],
+  [
+    'boundary 75 (74.500 rounds up to 75)',
+    { privilege: 'admin', signature: UNSIGNED, dataAccess: 'regulated', deviceCount: 100_000, findings: [HIGH], sbomPresent: false },
+    75,
+    74500,
+  ],
+  [
+    'boundary 75 (exactly 75.000)',
+    {
+      privilege: 'admin',
+      signature: UNSIGNED,
+      dataAccess: 'regulated',
+      deviceCount: 1000,
+      findings: [KEV],
+      sbomPresent: false,
+      multiStep: true,
+    },
+    75,
+    75000,
+  ],
+  [
+    'boundary 76 (75.500 rounds up to 76)',
+    {
+      privilege: 'system',
+      signature: SIGNED_UNKNOWN,
+      dataAccess: 'regulated',
+      deviceCount: 100_000,
+      findings: [KEV],
+      sbomPresent: false,
+      multiStep: true,
+    },
+    76,
+    75500,
+  ],
+  [
+    'boundary 76 (exactly 76.000)',
+    {
+      privilege: 'admin',
+      signature: UNSIGNED,
+      dataAccess: 'sensitive',
+      deviceCount: 100_000,
+      findings: [KEV],
+      sbomPresent: false,
+      multiStep: true,
+    },
+    76,
+    76000,
+  ],
   ['bytes never verified raise a known signer to 0.5 supply chain', { artifactVerified: false }, 13, 12500],
   ['bytes verified (explicit) change nothing', { artifactVerified: true }, 5, 5000],
   ['unsigned and unverified stays at 1 (no double count)', { signature: UNSIGNED, artifactVerified: false }, 20, 20000],
   ['signed unknown and unverified stays at 0.5', { signature: SIGNED_UNKNOWN, artifactVerified: false }, 13, 12500],
-  ['every factor at maximum = 100', { privilege: 'kernel_driver', signature: UNSIGNED, dataAccess: 'regulated', sbomPresent: false, findings: [KEV, HIGH], deviceCount: 1_000_000, requiresReboot: true, hasScripts: true, dependencies: 3, multiStep: true, history: { deployments: 10, rollbacks: 5, failedRings: 5 } }, 100, 100000],
+  [
+    'every factor at maximum = 100',
+    {
+      privilege: 'kernel_driver',
+      signature: UNSIGNED,
+      dataAccess: 'regulated',
+      sbomPresent: false,
+      findings: [KEV, HIGH],
+      deviceCount: 1_000_000,
+      requiresReboot: true,
+      hasScripts: true,
+      dependencies: 3,
+      multiStep: true,
+      history: { deployments: 10, rollbacks: 5, failedRings: 5 },
+    },
+    100,
+    100000,
+  ],
 ];
 
 describe('risk model v1: golden vectors', () => {
@@ -64,7 +142,10 @@ describe('risk model v1: golden vectors', () => {
       const r = scoreRisk({ ...BASE, ...delta });
       assert.equal(r.totalMilli, total);
       assert.equal(r.score, score);
-      assert.equal(r.factors.reduce((s, f) => s + f.contributionMilli, 0), r.totalMilli);
+      assert.equal(
+        r.factors.reduce((s, f) => s + f.contributionMilli, 0),
+        r.totalMilli,
+      );
     });
   }
 
@@ -74,14 +155,20 @@ describe('risk model v1: golden vectors', () => {
   });
 
   it('identical results on every run (digest of all vectors twice)', () => {
-    const digest = () => createHash('sha256').update(JSON.stringify(GOLDEN.map(([, d]) => scoreRisk({ ...BASE, ...d })))).digest('hex');
+    const digest = () =>
+      createHash('sha256')
+        .update(JSON.stringify(GOLDEN.map(([, d]) => scoreRisk({ ...BASE, ...d }))))
+        .digest('hex');
     assert.equal(digest(), digest());
   });
 
   it('explains every factor with input, value, contribution and a one-line reason, plus the model version', () => {
     const r = scoreRisk({ ...BASE, findings: [KEV], privilege: 'system' });
     assert.equal(r.modelVersion, 'risk-v1');
-    assert.deepEqual(r.factors.map((f) => f.name), Object.keys(RISK_WEIGHTS));
+    assert.deepEqual(
+      r.factors.map((f) => f.name),
+      Object.keys(RISK_WEIGHTS),
+    );
     for (const f of r.factors) {
       assert.ok(f.input.length > 0 && f.reason.length > 0 && !f.reason.includes('\n'), f.name);
       assert.equal(f.contributionMilli, f.weight * f.valuePermille);
@@ -91,7 +178,10 @@ describe('risk model v1: golden vectors', () => {
   });
 
   it('weights sum to 100', () => {
-    assert.equal(Object.values(RISK_WEIGHTS).reduce((a, b) => a + b, 0), 100);
+    assert.equal(
+      Object.values(RISK_WEIGHTS).reduce((a, b) => a + b, 0),
+      100,
+    );
   });
 
   it('integer log10 is exact at powers of ten and monotonic', () => {

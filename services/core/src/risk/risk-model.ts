@@ -115,11 +115,15 @@ export function scoreRisk(inp: RiskInputs): RiskResult {
   const known = inp.signature.knownPublisher;
   const signedInput = !inp.signature.signed ? 'unsigned' : known ? 'signed, known publisher' : 'signed, unknown publisher';
   const scInput = `${signedInput}${unverified ? ', bytes unverified' : ''}`;
-  const scReason = signedSc === 0 ? 'Signed by a known publisher'
-    : signedSc === 500 ? 'Signed, but the publisher is not on the known list' : 'Artifact is not signed';
-  factors.push(factor(
-    'supplyChain', scInput, sc, unverified ? `${scReason}; its bytes were never verified against the declared SHA-256` : scReason,
-  ));
+  const scReason =
+    signedSc === 0
+      ? 'Signed by a known publisher'
+      : signedSc === 500
+        ? 'Signed, but the publisher is not on the known list'
+        : 'Artifact is not signed';
+  factors.push(
+    factor('supplyChain', scInput, sc, unverified ? `${scReason}; its bytes were never verified against the declared SHA-256` : scReason),
+  );
 
   const kev = inp.findings.filter((f) => f.knownExploited);
   const maxCvss = inp.findings.reduce((m, f) => Math.max(m, cvssTenths(f.cvss)), 0);
@@ -129,7 +133,11 @@ export function scoreRisk(inp: RiskInputs): RiskResult {
       'exploitability',
       kev.length > 0 ? `known exploited: ${kev.map((f) => f.id).join(', ')}` : `max CVSS ${maxCvss / 10}`,
       expl,
-      kev.length > 0 ? `${kev.length} finding(s) are known to be exploited` : inp.findings.length ? `Highest CVSS is ${maxCvss / 10}` : 'No findings',
+      kev.length > 0
+        ? `${kev.length} finding(s) are known to be exploited`
+        : inp.findings.length
+          ? `Highest CVSS is ${maxCvss / 10}`
+          : 'No findings',
     ),
   );
 
@@ -154,17 +162,33 @@ export function scoreRisk(inp: RiskInputs): RiskResult {
 
   const deps = Math.max(0, Math.floor(inp.dependencies));
   const cx = min1000((inp.requiresReboot ? 300 : 0) + (inp.hasScripts ? 300 : 0) + Math.min(200, 100 * deps) + (inp.multiStep ? 200 : 0));
-  const cxParts = [inp.requiresReboot && 'reboot', inp.hasScripts && 'scripts', deps > 0 && `${deps} dependenc${deps === 1 ? 'y' : 'ies'}`, inp.multiStep && 'multi-step'].filter(Boolean);
-  factors.push(factor('operationalComplexity', cxParts.length ? cxParts.join(', ') : 'simple install', cx, cxParts.length ? `Operational steps: ${cxParts.join(', ')}` : 'Single silent install'));
+  const cxParts = [
+    inp.requiresReboot && 'reboot',
+    inp.hasScripts && 'scripts',
+    deps > 0 && `${deps} dependenc${deps === 1 ? 'y' : 'ies'}`,
+    inp.multiStep && 'multi-step',
+  ].filter(Boolean);
+  factors.push(
+    factor(
+      'operationalComplexity',
+      cxParts.length ? cxParts.join(', ') : 'simple install',
+      cx,
+      cxParts.length ? `Operational steps: ${cxParts.join(', ')}` : 'Single silent install',
+    ),
+  );
 
   const hist = inp.history;
   const hv = !hist || hist.deployments === 0 ? 500 : min1000(250 * hist.rollbacks + 100 * hist.failedRings);
   factors.push(
     factor(
       'history',
-      !hist || hist.deployments === 0 ? 'never deployed' : `${hist.deployments} deployments, ${hist.rollbacks} rollbacks, ${hist.failedRings} failed rings`,
+      !hist || hist.deployments === 0
+        ? 'never deployed'
+        : `${hist.deployments} deployments, ${hist.rollbacks} rollbacks, ${hist.failedRings} failed rings`,
       hv,
-      !hist || hist.deployments === 0 ? 'No deployment history for this package' : `Track record of the last ${hist.deployments} deployment(s)`,
+      !hist || hist.deployments === 0
+        ? 'No deployment history for this package'
+        : `Track record of the last ${hist.deployments} deployment(s)`,
     ),
   );
 

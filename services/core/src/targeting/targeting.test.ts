@@ -25,7 +25,11 @@ test('targets = union of groups ∩ platform − exclusions, sorted and hashed',
   assert.ok(snap.platformSplit.macos > 0 && snap.otherPlatform === snap.platformSplit.macos + snap.platformSplit.linux);
   assert.equal(snap.excluded, devices.filter((d) => d.platform === 'windows' && d.groups.includes('finance')).length);
   assert.match(snap.sha256, /^[a-f0-9]{64}$/);
-  const again = resolveTargets([...devices].reverse(), { groups: ['finance', 'all-windows'], exclusions: ['finance'], platform: 'windows' });
+  const again = resolveTargets([...devices].reverse(), {
+    groups: ['finance', 'all-windows'],
+    exclusions: ['finance'],
+    platform: 'windows',
+  });
   assert.equal(again.sha256, snap.sha256, 'order of inventory and groups does not change the snapshot');
 });
 
@@ -73,7 +77,10 @@ test('a device keeps its ring across versions of the same package, and rings dif
   const snap = resolveTargets(devices, { groups: ['all-windows'], exclusions: [], platform: 'windows' });
   const v1 = members(devices, snap.deviceIds);
   const v2 = members(devices, [...snap.deviceIds]);
-  assert.deepEqual(v2.map((x) => x.sha256), v1.map((x) => x.sha256));
+  assert.deepEqual(
+    v2.map((x) => x.sha256),
+    v1.map((x) => x.sha256),
+  );
   const other = members(devices, snap.deviceIds, 'Another App');
   assert.notEqual(other[1]!.sha256, v1[1]!.sha256, 'the canary of another package is another sample');
   assert.equal(ringRankKey('t1', 'Contoso VPN', 'x'), ringRankKey('t1', 'CONTOSO vpn', 'x'));
@@ -81,7 +88,16 @@ test('a device keeps its ring across versions of the same package, and rings dif
 
 test('the last ring takes the rest even when its percent is below 100', () => {
   const targets = Array.from({ length: 1000 }, (_, i) => `d${i}`);
-  const r = computeRingMembership({ tenantId: 't', packageName: 'p', targets, groupMembers: new Map(), rings: [{ name: 'a', percent: 5 }, { name: 'b', percent: 10 }] });
+  const r = computeRingMembership({
+    tenantId: 't',
+    packageName: 'p',
+    targets,
+    groupMembers: new Map(),
+    rings: [
+      { name: 'a', percent: 5 },
+      { name: 'b', percent: 10 },
+    ],
+  });
   assert.equal(r[0]!.deviceIds.length, 50);
   assert.equal(r[1]!.deviceIds.length, 950);
 });

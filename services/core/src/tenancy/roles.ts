@@ -1,13 +1,5 @@
 /** The roles of DESIGN.md §4. A token carries one or more. */
-export const ROLES = [
-  'admin',
-  'release_engineer',
-  'change_manager',
-  'security_reviewer',
-  'auditor',
-  'sre',
-  'agent',
-] as const;
+export const ROLES = ['admin', 'release_engineer', 'change_manager', 'security_reviewer', 'auditor', 'sre', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Everything a route can require. Names are `resource:action`. */

@@ -9,8 +9,17 @@ describe('isoDateTime: only real dates', () => {
     }
   });
   it('refuses impossible offsets, year 0000 and non-calendar dates', () => {
-    for (const s of ['2026-01-01T00:00:00+99:99', '2026-01-01T00:00:00+24:00', '2026-01-01T00:00:00-12:60', '0000-01-01T00:00:00Z',
-      '2025-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T24:00:00Z', 'tomorrow']) {
+    for (const s of [
+      '2026-01-01T00:00:00+99:99',
+      '2026-01-01T00:00:00+24:00',
+      '2026-01-01T00:00:00-12:60',
+      '0000-01-01T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      'tomorrow',
+    ]) {
       assert.equal(isRealDateTime(s), false, s);
       assert.equal(isoDateTime().safeParse(s).success, false, s);
     }

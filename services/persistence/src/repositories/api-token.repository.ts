@@ -10,7 +10,10 @@ export class ApiTokenRepository {
     return em.getRepository(ApiTokenEntity);
   }
 
-  async insert(token: Omit<ApiTokenEntity, 'createdAt' | 'lastUsedAt' | 'rotatedAt' | 'disabledAt'>, em?: EntityManager): Promise<ApiTokenEntity> {
+  async insert(
+    token: Omit<ApiTokenEntity, 'createdAt' | 'lastUsedAt' | 'rotatedAt' | 'disabledAt'>,
+    em?: EntityManager,
+  ): Promise<ApiTokenEntity> {
     const repo = this.repo(em);
     return repo.save(repo.create({ ...token, disabledAt: null, rotatedAt: null, lastUsedAt: null }));
   }

@@ -44,7 +44,16 @@ export class ArtifactRepository {
       `INSERT INTO artifact_checks (id, tenant_id, sha256, size_bytes, source, url, file_name, bucket, object_key, intent_id, created_by)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING *`,
       [
-        row.id, row.tenantId, row.sha256, row.sizeBytes, row.source, row.url, row.fileName, row.bucket, row.objectKey, row.intentId,
+        row.id,
+        row.tenantId,
+        row.sha256,
+        row.sizeBytes,
+        row.source,
+        row.url,
+        row.fileName,
+        row.bucket,
+        row.objectKey,
+        row.intentId,
         row.createdBy,
       ],
     );
@@ -59,7 +68,8 @@ export class ArtifactRepository {
   /** The latest URL fetch made for an intent (the worker's check of `artifact.sourceUrl`). */
   async latestForIntent(tenantId: string, intentId: string): Promise<ArtifactCheckRow | null> {
     const rows = await this.ds.query(
-      `SELECT * FROM artifact_checks WHERE tenant_id = $1 AND intent_id = $2 ORDER BY created_at DESC LIMIT 1`, [tenantId, intentId],
+      `SELECT * FROM artifact_checks WHERE tenant_id = $1 AND intent_id = $2 ORDER BY created_at DESC LIMIT 1`,
+      [tenantId, intentId],
     );
     return rows[0] ? map(rows[0]) : null;
   }

@@ -88,16 +88,37 @@ export class CabRepository {
    * headline as JSON (null for intents without one). Returns the stored item's id.
    */
   async openOnce(item: {
-    tenantId: string; intentId: string; riskScore: number; risk: unknown; policy: unknown; evidencePackId: string;
-    evidenceHash: string; quorum: number; gateRing: number; emergency: boolean; submittedBy: string; targets: string | null;
+    tenantId: string;
+    intentId: string;
+    riskScore: number;
+    risk: unknown;
+    policy: unknown;
+    evidencePackId: string;
+    evidenceHash: string;
+    quorum: number;
+    gateRing: number;
+    emergency: boolean;
+    submittedBy: string;
+    targets: string | null;
   }): Promise<{ id: string }> {
     await this.ds.query(
       `INSERT INTO cab_items (id, tenant_id, intent_id, status, risk_score, risk, policy, evidence_pack_id, evidence_hash, quorum,
                               gate_ring, emergency, submitted_by, targets)
        VALUES ($1,$2,$3,'pending',$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (tenant_id, intent_id) DO NOTHING`,
       [
-        randomUUID(), item.tenantId, item.intentId, item.riskScore, JSON.stringify(item.risk), JSON.stringify(item.policy),
-        item.evidencePackId, item.evidenceHash, item.quorum, item.gateRing, item.emergency, item.submittedBy, item.targets,
+        randomUUID(),
+        item.tenantId,
+        item.intentId,
+        item.riskScore,
+        JSON.stringify(item.risk),
+        JSON.stringify(item.policy),
+        item.evidencePackId,
+        item.evidenceHash,
+        item.quorum,
+        item.gateRing,
+        item.emergency,
+        item.submittedBy,
+        item.targets,
       ],
     );
     const rows: { id: string }[] = await this.ds.query(`SELECT id FROM cab_items WHERE tenant_id = $1 AND intent_id = $2`, [
@@ -113,8 +134,14 @@ export class CabRepository {
    */
   async insertDecision(
     d: {
-      tenantId: string; cabItemId: string; decision: 'approve' | 'reject'; actor: string; tokenId: string; comment: string | null;
-      evidenceHash: string; decidedAt: string;
+      tenantId: string;
+      cabItemId: string;
+      decision: 'approve' | 'reject';
+      actor: string;
+      tokenId: string;
+      comment: string | null;
+      evidenceHash: string;
+      decidedAt: string;
     },
     em?: EntityManager,
   ): Promise<void> {

@@ -52,7 +52,10 @@ export class ConnectorConfigRepository {
 
   /** Deletes the row; pass `em` to delete inside the caller's transaction (e.g. together with its audit event). */
   async remove(tenantId: string, plane: string, em?: EntityManager): Promise<boolean> {
-    const res = await (em ?? this.ds).query(`DELETE FROM connector_configs WHERE tenant_id = $1 AND plane = $2 RETURNING plane`, [tenantId, plane]);
+    const res = await (em ?? this.ds).query(`DELETE FROM connector_configs WHERE tenant_id = $1 AND plane = $2 RETURNING plane`, [
+      tenantId,
+      plane,
+    ]);
     const rows = (Array.isArray(res[0]) ? res[0] : res) as unknown[];
     return rows.length > 0;
   }

@@ -11,7 +11,10 @@ export class DeploymentIntentRepository {
     return em.getRepository(DeploymentIntentEntity);
   }
 
-  async insert(intent: Omit<DeploymentIntentEntity, 'createdAt' | 'updatedAt' | 'riskScore' | 'riskBand' | 'policyDecision'>, em?: EntityManager): Promise<DeploymentIntentEntity> {
+  async insert(
+    intent: Omit<DeploymentIntentEntity, 'createdAt' | 'updatedAt' | 'riskScore' | 'riskBand' | 'policyDecision'>,
+    em?: EntityManager,
+  ): Promise<DeploymentIntentEntity> {
     const repo = this.repo(em);
     return repo.save(repo.create(intent));
   }
@@ -39,7 +42,11 @@ export class DeploymentIntentRepository {
     if (f.submitter) qb.andWhere('i.submitted_by = :submitter', { submitter: f.submitter });
     if (f.riskBand) qb.andWhere('i.risk_band = :band', { band: f.riskBand });
     // Keyset on the cursor row's own (created_at, id): exact to the microsecond, stable under concurrent inserts.
-    if (f.afterId) qb.andWhere('(i.created_at, i.id) < (SELECT c.created_at, c.id FROM deployment_intents c WHERE c.tenant_id = :tenantId AND c.id = :afterId)', { afterId: f.afterId });
+    if (f.afterId)
+      qb.andWhere(
+        '(i.created_at, i.id) < (SELECT c.created_at, c.id FROM deployment_intents c WHERE c.tenant_id = :tenantId AND c.id = :afterId)',
+        { afterId: f.afterId },
+      );
     return qb.orderBy('i.created_at', 'DESC').addOrderBy('i.id', 'DESC').limit(f.limit).getMany();
   }
 
@@ -108,9 +115,7 @@ export class DeploymentIntentRepository {
   }
 
   /** Records the assessment's headline on the intent (list filters and the console read it). */
-  async setAssessment(
-    tenantId: string, id: string, a: { riskScore: number; riskBand: string; policyDecision: string },
-  ): Promise<void> {
+  async setAssessment(tenantId: string, id: string, a: { riskScore: number; riskBand: string; policyDecision: string }): Promise<void> {
     await this.ds.query(
       `UPDATE deployment_intents SET risk_score = $3, risk_band = $4, policy_decision = $5 WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id, a.riskScore, a.riskBand, a.policyDecision],

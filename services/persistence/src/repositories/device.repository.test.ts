@@ -61,7 +61,13 @@ test('a device no sync has seen is marked stale, never deleted; seeing it again 
   await repo.upsertMany(tenantB, 'jamf', [device(1, ['lab'])], t1);
   assert.equal(await repo.markStale(tenantB, 'jamf', new Date(Date.now() - 60_000).toISOString()), 1);
   const all = await repo.page(tenantB, { plane: 'jamf', includeStale: true });
-  assert.deepEqual(all.devices.map((d) => [d.deviceKey, d.stale]), [['dev-000001', false], ['dev-000002', true]]);
+  assert.deepEqual(
+    all.devices.map((d) => [d.deviceKey, d.stale]),
+    [
+      ['dev-000001', false],
+      ['dev-000002', true],
+    ],
+  );
   assert.deepEqual(all.devices[0]!.groups, ['all-windows', 'lab']);
   assert.equal((await repo.page(tenantB, { plane: 'jamf' })).devices.length, 1, 'stale devices are hidden by default');
   await repo.upsertMany(tenantB, 'jamf', [device(2)], new Date().toISOString());
@@ -73,17 +79,29 @@ test('a read without groups keeps the stored ones; a full membership read replac
   await repo.upsertMany(tenantB, 'sccm', [device(10, ['dept-a']), device(11, ['dept-b']), device(12, ['dept-c'])], t0);
   const t1 = new Date().toISOString();
   // The plane's device pages carry no groups (SCCM, Intune, AWX): groups and directory ids stay as they were.
-  await repo.upsertMany(tenantB, 'sccm', [10, 11, 12].map((i) => ({ ...device(i), groups: undefined, osVersion: '2' })), t1);
+  await repo.upsertMany(
+    tenantB,
+    'sccm',
+    [10, 11, 12].map((i) => ({ ...device(i), groups: undefined, osVersion: '2' })),
+    t1,
+  );
   const kept = (await repo.page(tenantB, { plane: 'sccm' })).devices;
   assert.deepEqual(
     kept.map((d) => [d.groups.includes(`dept-${'abc'[Number(d.deviceKey.slice(-1))]}`), d.osVersion]),
-    [[true, '2'], [true, '2'], [true, '2']],
+    [
+      [true, '2'],
+      [true, '2'],
+      [true, '2'],
+    ],
   );
   // Device 12 is in no group any more; device 10 changed group and got a directory id.
   const changed = await repo.replaceGroups(
     tenantB,
     'sccm',
-    [{ deviceKey: 'dev-000010', groups: ['dept-z'], directoryId: 'dir-10' }, { deviceKey: 'dev-000011', groups: kept[1]!.groups }],
+    [
+      { deviceKey: 'dev-000010', groups: ['dept-z'], directoryId: 'dir-10' },
+      { deviceKey: 'dev-000011', groups: kept[1]!.groups },
+    ],
     t1,
   );
   assert.equal(changed, 2, 'device 10 changed, device 12 cleared, device 11 untouched');

@@ -67,7 +67,13 @@ export class DeviceRepository {
    * Inserts or updates a page of devices in one statement (a sync page of up to a few thousand rows); a device seen again
    * is no longer stale. Returns how many rows were written.
    */
-  async upsertMany(tenantId: string, plane: string, devices: readonly DeviceUpsert[], syncedAt: string, em?: EntityManager): Promise<number> {
+  async upsertMany(
+    tenantId: string,
+    plane: string,
+    devices: readonly DeviceUpsert[],
+    syncedAt: string,
+    em?: EntityManager,
+  ): Promise<number> {
     if (devices.length === 0) return 0;
     // Devices whose read carried no groups keep the stored ones; one statement per kind.
     const withGroups = devices.filter((d) => d.groups !== undefined);
@@ -117,12 +123,14 @@ export class DeviceRepository {
     memberships: readonly { deviceKey: string; groups: string[]; directoryId?: string | null }[],
     syncedAt: string,
   ): Promise<number> {
-    const payload = JSON.stringify(memberships.map((m) => ({
-      device_key: m.deviceKey,
-      groups: [...new Set(m.groups)].sort(),
-      directory_id: m.directoryId ?? null,
-      has_dir: m.directoryId !== undefined,
-    })));
+    const payload = JSON.stringify(
+      memberships.map((m) => ({
+        device_key: m.deviceKey,
+        groups: [...new Set(m.groups)].sort(),
+        directory_id: m.directoryId ?? null,
+        has_dir: m.directoryId !== undefined,
+      })),
+    );
     const rows: { n: number }[] = await this.ds.query(
       `WITH x AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(device_key text, groups text[], directory_id text, has_dir boolean)),
        listed AS (
@@ -205,7 +213,11 @@ export class DeviceRepository {
   }
 
   /** Every device of the plane in any of `groups` (stale ones included, flagged), for targeting resolution. */
-  async inGroups(tenantId: string, plane: string, groups: readonly string[]): Promise<{ id: string; platform: InventoryPlatform; groups: string[]; stale: boolean }[]> {
+  async inGroups(
+    tenantId: string,
+    plane: string,
+    groups: readonly string[],
+  ): Promise<{ id: string; platform: InventoryPlatform; groups: string[]; stale: boolean }[]> {
     if (groups.length === 0) return [];
     const rows: { device_key: string; platform: InventoryPlatform; groups: string[]; stale: boolean }[] = await this.ds.query(
       `SELECT device_key, platform, groups, stale FROM devices WHERE tenant_id = $1 AND plane = $2 AND groups && $3::text[]`,

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  chainEvent, findUnsafeInput, GENESIS_HASH, InputError, type EventData, type EventEnvelope, type EventType, type NewEvent,
+  chainEvent,
+  findUnsafeInput,
+  GENESIS_HASH,
+  InputError,
+  type EventData,
+  type EventEnvelope,
+  type EventType,
+  type NewEvent,
   type StateChangeData,
 } from '@eucora/core';
 import { EventChainHeadEntity, EventEntity } from '../entities/event.entity';

@@ -101,8 +101,22 @@ export class EvidencePackRepository {
                                    retention_mode, retain_until, manifest, signature, key_id, manifest_key, version_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT (tenant_id, intent_id, version) DO NOTHING`,
       [
-        p.id, p.tenantId, p.intentId, p.version, p.sha256, p.previousPackHash, p.bucket, p.objectKey, p.sizeBytes,
-        p.retention.mode, p.retention.retainUntil, JSON.stringify(p.manifest), p.signature, p.keyId, p.manifestKey, p.versionId,
+        p.id,
+        p.tenantId,
+        p.intentId,
+        p.version,
+        p.sha256,
+        p.previousPackHash,
+        p.bucket,
+        p.objectKey,
+        p.sizeBytes,
+        p.retention.mode,
+        p.retention.retainUntil,
+        JSON.stringify(p.manifest),
+        p.signature,
+        p.keyId,
+        p.manifestKey,
+        p.versionId,
       ],
     );
     const stored = await this.findVersion(p.tenantId, p.intentId, p.version);

@@ -40,11 +40,24 @@ function map(r: Record<string, unknown>): ExceptionRow {
 export class ExceptionRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async insert(tenantId: string, e: Omit<ExceptionRow, 'status' | 'decidedBy' | 'decidedAt' | 'decisionComment' | 'createdAt'>): Promise<ExceptionRow> {
+  async insert(
+    tenantId: string,
+    e: Omit<ExceptionRow, 'status' | 'decidedBy' | 'decidedAt' | 'decisionComment' | 'createdAt'>,
+  ): Promise<ExceptionRow> {
     const rows = await this.ds.query(
       `INSERT INTO exceptions (id, tenant_id, package_name, finding_ids, compensating_controls, justification, expires_at, status, requested_by, requested_by_token_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,'pending',$8,$9) RETURNING *`,
-      [e.id, tenantId, e.packageName, e.findingIds, e.compensatingControls, e.justification, e.expiresAt, e.requestedBy, e.requestedByTokenId],
+      [
+        e.id,
+        tenantId,
+        e.packageName,
+        e.findingIds,
+        e.compensatingControls,
+        e.justification,
+        e.expiresAt,
+        e.requestedBy,
+        e.requestedByTokenId,
+      ],
     );
     return map(rows[0]);
   }

@@ -3,9 +3,7 @@ import { IdempotencyKeyEntity } from '../entities/idempotency-key.entity';
 
 /** Outcome of claiming an idempotency key. */
 export type IdempotencyClaim =
-  | { status: 'claimed' }
-  | { status: 'replay'; resourceId: string }
-  | { status: 'mismatch'; resourceId: string };
+  { status: 'claimed' } | { status: 'replay'; resourceId: string } | { status: 'mismatch'; resourceId: string };
 
 /** Idempotency keys of creates, scoped by tenant and operation. */
 export class IdempotencyKeyRepository {

@@ -43,7 +43,10 @@ before(async () => {
 after(async () => ds.destroy());
 
 test('bulk upsert writes only changed states; progress counts exactly each ring, unreported members pending', async () => {
-  assert.deepEqual((await repo.members(tenantA, intentA, 0)).map((m) => m.deviceKey), ['k0-0', 'k0-1', 'k0-2']);
+  assert.deepEqual(
+    (await repo.members(tenantA, intentA, 0)).map((m) => m.deviceKey),
+    ['k0-0', 'k0-1', 'k0-2'],
+  );
   assert.deepEqual(await repo.members(tenantB, intentA, 0), [], 'another tenant sees no members');
   const now = new Date().toISOString();
   const ring1 = Array.from({ length: 2000 }, (_, i) => ({
@@ -57,7 +60,10 @@ test('bulk upsert writes only changed states; progress counts exactly each ring,
   assert.equal(await repo.saveStates(tenantA, intentA, 1, ring1, now), 0, 'an unchanged poll writes nothing');
   const changed = ring1.map((d, i) => (i === 1 ? { ...d, state: 'succeeded' as const } : d));
   assert.equal(await repo.saveStates(tenantA, intentA, 1, changed, new Date().toISOString()), 1, 'one changed device, one row');
-  assert.equal(await repo.saveStates(tenantA, intentA, 0, [{ deviceKey: 'k0-0', state: 'failed', errorCode: '1', errorMessage: 'exit 1' }], now), 1);
+  assert.equal(
+    await repo.saveStates(tenantA, intentA, 0, [{ deviceKey: 'k0-0', state: 'failed', errorCode: '1', errorMessage: 'exit 1' }], now),
+    1,
+  );
   console.log(`intent_device_states: 2000-device upsert in ${firstMs} ms; unchanged re-poll wrote 0 rows; one change wrote 1`);
 
   assert.deepEqual(await repo.progress(tenantA, intentA), [

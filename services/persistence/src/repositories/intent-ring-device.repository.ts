@@ -17,14 +17,18 @@ export class IntentRingDeviceRepository {
    * name from the plane's inventory. Idempotent: a retried assessment writes the same rows again. Returns rows written.
    */
   async replace(
-    tenantId: string, intentId: string, plane: string, rings: readonly { index: number; deviceIds: readonly string[] }[],
+    tenantId: string,
+    intentId: string,
+    plane: string,
+    rings: readonly { index: number; deviceIds: readonly string[] }[],
   ): Promise<number> {
     const keys: string[] = [];
     const idx: number[] = [];
-    for (const r of rings) for (const id of r.deviceIds) {
-      keys.push(id);
-      idx.push(r.index);
-    }
+    for (const r of rings)
+      for (const id of r.deviceIds) {
+        keys.push(id);
+        idx.push(r.index);
+      }
     return this.ds.transaction(async (em) => {
       await em.query(`DELETE FROM intent_ring_devices WHERE tenant_id = $1 AND intent_id = $2`, [tenantId, intentId]);
       if (keys.length === 0) return 0;

@@ -12,7 +12,10 @@ export class ArtifactChecker {
   private readonly checks: ArtifactRepository;
 
   /** `fetcher`: how URL-sourced artifacts are fetched; without one a URL-sourced intent fails as upstream-unavailable. */
-  constructor(ds: DataSource, private readonly fetcher?: ArtifactFetcher) {
+  constructor(
+    ds: DataSource,
+    private readonly fetcher?: ArtifactFetcher,
+  ) {
     this.checks = new ArtifactRepository(ds);
   }
 

@@ -30,7 +30,9 @@ export class EnvConnectorRegistry implements ConnectorRegistry {
     opts: { ds?: DataSource; logger?: Logger; resilience?: ResilienceOptions; refreshMs?: number } = {},
   ) {
     const breakers = opts.ds ? new ConnectorBreakerRepository(opts.ds) : undefined;
-    this.resilience = new ResilienceRegistry(opts.resilience, (tenantId, plane, state) => recordBreaker(breakers, opts.logger, tenantId, plane, state));
+    this.resilience = new ResilienceRegistry(opts.resilience, (tenantId, plane, state) =>
+      recordBreaker(breakers, opts.logger, tenantId, plane, state),
+    );
     this.configs = opts.ds ? new ConnectorConfigRepository(opts.ds) : undefined;
     this.box = config.CONNECTOR_SECRET_KEY ? new SecretBox(config.CONNECTOR_SECRET_KEY) : undefined;
     this.refreshMs = opts.refreshMs ?? 30_000;
@@ -44,16 +46,25 @@ export class EnvConnectorRegistry implements ConnectorRegistry {
   private async endpoint(tenantId: string, plane: string): Promise<{ version: string; endpoint: PlaneEndpoint } | null> {
     const row = await this.configs?.find(tenantId, plane);
     if (row) {
-      if (!this.box) throw new NotFoundError(`The ${plane} connector of this tenant is configured but CONNECTOR_SECRET_KEY is not set on the worker`);
+      if (!this.box)
+        throw new NotFoundError(`The ${plane} connector of this tenant is configured but CONNECTOR_SECRET_KEY is not set on the worker`);
       const credentials = JSON.parse(this.box.open(row.credentialsSealed, `${tenantId}:${plane}`)) as Record<string, string>;
       const check: OutboundCheck = (url) => assertOutboundUrlAllowed(url.href, this.outbound, `${plane}.baseUrl`);
-      return { version: row.updatedAt, endpoint: { baseUrl: row.baseUrl, authUrl: row.authUrl, settings: row.settings, credentials, check } };
+      return {
+        version: row.updatedAt,
+        endpoint: { baseUrl: row.baseUrl, authUrl: row.authUrl, settings: row.settings, credentials, check },
+      };
     }
     const c = this.config;
     if (plane === 'intune' && c.INTUNE_GRAPH_URL && c.INTUNE_CLIENT_ID && c.INTUNE_CLIENT_SECRET) {
       return {
         version: 'env',
-        endpoint: { baseUrl: c.INTUNE_GRAPH_URL, authUrl: c.INTUNE_AUTHORITY_URL ?? null, settings: { tenantId: c.INTUNE_TENANT_ID, clientId: c.INTUNE_CLIENT_ID }, credentials: { clientSecret: c.INTUNE_CLIENT_SECRET } },
+        endpoint: {
+          baseUrl: c.INTUNE_GRAPH_URL,
+          authUrl: c.INTUNE_AUTHORITY_URL ?? null,
+          settings: { tenantId: c.INTUNE_TENANT_ID, clientId: c.INTUNE_CLIENT_ID },
+          credentials: { clientSecret: c.INTUNE_CLIENT_SECRET },
+        },
       };
     }
     return null;

@@ -30,7 +30,10 @@ export class EvidencePackWriter {
 
   /** `bucket`: the evidence bucket `store` writes to (recorded on the row). */
   constructor(
-    ds: DataSource, private readonly store: EvidenceStore, private readonly bucket: string, private readonly keyring: SigningKeyring,
+    ds: DataSource,
+    private readonly store: EvidenceStore,
+    private readonly bucket: string,
+    private readonly keyring: SigningKeyring,
   ) {
     this.packs = new EvidencePackRepository(ds);
     this.intents = new DeploymentIntentRepository(ds);
@@ -45,12 +48,14 @@ export class EvidencePackWriter {
     if (!intent) throw new NotFoundError(`Deployment intent ${req.intentId} not found`);
     const spec = intent.spec;
     const members = req.assessment.targets?.source === 'inventory' ? await this.ringDevices.all(req.tenantId, req.intentId) : [];
-    const pack = buildEvidencePack(evidencePackInput(req, {
-      intent: { id: intent.id, submittedBy: intent.submittedBy, correlationId: intent.correlationId, spec },
-      findings: normaliseFindings(spec.vulnerabilityReport) ?? [],
-      exceptions: await this.exceptions.findByPackage(req.tenantId, spec.artifact.name),
-      targets: targetsEvidence(req.assessment, spec, members),
-    }));
+    const pack = buildEvidencePack(
+      evidencePackInput(req, {
+        intent: { id: intent.id, submittedBy: intent.submittedBy, correlationId: intent.correlationId, spec },
+        findings: normaliseFindings(spec.vulnerabilityReport) ?? [],
+        exceptions: await this.exceptions.findByPackage(req.tenantId, spec.artifact.name),
+        targets: targetsEvidence(req.assessment, spec, members),
+      }),
+    );
     const key = evidenceObjectKey(req.tenantId, req.intentId, pack.sha256);
     const { retention, versionId } = await this.store.putOnce(key, pack.bytes);
     // The manifest names the pack's hash and is signed with the active key; Ed25519 is deterministic, so a retry
@@ -70,10 +75,21 @@ export class EvidencePackWriter {
     const manifestKey = manifestObjectKey(req.tenantId, req.intentId, pack.sha256);
     await this.store.putOnce(manifestKey, Buffer.from(canonicalJson({ manifest, signature })));
     const row = await this.packs.insertOnce({
-      id: randomUUID(), tenantId: req.tenantId, intentId: req.intentId, version: req.version, sha256: pack.sha256,
-      previousPackHash: req.previousPackHash, bucket: this.bucket, objectKey: key, sizeBytes: pack.bytes.length,
-      retention: { mode: retention.mode, retainUntil: retention.retainUntil.toISOString() }, manifest, signature,
-      keyId: manifest.keyId, manifestKey, versionId,
+      id: randomUUID(),
+      tenantId: req.tenantId,
+      intentId: req.intentId,
+      version: req.version,
+      sha256: pack.sha256,
+      previousPackHash: req.previousPackHash,
+      bucket: this.bucket,
+      objectKey: key,
+      sizeBytes: pack.bytes.length,
+      retention: { mode: retention.mode, retainUntil: retention.retainUntil.toISOString() },
+      manifest,
+      signature,
+      keyId: manifest.keyId,
+      manifestKey,
+      versionId,
     });
     return { packId: row.id, sha256: row.sha256 };
   }

@@ -6,7 +6,9 @@ import { ArtifactHashMismatchError, TooLargeError, type MinioArtifactStore, type
 export interface ArtifactFetcher {
   /** Streams the URL into the store; `stored` is absent when the bytes did not match `declaredSha256` (nothing is kept). */
   fetch(
-    tenantId: string, sourceUrl: string, declaredSha256: string,
+    tenantId: string,
+    sourceUrl: string,
+    declaredSha256: string,
   ): Promise<{ sha256: string; sizeBytes: number; stored?: StoredArtifact }>;
 }
 
@@ -22,15 +24,18 @@ export interface HttpArtifactFetcherOptions {
 
 /** `ArtifactFetcher` over HTTPS fetch: allow-listed host, no redirects, streamed into the store while hashed. */
 export class HttpArtifactFetcher implements ArtifactFetcher {
-  constructor(private readonly store: MinioArtifactStore, private readonly opts: HttpArtifactFetcherOptions) {}
+  constructor(
+    private readonly store: MinioArtifactStore,
+    private readonly opts: HttpArtifactFetcherOptions,
+  ) {}
 
   async fetch(tenantId: string, sourceUrl: string, declaredSha256: string) {
     const url = new URL(sourceUrl);
     // Checked again here: the allow-list may have shrunk since the intent was filed.
     if (!this.opts.urlAllowlist.includes(url.hostname.toLowerCase())) {
-      throw new InputError(
-        'Artifact URL not allowed', [{ path: 'artifact.sourceUrl', message: `host ${url.hostname} is not on ARTIFACT_URL_ALLOWLIST` }],
-      );
+      throw new InputError('Artifact URL not allowed', [
+        { path: 'artifact.sourceUrl', message: `host ${url.hostname} is not on ARTIFACT_URL_ALLOWLIST` },
+      ]);
     }
     let res: Response;
     try {

@@ -20,7 +20,10 @@ export interface MinioEvidenceStoreOptions {
  * write: minio-js rewrites `x-amz-object-lock-*` metadata on putObject, so headers on the put are not reliable.
  */
 export class MinioEvidenceStore implements EvidenceStore {
-  constructor(private readonly client: Client, private readonly opts: MinioEvidenceStoreOptions) {}
+  constructor(
+    private readonly client: Client,
+    private readonly opts: MinioEvidenceStoreOptions,
+  ) {}
 
   async putOnce(key: string, bytes: Buffer): Promise<{ versionId: string | null; retention: { mode: string; retainUntil: Date } }> {
     const existing = await this.client.statObject(this.opts.bucket, key).catch((err: { code?: string }) => {
@@ -29,10 +32,12 @@ export class MinioEvidenceStore implements EvidenceStore {
     });
     let versionId = existing?.versionId ?? null;
     if (!existing) {
-      versionId = (await this.client.putObject(this.opts.bucket, key, bytes, bytes.length, { 'Content-Type': 'application/json' })).versionId;
+      versionId = (await this.client.putObject(this.opts.bucket, key, bytes, bytes.length, { 'Content-Type': 'application/json' }))
+        .versionId;
     }
     const current = await this.client.getObjectRetention(this.opts.bucket, key).catch(() => null);
-    if (current?.retainUntilDate) return { versionId, retention: { mode: String(current.mode), retainUntil: new Date(current.retainUntilDate) } };
+    if (current?.retainUntilDate)
+      return { versionId, retention: { mode: String(current.mode), retainUntil: new Date(current.retainUntilDate) } };
     const retainUntil = new Date(Date.now() + this.opts.days * 86_400_000);
     await this.client.putObjectRetention(this.opts.bucket, key, {
       versionId: versionId ?? '',

@@ -133,7 +133,9 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
       now,
     });
     await this.intents.setAssessment(tenantId, intentId, {
-      riskScore: assessment.risk.score, riskBand: assessment.risk.band, policyDecision: assessment.policy.decision,
+      riskScore: assessment.risk.score,
+      riskBand: assessment.risk.band,
+      policyDecision: assessment.policy.decision,
     });
     return assessment;
   }
@@ -150,9 +152,18 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
   async openCabItem(input: Parameters<IntentActivityStore['openCabItem']>[0]): Promise<{ cabItemId: string }> {
     const a = input.assessment;
     const { id } = await this.cab.openOnce({
-      tenantId: input.tenantId, intentId: input.intentId, riskScore: a.risk.score, risk: a.risk, policy: a.policy,
-      evidencePackId: input.evidencePackId, evidenceHash: input.evidenceHash, quorum: input.quorum, gateRing: input.gateRing,
-      emergency: a.changeType === 'emergency', submittedBy: input.submittedBy, targets: cabTargets(a),
+      tenantId: input.tenantId,
+      intentId: input.intentId,
+      riskScore: a.risk.score,
+      risk: a.risk,
+      policy: a.policy,
+      evidencePackId: input.evidencePackId,
+      evidenceHash: input.evidenceHash,
+      quorum: input.quorum,
+      gateRing: input.gateRing,
+      emergency: a.changeType === 'emergency',
+      submittedBy: input.submittedBy,
+      targets: cabTargets(a),
     });
     return { cabItemId: id };
   }
@@ -162,8 +173,14 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
     await this.ds.transaction(async (em) => {
       await this.cab.insertDecision(
         {
-          tenantId: input.tenantId, cabItemId: input.cabItemId, decision: input.decision, actor: input.actor, tokenId: input.tokenId,
-          comment: input.comment ?? null, evidenceHash: input.evidenceHash, decidedAt: input.decidedAt,
+          tenantId: input.tenantId,
+          cabItemId: input.cabItemId,
+          decision: input.decision,
+          actor: input.actor,
+          tokenId: input.tokenId,
+          comment: input.comment ?? null,
+          evidenceHash: input.evidenceHash,
+          decidedAt: input.decidedAt,
         },
         em,
       );

@@ -80,7 +80,13 @@ async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   maxGap = Math.max(maxGap, performance.now() - last);
   h.disable();
   const toMs = (ns: number) => Math.round(ns / 1e6);
-  return { result, ms: Math.round(ms), maxLoopDelayMs: toMs(h.max), p99LoopDelayMs: toMs(h.percentile(99)), maxTickGapMs: Math.round(maxGap) };
+  return {
+    result,
+    ms: Math.round(ms),
+    maxLoopDelayMs: toMs(h.max),
+    p99LoopDelayMs: toMs(h.percentile(99)),
+    maxTickGapMs: Math.round(maxGap),
+  };
 }
 
 async function main(): Promise<void> {

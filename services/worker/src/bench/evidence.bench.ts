@@ -64,10 +64,34 @@ async function main(): Promise<void> {
     const keyring = loadKeyring(config.EVIDENCE_SIGNING_KEY_FILE!);
     const store = new MinioEvidenceStore(createMinioClient(config), { bucket: config.S3_BUCKET, mode: 'GOVERNANCE', days: 1 });
     const tenantId = randomUUID();
-    const components = Array.from({ length: 200 }, (_, i) => ({ name: `lib-${i}`, version: `1.${i}.0`, purl: `pkg:generic/lib-${i}@1.${i}.0` }));
+    const components = Array.from({ length: 200 }, (_, i) => ({
+      name: `lib-${i}`,
+      version: `1.${i}.0`,
+      purl: `pkg:generic/lib-${i}@1.${i}.0`,
+    }));
     const sbom = generateSbom({ name: 'BenchApp', version: '1.0', publisher: 'Contoso' }, components);
-    const risk = scoreRisk({ privilege: 'admin', signature: { signed: true, knownPublisher: false }, dataAccess: 'user', sbomPresent: true, findings: [], deviceCount: 10_000, requiresReboot: true, hasScripts: false, dependencies: 1, multiStep: false, history: null });
-    const policy = evaluatePolicy({ riskScore: risk.score, changeType: 'normal', artifactHashMatches: true, packageName: 'BenchApp', findings: [], exceptions: [], now: new Date().toISOString() });
+    const risk = scoreRisk({
+      privilege: 'admin',
+      signature: { signed: true, knownPublisher: false },
+      dataAccess: 'user',
+      sbomPresent: true,
+      findings: [],
+      deviceCount: 10_000,
+      requiresReboot: true,
+      hasScripts: false,
+      dependencies: 1,
+      multiStep: false,
+      history: null,
+    });
+    const policy = evaluatePolicy({
+      riskScore: risk.score,
+      changeType: 'normal',
+      artifactHashMatches: true,
+      packageName: 'BenchApp',
+      findings: [],
+      exceptions: [],
+      now: new Date().toISOString(),
+    });
     const latencies: number[] = [];
     let bytesTotal = 0;
     let prev: string | null = null;
@@ -81,7 +105,14 @@ async function main(): Promise<void> {
         previousPackHash: prev,
         createdAt: new Date().toISOString(),
         intent: { title: `Bench ${v}`, plane: 'intune' },
-        artifact: { name: 'BenchApp', version: '1.0', declaredSha256: oursHash, verifiedSha256: oursHash, check: { source: 'upload', sizeBytes: SIZE, at: new Date().toISOString() }, signature: { signed: true } },
+        artifact: {
+          name: 'BenchApp',
+          version: '1.0',
+          declaredSha256: oursHash,
+          verifiedSha256: oursHash,
+          check: { source: 'upload', sizeBytes: SIZE, at: new Date().toISOString() },
+          signature: { signed: true },
+        },
         sbom: { present: true, source: 'generated', specVersion: '1.6', sha256: oursHash, document: JSON.parse(sbom) },
         findings: [],
         risk,
@@ -93,7 +124,17 @@ async function main(): Promise<void> {
         exceptions: [],
         approvals: [],
       });
-      const manifest = { kind: 'eucora.evidence-manifest' as const, algorithm: 'Ed25519' as const, keyId: keyring.active.keyId, packSha256: pack.sha256, tenantId, intentId, version: 1, previousPackHash: null, signedAt: new Date().toISOString() };
+      const manifest = {
+        kind: 'eucora.evidence-manifest' as const,
+        algorithm: 'Ed25519' as const,
+        keyId: keyring.active.keyId,
+        packSha256: pack.sha256,
+        tenantId,
+        intentId,
+        version: 1,
+        previousPackHash: null,
+        signedAt: new Date().toISOString(),
+      };
       const signature = signManifest(manifest, keyring.active.privateKey);
       await store.putOnce(evidenceObjectKey(tenantId, intentId, pack.sha256), pack.bytes);
       await store.putOnce(manifestObjectKey(tenantId, intentId, pack.sha256), Buffer.from(canonicalJson({ manifest, signature })));
@@ -116,7 +157,12 @@ async function main(): Promise<void> {
         ratioOursOverSha256sum: Math.round((oursMiBs / theirsMiBs) * 1000) / 1000,
         note: 'file in page cache; ours = hashStream over fs.createReadStream (1 MiB chunks), the code path of uploads and URL fetches',
       },
-      packs: { count: PACKS, avgPackBytes: Math.round(bytesTotal / PACKS), sbomComponents: components.length, buildSignStoreMs: latencySummary(latencies) },
+      packs: {
+        count: PACKS,
+        avgPackBytes: Math.round(bytesTotal / PACKS),
+        sbomComponents: components.length,
+        buildSignStoreMs: latencySummary(latencies),
+      },
     };
     const out = writeReport('evidence', report);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n[bench] report: ${out}\n`);

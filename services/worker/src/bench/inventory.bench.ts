@@ -58,10 +58,10 @@ async function main(): Promise<void> {
     landscape: new LandscapeSimulator({ size: sizes.landscape, labSize: 20 }),
     awx: new AwxSimulator({ size: sizes.awx, labSize: 20 }),
   };
-  const urls = Object.fromEntries(await Promise.all(Object.entries(sims).map(async ([
-    p,
-    s,
-  ]) => [p, await s.listen(0)]))) as Record<Plane, string>;
+  const urls = Object.fromEntries(await Promise.all(Object.entries(sims).map(async ([p, s]) => [p, await s.listen(0)]))) as Record<
+    Plane,
+    string
+  >;
   const taskQueue = `bench-inventory-${randomUUID()}`;
   const api = await startTestApi({
     TEMPORAL_TASK_QUEUE: taskQueue,
@@ -88,14 +88,11 @@ async function main(): Promise<void> {
     awx: { baseUrl: urls.awx, settings: { username: awx.username }, credentials: { password: awx.password } },
   };
   for (const [plane, body] of Object.entries(bodies)) {
-    const res = await fetch(
-      `${base}/connectors/${plane}`,
-      {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${tenant.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      },
-    );
+    const res = await fetch(`${base}/connectors/${plane}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tenant.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (res.status !== 200) throw new Error(`configure ${plane}: ${res.status} ${await res.text()}`);
   }
   const repo = new DeviceRepository(api.ds);
@@ -122,10 +119,21 @@ async function main(): Promise<void> {
     const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).sort());
     const countsMatch = sorted(afterFull.byPlatform) === sorted(simCounts.byPlatform) && afterFull.stale === 0;
 
-    sim.inventory.touch(sim.inventory.devices().slice(100, 100 + CHANGED).map((d) => d.id), { osVersion: '99.0' });
+    sim.inventory.touch(
+      sim.inventory
+        .devices()
+        .slice(100, 100 + CHANGED)
+        .map((d) => d.id),
+      { osVersion: '99.0' },
+    );
     const incr = await sync(plane, { run: 1, since: full.run.nextSince });
 
-    sim.inventory.remove(sim.inventory.devices().slice(0, REMOVED).map((d) => d.id));
+    sim.inventory.remove(
+      sim.inventory
+        .devices()
+        .slice(0, REMOVED)
+        .map((d) => d.id),
+    );
     const stale = await sync(plane, { run: 3, since: incr.run.nextSince });
     const afterStale = await repo.counts(tenant.tenantId, plane);
     const staleOk =
@@ -161,10 +169,13 @@ async function main(): Promise<void> {
     const tail = `read ${incr.run.devices} | stale ${stale.run.markedStale}/${REMOVED} | counts ${countsMatch ? 'equal' : 'DIFFER'}`;
     process.stdout.write(`${plane.padEnd(9)} ${pad(simCounts.total, 6)} devices  ${fullText} | ${incrText}, ${tail}\n`);
   }
-  const file = writeReport(
-    'inventory',
-    { product: PRODUCT_VERSION, host: { cpus: os.cpus().length, node: process.version }, devicesPerPlane: DEVICES, settings, results },
-  );
+  const file = writeReport('inventory', {
+    product: PRODUCT_VERSION,
+    host: { cpus: os.cpus().length, node: process.version },
+    devicesPerPlane: DEVICES,
+    settings,
+    results,
+  });
   process.stdout.write(`report: ${file}\n`);
   worker.shutdown();
   await running;

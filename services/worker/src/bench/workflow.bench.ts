@@ -62,7 +62,10 @@ async function main(): Promise<void> {
         [ids, states],
       );
       if (off.length > 0) throw new Error(`intents ended elsewhere: ${JSON.stringify(off)}`);
-      const rows: { n: number }[] = await api.ds.query(`SELECT count(*)::int AS n FROM deployment_intents WHERE id = ANY($1) AND state = ANY($2)`, [ids, states]);
+      const rows: { n: number }[] = await api.ds.query(
+        `SELECT count(*)::int AS n FROM deployment_intents WHERE id = ANY($1) AND state = ANY($2)`,
+        [ids, states],
+      );
       if (rows[0]!.n === ids.length) return;
       if (Date.now() > deadline) throw new Error(`only ${rows[0]!.n}/${ids.length} reached ${states.join('/')}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -73,7 +76,11 @@ async function main(): Promise<void> {
   process.stdout.write(`[bench] submitting ${INTENTS} low-risk intents at once\n`);
   const t0 = Date.now();
   const created = await Promise.all(Array.from({ length: INTENTS }, (_, i) => submit({ title: `Bench ${i}` })));
-  await waitAll(created.map((c) => c.id), ['completed'], 15 * 60_000);
+  await waitAll(
+    created.map((c) => c.id),
+    ['completed'],
+    15 * 60_000,
+  );
   const completedRows: { aggregate_id: string; created_at: string }[] = await api.ds.query(
     `SELECT aggregate_id, created_at FROM events WHERE event_type = $2 AND aggregate_id = ANY($1)`,
     [created.map((c) => c.id), EventTypes.intentCompleted],
@@ -89,18 +96,30 @@ async function main(): Promise<void> {
 
   // 2. The same loop as a bare workflow: same activity and timer counts, no-op activities.
   const bareQueue = `bench-bare-${randomUUID()}`;
-  const bareWorker = await Worker.create({ connection, namespace: api.config.TEMPORAL_NAMESPACE, taskQueue: bareQueue, workflowsPath: BENCH_WORKFLOWS_PATH, activities: createBenchActivities() });
+  const bareWorker = await Worker.create({
+    connection,
+    namespace: api.config.TEMPORAL_NAMESPACE,
+    taskQueue: bareQueue,
+    workflowsPath: BENCH_WORKFLOWS_PATH,
+    activities: createBenchActivities(),
+  });
   const bareRunning = bareWorker.run();
   const rings = 4;
   const before = 6;
   const after = 2;
   const perRing = Math.max(1, Math.round((scheduled - before - after) / rings));
-  process.stdout.write(`[bench] bare loop: ${before} + ${rings}×${perRing} + ${after} activities, ${rings} timers of ${POLL_MS} ms (real run: ${scheduled} activities, ${timers} timers)\n`);
+  process.stdout.write(
+    `[bench] bare loop: ${before} + ${rings}×${perRing} + ${after} activities, ${rings} timers of ${POLL_MS} ms (real run: ${scheduled} activities, ${timers} timers)\n`,
+  );
   const b0 = Date.now();
   const bareLat = await Promise.all(
     Array.from({ length: INTENTS }, async (_, i) => {
       const s = performance.now();
-      await api.client.workflow.execute('bareRingLoopWorkflow', { taskQueue: bareQueue, workflowId: `bare-${i}-${randomUUID()}`, args: [{ before, perRing, after, rings, sleepMs: POLL_MS }] });
+      await api.client.workflow.execute('bareRingLoopWorkflow', {
+        taskQueue: bareQueue,
+        workflowId: `bare-${i}-${randomUUID()}`,
+        args: [{ before, perRing, after, rings, sleepMs: POLL_MS }],
+      });
       return performance.now() - s;
     }),
   );
@@ -112,17 +131,39 @@ async function main(): Promise<void> {
   process.stdout.write(`[bench] ${APPROVALS} medium-risk intents to the CAB gate\n`);
   // A package never deployed before: the 200 clean runs above lowered 7-Zip's history factor (and its risk below 51).
   const gated = await Promise.all(
-    Array.from({ length: APPROVALS }, (_, i) => submit({ title: `Gate ${i}`, artifact: { ...(sampleIntent().artifact as object), name: `GatedPkg-${i}` }, riskInputs: { privilege: 'admin' } })),
+    Array.from({ length: APPROVALS }, (_, i) =>
+      submit({
+        title: `Gate ${i}`,
+        artifact: { ...(sampleIntent().artifact as object), name: `GatedPkg-${i}` },
+        riskInputs: { privilege: 'admin' },
+      }),
+    ),
   );
-  await waitAll(gated.map((g) => g.id), ['awaiting_approval'], 15 * 60_000);
-  const items = ((await (await fetch(`${base}/cab/items`, { headers: { authorization: `Bearer ${cm}` } })).json()) as { items: { id: string; evidenceHash: string }[] }).items;
+  await waitAll(
+    gated.map((g) => g.id),
+    ['awaiting_approval'],
+    15 * 60_000,
+  );
+  const items = (
+    (await (await fetch(`${base}/cab/items`, { headers: { authorization: `Bearer ${cm}` } })).json()) as {
+      items: { id: string; evidenceHash: string }[];
+    }
+  ).items;
   const approveMs = await mapLimit(items, 10, async (item) => {
     const s = performance.now();
-    const res = await fetch(`${base}/cab/items/${item.id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${cm}`, 'content-type': 'application/json' }, body: JSON.stringify({ evidenceHash: item.evidenceHash }) });
+    const res = await fetch(`${base}/cab/items/${item.id}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${cm}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ evidenceHash: item.evidenceHash }),
+    });
     if (res.status !== 200) throw new Error(`approve failed ${res.status}: ${await res.text()}`);
     return performance.now() - s;
   });
-  await waitAll(gated.map((g) => g.id), ['completed'], 15 * 60_000);
+  await waitAll(
+    gated.map((g) => g.id),
+    ['completed'],
+    15 * 60_000,
+  );
 
   const report = {
     benchmark: 'workflow',
@@ -142,7 +183,7 @@ async function main(): Promise<void> {
       startToResultMs: latencySummary(bareLat),
       activitiesPerWorkflow: before + rings * perRing + after,
     },
-    ratio: { throughputRealOverBare: Math.round(((INTENTS / realMinutes) / (INTENTS / bareMinutes)) * 1000) / 1000 },
+    ratio: { throughputRealOverBare: Math.round((INTENTS / realMinutes / (INTENTS / bareMinutes)) * 1000) / 1000 },
     cab: { approvals: approveMs.length, concurrency: 10, approveMs: latencySummary(approveMs) },
   };
   const file = writeReport('workflow', report);

@@ -102,9 +102,11 @@ export async function startHarness(
         // Planes get real bytes (Intune uploads them): a small stand-in installer per artifact, uploaded and referenced.
         const label = `${String(intent.artifact.name)} ${String(intent.artifact.version)}`;
         const bytes = Buffer.from(`MZ stand-in installer for ${label}\n`.repeat(64));
-        const up = await request(api.app).post('/api/v1/artifacts').set(
-          'Authorization', `Bearer ${token}`,
-        ).set('Content-Type', 'application/octet-stream').send(bytes);
+        const up = await request(api.app)
+          .post('/api/v1/artifacts')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', 'application/octet-stream')
+          .send(bytes);
         if (up.status !== 201) throw new Error(`artifact upload failed ${up.status}: ${JSON.stringify(up.body)}`);
         intent.artifact = { ...intent.artifact, sha256: up.body.sha256, sizeBytes: up.body.sizeBytes, checkId: up.body.id };
       }
@@ -118,16 +120,24 @@ export async function startHarness(
     },
     get: (id, token = h.rel) => request(api.app).get(`/api/v1/deployment-intents/${id}`).set('Authorization', `Bearer ${token}`),
     async waitForState(id, states, timeoutMs = 60_000) {
-      return eventually(async () => {
-        const r = await h.get(id);
-        return states.includes(r.body.state) ? r : null;
-      }, timeoutMs, 150);
+      return eventually(
+        async () => {
+          const r = await h.get(id);
+          return states.includes(r.body.state) ? r : null;
+        },
+        timeoutMs,
+        150,
+      );
     },
     async waitForEvent(id, type, timeoutMs = 60_000) {
-      return eventually(async () => {
-        const r = await h.get(id);
-        return r.body.timeline?.some((e: { type: string }) => e.type === type) ? r : null;
-      }, timeoutMs, 150);
+      return eventually(
+        async () => {
+          const r = await h.get(id);
+          return r.body.timeline?.some((e: { type: string }) => e.type === type) ? r : null;
+        },
+        timeoutMs,
+        150,
+      );
     },
     async saveHistory(workflowId, name) {
       // Replay fixtures are refreshed only on request (EUCORA_RECORD_HISTORIES=1); the committed ones are replayed by replay.test.
