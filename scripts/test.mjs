@@ -9,13 +9,15 @@ const { spawnSync, spawn } = await import('node:child_process');
 const { existsSync, readdirSync, readFileSync, statSync } = await import('node:fs');
 const path = (await import('node:path')).default;
 
-step('lint', 'eslint (import directions of DESIGN.md §3, TypeScript rules)');
+step('lint', 'eslint (import directions of DESIGN.md §3, TypeScript rules, 140 columns) and prettier --check');
 const lint = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], {
   cwd: ROOT,
   stdio: 'inherit',
 });
-if (lint.status !== 0) {
-  process.stderr.write('[eucora] lint failed\n');
+const prettierBin = path.join(ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+const format = spawnSync(process.execPath, [prettierBin, '--check', '--log-level', 'warn', '.'], { cwd: ROOT, stdio: 'inherit' });
+if (lint.status !== 0 || format.status !== 0) {
+  process.stderr.write(`[eucora] lint failed${format.status !== 0 ? ' (formatting: run npm run format)' : ''}\n`);
   process.exit(1);
 }
 ensureBuilt();
