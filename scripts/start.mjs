@@ -163,7 +163,8 @@ try {
       await stack.assertPortFree(cfg.SIM_INTUNE_PORT + i, 'plane simulators (5 consecutive ports)', 'SIM_INTUNE_PORT');
     step(
       'agent-sim',
-      `starting the plane simulators on 127.0.0.1:${cfg.SIM_INTUNE_PORT}-${cfg.SIM_INTUNE_PORT + 4} (demo mode, ${process.env.SIM_FLEET_SIZE ?? 10000} devices)`,
+      `starting the plane simulators on 127.0.0.1:${cfg.SIM_INTUNE_PORT}-${cfg.SIM_INTUNE_PORT + 4} ` +
+        `(demo mode, ${process.env.SIM_FLEET_SIZE ?? 10000} devices)`,
     );
     const sim = group.spawn('agent-sim', process.execPath, [path.join(ROOT, 'agent-sim', 'dist', 'main.js')], {
       env: { SIM_INTUNE_PORT: String(cfg.SIM_INTUNE_PORT) },
@@ -249,7 +250,8 @@ try {
     ...(process.env.INTUNE_GRAPH_URL
       ? []
       : [
-          `  Simulators  intune :${cfg.SIM_INTUNE_PORT}, jamf :${cfg.SIM_INTUNE_PORT + 1}, sccm :${cfg.SIM_INTUNE_PORT + 2}, landscape :${cfg.SIM_INTUNE_PORT + 3}, awx :${cfg.SIM_INTUNE_PORT + 4} (GET /_sim/stats)`,
+          `  Simulators  intune :${cfg.SIM_INTUNE_PORT}, jamf :${cfg.SIM_INTUNE_PORT + 1}, sccm :${cfg.SIM_INTUNE_PORT + 2}, ` +
+            `landscape :${cfg.SIM_INTUNE_PORT + 3}, awx :${cfg.SIM_INTUNE_PORT + 4} (GET /_sim/stats)`,
         ]),
     `  Data        ${dataDir}   Logs ${logDir}`,
   ];

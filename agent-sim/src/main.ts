@@ -27,9 +27,8 @@ async function main(): Promise<void> {
     sim.engine.config.installDurationMs = duration;
     urls[plane] = await sim.listen(++p);
   }
-  process.stdout.write(
-    `${JSON.stringify({ level: 'info', service: 'agent-sim', msg: 'agent-sim ready', planes: urls, fleet: size, groups: intune.groupSizes() })}\n`,
-  );
+  const ready = { level: 'info', service: 'agent-sim', msg: 'agent-sim ready', planes: urls, fleet: size, groups: intune.groupSizes() };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
   const stop = () => void Promise.all([intune.close(), ...Object.values(others).map((s) => s.close())]).then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -6,8 +6,10 @@ import { sccmResourceId } from './sccm-inventory-routes';
 
 type Obj = Record<string, unknown>;
 const CTX = 'https://sccm.contoso.local/AdminService/wmi/$metadata#';
-const KEYED =
-  /^\/AdminService\/wmi\/SMS_Collection\((?:'|%27)([A-Za-z0-9]{3,12})(?:'|%27)\)(?:\/AdminService\.(AddMembershipRule|DeleteMembershipRule|RequestRefresh))?$/;
+const KEYED = new RegExp(
+  /^\/AdminService\/wmi\/SMS_Collection\((?:'|%27)([A-Za-z0-9]{3,12})(?:'|%27)\)/.source +
+    /(?:\/AdminService\.(AddMembershipRule|DeleteMembershipRule|RequestRefresh))?$/.source,
+);
 
 function sccmError(res: Response, status: number, message: string): void {
   res.status(status).json({ error: { code: String(status), message } });

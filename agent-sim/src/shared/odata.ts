@@ -22,7 +22,8 @@ export function odataMatches(filter: unknown, types?: Record<string, EdmType>): 
       const numeric = (t: EdmType) => t === 'Edm.UInt32' || t === 'Edm.Int32';
       if (numeric(declared) !== numeric(literal) || (declared === 'Edm.String') !== (literal === 'Edm.String')) {
         throw new ODataFilterError(
-          `A binary operator with incompatible types was detected. Found operand types '${declared}' and '${literal}' for operator kind 'Equal'.`,
+          'A binary operator with incompatible types was detected. ' +
+            `Found operand types '${declared}' and '${literal}' for operator kind 'Equal'.`,
         );
       }
     }

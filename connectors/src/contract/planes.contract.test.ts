@@ -188,10 +188,12 @@ for (const c of CASES) {
       }
       assert.equal(c.objects(sim, r), 1, 'exactly one object on the plane after three deploys');
       await conn.rollbackRing({ ...r, deployment: d });
-      await c.connector(url, sim, new ResilientCaller(c.plane)).rollbackRing({ ...r, deployment: d }); // a retried rollback changes nothing more
+      // a retried rollback changes nothing more
+      await c.connector(url, sim, new ResilientCaller(c.plane)).rollbackRing({ ...r, deployment: d });
       c.afterRollback?.(sim, r);
       process.stdout.write(
-        `# ${c.plane}: deploy→status(${counts.succeeded}/${counts.targeted})→3 deploys=${c.objects(sim, r)} object→rollback in ${Date.now() - t0} ms\n`,
+        `# ${c.plane}: deploy→status(${counts.succeeded}/${counts.targeted})→3 deploys=${c.objects(sim, r)} object` +
+          `→rollback in ${Date.now() - t0} ms\n`,
       );
     });
 
@@ -511,9 +513,11 @@ describe('Jamf simulator pinned to the contract', () => {
     return out;
   };
   const policy = (name: string, group: number, inner: string, checkin = true) =>
-    `<policy><general><name>${name}</name><enabled>true</enabled><trigger_checkin>${checkin}</trigger_checkin></general><scope><computer_groups><computer_group><id>${group}</id></computer_group></computer_groups></scope>${inner}</policy>`;
+    `<policy><general><name>${name}</name><enabled>true</enabled><trigger_checkin>${checkin}</trigger_checkin></general>` +
+    `<scope><computer_groups><computer_group><id>${group}</id></computer_group></computer_groups></scope>${inner}</policy>`;
   const pkgXml = (id: number, action = 'Install') =>
-    `<package_configuration><packages><size>1</size><package><id>${id}</id><action>${action}</action></package></packages></package_configuration>`;
+    '<package_configuration><packages><size>1</size>' +
+    `<package><id>${id}</id><action>${action}</action></package></packages></package_configuration>`;
 
   // contracts §2 Packages (DUPLICATE_FIELD) and Policy (409 HTML "Duplicate name", case-insensitive)
   it('duplicate package → 400 DUPLICATE_FIELD; duplicate policy name (any case) → 409 with an HTML body', async () => {
@@ -540,7 +544,8 @@ describe('Jamf simulator pinned to the contract', () => {
   // contracts A2 Target: a smart-group criterion must name an existing inventory field (else 409)
   it('a smart group on a custom "EUCORA Ring" criterion is a 409; on an inventory field it is accepted', async () => {
     const smart = (field: string, name: string) =>
-      `<computer_group><name>${name}</name><is_smart>true</is_smart><criteria><criterion><name>${field}</name><priority>0</priority><and_or>and</and_or><search_type>is</search_type><value>lab</value></criterion></criteria></computer_group>`;
+      `<computer_group><name>${name}</name><is_smart>true</is_smart><criteria><criterion><name>${field}</name><priority>0</priority>` +
+      '<and_or>and</and_or><search_type>is</search_type><value>lab</value></criterion></criteria></computer_group>';
     assert.equal((await xmlPost('/JSSResource/computergroups/id/0', smart('EUCORA Ring', 'g1'))).status, 409);
     assert.equal((await xmlPost('/JSSResource/computergroups/id/0', smart('Department', 'g2'))).status, 201);
   });
@@ -640,7 +645,9 @@ describe('Jamf simulator pinned to the contract', () => {
     const scripts = (await (await fetch(`${url}/api/v1/scripts?filter=${encodeURIComponent('name=="rm"')}`, { headers: h })).json()) as {
       results: { id: string }[];
     };
-    const scriptXml = `<scripts><size>1</size><script><id>${scripts.results[0]!.id}</id><priority>After</priority><parameter4>rm-pkg</parameter4></script></scripts>`;
+    const scriptXml =
+      `<scripts><size>1</size><script><id>${scripts.results[0]!.id}</id><priority>After</priority>` +
+      '<parameter4>rm-pkg</parameter4></script></scripts>';
     assert.equal((await xmlPost('/JSSResource/policies/id/0', policy('rm by script', group, scriptXml))).status, 201);
     await wait(100);
     assert.deepEqual(

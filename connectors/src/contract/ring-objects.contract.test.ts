@@ -193,7 +193,9 @@ for (const c of CASES) {
       return sorted(sim.engine.states(c.installKey(d)).map((s) => key.get(s.deviceId) ?? s.deviceId));
     };
 
-    it(`deploy N=${N} → one object with exactly N members; fresh re-deploy and a changed member converge it; rollback targets it`, async () => {
+    const convergeTitle =
+      `deploy N=${N} → one object with exactly N members; ` + 'fresh re-deploy and a changed member converge it; rollback targets it';
+    it(convergeTitle, async () => {
       const intentId = randomUUID();
       const key = ringTargetKey(intentId, 1);
       const a = fleet().slice(0, N).map(c.member);
@@ -239,11 +241,14 @@ for (const c of CASES) {
       if (c.plane === 'intune') assert.equal(st.deletedDevices, 0, 'never DELETE without /$ref');
       if (c.plane === 'awx') assert.equal(st.deletedHosts, 0, 'never disassociate on the inventory host list');
       console.log(
-        `ring-objects ${c.plane}: N=${N} requests first deploy ${reqFirst}, same-members re-deploy ${reqSame}, +1/-1 re-deploy ${reqChanged}; converge alone (no-op) ${noop.requests}`,
+        `ring-objects ${c.plane}: N=${N} requests first deploy ${reqFirst}, same-members re-deploy ${reqSame}, ` +
+          `+1/-1 re-deploy ${reqChanged}; converge alone (no-op) ${noop.requests}`,
       );
     });
 
-    it('kill -9 of a deploying process mid-converge, then a fresh connector → one object with the same members, one deployment', async () => {
+    const killTitle =
+      'kill -9 of a deploying process mid-converge, then a fresh connector → one object with the same members, one deployment';
+    it(killTitle, async () => {
       const intentId = randomUUID();
       const key = ringTargetKey(intentId, 1);
       const members = fleet()
@@ -292,7 +297,9 @@ for (const c of CASES) {
 }
 
 describe('ring-object strictness of the simulators (each pins a contracts line)', () => {
-  it('Entra (A1): bulk add with an existing member → 400 Request_BadRequest, > 20 binds → 400, DELETE without /$ref deletes the device', async () => {
+  const entraTitle =
+    'Entra (A1): bulk add with an existing member → 400 Request_BadRequest, > 20 binds → 400, DELETE without /$ref deletes the device';
+  it(entraTitle, async () => {
     const sim = new IntuneSimulator({ size: 200, labSize: 4 });
     const url = await sim.listen(0);
     try {
@@ -359,7 +366,8 @@ describe('ring-object strictness of the simulators (each pins a contracts line)'
     try {
       const conn = new JamfConnector({ baseUrl: url, clientId: sim.clientId, clientSecret: sim.clientSecret });
       const xml =
-        '<computer_group><name>eucora-dup-r0</name><is_smart>false</is_smart><computers><computer><id>1</id></computer></computers></computer_group>';
+        '<computer_group><name>eucora-dup-r0</name><is_smart>false</is_smart>' +
+        '<computers><computer><id>1</id></computer></computers></computer_group>';
       assert.equal((await conn.req('POST', '/JSSResource/computergroups/id/0', { xml })).status, 201);
       const dup = await conn.req('POST', '/JSSResource/computergroups/id/0', { xml: xml.replace('eucora-dup-r0', 'EUCORA-DUP-R0') }, [409]);
       assert.equal(dup.status, 409);

@@ -123,7 +123,9 @@ export class JamfConnector implements PlaneConnector {
           const source = await content.open();
           const sha3 = createHash('sha3-512');
           const head = Buffer.from(
-            `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+            `--${boundary}\r\n` +
+              `Content-Disposition: form-data; name="file"; filename="${name}"\r\n` +
+              'Content-Type: application/octet-stream\r\n\r\n',
           );
           const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
           async function* parts() {
@@ -211,9 +213,17 @@ export class JamfConnector implements PlaneConnector {
   private policyXml(name: string, groupId: number, what: { packageId: number } | { scriptId: number; parameter4: string }): string {
     const payload =
       'packageId' in what
-        ? `<package_configuration><packages><size>1</size><package><id>${what.packageId}</id><action>Install</action></package></packages></package_configuration>`
-        : `<scripts><size>1</size><script><id>${what.scriptId}</id><priority>After</priority><parameter4>${xmlText(what.parameter4)}</parameter4></script></scripts>`;
-    return `<policy><general><name>${xmlText(name)}</name><enabled>true</enabled><trigger_checkin>true</trigger_checkin><frequency>Once per computer</frequency><category><name>EUCORA</name></category></general><scope><computer_groups><computer_group><id>${groupId}</id></computer_group></computer_groups></scope>${payload}<maintenance><recon>true</recon></maintenance></policy>`;
+        ? '<package_configuration><packages><size>1</size>' +
+          `<package><id>${what.packageId}</id><action>Install</action></package></packages></package_configuration>`
+        : '<scripts><size>1</size>' +
+          `<script><id>${what.scriptId}</id><priority>After</priority><parameter4>${xmlText(what.parameter4)}</parameter4></script>` +
+          '</scripts>';
+    return (
+      `<policy><general><name>${xmlText(name)}</name><enabled>true</enabled><trigger_checkin>true</trigger_checkin>` +
+      '<frequency>Once per computer</frequency><category><name>EUCORA</name></category></general>' +
+      `<scope><computer_groups><computer_group><id>${groupId}</id></computer_group></computer_groups></scope>` +
+      `${payload}<maintenance><recon>true</recon></maintenance></policy>`
+    );
   }
 
   /** The uninstall script (the intent's uninstall command), looked up by name before `POST /api/v1/scripts`. */

@@ -45,7 +45,9 @@ export async function convergeJamfStaticGroup(
   };
   let g = await find();
   if (!g) {
-    const xml = `<computer_group><name>${xmlText(targetKey)}</name><is_smart>false</is_smart><computers>${computers([...want].sort((a, b) => a - b))}</computers></computer_group>`;
+    const members = computers([...want].sort((a, b) => a - b));
+    const xml =
+      `<computer_group><name>${xmlText(targetKey)}</name><is_smart>false</is_smart>` + `<computers>${members}</computers></computer_group>`;
     const res = await send('POST', '/JSSResource/computergroups/id/0', { xml }, [409]);
     if (res.status !== 409) {
       const id = Number(/<id>(\d+)<\/id>/.exec(res.text)?.[1]);
@@ -58,7 +60,9 @@ export async function convergeJamfStaticGroup(
   const add = [...want].filter((n) => !g.have.has(n)).sort((a, b) => a - b);
   const remove = [...g.have].filter((n) => !want.has(n)).sort((a, b) => a - b);
   if (add.length || remove.length) {
-    const xml = `<computer_group><computer_additions>${computers(add)}</computer_additions><computer_deletions>${computers(remove)}</computer_deletions></computer_group>`;
+    const xml =
+      `<computer_group><computer_additions>${computers(add)}</computer_additions>` +
+      `<computer_deletions>${computers(remove)}</computer_deletions></computer_group>`;
     await send('PUT', `/JSSResource/computergroups/id/${g.id}`, { xml });
   }
   const after = add.length || remove.length ? ((await find())?.have.size ?? 0) : g.have.size;

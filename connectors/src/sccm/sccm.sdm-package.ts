@@ -19,20 +19,36 @@ export interface SdmPackageInput {
 function detection(rule: DetectionRule, scope: string): string {
   if (rule.type === 'product_code') return `<DetectionMethod>ProductCode</DetectionMethod><ProductCode>${x(rule.value)}</ProductCode>`;
   if (rule.type === 'script') {
-    return `<DetectionMethod>Script</DetectionMethod><DetectionScript Language="PowerShell" Signed="false">${x(rule.value)}</DetectionScript>`;
+    return (
+      '<DetectionMethod>Script</DetectionMethod>' +
+      `<DetectionScript Language="PowerShell" Signed="false">${x(rule.value)}</DetectionScript>`
+    );
   }
   const id = `${rule.type === 'file' ? 'File' : 'RegSetting'}_${randomUUID()}`;
   let setting: string;
   if (rule.type === 'file') {
     const cut = Math.max(rule.value.lastIndexOf('\\'), rule.value.lastIndexOf('/'));
-    setting = `<File Is64Bit="true" LogicalName="${id}"><Annotation/><Path>${x(rule.value.slice(0, cut))}</Path><Filter>${x(rule.value.slice(cut + 1))}</Filter></File>`;
+    setting =
+      `<File Is64Bit="true" LogicalName="${id}"><Annotation/>` +
+      `<Path>${x(rule.value.slice(0, cut))}</Path><Filter>${x(rule.value.slice(cut + 1))}</Filter></File>`;
   } else {
     // "HKLM\Software\Vendor\App" or "...\App!ValueName"
     const [key, value = ''] = rule.value.split('!');
     const path = key!.replace(/^(HKLM|HKEY_LOCAL_MACHINE)\\/i, '');
-    setting = `<SimpleSetting LogicalName="${id}" DataType="String"><RegistryDiscoverySource Hive="HKEY_LOCAL_MACHINE" Depth="Base" Is64Bit="true" CreateMissingPath="true"><Key>${x(path)}</Key><ValueName>${x(value)}</ValueName></RegistryDiscoverySource></SimpleSetting>`;
+    setting =
+      `<SimpleSetting LogicalName="${id}" DataType="String">` +
+      '<RegistryDiscoverySource Hive="HKEY_LOCAL_MACHINE" Depth="Base" Is64Bit="true" CreateMissingPath="true">' +
+      `<Key>${x(path)}</Key><ValueName>${x(value)}</ValueName></RegistryDiscoverySource></SimpleSetting>`;
   }
-  const enhanced = `<EnhancedDetectionMethod xmlns="http://schemas.microsoft.com/SystemCenterConfigurationManager/2009/AppMgmtDigest"><Settings>${setting}</Settings><Rule id="${scope}/Rule_${randomUUID()}" Severity="Informational" NonCompliantWhenSettingIsNotFound="false"><Annotation/><Expression><Operator>NotEquals</Operator><Operands><SettingReference AuthoringScopeId="${scope}" LogicalName="${id}" DataType="Int64" SettingSourceType="${rule.type === 'file' ? 'File' : 'Registry'}" Method="Count" Changeable="false"/><ConstantValue Value="0" DataType="Int64"/></Operands></Expression></Rule></EnhancedDetectionMethod>`;
+  const sourceType = rule.type === 'file' ? 'File' : 'Registry';
+  const enhanced =
+    '<EnhancedDetectionMethod xmlns="http://schemas.microsoft.com/SystemCenterConfigurationManager/2009/AppMgmtDigest">' +
+    `<Settings>${setting}</Settings>` +
+    `<Rule id="${scope}/Rule_${randomUUID()}" Severity="Informational" NonCompliantWhenSettingIsNotFound="false">` +
+    '<Annotation/><Expression><Operator>NotEquals</Operator><Operands>' +
+    `<SettingReference AuthoringScopeId="${scope}" LogicalName="${id}" DataType="Int64" SettingSourceType="${sourceType}"` +
+    ' Method="Count" Changeable="false"/>' +
+    '<ConstantValue Value="0" DataType="Int64"/></Operands></Expression></Rule></EnhancedDetectionMethod>';
   return `<DetectionMethod>Enhanced</DetectionMethod><EnhancedDetectionMethod>${x(enhanced)}</EnhancedDetectionMethod>`;
 }
 
@@ -50,24 +66,32 @@ export function buildSdmPackageXml(i: SdmPackageInput): string {
   const location = i.contentLocation.endsWith('\\') ? i.contentLocation : `${i.contentLocation}\\`;
   return (
     '<?xml version="1.0" encoding="utf-16"?>' +
-    '<AppMgmtDigest xmlns="http://schemas.microsoft.com/SystemCenterConfigurationManager/2009/AppMgmtDigest" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+    '<AppMgmtDigest xmlns="http://schemas.microsoft.com/SystemCenterConfigurationManager/2009/AppMgmtDigest"' +
+    ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
     `<Application AuthoringScopeId="${scope}" LogicalName="${app}" Version="1">` +
-    `<DisplayInfo DefaultLanguage="en-US"><Info Language="en-US"><Title>${x(i.title)}</Title><Publisher>${x(a.publisher)}</Publisher><Version>${x(a.version)}</Version></Info></DisplayInfo>` +
+    '<DisplayInfo DefaultLanguage="en-US"><Info Language="en-US">' +
+    `<Title>${x(i.title)}</Title><Publisher>${x(a.publisher)}</Publisher><Version>${x(a.version)}</Version>` +
+    '</Info></DisplayInfo>' +
     `<DeploymentTypes><DeploymentType AuthoringScopeId="${scope}" LogicalName="${dt}" Version="1"/></DeploymentTypes>` +
-    `<Title ResourceId="Res_${randomUUID()}">${x(i.title)}</Title><Publisher ResourceId="Res_${randomUUID()}">${x(a.publisher)}</Publisher>` +
+    `<Title ResourceId="Res_${randomUUID()}">${x(i.title)}</Title>` +
+    `<Publisher ResourceId="Res_${randomUUID()}">${x(a.publisher)}</Publisher>` +
     `<SoftwareVersion ResourceId="Res_${randomUUID()}">${x(a.version)}</SoftwareVersion><AutoInstall>true</AutoInstall>` +
     '</Application>' +
     `<DeploymentType AuthoringScopeId="${scope}" LogicalName="${dt}" Version="1">` +
-    `<Title ResourceId="Res_${randomUUID()}">${x(i.title)} (script)</Title><DeploymentTechnology>GLOBAL/ScriptDeploymentTechnology</DeploymentTechnology>` +
+    `<Title ResourceId="Res_${randomUUID()}">${x(i.title)} (script)</Title>` +
+    '<DeploymentTechnology>GLOBAL/ScriptDeploymentTechnology</DeploymentTechnology>' +
     '<Technology>Script</Technology><Hosting>Native</Hosting><Installer Technology="Script">' +
-    `<Contents><Content ContentId="${content}" Version="1"><File Name="${x(i.fileName)}" Size="${i.sizeBytes}"/><Location>${x(location)}</Location>` +
+    `<Contents><Content ContentId="${content}" Version="1">` +
+    `<File Name="${x(i.fileName)}" Size="${i.sizeBytes}"/><Location>${x(location)}</Location>` +
     '<PeerCache>true</PeerCache><OnFastNetwork>Download</OnFastNetwork><OnSlowNetwork>DoNothing</OnSlowNetwork></Content></Contents>' +
     '<CustomData>' +
     detection(a.detectionRule, scope) +
     `<InstallCommandLine>${x(a.installCommand)}</InstallCommandLine><UninstallCommandLine>${x(a.uninstallCommand)}</UninstallCommandLine>` +
     '<UninstallSetting>SameAsInstall</UninstallSetting><InstallFolder/><UninstallFolder/><ExecutionContext>System</ExecutionContext>' +
-    `<ExitCodes><ExitCode Code="0" Class="Success"/><ExitCode Code="3010" Class="SoftReboot"/><ExitCode Code="1641" Class="HardReboot"/></ExitCodes>` +
-    `<UserInteractionMode>Hidden</UserInteractionMode><RequiresLogOn/><RebootBehavior>BasedOnExitCode</RebootBehavior><MaxExecuteTime>120</MaxExecuteTime>` +
+    '<ExitCodes><ExitCode Code="0" Class="Success"/><ExitCode Code="3010" Class="SoftReboot"/>' +
+    '<ExitCode Code="1641" Class="HardReboot"/></ExitCodes>' +
+    '<UserInteractionMode>Hidden</UserInteractionMode><RequiresLogOn/>' +
+    '<RebootBehavior>BasedOnExitCode</RebootBehavior><MaxExecuteTime>120</MaxExecuteTime>' +
     `<InstallContent ContentId="${content}" Version="1"/>` +
     '</CustomData></Installer></DeploymentType></AppMgmtDigest>'
   );

@@ -125,7 +125,8 @@ export class Lifecycle1763800000000 implements MigrationInterface {
     await q.query(`DROP INDEX deployment_intents_artifact_idx`);
     await q.query(`DROP INDEX deployment_intents_state_idx`);
     await q.query(
-      `ALTER TABLE deployment_intents DROP COLUMN risk_score, DROP COLUMN risk_band, DROP COLUMN policy_decision, DROP COLUMN artifact_name`,
+      `ALTER TABLE deployment_intents DROP COLUMN risk_score, DROP COLUMN risk_band,
+         DROP COLUMN policy_decision, DROP COLUMN artifact_name`,
     );
   }
 }

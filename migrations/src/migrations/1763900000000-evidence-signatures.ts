@@ -9,7 +9,8 @@ export class EvidenceSignatures1763900000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(
-      `ALTER TABLE evidence_packs ADD COLUMN manifest jsonb, ADD COLUMN signature text, ADD COLUMN key_id text, ADD COLUMN manifest_key text, ADD COLUMN version_id text`,
+      `ALTER TABLE evidence_packs ADD COLUMN manifest jsonb, ADD COLUMN signature text, ADD COLUMN key_id text,
+         ADD COLUMN manifest_key text, ADD COLUMN version_id text`,
     );
     await q.query(`CREATE INDEX evidence_packs_intent_idx ON evidence_packs (tenant_id, intent_id, version)`);
   }
@@ -17,7 +18,8 @@ export class EvidenceSignatures1763900000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX evidence_packs_intent_idx`);
     await q.query(
-      `ALTER TABLE evidence_packs DROP COLUMN manifest, DROP COLUMN signature, DROP COLUMN key_id, DROP COLUMN manifest_key, DROP COLUMN version_id`,
+      `ALTER TABLE evidence_packs DROP COLUMN manifest, DROP COLUMN signature, DROP COLUMN key_id,
+         DROP COLUMN manifest_key, DROP COLUMN version_id`,
     );
   }
 }

@@ -90,9 +90,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (cmd === 'bootstrap') {
       const result = await bootstrapIfEmpty(bootstrapStores(ds));
-      process.stdout.write(
-        `${JSON.stringify(result ? { created: true, tenantId: result.tenantId, slug: result.slug, token: result.adminToken.token } : { created: false })}\n`,
-      );
+      const out = result
+        ? { created: true, tenantId: result.tenantId, slug: result.slug, token: result.adminToken.token }
+        : { created: false };
+      process.stdout.write(`${JSON.stringify(out)}\n`);
       return 0;
     }
     if (cmd === 'tenant' && rest[0] === 'create' && rest[1] && rest[2]) {

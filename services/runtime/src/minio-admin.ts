@@ -78,7 +78,8 @@ export async function minioAdminRequest(
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
   const kSigning = hmac(hmac(hmac(hmac(`AWS4${target.secretKey}`, day), region), 's3'), 'aws4_request');
   const signature = createHmac('sha256', kSigning).update(toSign).digest('hex');
-  const authorization = `AWS4-HMAC-SHA256 Credential=${target.accessKey}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`;
+  const authorization =
+    `AWS4-HMAC-SHA256 Credential=${target.accessKey}/${scope}, ` + `SignedHeaders=${signed.join(';')}, Signature=${signature}`;
   const res = await fetch(`${url.origin}${url.pathname}${canonicalQuery ? `?${canonicalQuery}` : ''}`, {
     method,
     headers: { ...headers, authorization },
@@ -105,9 +106,9 @@ export const APP_STORAGE_POLICY = 'eucora-app';
 /**
  * The application's storage rights: write and read objects, read their retention and the bucket's lock configuration,
  * list the bucket (HEAD bucket for health). New versions are locked by the bucket's default retention, which setup sets.
- * Deliberately absent: s3:BypassGovernanceRetention, s3:DeleteObject(Version) (but for upload scratch keys), s3:PutBucket*, every admin action, and
- * s3:PutObjectRetention too: MinIO lets a holder of PutObjectRetention shorten a GOVERNANCE lock with the bypass header
- * even without s3:BypassGovernanceRetention (tested in minio-admin.test.ts).
+ * Deliberately absent: s3:BypassGovernanceRetention, s3:DeleteObject(Version) (but for upload scratch keys), s3:PutBucket*,
+ * every admin action, and s3:PutObjectRetention too: MinIO lets a holder of PutObjectRetention shorten a GOVERNANCE lock
+ * with the bypass header even without s3:BypassGovernanceRetention (tested in minio-admin.test.ts).
  */
 export function appStoragePolicy(buckets: string[], scratch: string[] = []): Record<string, unknown> {
   const statements: Record<string, unknown>[] = [

@@ -29,7 +29,9 @@ describe('per-device ring status through the full stack', () => {
   });
   after(async () => h.close());
 
-  it('ring 0 of 6 members among 10 reached devices: verdict, /devices and ringProgress count the 6 only, failures carry HexErrorCode', async () => {
+  const title =
+    'ring 0 of 6 members among 10 reached devices: verdict, /devices and ringProgress count the 6 only, failures carry HexErrorCode';
+  it(title, async () => {
     const lab = h.sim.engine.members('lab');
     assert.equal(lab.length, 10);
     const submit = (title: string) => h.submit({ title, artifact: { ...(sampleIntent().artifact as object), name: 'FlakyDevicePkg' } });
@@ -48,7 +50,8 @@ describe('per-device ring status through the full stack', () => {
     const insert = async (id: string, fleetIds: string[]) => {
       for (const fleetId of fleetIds) {
         await h.api.ds.query(
-          `INSERT INTO intent_ring_devices (tenant_id, intent_id, ring_index, device_key, directory_id, name) VALUES ($1, $2, 0, $3, NULL, $4)`,
+          `INSERT INTO intent_ring_devices (tenant_id, intent_id, ring_index, device_key, directory_id, name)
+           VALUES ($1, $2, 0, $3, NULL, $4)`,
           [h.tenant.tenantId, id, intuneIds(fleetId).managedDeviceId, `dev-${fleetId}`],
         );
       }
@@ -92,8 +95,8 @@ describe('per-device ring status through the full stack', () => {
     assert.ok(cleanFailingOnPlane >= 1, 'the plane failed other lab devices of that deployment');
     console.log(
       `e2e: ring 0 = 6 members of 10 reached lab devices; ${failedInRing} members and ${failing.length} of 10 fail on the plane → ` +
-        `${verdict.type} ${JSON.stringify(counts)}; ring of ${cleanMembers.length} succeeding members beside ${cleanFailingOnPlane} failing ` +
-        `plane devices → ${cleanVerdict.type} ${JSON.stringify(cleanVerdict.data.counts)}`,
+        `${verdict.type} ${JSON.stringify(counts)}; ring of ${cleanMembers.length} succeeding members beside ${cleanFailingOnPlane} ` +
+        `failing plane devices → ${cleanVerdict.type} ${JSON.stringify(cleanVerdict.data.counts)}`,
     );
 
     const rel = h.rel;

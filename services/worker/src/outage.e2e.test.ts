@@ -45,7 +45,8 @@ describe('plane outage mid-ring: the rollout waits, then completes, without dupl
     assert.match(metrics.text, /eucora_connector_breakers\{plane="intune",state="open"\} 1/);
     assert.match(metrics.text, /eucora_connector_breaker_transitions\{plane="intune"\} [1-9]/);
     console.log(
-      `outage: ${OUTAGE_MS / 1000} s, simulator requests during the outage: ${during}; health during outage: ${JSON.stringify(health.body.connectors)}`,
+      `outage: ${OUTAGE_MS / 1000} s, simulator requests during the outage: ${during}; ` +
+        `health during outage: ${JSON.stringify(health.body.connectors)}`,
     );
   });
 });

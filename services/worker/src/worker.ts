@@ -37,7 +37,8 @@ export interface WorkerOptions {
 export async function createIntentWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   if (!opts.config.EVIDENCE_SIGNING_KEY_FILE) {
     throw new Error(
-      'EVIDENCE_SIGNING_KEY_FILE is required by the worker: the keyring that signs evidence packs (create one with `cli.js evidence-keys init <file>`)',
+      'EVIDENCE_SIGNING_KEY_FILE is required by the worker: the keyring that signs evidence packs ' +
+        '(create one with `cli.js evidence-keys init <file>`)',
     );
   }
   const keyring = loadKeyring(opts.config.EVIDENCE_SIGNING_KEY_FILE);

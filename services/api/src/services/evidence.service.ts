@@ -151,10 +151,13 @@ export class EvidenceService {
       previousPackSha256: prev?.sha256 ?? null,
     });
     const locked = Date.parse(v.retention.retainUntil) > Date.now();
+    const matches = sha256Hex(bytes) === v.sha256;
     const storage = {
       name: 'storage' as const,
-      ok: sha256Hex(bytes) === v.sha256 && locked,
-      detail: `object ${v.objectKey}: ${sha256Hex(bytes) === v.sha256 ? 'bytes match the recorded hash' : 'bytes differ from the recorded hash'}; retention ${v.retention.mode} until ${v.retention.retainUntil}${locked ? '' : ' (expired)'}`,
+      ok: matches && locked,
+      detail:
+        `object ${v.objectKey}: ${matches ? 'bytes match the recorded hash' : 'bytes differ from the recorded hash'}; ` +
+        `retention ${v.retention.mode} until ${v.retention.retainUntil}${locked ? '' : ' (expired)'}`,
     };
     return { ok: result.ok && storage.ok, checks: [storage, ...result.checks] };
   }

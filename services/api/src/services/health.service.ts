@@ -21,7 +21,10 @@ export interface HealthReport {
   version: string;
   checkedAt: string;
   dependencies: Record<string, DependencyStatus>;
-  /** Circuit breakers per plane: how many tenants' breakers are in each state. Informational: a plane outage does not make the control plane unready. */
+  /**
+   * Circuit breakers per plane: how many tenants' breakers are in each state. Informational: a plane outage does not make the
+   * control plane unready.
+   */
   connectors?: Record<string, { closed: number; open: number; half_open: number }>;
 }
 

@@ -58,7 +58,10 @@ export const serviceEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
     .default('eucora-evidence'),
-  /** Artifact content bucket (verified installer bytes keyed by `<tenant>/sha256/<hex>`); default `eucora-artifacts`. The app's storage policy covers it. */
+  /**
+   * Artifact content bucket (verified installer bytes keyed by `<tenant>/sha256/<hex>`); default `eucora-artifacts`. The app's
+   * storage policy covers it.
+   */
   S3_ARTIFACT_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')

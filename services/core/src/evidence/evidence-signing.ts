@@ -105,7 +105,9 @@ export function verifyEvidenceBundle(b: EvidenceBundle): { ok: boolean; checks: 
         : {
             name: 'pack_fields',
             ok: false,
-            detail: `pack fields differ from the manifest: ${wrong.map((k) => `${k} (pack ${JSON.stringify(pack![k])}, manifest ${JSON.stringify(m[k])})`).join(', ')}`,
+            detail:
+              'pack fields differ from the manifest: ' +
+              wrong.map((k) => `${k} (pack ${JSON.stringify(pack![k])}, manifest ${JSON.stringify(m[k])})`).join(', '),
           },
     );
   }

@@ -90,7 +90,8 @@ export function evaluatePolicy(inp: PolicyInputs): PolicyDecision {
   if (inp.changeType === 'emergency') {
     const quorum = inp.riskScore > 75 ? 2 : 1;
     reasons.push(
-      `Emergency change: ${quorum === 2 ? 'two emergency-CAB approvals' : 'one emergency-CAB approval'} before any ring, then a post-implementation review`,
+      `Emergency change: ${quorum === 2 ? 'two emergency-CAB approvals' : 'one emergency-CAB approval'} before any ring, ` +
+        'then a post-implementation review',
     );
     return { ...base, decision: 'require_approval', reasons, approvalBeforeRing: 0, quorum, postImplementationReview: true };
   }

@@ -33,8 +33,9 @@ export class ConnectorConfigRepository {
     const rows = await this.ds.query(
       `INSERT INTO connector_configs (tenant_id, plane, base_url, auth_url, settings, credentials_sealed, updated_by, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7, now())
-       ON CONFLICT (tenant_id, plane) DO UPDATE SET base_url = EXCLUDED.base_url, auth_url = EXCLUDED.auth_url, settings = EXCLUDED.settings,
-         credentials_sealed = EXCLUDED.credentials_sealed, updated_by = EXCLUDED.updated_by, updated_at = now()
+       ON CONFLICT (tenant_id, plane) DO UPDATE SET base_url = EXCLUDED.base_url, auth_url = EXCLUDED.auth_url,
+         settings = EXCLUDED.settings, credentials_sealed = EXCLUDED.credentials_sealed, updated_by = EXCLUDED.updated_by,
+         updated_at = now()
        RETURNING *`,
       [row.tenantId, row.plane, row.baseUrl, row.authUrl, JSON.stringify(row.settings), row.credentialsSealed, row.updatedBy],
     );

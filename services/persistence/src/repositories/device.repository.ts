@@ -99,7 +99,8 @@ export class DeviceRepository {
     const rows: unknown[] = await (em ?? this.ds).query(
       `INSERT INTO devices (tenant_id, plane, device_key, directory_id, name, platform, os_name, os_version, groups, last_seen_at, health,
                             last_synced_at, stale)
-       SELECT $1, $2, x.device_key, x.directory_id, x.name, x.platform, x.os_name, x.os_version, x.groups, x.last_seen_at, x.health, $4, false
+       SELECT $1, $2, x.device_key, x.directory_id, x.name, x.platform, x.os_name, x.os_version, x.groups, x.last_seen_at, x.health,
+              $4, false
          FROM jsonb_to_recordset($3::jsonb) AS x(device_key text, directory_id text, name text, platform text, os_name text,
                                                    os_version text, groups text[], last_seen_at timestamptz, health text)
        ON CONFLICT (tenant_id, plane, device_key) DO UPDATE SET
@@ -229,7 +230,8 @@ export class DeviceRepository {
   /** Device counts of the plane: all, stale, and by platform. */
   async counts(tenantId: string, plane: string): Promise<{ total: number; stale: number; byPlatform: Record<string, number> }> {
     const rows: { platform: string; n: string; stale: string }[] = await this.ds.query(
-      `SELECT platform, count(*) AS n, count(*) FILTER (WHERE stale) AS stale FROM devices WHERE tenant_id = $1 AND plane = $2 GROUP BY platform`,
+      `SELECT platform, count(*) AS n, count(*) FILTER (WHERE stale) AS stale
+         FROM devices WHERE tenant_id = $1 AND plane = $2 GROUP BY platform`,
       [tenantId, plane],
     );
     const byPlatform: Record<string, number> = {};

@@ -45,7 +45,8 @@ export class ExceptionRepository {
     e: Omit<ExceptionRow, 'status' | 'decidedBy' | 'decidedAt' | 'decisionComment' | 'createdAt'>,
   ): Promise<ExceptionRow> {
     const rows = await this.ds.query(
-      `INSERT INTO exceptions (id, tenant_id, package_name, finding_ids, compensating_controls, justification, expires_at, status, requested_by, requested_by_token_id)
+      `INSERT INTO exceptions (id, tenant_id, package_name, finding_ids, compensating_controls, justification, expires_at, status,
+                               requested_by, requested_by_token_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,'pending',$8,$9) RETURNING *`,
       [
         e.id,

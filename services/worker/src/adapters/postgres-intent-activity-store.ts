@@ -191,7 +191,9 @@ export class PostgresIntentActivityStore implements IntentActivityStore {
           aggregateId: input.intentId,
           eventType: input.decision === 'approve' ? 'cab.approval_recorded' : 'cab.rejection_recorded',
           actor: input.actor,
-          reason: `${input.actor} ${input.decision === 'approve' ? 'approved' : 'rejected'} on evidence ${input.evidenceHash}${input.comment ? `: ${input.comment}` : ''}`,
+          reason:
+            `${input.actor} ${input.decision === 'approve' ? 'approved' : 'rejected'} on evidence ${input.evidenceHash}` +
+            (input.comment ? `: ${input.comment}` : ''),
           data: { action: input.decision, cabItemId: input.cabItemId, evidenceHash: input.evidenceHash, decidedAt: input.decidedAt },
           correlationId: input.correlationId,
           dedupeKey: input.dedupeKey,

@@ -58,7 +58,10 @@ async function main(): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const off: { state: string; n: number }[] = await api.ds.query(
-        `SELECT state, count(*)::int AS n FROM deployment_intents WHERE id = ANY($1) AND NOT (state = ANY($2)) AND state IN ('completed','rejected','blocked','rolled_back','failed','cancelled') GROUP BY state`,
+        `SELECT state, count(*)::int AS n FROM deployment_intents
+          WHERE id = ANY($1) AND NOT (state = ANY($2))
+            AND state IN ('completed','rejected','blocked','rolled_back','failed','cancelled')
+          GROUP BY state`,
         [ids, states],
       );
       if (off.length > 0) throw new Error(`intents ended elsewhere: ${JSON.stringify(off)}`);
@@ -109,7 +112,8 @@ async function main(): Promise<void> {
   const after = 2;
   const perRing = Math.max(1, Math.round((scheduled - before - after) / rings));
   process.stdout.write(
-    `[bench] bare loop: ${before} + ${rings}×${perRing} + ${after} activities, ${rings} timers of ${POLL_MS} ms (real run: ${scheduled} activities, ${timers} timers)\n`,
+    `[bench] bare loop: ${before} + ${rings}×${perRing} + ${after} activities, ${rings} timers of ${POLL_MS} ms ` +
+      `(real run: ${scheduled} activities, ${timers} timers)\n`,
   );
   const b0 = Date.now();
   const bareLat = await Promise.all(
