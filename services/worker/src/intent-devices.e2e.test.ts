@@ -29,9 +29,9 @@ describe('per-device ring status through the full stack', () => {
   });
   after(async () => h.close());
 
-  const title =
+  const testName =
     'ring 0 of 6 members among 10 reached devices: verdict, /devices and ringProgress count the 6 only, failures carry HexErrorCode';
-  it(title, async () => {
+  it(testName, async () => {
     const lab = h.sim.engine.members('lab');
     assert.equal(lab.length, 10);
     const submit = (title: string) => h.submit({ title, artifact: { ...(sampleIntent().artifact as object), name: 'FlakyDevicePkg' } });

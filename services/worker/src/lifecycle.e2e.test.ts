@@ -46,9 +46,9 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     await h.saveHistory(workflowId, 'low-risk-completes');
   });
 
-  const title =
+  const testName =
     'a risk-60 intent runs rings 0–1, waits, refuses the submitter, a stale hash and a non-CAB role, then completes after approval';
-  it(title, async () => {
+  it(testName, async () => {
     const { id, workflowId } = await h.submit({
       title: 'Medium risk',
       artifact: sampleArtifact('MediumRisk'),
