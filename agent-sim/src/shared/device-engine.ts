@@ -15,8 +15,11 @@ export interface EngineConfig {
   installDurationMs: number;
   /** Default failure rate 0–1. */
   failureRate: number;
-  /** Per-package failure rates by name substring; first match wins. */
-  failureRules: { match: string; rate: number }[];
+  /**
+   * Per-package failure rates by name substring; first match wins. `devices`: exactly these devices fail and no other
+   * (`rate` is then ignored), for tests that need a known split rather than a drawn one.
+   */
+  failureRules: { match: string; rate: number; devices?: readonly string[] }[];
 }
 
 /**
@@ -49,8 +52,11 @@ export class DeviceEngine {
     return this.groups.get(group) ?? [];
   }
 
-  private rate(packageName: string): number {
-    return this.config.failureRules.find((r) => packageName.includes(r.match))?.rate ?? this.config.failureRate;
+  /** Whether `deviceId` fails under deployment object `key` of `packageName` (rule of the package, else the default rate). */
+  private failsFor(key: string, packageName: string, deviceId: string): boolean {
+    const rule = this.config.failureRules.find((r) => packageName.includes(r.match));
+    if (rule?.devices) return rule.devices.includes(deviceId);
+    return DeviceEngine.fails(key, deviceId, rule?.rate ?? this.config.failureRate);
   }
 
   /**
@@ -60,10 +66,9 @@ export class DeviceEngine {
   install(key: string, packageName: string, devices: string[], forceFailure = false): void {
     const runs = this.runs.get(key) ?? new Map<string, DeviceRun>();
     const now = Date.now();
-    const rate = forceFailure ? 2 : this.rate(packageName);
     for (const id of devices) {
       if (runs.has(id)) continue;
-      const outcome = DeviceEngine.fails(key, id, rate) ? 'failed' : 'succeeded';
+      const outcome = forceFailure || this.failsFor(key, packageName, id) ? 'failed' : 'succeeded';
       runs.set(id, { deviceId: id, outcome, readyAt: now + Math.floor(unit(`t:${key}:${id}`) * this.config.installDurationMs) });
     }
     this.runs.set(key, runs);

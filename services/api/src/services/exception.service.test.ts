@@ -14,11 +14,13 @@ function fakeStores() {
   const rows = new Map<string, ExceptionRow & { tenantId: string }>();
   const events: { event: AppendEvent; tx: Tx | undefined }[] = [];
   const decided: { id: string; tx: Tx | undefined }[] = [];
+  const inserted: { id: string; tx: Tx | undefined }[] = [];
   let seq = 0;
   const strip = ({ tenantId: _t, ...row }: ExceptionRow & { tenantId: string }): ExceptionRow => ({ ...row });
   const stores: ExceptionStores = {
     exceptions: {
-      async insert(tenantId, e) {
+      async insert(tenantId, e, tx) {
+        inserted.push({ id: e.id, tx });
         const createdAt = new Date(NOW.getTime() + seq++ * 1000).toISOString();
         const row = { ...e, tenantId, status: 'pending' as const, decidedBy: null, decidedAt: null, decisionComment: null, createdAt };
         rows.set(row.id, row);
@@ -51,7 +53,7 @@ function fakeStores() {
     },
     uow: { transaction: async (fn) => fn({ id: randomUUID() } as unknown as Tx) },
   };
-  return { stores, rows, events, decided };
+  return { stores, rows, events, decided, inserted };
 }
 
 const principal = (tenantId: string, actor: string): Principal => ({
@@ -70,8 +72,8 @@ const request = (over: Partial<ExceptionRequestInput> = {}): ExceptionRequestInp
 });
 
 describe('ExceptionService (in-memory repositories, no HTTP)', () => {
-  it('checks the expiry window against its clock and records the request', async () => {
-    const { stores, events } = fakeStores();
+  it('checks the expiry window against its clock and records the request with its event in one transaction', async () => {
+    const { stores, events, inserted } = fakeStores();
     const service = new ExceptionService(stores, () => NOW);
     const rel = principal(randomUUID(), 'rel');
     for (const [expiresAt, message] of [
@@ -90,6 +92,8 @@ describe('ExceptionService (in-memory repositories, no HTTP)', () => {
     assert.equal(events.length, 1);
     assert.equal(events[0]!.event.eventType, 'exception.requested');
     assert.equal(events[0]!.event.correlationId, 'corr-1');
+    assert.equal(inserted.length, 1);
+    assert.ok(inserted[0]!.tx !== undefined && inserted[0]!.tx === events[0]!.tx, 'insert and event share the transaction');
   });
 
   it('a decision needs another person, commits with its event in one transaction, and happens once', async () => {

@@ -55,24 +55,33 @@ export class ExceptionService {
     if (expires <= now) throw new InputError('Invalid exception', [{ path: 'expiresAt', message: 'must be in the future' }]);
     if (expires > now + MAX_DAYS * 86_400_000)
       throw new InputError('Invalid exception', [{ path: 'expiresAt', message: `must be within ${MAX_DAYS} days` }]);
-    const row = await this.repo.insert(principal.tenantId, {
-      id: randomUUID(),
-      packageName: input.packageName,
-      findingIds: [...new Set(input.findingIds)],
-      compensatingControls: input.compensatingControls,
-      justification: input.justification,
-      expiresAt: new Date(expires).toISOString(),
-      requestedBy: principal.actor,
-      requestedByTokenId: principal.tokenId,
+    // One transaction: an exception never exists without its `exception.requested` event (a crash between the two
+    // would leave a request the audit trail does not know).
+    return this.stores.uow.transaction(async (tx) => {
+      const row = await this.repo.insert(
+        principal.tenantId,
+        {
+          id: randomUUID(),
+          packageName: input.packageName,
+          findingIds: [...new Set(input.findingIds)],
+          compensatingControls: input.compensatingControls,
+          justification: input.justification,
+          expiresAt: new Date(expires).toISOString(),
+          requestedBy: principal.actor,
+          requestedByTokenId: principal.tokenId,
+        },
+        tx,
+      );
+      await this.record(
+        principal,
+        row,
+        'exception.requested',
+        `Exception requested for ${row.packageName}: ${row.findingIds.join(', ')} until ${row.expiresAt}`,
+        correlationId,
+        tx,
+      );
+      return row;
     });
-    await this.record(
-      principal,
-      row,
-      'exception.requested',
-      `Exception requested for ${row.packageName}: ${row.findingIds.join(', ')} until ${row.expiresAt}`,
-      correlationId,
-    );
-    return row;
   }
 
   async get(principal: Principal, id: string): Promise<ExceptionRow> {

@@ -40,11 +40,13 @@ function map(r: Record<string, unknown>): ExceptionRow {
 export class ExceptionRepository {
   constructor(private readonly ds: DataSource) {}
 
+  /** Inserts a pending exception, inside `em`'s transaction when given (so its audit event commits with it). */
   async insert(
     tenantId: string,
     e: Omit<ExceptionRow, 'status' | 'decidedBy' | 'decidedAt' | 'decisionComment' | 'createdAt'>,
+    em?: EntityManager,
   ): Promise<ExceptionRow> {
-    const rows = await this.ds.query(
+    const rows = await (em ?? this.ds).query(
       `INSERT INTO exceptions (id, tenant_id, package_name, finding_ids, compensating_controls, justification, expires_at, status,
                                requested_by, requested_by_token_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,'pending',$8,$9) RETURNING *`,
