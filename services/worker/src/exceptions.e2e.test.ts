@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { type Harness, msiArtifact, types, useHarness } from './test-support/lifecycle-harness';
 
 // A Trivy JSON report (trivy image --format json) with one HIGH finding.
 const trivyReport = {
@@ -27,11 +27,7 @@ const trivyReport = {
 
 describe('exceptions: API and their effect on policy in the workflow', () => {
   let h: Harness;
-  before(async () => {
-    h = await startHarness({ installDurationMs: 50 });
-    await h.startWorker();
-  });
-  after(async () => h.close());
+  useHarness({ installDurationMs: 50 }, (started) => (h = started));
 
   const post = (token: string, path: string, body: unknown) =>
     request(h.api.app)
@@ -40,7 +36,14 @@ describe('exceptions: API and their effect on policy in the workflow', () => {
       .send(body as object);
   const intentWithFinding = (name: string) => ({
     title: `${name} with a HIGH finding`,
-    artifact: { ...artifact(name) },
+    artifact: {
+      ...msiArtifact(name, {
+        version: '2.1.0',
+        sha256: 'c'.repeat(64),
+        sizeBytes: 3_000_000,
+        detectionRule: { type: 'file', value: `C:\\Program Files\\${name}\\agent.exe` },
+      }),
+    },
     vulnerabilityReport: trivyReport,
   });
   const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
@@ -119,18 +122,3 @@ describe('exceptions: API and their effect on policy in the workflow', () => {
     assert.equal((await h.waitForState(id, ['blocked', 'completed'])).body.state, 'blocked');
   });
 });
-
-function artifact(name: string) {
-  return {
-    name,
-    version: '2.1.0',
-    publisher: 'Contoso',
-    platform: 'windows',
-    format: 'msi',
-    sha256: 'c'.repeat(64),
-    sizeBytes: 3_000_000,
-    installCommand: `msiexec /i ${name}.msi /qn`,
-    uninstallCommand: `msiexec /x ${name}.msi /qn`,
-    detectionRule: { type: 'file', value: `C:\\Program Files\\${name}\\agent.exe` },
-  };
-}

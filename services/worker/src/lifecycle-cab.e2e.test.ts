@@ -1,20 +1,17 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { decisionKeyFrom, signDecision } from '@eucora/core';
 import { approveUpdate, cancelSignal, DecisionFailure, type CabDecisionInput } from '@eucora/workflows';
-import { startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { type Harness, msiArtifact, types, useHarness } from './test-support/lifecycle-harness';
 
 /** CAB hardening through the real API, Temporal, PostgreSQL and the Intune simulator (issue 8 findings 1, 2, 5). */
 describe('CAB and poisoned-input hardening (real stack)', () => {
   let h: Harness;
-  before(async () => {
-    h = await startHarness({ installDurationMs: 150 });
-    await h.startWorker();
-  });
-  after(async () => h.close());
+  useHarness({ installDurationMs: 150 }, (started) => (h = started));
+  const artifact = (name: string) => msiArtifact(name, { sha256: 'c'.repeat(64) });
 
   const cabItem = async (intentId: string) => {
     const list = await request(h.api.app).get('/api/v1/cab/items').set('Authorization', `Bearer ${h.cm1}`);
@@ -141,18 +138,3 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
     }
   });
 });
-
-function artifact(name: string) {
-  return {
-    name,
-    version: '1.0.0',
-    publisher: 'Contoso',
-    platform: 'windows',
-    format: 'msi',
-    sha256: 'c'.repeat(64),
-    sizeBytes: 2_000_000,
-    installCommand: `msiexec /i ${name}.msi /qn`,
-    uninstallCommand: `msiexec /x ${name}.msi /qn`,
-    detectionRule: { type: 'file', value: `C:\\Program Files\\${name}\\${name}.exe` },
-  };
-}
