@@ -13,7 +13,6 @@ import {
   LandscapeSimulator,
   PLANE_PLATFORMS,
   SccmSimulator,
-  type FleetInventory,
 } from '@eucora/agent-sim';
 import { createTestTenant, startTestApi } from '@eucora/api/dist/test-support/test-stack';
 import { PRODUCT_VERSION } from '@eucora/core';
@@ -24,18 +23,12 @@ import { installTemporalLogging } from '../temporal-logging';
 import { createIntentWorker } from '../worker';
 import { writeReport } from './bench-support';
 import { outboundAllow } from '../test-support/lifecycle-harness';
+import { connectorBodies, type ConfigurablePlaneSims, type PlaneSim } from '../test-support/plane-connectors';
 
 const DEVICES = Number(process.env.BENCH_INVENTORY_DEVICES ?? 10_000);
 const CHANGED = 10;
 const REMOVED = 5;
 type Plane = keyof typeof PLANE_PLATFORMS;
-
-interface Sim {
-  inventory: FleetInventory;
-  getStats(): { requests: number };
-  listen(port?: number): Promise<string>;
-  close(): Promise<void>;
-}
 
 /** The smallest fleet in which `plane` manages exactly DEVICES devices (the fleet's platform mix is fixed). */
 function fleetSizeFor(plane: Plane): number {
@@ -51,7 +44,7 @@ async function main(): Promise<void> {
   installTemporalLogging(createLogger({ service: 'bench', level: 'warn' }), 'warn');
   const sizes = Object.fromEntries((Object.keys(PLANE_PLATFORMS) as Plane[]).map((p) => [p, fleetSizeFor(p)])) as Record<Plane, number>;
   const intune = new IntuneSimulator({ size: sizes.intune, labSize: 20 });
-  const sims: Record<Plane, Sim> = {
+  const sims: Record<Plane, PlaneSim> = {
     intune,
     jamf: new JamfSimulator({ size: sizes.jamf, labSize: 20 }),
     sccm: new SccmSimulator({ size: sizes.sccm, labSize: 20 }),
@@ -77,16 +70,8 @@ async function main(): Promise<void> {
   const { worker, connection } = await createIntentWorker({ config: api.config, ds: api.ds, taskQueue });
   const running = worker.run();
   const tenant = await createTestTenant(api.ds);
-  const jamf = sims.jamf as JamfSimulator;
-  const sccm = sims.sccm as SccmSimulator;
-  const landscape = sims.landscape as LandscapeSimulator;
-  const awx = sims.awx as AwxSimulator;
-  const bodies: Record<string, object> = {
-    jamf: { baseUrl: urls.jamf, settings: { clientId: jamf.clientId }, credentials: { clientSecret: jamf.clientSecret } },
-    sccm: { baseUrl: urls.sccm, settings: { username: sccm.username }, credentials: { password: sccm.password } },
-    landscape: { baseUrl: urls.landscape, settings: { accessKey: landscape.accessKey }, credentials: { secretKey: landscape.secretKey } },
-    awx: { baseUrl: urls.awx, settings: { username: awx.username }, credentials: { password: awx.password } },
-  };
+  const configurable = { jamf: sims.jamf, sccm: sims.sccm, landscape: sims.landscape, awx: sims.awx } as ConfigurablePlaneSims;
+  const bodies = connectorBodies(configurable, urls);
   for (const [plane, body] of Object.entries(bodies)) {
     const res = await fetch(`${base}/connectors/${plane}`, {
       method: 'PUT',
