@@ -4,7 +4,6 @@
 // are checked against the simulator's own counts per platform.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import {
   AwxSimulator,
   generateFleet,
@@ -14,14 +13,14 @@ import {
   PLANE_PLATFORMS,
   SccmSimulator,
 } from '@eucora/agent-sim';
-import { createTestTenant, startTestApi } from '@eucora/api/dist/test-support/test-stack';
+import { createTestTenant } from '@eucora/api/dist/test-support/test-stack';
 import { PRODUCT_VERSION } from '@eucora/core';
 import { DeviceRepository } from '@eucora/persistence';
 import { createLogger } from '@eucora/runtime';
 import { inventoryWorkflowId, WORKFLOW_TYPES, type InventorySyncInput, type InventorySyncRun } from '@eucora/workflows';
 import { installTemporalLogging } from '../temporal-logging';
-import { createIntentWorker } from '../worker';
 import { writeReport } from './bench-support';
+import { startBenchRuntime } from './bench-runtime';
 import { outboundAllow } from '../test-support/lifecycle-harness';
 import { connectorBodies, type ConfigurablePlaneSims, type PlaneSim } from '../test-support/plane-connectors';
 
@@ -56,7 +55,7 @@ async function main(): Promise<void> {
     string
   >;
   const taskQueue = `bench-inventory-${randomUUID()}`;
-  const api = await startTestApi({
+  const { api, base, stop } = await startBenchRuntime({
     TEMPORAL_TASK_QUEUE: taskQueue,
     INTUNE_GRAPH_URL: urls.intune,
     INTUNE_CLIENT_ID: intune.clientId,
@@ -64,11 +63,6 @@ async function main(): Promise<void> {
     // Tenants configure the other simulators on loopback, which the outbound-URL guard allows only when listed.
     ...outboundAllow(Object.values(urls)),
   });
-  const server = api.app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-  const { worker, connection } = await createIntentWorker({ config: api.config, ds: api.ds, taskQueue });
-  const running = worker.run();
   const tenant = await createTestTenant(api.ds);
   const configurable = { jamf: sims.jamf, sccm: sims.sccm, landscape: sims.landscape, awx: sims.awx } as ConfigurablePlaneSims;
   const bodies = connectorBodies(configurable, urls);
@@ -162,11 +156,7 @@ async function main(): Promise<void> {
     results,
   });
   process.stdout.write(`report: ${file}\n`);
-  worker.shutdown();
-  await running;
-  await connection.close();
-  server.close();
-  await api.close();
+  await stop();
   for (const s of Object.values(sims)) await s.close();
   if (results.some((r) => !r.inventoryEqualsSimulator || !r.staleMarkedNotDeleted)) process.exit(1);
 }
