@@ -218,6 +218,13 @@ export function outboundAllow(urls: string[]): Record<string, string> {
   return { EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS: hosts, EUCORA_OUTBOUND_ALLOW_HOSTS: hosts };
 }
 
+/** A supertest parser that keeps the body as the exact bytes served (evidence packs are checked against their hash). */
+export function asBytes(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+}
+
 /** Event types of a response's timeline, in order. */
 export function types(res: request.Response): string[] {
   return res.body.timeline.map((e: { type: string }) => e.type);
