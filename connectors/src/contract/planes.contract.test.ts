@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { AwxSimulator, JamfSimulator, LandscapeSimulator, landscapeSignature, SccmSimulator, type SimServer } from '@eucora/agent-sim';
 import {
   AwxConnector,
@@ -17,9 +16,9 @@ import {
   type BreakerState,
   type DeployRingRequest,
   type PlaneConnector,
-  type ArtifactContent,
   buildSdmPackageXml,
 } from '../index';
+import { ringContent } from '../testing/ring-planes';
 import { isConflictError, isNotAllowedError, isUpstreamUnavailableError, isPermanentDomainError } from '@eucora/core';
 
 /** One plane under contract test: its simulator and how to build its connector against it. */
@@ -33,17 +32,6 @@ interface PlaneCase {
   wrong: (url: string, sim: SimServer, caller: ResilientCaller) => PlaneConnector;
   /** Plane-specific checks after the rollback (what the rollback left on the plane). */
   afterRollback?: (sim: SimServer, req: DeployRingRequest) => void;
-}
-
-/** Test double of the content source only (the verified bytes from memory); the planes are real HTTP simulators. */
-function memoryContent(bytes: Buffer, fileName: string): ArtifactContent {
-  return {
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    sizeBytes: bytes.length,
-    fileName,
-    open: async () => Readable.from([bytes]),
-    downloadUrl: async (ttl) => `https://artifacts.example.test/${fileName}?ttl=${ttl}`,
-  };
 }
 
 const CASES: PlaneCase[] = [
@@ -143,7 +131,7 @@ const request = (): DeployRingRequest => {
     content,
   };
 };
-const content = memoryContent(Buffer.from('#!/bin/sh\necho contract package\n'.repeat(64)), 'contract-pkg.sh');
+const content = ringContent(Buffer.from('#!/bin/sh\necho contract package\n'.repeat(64)), 'contract-pkg.sh');
 
 for (const c of CASES) {
   describe(`${c.plane} connector contract (over HTTP against agent-sim)`, () => {
