@@ -89,33 +89,21 @@ describe('exceptions: API and their effect on policy in the workflow', () => {
   });
 
   it('an expired exception never counts, and bad exception input names the field', async () => {
-    const past = await post(h.rel, '/api/v1/exceptions', {
+    const agentC = {
       packageName: 'AgentC',
       findingIds: ['CVE-2024-3094'],
       compensatingControls: 'Network isolation of all hosts',
       justification: 'Temporary waiver',
-      expiresAt: inDays(-1),
-    });
+    };
+    const past = await post(h.rel, '/api/v1/exceptions', { ...agentC, expiresAt: inDays(-1) });
     assert.equal(past.status, 400);
     assert.equal(past.body.errors[0].path, 'expiresAt');
-    const noControls = await post(h.rel, '/api/v1/exceptions', {
-      packageName: 'AgentC',
-      findingIds: ['CVE-2024-3094'],
-      compensatingControls: 'none',
-      justification: 'Temporary waiver',
-      expiresAt: inDays(1),
-    });
+    const noControls = await post(h.rel, '/api/v1/exceptions', { ...agentC, compensatingControls: 'none', expiresAt: inDays(1) });
     assert.equal(noControls.status, 400);
     assert.equal(noControls.body.errors[0].path, 'compensatingControls');
 
     // Expire an approved exception in place (as time would): the policy must ignore it.
-    const ex = await post(h.rel, '/api/v1/exceptions', {
-      packageName: 'AgentC',
-      findingIds: ['CVE-2024-3094'],
-      compensatingControls: 'Network isolation of all hosts',
-      justification: 'Temporary waiver',
-      expiresAt: inDays(1),
-    });
+    const ex = await post(h.rel, '/api/v1/exceptions', { ...agentC, expiresAt: inDays(1) });
     await post(h.secReviewer, `/api/v1/exceptions/${ex.body.id}/approve`, {});
     await h.api.ds.query(`UPDATE exceptions SET expires_at = now() - interval '1 minute' WHERE id = $1`, [ex.body.id]);
     const { id } = await h.submit(intentWithFinding('AgentC'));

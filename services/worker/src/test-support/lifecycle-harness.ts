@@ -32,6 +32,8 @@ export interface Harness {
   spawnWorkerProcess(): ChildProcess;
   close(): Promise<void>;
   submit(overrides?: Record<string, unknown>, token?: string): Promise<{ id: string; workflowId: string }>;
+  /** POSTs an intent body as given (fresh Idempotency-Key, no artifact upload) and returns the raw response, e.g. a refusal. */
+  postIntent(body: object, token?: string): Promise<request.Response>;
   get(id: string, token?: string): Promise<request.Response>;
   waitForState(id: string, states: string[], timeoutMs?: number): Promise<request.Response>;
   waitForEvent(id: string, type: string, timeoutMs?: number): Promise<request.Response>;
@@ -132,14 +134,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         if (up.status !== 201) throw new Error(`artifact upload failed ${up.status}: ${JSON.stringify(up.body)}`);
         intent.artifact = { ...intent.artifact, sha256: up.body.sha256, sizeBytes: up.body.sizeBytes, checkId: up.body.id };
       }
-      const res = await request(api.app)
-        .post('/api/v1/deployment-intents')
-        .set('Authorization', `Bearer ${token}`)
-        .set('Idempotency-Key', `k-${randomUUID()}`)
-        .send(intent);
+      const res = await h.postIntent(intent, token);
       if (res.status !== 201) throw new Error(`submit failed ${res.status}: ${JSON.stringify(res.body)}`);
       return { id: res.body.id, workflowId: res.body.workflowId };
     },
+    postIntent: (body, token = h.rel) =>
+      request(api.app)
+        .post('/api/v1/deployment-intents')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Idempotency-Key', `k-${randomUUID()}`)
+        .send(body),
     get: (id, token = h.rel) => request(api.app).get(`/api/v1/deployment-intents/${id}`).set('Authorization', `Bearer ${token}`),
     async waitForState(id, states, timeoutMs = 60_000) {
       return eventually(
