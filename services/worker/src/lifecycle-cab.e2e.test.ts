@@ -13,10 +13,6 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
   useHarness({ installDurationMs: 150 }, (started) => (h = started));
   const artifact = (name: string) => msiArtifact(name, { sha256: 'c'.repeat(64) });
 
-  const cabItem = async (intentId: string) => {
-    const list = await request(h.api.app).get('/api/v1/cab/items').set('Authorization', `Bearer ${h.cm1}`);
-    return list.body.items.find((i: { intentId: string }) => i.intentId === intentId);
-  };
   const approve = (token: string, cabId: string, evidenceHash: string) =>
     request(h.api.app).post(`/api/v1/cab/items/${cabId}/approve`).set('Authorization', `Bearer ${token}`).send({ evidenceHash });
   const highRisk = (name: string) => ({
@@ -36,7 +32,7 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
   it('10 parallel approvals by one change manager count once (quorum 2 unmet, no cab.approved); a second manager approves', async () => {
     const { id, workflowId } = await h.submit(highRisk('ParallelApprovals'));
     await h.waitForState(id, ['awaiting_approval']);
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     assert.equal(item.quorum, 2);
     const results = await Promise.all(Array.from({ length: 10 }, () => approve(h.cm1, item.id, item.evidenceHash)));
     const statuses = results.map((r) => r.status).sort();
@@ -76,7 +72,7 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
       riskInputs: { privilege: 'admin' },
     });
     await h.waitForState(id, ['awaiting_approval']);
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     const handle = h.api.client.workflow.getHandle(workflowId);
     const forgedBy: CabDecisionInput = {
       actor: 'mallory',
@@ -98,7 +94,7 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
     const after = await h.get(id);
     assert.equal(after.body.state, 'awaiting_approval');
     assert.ok(!types(after).some((t) => t.startsWith('cab.approv')), JSON.stringify(types(after)));
-    assert.equal((await cabItem(id)).status, 'pending');
+    assert.equal((await h.cabItem(id)).status, 'pending');
     // The same approval through the API (signed) is accepted.
     const real = await approve(h.cm1, item.id, item.evidenceHash);
     assert.equal(real.status, 200, JSON.stringify(real.body));

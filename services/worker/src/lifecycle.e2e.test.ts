@@ -8,10 +8,6 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
   let h: Harness;
   useHarness({ installDurationMs: 150 }, (started) => (h = started));
 
-  const cabItem = async (intentId: string) => {
-    const list = await request(h.api.app).get('/api/v1/cab/items').set('Authorization', `Bearer ${h.cm1}`);
-    return list.body.items.find((i: { intentId: string }) => i.intentId === intentId);
-  };
   const decide = (token: string, cabId: string, kind: 'approve' | 'reject', body: Record<string, unknown>) =>
     request(h.api.app).post(`/api/v1/cab/items/${cabId}/${kind}`).set('Authorization', `Bearer ${token}`).send(body);
 
@@ -53,7 +49,7 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     assert.ok(waiting.body.riskScore > 50 && waiting.body.riskScore <= 75, `risk ${waiting.body.riskScore}`);
     const t = types(waiting);
     assert.equal(t.filter((x) => x === 'ring.promoted').length, 2, 'rings 0 and 1 ran before the gate');
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     assert.equal(item.status, 'pending');
     assert.equal(item.quorum, 1);
     assert.equal(item.gateRing, 2);
@@ -91,7 +87,7 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     const waiting = await h.waitForState(id, ['awaiting_approval', 'failed', 'completed']);
     assert.ok(waiting.body.riskScore > 75, `risk ${waiting.body.riskScore}`);
     assert.equal(types(waiting).filter((x) => x === 'ring.promoted').length, 1, 'only ring 0 before the gate');
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     assert.equal(item.quorum, 2);
     const first = await decide(h.cm1, item.id, 'approve', { evidenceHash: item.evidenceHash });
     assert.equal(first.body.status, 'pending');
@@ -134,7 +130,7 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
   it('reject needs a comment, and a rejected intent rolls back its rings', async () => {
     const { id } = await h.submit({ title: 'To be rejected', artifact: msiArtifact('Rejected'), riskInputs: { privilege: 'admin' } });
     await h.waitForState(id, ['awaiting_approval']);
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     const noComment = await decide(h.cm1, item.id, 'reject', { evidenceHash: item.evidenceHash });
     assert.equal(noComment.status, 400);
     assert.equal(noComment.body.errors[0].path, 'comment');
@@ -142,7 +138,7 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     assert.equal(rej.body.status, 'rejected');
     const done = await h.waitForState(id, ['rejected']);
     assert.equal(types(done).filter((x) => x === 'ring.rolled_back').length, 2);
-    assert.equal((await cabItem(id)) ?? null, null, 'no longer pending');
+    assert.equal((await h.cabItem(id)) ?? null, null, 'no longer pending');
   });
 
   it('cancel in mid-rollout rolls back the deployed rings', async () => {

@@ -131,8 +131,7 @@ describe('targeting resolution and ring membership at assessment', () => {
       assert.equal(r.sha256, deviceListSha256(r.deviceIds));
     }
 
-    const cab = await request(h.api.app).get('/api/v1/cab/items').set('Authorization', `Bearer ${h.cm1}`);
-    const item = cab.body.items.find((i: { intentId: string }) => i.intentId === id);
+    const item = await h.cabItem(id);
     assert.equal(item.targets.count, expected.length);
     assert.deepEqual(item.targets.platformSplit, { windows: inGroup.length, macos: 0, linux: 0 });
     assert.deepEqual(

@@ -35,6 +35,8 @@ export interface Harness {
   /** POSTs an intent body as given (fresh Idempotency-Key, no artifact upload) and returns the raw response, e.g. a refusal. */
   postIntent(body: object, token?: string): Promise<request.Response>;
   get(id: string, token?: string): Promise<request.Response>;
+  /** The CAB queue's item for an intent (pending ones by default), as the first change manager sees it; undefined if none. */
+  cabItem(intentId: string): Promise<request.Response['body']>;
   waitForState(id: string, states: string[], timeoutMs?: number): Promise<request.Response>;
   waitForEvent(id: string, type: string, timeoutMs?: number): Promise<request.Response>;
   saveHistory(workflowId: string, name: string): Promise<void>;
@@ -145,6 +147,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         .set('Idempotency-Key', `k-${randomUUID()}`)
         .send(body),
     get: (id, token = h.rel) => request(api.app).get(`/api/v1/deployment-intents/${id}`).set('Authorization', `Bearer ${token}`),
+    async cabItem(intentId) {
+      const list = await request(api.app).get('/api/v1/cab/items').set('Authorization', `Bearer ${h.cm1}`);
+      return list.body.items.find((i: { intentId: string }) => i.intentId === intentId);
+    },
     async waitForState(id, states, timeoutMs = 60_000) {
       return eventually(
         async () => {
