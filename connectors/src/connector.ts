@@ -1,4 +1,4 @@
-import type { Plane, RingCounts } from '@eucora/core';
+import type { DeployArtifactSpec, Plane, RingCounts } from '@eucora/core';
 
 /** Per-device counts a plane reports for one ring. */
 export type DeviceCounts = RingCounts;
@@ -14,25 +14,10 @@ export interface ConnectorCall {
 }
 
 /** How a plane detects that the artifact is installed (the intent's `artifact.detectionRule`). */
-export interface DetectionRule {
-  type: 'file' | 'registry' | 'product_code' | 'script';
-  value: string;
-}
+export type DetectionRule = DeployArtifactSpec['detectionRule'];
 
 /** The artifact as the intent declares it; connectors send these values, never derived stand-ins. */
-export interface DeployArtifact {
-  name: string;
-  version: string;
-  publisher: string;
-  /** Declared SHA-256 (hex). */
-  sha256: string;
-  installCommand: string;
-  uninstallCommand: string;
-  platform: 'windows' | 'macos' | 'linux';
-  format: string;
-  sizeBytes: number;
-  detectionRule: DetectionRule;
-}
+export type DeployArtifact = DeployArtifactSpec;
 
 /**
  * Verified artifact bytes from the artifact content store (keyed by SHA-256). Connectors deliver exactly these bytes to

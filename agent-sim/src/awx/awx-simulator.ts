@@ -22,6 +22,26 @@ interface Template {
   ask_tags_on_launch: boolean;
 }
 
+/**
+ * A job template of organization 1 on inventory 1 with no limit or variables of its own; `prompts` says whether a launch may
+ * set variables, limit and labels (inventory and tags are never asked on launch).
+ */
+function jobTemplate(id: number, name: string, prompts: boolean): Template {
+  return {
+    id,
+    name,
+    organization: 1,
+    inventory: 1,
+    limit: '',
+    extra_vars: {},
+    ask_variables_on_launch: prompts,
+    ask_limit_on_launch: prompts,
+    ask_labels_on_launch: prompts,
+    ask_inventory_on_launch: false,
+    ask_tags_on_launch: false,
+  };
+}
+
 interface Label {
   id: number;
   name: string;
@@ -63,45 +83,10 @@ export class AwxSimulator extends SimServer {
   private readonly tokens = new Set<string>();
   readonly organization = 1;
   readonly templates: Template[] = [
-    {
-      id: 7,
-      name: 'eucora-deploy',
-      organization: 1,
-      inventory: 1,
-      limit: '',
-      extra_vars: {},
-      ask_variables_on_launch: true,
-      ask_limit_on_launch: true,
-      ask_labels_on_launch: true,
-      ask_inventory_on_launch: false,
-      ask_tags_on_launch: false,
-    },
-    {
-      id: 8,
-      name: 'eucora-rollback',
-      organization: 1,
-      inventory: 1,
-      limit: '',
-      extra_vars: {},
-      ask_variables_on_launch: true,
-      ask_limit_on_launch: true,
-      ask_labels_on_launch: true,
-      ask_inventory_on_launch: false,
-      ask_tags_on_launch: false,
-    },
-    {
-      id: 9,
-      name: 'locked-template',
-      organization: 1,
-      inventory: 1,
-      limit: '',
-      extra_vars: {},
-      ask_variables_on_launch: false,
-      ask_limit_on_launch: false,
-      ask_labels_on_launch: false,
-      ask_inventory_on_launch: false,
-      ask_tags_on_launch: false,
-    },
+    jobTemplate(7, 'eucora-deploy', true),
+    jobTemplate(8, 'eucora-rollback', true),
+    // Prompts for nothing: a job launched from it runs with the template's own limit and variables.
+    jobTemplate(9, 'locked-template', false),
   ];
   private readonly labels = new Map<number, Label>();
   private nextLabel = 1;

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IntuneSimulator, REPORT_PAGE_CAP } from '../intune/intune-simulator';
 import { DeviceEngine } from './device-engine';
+import { clientCredentialsToken } from './test-clients';
 
 describe('Intune getDeviceInstallStatusReport refuses what the report API refuses', () => {
   const sim = new IntuneSimulator({ size: 200, labSize: 5 });
@@ -9,11 +10,10 @@ describe('Intune getDeviceInstallStatusReport refuses what the report API refuse
   let auth: Record<string, string> = {};
   before(async () => {
     url = await sim.listen(0);
-    const t = await fetch(`${url}/t/oauth2/v2.0/token`, {
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
-    });
-    auth = { authorization: `Bearer ${((await t.json()) as { access_token: string }).access_token}`, 'content-type': 'application/json' };
+    auth = {
+      authorization: `Bearer ${await clientCredentialsToken(`${url}/t/oauth2/v2.0/token`, sim)}`,
+      'content-type': 'application/json',
+    };
   });
   after(() => sim.close());
   const report = (body: unknown) =>

@@ -7,9 +7,9 @@ import { JamfSimulator } from '../jamf/jamf-simulator';
 import { landscapeSignature } from '../landscape/landscape-signature';
 import { LandscapeSimulator } from '../landscape/landscape-simulator';
 import { SccmSimulator } from '../sccm/sccm-simulator';
+import { clientCredentialsToken, json, odataPages } from './test-clients';
 
 const FLEET = { size: 3000, labSize: 10 };
-const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> & { value?: unknown[] } });
 
 describe('Intune simulator inventory (vendor-contracts.md A1)', () => {
   const sim = new IntuneSimulator(FLEET);
@@ -17,30 +17,22 @@ describe('Intune simulator inventory (vendor-contracts.md A1)', () => {
   let auth: Record<string, string> = {};
   before(async () => {
     url = await sim.listen(0);
-    const t = await fetch(`${url}/t/oauth2/v2.0/token`, {
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
-    });
-    auth = { authorization: `Bearer ${((await t.json()) as { access_token: string }).access_token}` };
+    auth = { authorization: `Bearer ${await clientCredentialsToken(`${url}/t/oauth2/v2.0/token`, sim)}` };
   });
   after(() => sim.close());
   const get = (path: string) => fetch(`${url}${path}`, { headers: auth }).then(json);
 
   it('"Pages ≤1000; follow nextLink, no $skip": 1000 per page, nextLink to the end, $skip and $top=1001 refused with 400', async () => {
     const fields = 'id,azureADDeviceId,deviceName,operatingSystem,osVersion,lastSyncDateTime';
-    let next: string | undefined = `${url}/v1.0/deviceManagement/managedDevices?$select=${fields}`;
+    const pages = await odataPages(`${url}/v1.0/deviceManagement/managedDevices?$select=${fields}`, auth);
     const ids = new Set<string>();
-    let pages = 0;
-    while (next) {
-      const r: Awaited<ReturnType<typeof json>> = await fetch(next, { headers: auth }).then(json);
+    for (const r of pages) {
       assert.equal(r.status, 200);
       assert.ok(r.body.value!.length <= 1000);
       for (const d of r.body.value as { id: string }[]) ids.add(d.id);
-      next = r.body['@odata.nextLink'] as string | undefined;
-      pages++;
     }
     assert.equal(ids.size, sim.inventory.counts().total);
-    assert.equal(pages, Math.ceil(ids.size / 1000));
+    assert.equal(pages.length, Math.ceil(ids.size / 1000));
     const skip = await get('/v1.0/deviceManagement/managedDevices?$skip=1000');
     assert.equal(skip.status, 400);
     assert.equal((skip.body.error as { code: string }).code, 'BadRequest');
@@ -71,13 +63,11 @@ describe('Intune simulator inventory (vendor-contracts.md A1)', () => {
     const id = (found.body.value as { id: string }[])[0]!.id;
     assert.equal(id, entraGroupId('all-macos'), 'the lookup and the members route agree on the group id');
     const members: string[] = [];
-    for (let next: string | undefined = `${url}/v1.0/groups/${id}/members?$select=id&$top=999`; next;) {
-      const r: Awaited<ReturnType<typeof json>> = await fetch(next, { headers: auth }).then(json);
+    for (const r of await odataPages(`${url}/v1.0/groups/${id}/members?$select=id&$top=999`, auth)) {
       for (const m of r.body.value as { id: string; '@odata.type': string }[]) {
         assert.equal(m['@odata.type'], '#microsoft.graph.device');
         members.push(m.id);
       }
-      next = r.body['@odata.nextLink'] as string | undefined;
     }
     assert.deepEqual(
       members.sort(),
@@ -105,11 +95,7 @@ describe('Jamf simulator inventory (A2)', () => {
   let auth: Record<string, string> = {};
   before(async () => {
     url = await sim.listen(0);
-    const t = await fetch(`${url}/api/oauth/token`, {
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
-    });
-    auth = { authorization: `Bearer ${((await t.json()) as { access_token: string }).access_token}`, accept: 'application/json' };
+    auth = { authorization: `Bearer ${await clientCredentialsToken(`${url}/api/oauth/token`, sim)}`, accept: 'application/json' };
   });
   after(() => sim.close());
   const get = (path: string) => fetch(`${url}${path}`, { headers: auth }).then(json);
@@ -165,11 +151,7 @@ describe('SCCM simulator inventory (A3)', () => {
     const rows: { ResourceId: number }[] = [];
     const live = encodeURIComponent('Client eq 1 and Obsolete eq 0');
     const start = `${url}/AdminService/wmi/SMS_R_System?$select=ResourceId,Name,Client,Obsolete&$filter=${live}`;
-    for (let next: string | undefined = start; next;) {
-      const r: Awaited<ReturnType<typeof json>> = await fetch(next, { headers: auth }).then(json);
-      rows.push(...(r.body.value as { ResourceId: number }[]));
-      next = r.body['@odata.nextLink'] as string | undefined;
-    }
+    for (const r of await odataPages(start, auth)) rows.push(...(r.body.value as { ResourceId: number }[]));
     assert.equal(rows.length, sim.inventory.counts().total, 'one live record per Windows device');
     assert.equal((await get('/SMS_R_System?$skip=10')).status, 400);
   });

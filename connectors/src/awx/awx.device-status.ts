@@ -1,5 +1,6 @@
-import type { ConnectorCall, DeployRingResult, DeviceCounts, DeviceState, RingMember } from '../connector';
+import type { ConnectorCall, DeployRingResult, RingMember } from '../connector';
 import { boundedVendorText, deviceState, ringDeviceStatus } from '../shared/device-status';
+import type { ReportedState, RingDeviceStatus } from '../shared/device-status';
 
 /** One `job_host_summaries` row (contracts §5 Status). */
 export interface AwxHostSummary {
@@ -16,7 +17,7 @@ export interface AwxHostSummary {
 const ACTIVE = new Set(['new', 'pending', 'waiting', 'running']);
 
 /** dark > 0 = unreachable, failures > 0 or failed = a task failed, else succeeded. */
-export function awxDeviceState(h: AwxHostSummary): Omit<DeviceState, 'deviceKey'> {
+export function awxDeviceState(h: AwxHostSummary): ReportedState {
   if (h.dark > 0) return deviceState('failed', { errorCode: 'unreachable', errorMessage: `dark=${h.dark}` });
   if (h.failed || h.failures > 0) return deviceState('failed', { errorCode: 'failures', errorMessage: `failures=${h.failures}` });
   return deviceState('succeeded');
@@ -45,11 +46,11 @@ export async function awxRingDevices(
   api: { json<T>(method: string, path: string): Promise<{ status: number; body: T }> },
   req: ConnectorCall & { deployment: DeployRingResult },
   members: readonly RingMember[],
-): Promise<DeviceCounts & { devices: DeviceState[] }> {
+): Promise<RingDeviceStatus> {
   const jobId = String(req.deployment.objectIds.jobId);
   type Job = { status: string; job_explanation?: string; finished?: string | null };
   const job = (await api.json<Job>('GET', `/api/v2/jobs/${jobId}/`)).body;
-  const reported = new Map<string, Omit<DeviceState, 'deviceKey'>>();
+  const reported = new Map<string, ReportedState>();
   if (!ACTIVE.has(job.status)) {
     for (const h of await awxHostSummaries(api, jobId)) reported.set(h.host_name, awxDeviceState(h));
     const missed = deviceState('failed', {

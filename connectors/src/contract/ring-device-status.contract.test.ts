@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import {
   AwxSimulator,
   intuneIds,
@@ -20,24 +19,13 @@ import {
   JamfConnector,
   LandscapeConnector,
   SccmConnector,
-  type ArtifactContent,
   type DeployRingRequest,
   type DeployRingResult,
   type DeviceState,
   type PlaneConnector,
   type RingMember,
 } from '../index';
-
-/** Test double of the content source only (bytes from memory); the planes are real HTTP simulators. */
-function memoryContent(bytes: Buffer, fileName: string): ArtifactContent {
-  return {
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    sizeBytes: bytes.length,
-    fileName,
-    open: async () => Readable.from([bytes]),
-    downloadUrl: async (ttl) => `https://artifacts.example.test/${fileName}?ttl=${ttl}`,
-  };
-}
+import { ringContent } from '../testing/ring-planes';
 
 /** One plane: simulator, connector, its engine key of a deployment, its device key of a fleet device, its error code. */
 interface PlaneCase {
@@ -115,7 +103,7 @@ const CASES: PlaneCase[] = [
   },
 ];
 
-const content = memoryContent(Buffer.from('MZ per-device status contract installer\n'.repeat(64)), 'status-pkg.msi');
+const content = ringContent(Buffer.from('MZ per-device status contract installer\n'.repeat(64)), 'status-pkg.msi');
 const request = (platform: 'windows' | 'macos' | 'linux'): DeployRingRequest => {
   const intentId = randomUUID();
   return {

@@ -1,9 +1,10 @@
-import type { ConnectorCall, DeployRingResult, DeviceCounts, DeviceState, RingMember } from '../connector';
+import type { ConnectorCall, DeployRingResult, RingMember } from '../connector';
 import { boundedVendorText, deviceState, ringDeviceStatus, vendorCode } from '../shared/device-status';
+import type { ReportedState, RingDeviceStatus } from '../shared/device-status';
 import type { IntuneDeviceStatus } from './intune.connector';
 
 /** Maps one getDeviceInstallStatusReport row (AppInstallState, HexErrorCode, AppInstallStateDetails) to a device state. */
-export function intuneDeviceState(row: IntuneDeviceStatus): Omit<DeviceState, 'deviceKey'> {
+export function intuneDeviceState(row: IntuneDeviceStatus): ReportedState {
   const s = String(row.AppInstallState ?? '').toLowerCase();
   const at = typeof row.LastModifiedDateTime === 'string' ? row.LastModifiedDateTime : undefined;
   if (s === 'installed') return deviceState('succeeded', { at });
@@ -24,9 +25,9 @@ export async function intuneRingDevices(
   reader: { deviceStatuses(req: ConnectorCall & { deployment: DeployRingResult }): Promise<IntuneDeviceStatus[]> },
   req: ConnectorCall & { deployment: DeployRingResult },
   members: readonly RingMember[],
-): Promise<DeviceCounts & { devices: DeviceState[] }> {
+): Promise<RingDeviceStatus> {
   const rows = await reader.deviceStatuses(req);
-  const reported = new Map<string, Omit<DeviceState, 'deviceKey'>>();
+  const reported = new Map<string, ReportedState>();
   for (const r of rows) if (typeof r.DeviceId === 'string') reported.set(r.DeviceId, intuneDeviceState(r));
   return ringDeviceStatus(members, reported);
 }

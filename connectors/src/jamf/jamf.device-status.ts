@@ -1,5 +1,6 @@
-import type { ConnectorCall, DeployRingResult, DeviceCounts, DeviceState, RingMember } from '../connector';
+import type { ConnectorCall, DeployRingResult, RingMember } from '../connector';
 import { boundedVendorText, deviceState, ringDeviceStatus } from '../shared/device-status';
+import type { ReportedState, RingDeviceStatus } from '../shared/device-status';
 
 /** One `policy_log` entry of a computer's history (contracts §2 Status). */
 export interface JamfPolicyLog {
@@ -10,7 +11,7 @@ export interface JamfPolicyLog {
 }
 
 /** The device state one computer's policy logs give for `policyId`: no entry = pending; the latest entry wins. */
-export function jamfDeviceState(logs: readonly JamfPolicyLog[], policyId: string): Omit<DeviceState, 'deviceKey'> {
+export function jamfDeviceState(logs: readonly JamfPolicyLog[], policyId: string): ReportedState {
   const mine = logs.filter((l) => String(l.policy_id) === policyId);
   const last = mine.sort((a, b) => Date.parse(b.date_completed_utc ?? '') - Date.parse(a.date_completed_utc ?? ''))[0];
   if (!last) return deviceState('pending');
@@ -31,9 +32,9 @@ export async function jamfRingDevices(
   req: ConnectorCall & { deployment: DeployRingResult },
   members: readonly RingMember[],
   concurrency = 5,
-): Promise<DeviceCounts & { devices: DeviceState[] }> {
+): Promise<RingDeviceStatus> {
   const policyId = String(req.deployment.objectIds.policyId);
-  const reported = new Map<string, Omit<DeviceState, 'deviceKey'>>();
+  const reported = new Map<string, ReportedState>();
   const keys = [...new Set(members.map((m) => m.deviceKey))].filter((k) => /^\d{1,12}$/.test(k));
   let next = 0;
   const worker = async () => {

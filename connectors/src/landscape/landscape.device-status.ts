@@ -1,5 +1,6 @@
-import type { ConnectorCall, DeployRingResult, DeviceCounts, DeviceState, RingMember } from '../connector';
+import type { ConnectorCall, DeployRingResult, RingMember } from '../connector';
 import { boundedVendorText, deviceState, ringDeviceStatus, vendorCode } from '../shared/device-status';
+import type { ReportedState, RingDeviceStatus } from '../shared/device-status';
 
 /** One child activity of an ActivityGroup (contracts §4 Status). */
 export interface LandscapeChild {
@@ -12,7 +13,7 @@ export interface LandscapeChild {
 }
 
 /** succeeded / failed (result_code + result_text) / canceled (failed) / anything else pending. */
-export function landscapeDeviceState(c: LandscapeChild): Omit<DeviceState, 'deviceKey'> {
+export function landscapeDeviceState(c: LandscapeChild): ReportedState {
   const at = c.completion_time ?? c.creation_time ?? undefined;
   if (c.activity_status === 'succeeded') return deviceState('succeeded', { at });
   if (c.activity_status === 'failed') {
@@ -30,10 +31,10 @@ export async function landscapeRingDevices(
   api: { action<T>(action: string, params: Record<string, string>): Promise<{ status: number; body: T }> },
   req: ConnectorCall & { deployment: DeployRingResult },
   members: readonly RingMember[],
-): Promise<DeviceCounts & { devices: DeviceState[] }> {
+): Promise<RingDeviceStatus> {
   const gid = Number(req.deployment.objectIds.activityGroupId);
   const children = (await api.action<LandscapeChild[]>('GetActivities', { query: `parent-id:${gid}` })).body;
-  const reported = new Map<string, Omit<DeviceState, 'deviceKey'>>();
+  const reported = new Map<string, ReportedState>();
   for (const c of children) {
     if (c.computer_id !== undefined && c.computer_id !== null) reported.set(String(c.computer_id), landscapeDeviceState(c));
   }

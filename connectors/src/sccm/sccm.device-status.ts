@@ -1,5 +1,6 @@
-import type { ConnectorCall, DeployRingResult, DeviceCounts, DeviceState, RingMember } from '../connector';
+import type { ConnectorCall, DeployRingResult, RingMember } from '../connector';
 import { deviceState, ringDeviceStatus } from '../shared/device-status';
+import type { ReportedState, RingDeviceStatus } from '../shared/device-status';
 
 /** SMS_AppDeploymentAssetDetails EnforcementState values that name a failure (class docs), with their meaning. */
 const ENFORCEMENT_FAILURES: Record<number, string> = {
@@ -18,7 +19,7 @@ export interface SccmAssetDetail {
 }
 
 /** AppStatusType 1 success, 2 in progress, 3 requirements not met, 4 unknown, 5 error (with its EnforcementState). */
-export function sccmDeviceState(row: SccmAssetDetail): Omit<DeviceState, 'deviceKey'> {
+export function sccmDeviceState(row: SccmAssetDetail): ReportedState {
   if (row.AppStatusType === 1) return deviceState('succeeded');
   if (row.AppStatusType === 3) return deviceState('not_applicable');
   if (row.AppStatusType === 5) {
@@ -36,11 +37,11 @@ export async function sccmRingDevices(
   http: { call<T>(method: string, path: string): Promise<{ status: number; body: T }> },
   req: ConnectorCall & { deployment: DeployRingResult },
   members: readonly RingMember[],
-): Promise<DeviceCounts & { devices: DeviceState[] }> {
+): Promise<RingDeviceStatus> {
   const id = Number(req.deployment.objectIds.assignmentId);
   const filter = encodeURIComponent(`AssignmentID eq ${id}`);
   const select = 'MachineID,AppStatusType,EnforcementState';
-  const reported = new Map<string, Omit<DeviceState, 'deviceKey'>>();
+  const reported = new Map<string, ReportedState>();
   let path: string | undefined = `/SMS_AppDeploymentAssetDetails?$filter=${filter}&$select=${select}`;
   for (let pages = 0; path && pages < 10_000; pages++) {
     type Page = { value: SccmAssetDetail[]; '@odata.nextLink'?: string };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { ringContent } from './ring-planes';
 import { AwxSimulator, JamfSimulator, LandscapeSimulator, SccmSimulator, type SimServer } from '@eucora/agent-sim';
 import {
   AwxConnector,
@@ -13,7 +13,6 @@ import {
   ResilientCaller,
   type DeployRingRequest,
   type PlaneConnector,
-  type ArtifactContent,
 } from '../index';
 
 /** One plane under contract test: its simulator and how to build its connector against it. */
@@ -27,17 +26,6 @@ export interface PlaneCase {
   wrong: (url: string, sim: SimServer, caller: ResilientCaller) => PlaneConnector;
   /** Plane-specific checks after the rollback (what the rollback left on the plane). */
   afterRollback?: (sim: SimServer, req: DeployRingRequest) => void;
-}
-
-/** Test double of the content source only (the verified bytes from memory); the planes are real HTTP simulators. */
-export function memoryContent(bytes: Buffer, fileName: string): ArtifactContent {
-  return {
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    sizeBytes: bytes.length,
-    fileName,
-    open: async () => Readable.from([bytes]),
-    downloadUrl: async (ttl) => `https://artifacts.example.test/${fileName}?ttl=${ttl}`,
-  };
 }
 
 /** The four non-Intune planes with their simulators, connectors and idempotency/rollback probes. */
@@ -140,7 +128,7 @@ export const request = (): DeployRingRequest => {
   };
 };
 /** The script bytes every contract request carries. */
-export const content = memoryContent(Buffer.from('#!/bin/sh\necho contract package\n'.repeat(64)), 'contract-pkg.sh');
+export const content = ringContent(Buffer.from('#!/bin/sh\necho contract package\n'.repeat(64)), 'contract-pkg.sh');
 
 /** Resolves after `ms` milliseconds. */
 export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -80,11 +80,7 @@ describe('artifact check, SBOM intake and the policy deny on a hash mismatch', (
     const { id } = await h.submit({ title: 'URL artifact', artifact: art('UrlOk', { sha256: sha, sourceUrl: originUrl }) });
     assert.equal((await h.waitForState(id, ['completed', 'blocked', 'failed'])).body.state, 'completed');
     assert.equal((await pack(id)).artifact.check.url, originUrl);
-    const refused = await request(h.api.app)
-      .post('/api/v1/deployment-intents')
-      .set('Authorization', `Bearer ${h.rel}`)
-      .set('Idempotency-Key', `k-${Date.now()}-refused`)
-      .send(sampleIntent({ artifact: art('UrlBad', { sourceUrl: 'http://example.com/x.msi' }) }));
+    const refused = await h.postIntent(sampleIntent({ artifact: art('UrlBad', { sourceUrl: 'http://example.com/x.msi' }) }));
     assert.equal(refused.status, 400);
     assert.equal(refused.body.errors[0].path, 'artifact.sourceUrl');
   });
@@ -92,21 +88,15 @@ describe('artifact check, SBOM intake and the policy deny on a hash mismatch', (
   it('uploads over ARTIFACT_MAX_BYTES get 413; an unknown check id gets 400', async () => {
     const big = await upload(randomBytes(9 * 1024 * 1024));
     assert.equal(big.status, 413);
-    const unknown = await request(h.api.app)
-      .post('/api/v1/deployment-intents')
-      .set('Authorization', `Bearer ${h.rel}`)
-      .set('Idempotency-Key', `k-${Date.now()}-unknown`)
-      .send(sampleIntent({ artifact: art('NoCheck', { checkId: '00000000-0000-4000-8000-000000000000' }) }));
+    const unknown = await h.postIntent(sampleIntent({ artifact: art('NoCheck', { checkId: '00000000-0000-4000-8000-000000000000' }) }));
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.errors[0].path, 'artifact.checkId');
   });
 
   it('a supplied SBOM must be valid CycloneDX 1.5/1.6; it is kept in the pack with its hash', async () => {
-    const bad = await request(h.api.app)
-      .post('/api/v1/deployment-intents')
-      .set('Authorization', `Bearer ${h.rel}`)
-      .set('Idempotency-Key', `k-${Date.now()}-sbom-bad`)
-      .send(sampleIntent({ sbom: { bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ name: 'no-type' }] } }));
+    const bad = await h.postIntent(
+      sampleIntent({ sbom: { bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ name: 'no-type' }] } }),
+    );
     assert.equal(bad.status, 400);
     assert.equal(bad.body.errors[0].path, 'sbom.components.0');
     const sbom = {

@@ -1,43 +1,28 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { sampleIntent } from '@eucora/api/dist/test-support/test-stack';
-import { startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { type Harness, killHard, types, useHarness } from './test-support/lifecycle-harness';
 
 /** `kill -9` of a real worker process in the middle of a ring, then a restart. */
 describe('crash recovery: the worker is killed mid-ring', () => {
   let h: Harness;
   let child: ChildProcess | undefined;
-  const spawnWorker = () => {
-    const proc = spawn(process.execPath, [path.resolve(__dirname, 'main.js')], {
-      env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    return proc;
-  };
 
-  before(async () => {
-    // Slow installs: each ring polls for a few seconds, so the kill lands inside a ring.
-    h = await startHarness({ installDurationMs: 2500 });
-  });
-  after(async () => {
-    child?.kill('SIGKILL');
-    await h.close();
-  });
+  // Slow installs: each ring polls for a few seconds, so the kill lands inside a ring.
+  useHarness({ installDurationMs: 2500, worker: false }, (started) => (h = started));
 
   it('completes after a restart, every ring deployed exactly once on the simulator, no duplicate events', async () => {
-    child = spawnWorker();
+    child = h.spawnWorkerProcess();
     const { id } = await h.submit({ title: 'Crash test', artifact: { ...(sampleIntent().artifact as object), name: 'CrashTest' } });
     const mid = await h.waitForEvent(id, 'ring.promoted');
     // Ring 0 promoted; ring 1 is about to deploy or polling. Kill without any chance to clean up.
     await new Promise((r) => setTimeout(r, 600));
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await killHard(child);
     const atKill = types(await h.get(id));
     assert.notEqual((await h.get(id)).body.state, 'completed', 'killed before the end');
 
-    child = spawnWorker();
+    child = h.spawnWorkerProcess();
     const done = await h.waitForState(id, ['completed', 'failed', 'rolled_back'], 120_000);
     assert.equal(done.body.state, 'completed', JSON.stringify(types(done)));
     const t = types(done);

@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import request from 'supertest';
 import { sampleIntent, startTestApi } from '@eucora/api/dist/test-support/test-stack';
-import { eventually, startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { eventually, type Harness, types, useHarness } from './test-support/lifecycle-harness';
 
 function deadPort(): Promise<number> {
   return new Promise((resolve) => {
@@ -17,11 +17,7 @@ function deadPort(): Promise<number> {
 
 describe('nothing lost: an intent accepted while Temporal is unreachable', () => {
   let h: Harness;
-  before(async () => {
-    h = await startHarness({ installDurationMs: 50 });
-    await h.startWorker();
-  });
-  after(async () => h.close());
+  useHarness({ installDurationMs: 50 }, (started) => (h = started));
 
   it('is stored, reported as not started, and started later by the dispatcher; it then completes', async () => {
     const cut = await startTestApi({ ...h.env, TEMPORAL_ADDRESS: `127.0.0.1:${await deadPort()}` });

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { createMinioClient, rotateKeyring } from '@eucora/runtime';
-import { startHarness, type Harness } from './test-support/lifecycle-harness';
+import { asBytes, type Harness, startHarness } from './test-support/lifecycle-harness';
 
 const CLI = path.resolve(__dirname, '../../api/dist/eucora.js');
 
@@ -98,11 +98,7 @@ describe('evidence packs: WORM storage, signatures, auditor API and offline veri
       .get(`/api/v1/evidence-packs/${p.id}/content`)
       .set('Authorization', `Bearer ${h.auditor}`)
       .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(asBytes);
     assert.equal(content.headers['x-content-sha256'], p.sha256);
     const verify = await request(h.api.app).get(`/api/v1/evidence-packs/${p.id}/verify`).set('Authorization', `Bearer ${h.auditor}`);
     assert.equal(verify.body.ok, true, JSON.stringify(verify.body));

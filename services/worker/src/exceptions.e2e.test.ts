@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { type Harness, msiArtifact, types, useHarness } from './test-support/lifecycle-harness';
 
 // A Trivy JSON report (trivy image --format json) with one HIGH finding.
 const trivyReport = {
@@ -27,11 +27,7 @@ const trivyReport = {
 
 describe('exceptions: API and their effect on policy in the workflow', () => {
   let h: Harness;
-  before(async () => {
-    h = await startHarness({ installDurationMs: 50 });
-    await h.startWorker();
-  });
-  after(async () => h.close());
+  useHarness({ installDurationMs: 50 }, (started) => (h = started));
 
   const post = (token: string, path: string, body: unknown) =>
     request(h.api.app)
@@ -40,7 +36,14 @@ describe('exceptions: API and their effect on policy in the workflow', () => {
       .send(body as object);
   const intentWithFinding = (name: string) => ({
     title: `${name} with a HIGH finding`,
-    artifact: { ...artifact(name) },
+    artifact: {
+      ...msiArtifact(name, {
+        version: '2.1.0',
+        sha256: 'c'.repeat(64),
+        sizeBytes: 3_000_000,
+        detectionRule: { type: 'file', value: `C:\\Program Files\\${name}\\agent.exe` },
+      }),
+    },
     vulnerabilityReport: trivyReport,
   });
   const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
@@ -86,51 +89,24 @@ describe('exceptions: API and their effect on policy in the workflow', () => {
   });
 
   it('an expired exception never counts, and bad exception input names the field', async () => {
-    const past = await post(h.rel, '/api/v1/exceptions', {
+    const agentC = {
       packageName: 'AgentC',
       findingIds: ['CVE-2024-3094'],
       compensatingControls: 'Network isolation of all hosts',
       justification: 'Temporary waiver',
-      expiresAt: inDays(-1),
-    });
+    };
+    const past = await post(h.rel, '/api/v1/exceptions', { ...agentC, expiresAt: inDays(-1) });
     assert.equal(past.status, 400);
     assert.equal(past.body.errors[0].path, 'expiresAt');
-    const noControls = await post(h.rel, '/api/v1/exceptions', {
-      packageName: 'AgentC',
-      findingIds: ['CVE-2024-3094'],
-      compensatingControls: 'none',
-      justification: 'Temporary waiver',
-      expiresAt: inDays(1),
-    });
+    const noControls = await post(h.rel, '/api/v1/exceptions', { ...agentC, compensatingControls: 'none', expiresAt: inDays(1) });
     assert.equal(noControls.status, 400);
     assert.equal(noControls.body.errors[0].path, 'compensatingControls');
 
     // Expire an approved exception in place (as time would): the policy must ignore it.
-    const ex = await post(h.rel, '/api/v1/exceptions', {
-      packageName: 'AgentC',
-      findingIds: ['CVE-2024-3094'],
-      compensatingControls: 'Network isolation of all hosts',
-      justification: 'Temporary waiver',
-      expiresAt: inDays(1),
-    });
+    const ex = await post(h.rel, '/api/v1/exceptions', { ...agentC, expiresAt: inDays(1) });
     await post(h.secReviewer, `/api/v1/exceptions/${ex.body.id}/approve`, {});
     await h.api.ds.query(`UPDATE exceptions SET expires_at = now() - interval '1 minute' WHERE id = $1`, [ex.body.id]);
     const { id } = await h.submit(intentWithFinding('AgentC'));
     assert.equal((await h.waitForState(id, ['blocked', 'completed'])).body.state, 'blocked');
   });
 });
-
-function artifact(name: string) {
-  return {
-    name,
-    version: '2.1.0',
-    publisher: 'Contoso',
-    platform: 'windows',
-    format: 'msi',
-    sha256: 'c'.repeat(64),
-    sizeBytes: 3_000_000,
-    installCommand: `msiexec /i ${name}.msi /qn`,
-    uninstallCommand: `msiexec /x ${name}.msi /qn`,
-    detectionRule: { type: 'file', value: `C:\\Program Files\\${name}\\agent.exe` },
-  };
-}

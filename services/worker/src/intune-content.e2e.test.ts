@@ -1,14 +1,13 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import path from 'node:path';
 import request from 'supertest';
 import type { DeployArtifact } from '@eucora/connectors';
 import { createMinioClient, MinioArtifactStore } from '@eucora/runtime';
 import { MinioArtifactContentSource } from './adapters/minio-artifact-content-source';
 import { sampleIntent } from '@eucora/api/dist/test-support/test-stack';
-import { eventually, startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { eventually, type Harness, killHard, types, useHarness } from './test-support/lifecycle-harness';
 
 const art = (name: string, extra: Record<string, unknown>) => ({ ...(sampleIntent().artifact as object), name, ...extra });
 
@@ -16,11 +15,6 @@ const art = (name: string, extra: Record<string, unknown>) => ({ ...(sampleInten
 describe('artifact content → Intune Win32 content upload (real stack, worker process, Intune simulator)', () => {
   let h: Harness;
   let child: ChildProcess | undefined;
-  const spawnWorker = () =>
-    spawn(process.execPath, [path.resolve(__dirname, 'main.js')], {
-      env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
   const upload = (body: Buffer, declared?: string) => {
     const r = request(h.api.app)
       .post('/api/v1/artifacts')
@@ -36,13 +30,7 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     return JSON.parse(content.text);
   };
 
-  before(async () => {
-    h = await startHarness({ installDurationMs: 100 });
-  });
-  after(async () => {
-    child?.kill('SIGKILL');
-    await h.close();
-  });
+  useHarness({ installDurationMs: 100, worker: false }, (started) => (h = started));
 
   it('an upload keeps the bytes under <tenant>/sha256/<hex>; a wrong declared hash is 400 and keeps nothing', async () => {
     const bytes = randomBytes(2 * 1024 * 1024 + 5);
@@ -91,7 +79,7 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
 
   it('wrong SHA-256 of the uploaded bytes → policy deny before anything reaches the plane (zero mobileApps requests)', async () => {
     h.sim.reset();
-    child = spawnWorker();
+    child = h.spawnWorkerProcess();
     try {
       const up = await upload(randomBytes(4096));
       const { id } = await h.submit({ title: 'Wrong hash', artifact: art('WrongHash', { sha256: 'e'.repeat(64), checkId: up.body.id }) });
@@ -100,8 +88,7 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
       assert.match(done.body.timeline.find((e: { type: string }) => e.type === 'intent.blocked').reason, /does not match/);
       assert.equal(h.sim.getStats().mobileAppsRequests, 0);
     } finally {
-      child.kill('SIGKILL');
-      await new Promise((r) => child!.once('exit', r));
+      await killHard(child);
       child = undefined;
     }
   });
@@ -113,19 +100,18 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
     assert.equal(up.status, 201);
     h.sim.reset();
     h.sim.content.blockDelayMs = 400; // slow storage: the upload lasts a few seconds, so the kill lands inside it
-    child = spawnWorker();
+    child = h.spawnWorkerProcess();
     const { id } = await h.submit({
       title: 'Crash during upload',
       artifact: art('CrashUpload', { sha256: sha, sizeBytes: bytes.length, checkId: up.body.id }),
     });
     await eventually(async () => h.sim.getStats().blocksPut >= 2, 60_000, 50);
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await killHard(child);
     const atKill = h.sim.getStats();
     assert.equal(atKill.committedFiles, 0, 'killed before the commit');
     h.sim.content.blockDelayMs = 0;
     const t0 = Date.now();
-    child = spawnWorker();
+    child = h.spawnWorkerProcess();
     const done = await h.waitForState(id, ['completed', 'failed', 'rolled_back', 'blocked'], 180_000);
     assert.equal(done.body.state, 'completed', JSON.stringify(types(done)));
     const s = h.sim.getStats();
@@ -169,11 +155,7 @@ describe('artifact content → Intune Win32 content upload (real stack, worker p
 
 describe('production policy: unverified artifact bytes are denied (ARTIFACT_UNVERIFIED=deny)', () => {
   let h: Harness;
-  before(async () => {
-    h = await startHarness({ installDurationMs: 20, unverified: true, env: { ARTIFACT_UNVERIFIED: 'deny' } });
-    await h.startWorker();
-  });
-  after(async () => h.close());
+  useHarness({ installDurationMs: 20, unverified: true, env: { ARTIFACT_UNVERIFIED: 'deny' } }, (started) => (h = started));
 
   it('an intent without checked bytes is blocked with the reason, and the plane sees nothing', async () => {
     const { id } = await h.submit({ title: 'Unverified', artifact: art('Unverified', {}) });

@@ -1,18 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import request from 'supertest';
-import { AwxSimulator, FleetInventory, JamfSimulator, LandscapeSimulator, SccmSimulator } from '@eucora/agent-sim';
+import { AwxSimulator, JamfSimulator, LandscapeSimulator, SccmSimulator } from '@eucora/agent-sim';
 import { DeviceRepository } from '@eucora/persistence';
 import { inventoryWorkflowId, WORKFLOW_TYPES, type InventorySyncInput, type InventorySyncRun } from '@eucora/workflows';
 import { ensureInventorySyncs, inventorySettings } from './inventory-scheduler';
 import { startHarness, type Harness } from './test-support/lifecycle-harness';
-
-interface PlaneSim {
-  inventory: FleetInventory;
-  getStats(): { requests: number };
-  listen(port?: number): Promise<string>;
-  close(): Promise<void>;
-}
+import { configurePlanes, type PlaneSim } from './test-support/plane-connectors';
 
 /**
  * Inventory sync with the real stack: the workflow on a real worker and Temporal, devices in PostgreSQL, each plane's
@@ -44,19 +37,7 @@ describe('inventory sync workflow per plane', () => {
     h = await startHarness({ fleetSize: fleet.size, allowUrls: Object.values(urls) });
     sims.intune = h.sim;
     Object.assign(sims, { jamf, sccm, landscape, awx });
-    const bodies: Record<string, object> = {
-      jamf: { baseUrl: urls.jamf, settings: { clientId: jamf.clientId }, credentials: { clientSecret: jamf.clientSecret } },
-      sccm: { baseUrl: urls.sccm, settings: { username: sccm.username }, credentials: { password: sccm.password } },
-      landscape: { baseUrl: urls.landscape, settings: { accessKey: landscape.accessKey }, credentials: { secretKey: landscape.secretKey } },
-      awx: { baseUrl: urls.awx, settings: { username: awx.username }, credentials: { password: awx.password } },
-    };
-    for (const [plane, body] of Object.entries(bodies)) {
-      const res = await request(h.api.app)
-        .put(`/api/v1/connectors/${plane}`)
-        .set('Authorization', `Bearer ${h.tenant.adminToken}`)
-        .send(body);
-      assert.equal(res.status, 200, `${plane}: ${JSON.stringify(res.body)}`);
-    }
+    await configurePlanes(h, { jamf, sccm, landscape, awx }, urls);
     repo = new DeviceRepository(h.api.ds);
     await h.startWorker();
   });

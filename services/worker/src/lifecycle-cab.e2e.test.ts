@@ -1,25 +1,18 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { decisionKeyFrom, signDecision } from '@eucora/core';
 import { approveUpdate, cancelSignal, DecisionFailure, type CabDecisionInput } from '@eucora/workflows';
-import { startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { type Harness, msiArtifact, types, useHarness } from './test-support/lifecycle-harness';
 
 /** CAB hardening through the real API, Temporal, PostgreSQL and the Intune simulator (issue 8 findings 1, 2, 5). */
 describe('CAB and poisoned-input hardening (real stack)', () => {
   let h: Harness;
-  before(async () => {
-    h = await startHarness({ installDurationMs: 150 });
-    await h.startWorker();
-  });
-  after(async () => h.close());
+  useHarness({ installDurationMs: 150 }, (started) => (h = started));
+  const artifact = (name: string) => msiArtifact(name, { sha256: 'c'.repeat(64) });
 
-  const cabItem = async (intentId: string) => {
-    const list = await request(h.api.app).get('/api/v1/cab/items').set('Authorization', `Bearer ${h.cm1}`);
-    return list.body.items.find((i: { intentId: string }) => i.intentId === intentId);
-  };
   const approve = (token: string, cabId: string, evidenceHash: string) =>
     request(h.api.app).post(`/api/v1/cab/items/${cabId}/approve`).set('Authorization', `Bearer ${token}`).send({ evidenceHash });
   const highRisk = (name: string) => ({
@@ -39,7 +32,7 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
   it('10 parallel approvals by one change manager count once (quorum 2 unmet, no cab.approved); a second manager approves', async () => {
     const { id, workflowId } = await h.submit(highRisk('ParallelApprovals'));
     await h.waitForState(id, ['awaiting_approval']);
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     assert.equal(item.quorum, 2);
     const results = await Promise.all(Array.from({ length: 10 }, () => approve(h.cm1, item.id, item.evidenceHash)));
     const statuses = results.map((r) => r.status).sort();
@@ -79,7 +72,7 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
       riskInputs: { privilege: 'admin' },
     });
     await h.waitForState(id, ['awaiting_approval']);
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     const handle = h.api.client.workflow.getHandle(workflowId);
     const forgedBy: CabDecisionInput = {
       actor: 'mallory',
@@ -101,7 +94,7 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
     const after = await h.get(id);
     assert.equal(after.body.state, 'awaiting_approval');
     assert.ok(!types(after).some((t) => t.startsWith('cab.approv')), JSON.stringify(types(after)));
-    assert.equal((await cabItem(id)).status, 'pending');
+    assert.equal((await h.cabItem(id)).status, 'pending');
     // The same approval through the API (signed) is accepted.
     const real = await approve(h.cm1, item.id, item.evidenceHash);
     assert.equal(real.status, 200, JSON.stringify(real.body));
@@ -141,18 +134,3 @@ describe('CAB and poisoned-input hardening (real stack)', () => {
     }
   });
 });
-
-function artifact(name: string) {
-  return {
-    name,
-    version: '1.0.0',
-    publisher: 'Contoso',
-    platform: 'windows',
-    format: 'msi',
-    sha256: 'c'.repeat(64),
-    sizeBytes: 2_000_000,
-    installCommand: `msiexec /i ${name}.msi /qn`,
-    uninstallCommand: `msiexec /x ${name}.msi /qn`,
-    detectionRule: { type: 'file', value: `C:\\Program Files\\${name}\\${name}.exe` },
-  };
-}

@@ -1,26 +1,18 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { type Harness, msiArtifact, types, useHarness } from './test-support/lifecycle-harness';
 
 /** The lifecycle on the real Temporal dev server, PostgreSQL and MinIO, deploying to the Intune simulator over HTTP. */
 describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune simulator)', () => {
   let h: Harness;
-  before(async () => {
-    h = await startHarness({ installDurationMs: 150 });
-    await h.startWorker();
-  });
-  after(async () => h.close());
+  useHarness({ installDurationMs: 150 }, (started) => (h = started));
 
-  const cabItem = async (intentId: string) => {
-    const list = await request(h.api.app).get('/api/v1/cab/items').set('Authorization', `Bearer ${h.cm1}`);
-    return list.body.items.find((i: { intentId: string }) => i.intentId === intentId);
-  };
   const decide = (token: string, cabId: string, kind: 'approve' | 'reject', body: Record<string, unknown>) =>
     request(h.api.app).post(`/api/v1/cab/items/${cabId}/${kind}`).set('Authorization', `Bearer ${token}`).send(body);
 
   it('a low-risk intent completes every ring with no approval, one app and one assignment per ring', async () => {
-    const { id, workflowId } = await h.submit({ title: 'Low risk 7-Zip', artifact: { ...sampleArtifact('LowRisk') } });
+    const { id, workflowId } = await h.submit({ title: 'Low risk 7-Zip', artifact: { ...msiArtifact('LowRisk') } });
     const done = await h.waitForState(id, ['completed', 'failed', 'rolled_back', 'blocked']);
     assert.equal(done.body.state, 'completed', JSON.stringify(types(done)));
     assert.ok(done.body.riskScore <= 50, `risk ${done.body.riskScore}`);
@@ -51,7 +43,7 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
   it(testName, async () => {
     const { id, workflowId } = await h.submit({
       title: 'Medium risk',
-      artifact: sampleArtifact('MediumRisk'),
+      artifact: msiArtifact('MediumRisk'),
       riskInputs: { privilege: 'admin' },
     });
     const waiting = await h.waitForState(id, ['awaiting_approval', 'failed', 'completed']);
@@ -59,7 +51,7 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     assert.ok(waiting.body.riskScore > 50 && waiting.body.riskScore <= 75, `risk ${waiting.body.riskScore}`);
     const t = types(waiting);
     assert.equal(t.filter((x) => x === 'ring.promoted').length, 2, 'rings 0 and 1 ran before the gate');
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     assert.equal(item.status, 'pending');
     assert.equal(item.quorum, 1);
     assert.equal(item.gateRing, 2);
@@ -91,13 +83,13 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
   it('a risk-80 intent needs two different change managers before ring 1', async () => {
     const { id, workflowId } = await h.submit({
       title: 'High risk driver',
-      artifact: sampleArtifact('HighRisk'),
+      artifact: msiArtifact('HighRisk'),
       riskInputs: { privilege: 'kernel_driver', dataAccess: 'regulated', requiresReboot: true, hasScripts: true },
     });
     const waiting = await h.waitForState(id, ['awaiting_approval', 'failed', 'completed']);
     assert.ok(waiting.body.riskScore > 75, `risk ${waiting.body.riskScore}`);
     assert.equal(types(waiting).filter((x) => x === 'ring.promoted').length, 1, 'only ring 0 before the gate');
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     assert.equal(item.quorum, 2);
     const first = await decide(h.cm1, item.id, 'approve', { evidenceHash: item.evidenceHash });
     assert.equal(first.body.status, 'pending');
@@ -114,7 +106,7 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
 
   it('a bad package (30% install failure) halts at its ring and rolls back', async () => {
     h.sim.engine.config.failureRules = [{ match: 'BadPkg', rate: 0.3 }];
-    const { id, workflowId } = await h.submit({ title: 'Bad package', artifact: sampleArtifact('BadPkg') });
+    const { id, workflowId } = await h.submit({ title: 'Bad package', artifact: msiArtifact('BadPkg') });
     const done = await h.waitForState(id, ['rolled_back', 'completed', 'failed']);
     assert.equal(done.body.state, 'rolled_back');
     const t = types(done);
@@ -138,9 +130,9 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
   });
 
   it('reject needs a comment, and a rejected intent rolls back its rings', async () => {
-    const { id } = await h.submit({ title: 'To be rejected', artifact: sampleArtifact('Rejected'), riskInputs: { privilege: 'admin' } });
+    const { id } = await h.submit({ title: 'To be rejected', artifact: msiArtifact('Rejected'), riskInputs: { privilege: 'admin' } });
     await h.waitForState(id, ['awaiting_approval']);
-    const item = await cabItem(id);
+    const item = await h.cabItem(id);
     const noComment = await decide(h.cm1, item.id, 'reject', { evidenceHash: item.evidenceHash });
     assert.equal(noComment.status, 400);
     assert.equal(noComment.body.errors[0].path, 'comment');
@@ -148,13 +140,13 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     assert.equal(rej.body.status, 'rejected');
     const done = await h.waitForState(id, ['rejected']);
     assert.equal(types(done).filter((x) => x === 'ring.rolled_back').length, 2);
-    assert.equal((await cabItem(id)) ?? null, null, 'no longer pending');
+    assert.equal((await h.cabItem(id)) ?? null, null, 'no longer pending');
   });
 
   it('cancel in mid-rollout rolls back the deployed rings', async () => {
     const { id, workflowId } = await h.submit({
       title: 'Cancelled',
-      artifact: sampleArtifact('Cancelled'),
+      artifact: msiArtifact('Cancelled'),
       riskInputs: { privilege: 'admin' },
     });
     await h.waitForState(id, ['awaiting_approval']);
@@ -212,18 +204,3 @@ describe('deployment intent lifecycle (real Temporal, PostgreSQL, MinIO, Intune 
     assert.ok(page.body.items.every((e: { eventType: string }) => e.eventType === 'ring.halted'));
   });
 });
-
-function sampleArtifact(name: string) {
-  return {
-    name,
-    version: '1.0.0',
-    publisher: 'Contoso',
-    platform: 'windows',
-    format: 'msi',
-    sha256: 'b'.repeat(64),
-    sizeBytes: 2_000_000,
-    installCommand: `msiexec /i ${name}.msi /qn`,
-    uninstallCommand: `msiexec /x ${name}.msi /qn`,
-    detectionRule: { type: 'file', value: `C:\\Program Files\\${name}\\${name}.exe` },
-  };
-}

@@ -1,19 +1,15 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { sampleIntent } from '@eucora/api/dist/test-support/test-stack';
-import { startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { type Harness, types, useHarness } from './test-support/lifecycle-harness';
 
 const OUTAGE_MS = Number(process.env.EUCORA_OUTAGE_MS ?? 120_000);
 
 /** A 2-minute Intune outage in the middle of a ring, with the default breaker and retry settings. */
 describe('plane outage mid-ring: the rollout waits, then completes, without duplicates or a retry storm', () => {
   let h: Harness;
-  before(async () => {
-    h = await startHarness({ installDurationMs: 1500 });
-    await h.startWorker();
-  });
-  after(async () => h.close());
+  useHarness({ installDurationMs: 1500 }, (started) => (h = started));
 
   it(`survives a ${OUTAGE_MS / 1000} s outage`, { timeout: OUTAGE_MS + 180_000 }, async () => {
     const { id } = await h.submit({ title: 'Outage test', artifact: { ...(sampleIntent().artifact as object), name: 'OutagePkg' } });

@@ -1,20 +1,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import request from 'supertest';
 import { AwxSimulator, JamfSimulator, LandscapeSimulator, SccmSimulator, type SimServer } from '@eucora/agent-sim';
 import { sampleIntent } from '@eucora/api/dist/test-support/test-stack';
 import { startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { configurePlanes, type ConfigurablePlaneSims } from './test-support/plane-connectors';
 
 /** Every non-Intune plane end to end: configured per tenant through the API, deployed ring by ring by the workflow. */
 describe('Jamf, SCCM, Landscape and AWX through the full lifecycle', () => {
   let h: Harness;
   const fleet = { size: 300, labSize: 5 };
-  const sims: Record<string, SimServer> = {
+  const configurable: ConfigurablePlaneSims = {
     jamf: new JamfSimulator(fleet),
     sccm: new SccmSimulator(fleet),
     landscape: new LandscapeSimulator(fleet),
     awx: new AwxSimulator(fleet),
   };
+  const sims: Record<string, SimServer> = { ...configurable };
   const urls: Record<string, string> = {};
 
   before(async () => {
@@ -24,24 +25,8 @@ describe('Jamf, SCCM, Landscape and AWX through the full lifecycle', () => {
     }
     h = await startHarness({ installDurationMs: 50, allowUrls: Object.values(urls) });
     await h.startWorker();
-    const jamf = sims.jamf as JamfSimulator;
-    const sccm = sims.sccm as SccmSimulator;
-    const landscape = sims.landscape as LandscapeSimulator;
-    const awx = sims.awx as AwxSimulator;
-    const bodies: Record<string, object> = {
-      jamf: { baseUrl: urls.jamf, settings: { clientId: jamf.clientId }, credentials: { clientSecret: jamf.clientSecret } },
-      sccm: { baseUrl: urls.sccm, settings: { username: sccm.username }, credentials: { password: sccm.password } },
-      landscape: { baseUrl: urls.landscape, settings: { accessKey: landscape.accessKey }, credentials: { secretKey: landscape.secretKey } },
-      awx: { baseUrl: urls.awx, settings: { username: awx.username }, credentials: { password: awx.password } },
-    };
     // The harness uploads each intent's installer to the artifact store; the Jamf connector uploads those bytes itself.
-    for (const [plane, body] of Object.entries(bodies)) {
-      const res = await request(h.api.app)
-        .put(`/api/v1/connectors/${plane}`)
-        .set('Authorization', `Bearer ${h.tenant.adminToken}`)
-        .send(body);
-      assert.equal(res.status, 200, `${plane}: ${JSON.stringify(res.body)}`);
-    }
+    await configurePlanes(h, configurable, urls as Record<keyof ConfigurablePlaneSims, string>);
   });
   after(async () => {
     await h.close();

@@ -1,12 +1,11 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { ringTargetKey } from '@eucora/connectors';
 import { IntentRingDeviceRepository } from '@eucora/persistence';
 import { inventoryWorkflowId, WORKFLOW_TYPES, type InventorySyncRun } from '@eucora/workflows';
 import { sampleIntent } from '@eucora/api/dist/test-support/test-stack';
-import { startHarness, types, type Harness } from './test-support/lifecycle-harness';
+import { type Harness, types, useHarness } from './test-support/lifecycle-harness';
 
 /**
  * Issue 10: re-deploying a ring after `kill -9` of a real worker process leaves exactly one ring object (Entra group) per ring
@@ -15,23 +14,12 @@ import { startHarness, types, type Harness } from './test-support/lifecycle-harn
 describe('ring objects survive a worker crash mid-ring', () => {
   let h: Harness;
   let child: ChildProcess | undefined;
-  const spawnWorker = () =>
-    spawn(process.execPath, [path.resolve(__dirname, 'main.js')], {
-      env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
 
-  before(async () => {
-    // Slow installs: ring 1 polls for a few seconds, so the kill lands inside it (after its group exists or while it is built).
-    h = await startHarness({ installDurationMs: 2500, fleetSize: 600 });
-  });
-  after(async () => {
-    child?.kill('SIGKILL');
-    await h.close();
-  });
+  // Slow installs: ring 1 polls for a few seconds, so the kill lands inside it (after its group exists or while it is built).
+  useHarness({ installDurationMs: 2500, fleetSize: 600, worker: false }, (started) => (h = started));
 
   it('after kill -9 and a restart: one group per ring named by its target key, members = frozen ring, one assignment each', async () => {
-    child = spawnWorker();
+    child = h.spawnWorkerProcess();
     const settings = { intervalMs: 1000, fullSyncEvery: 3, staleAfterMs: 3_600_000 };
     const run: InventorySyncRun = await h.api.client.workflow.execute(WORKFLOW_TYPES.inventorySync, {
       workflowId: `${inventoryWorkflowId(h.tenant.tenantId, 'intune')}-crash`,
@@ -58,7 +46,7 @@ describe('ring objects survive a worker crash mid-ring', () => {
     h.sim.faults.latencyMs = 0;
     const requestsAtKill = h.sim.getStats().requests;
 
-    child = spawnWorker();
+    child = h.spawnWorkerProcess();
     const done = await h.waitForState(id, ['completed', 'failed', 'rolled_back'], 180_000);
     assert.equal(done.body.state, 'completed', JSON.stringify(types(done)));
     assert.equal(types(done).filter((x) => x === 'ring.deployed').length, 4, 'four rings deployed');

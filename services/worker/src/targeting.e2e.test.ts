@@ -8,7 +8,7 @@ import { IntentRingDeviceRepository } from '@eucora/persistence';
 import { createIntentActivities, inventoryWorkflowId, WORKFLOW_TYPES, type InventorySyncRun, type PlannedRing } from '@eucora/workflows';
 import { sampleIntent } from '@eucora/api/dist/test-support/test-stack';
 import { PostgresIntentActivityStore } from './adapters/postgres-intent-activity-store';
-import { startHarness, type Harness } from './test-support/lifecycle-harness';
+import { asBytes, type Harness, startHarness } from './test-support/lifecycle-harness';
 
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const key = (d: PlaneDevice) => intuneIds(d.id).managedDeviceId;
@@ -52,11 +52,7 @@ describe('targeting resolution and ring membership at assessment', () => {
       .get(`/api/v1/evidence-packs/${first.id}/content`)
       .set('Authorization', `Bearer ${h.auditor}`)
       .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      .parse(asBytes);
     assert.equal(content.status, 200);
     return JSON.parse((content.body as Buffer).toString('utf8'));
   };
@@ -135,8 +131,7 @@ describe('targeting resolution and ring membership at assessment', () => {
       assert.equal(r.sha256, deviceListSha256(r.deviceIds));
     }
 
-    const cab = await request(h.api.app).get('/api/v1/cab/items').set('Authorization', `Bearer ${h.cm1}`);
-    const item = cab.body.items.find((i: { intentId: string }) => i.intentId === id);
+    const item = await h.cabItem(id);
     assert.equal(item.targets.count, expected.length);
     assert.deepEqual(item.targets.platformSplit, { windows: inGroup.length, macos: 0, linux: 0 });
     assert.deepEqual(

@@ -27,6 +27,8 @@ export function buildOpenApiDocument(): object {
   const CreateIntent = registry.register('CreateDeploymentIntent', createIntentSchema);
   const CreateToken = registry.register('CreateToken', createTokenSchema);
   const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+  /** A JSON request body of `schema`. */
+  const jsonBody = (schema: z.ZodTypeAny) => ({ body: { content: { 'application/json': { schema } } } });
   const errors = {
     400: problemResponse('Invalid input'),
     401: problemResponse('Missing or invalid token'),
@@ -58,7 +60,7 @@ export function buildOpenApiDocument(): object {
     security: [{ bearer: [] }],
     request: {
       headers: z.object({ 'Idempotency-Key': z.string().min(8).max(200) }),
-      body: { content: { 'application/json': { schema: CreateIntent } } },
+      ...jsonBody(CreateIntent),
     },
     responses: {
       201: { description: 'Created (or replayed: header Idempotent-Replayed: true)' },
@@ -80,7 +82,7 @@ export function buildOpenApiDocument(): object {
     path: '/api/v1/admin/tokens',
     summary: 'Issue a token (the secret is shown once)',
     security: [{ bearer: [] }],
-    request: { body: { content: { 'application/json': { schema: CreateToken } } } },
+    request: jsonBody(CreateToken),
     responses: { 201: { description: 'Issued' }, ...errors },
   });
   registry.registerPath({
@@ -133,20 +135,10 @@ export function buildOpenApiDocument(): object {
       '/api/v1/cab/items/{id}/approve',
       'post',
       'Approve, bound to the evidence hash',
-      { body: { content: { 'application/json': { schema: registry.register('CabApprove', approveSchema) } } } },
+      jsonBody(registry.register('CabApprove', approveSchema)),
     ],
-    [
-      '/api/v1/cab/items/{id}/reject',
-      'post',
-      'Reject with a comment',
-      { body: { content: { 'application/json': { schema: registry.register('CabReject', rejectSchema) } } } },
-    ],
-    [
-      '/api/v1/exceptions',
-      'post',
-      'Request a time-boxed exception',
-      { body: { content: { 'application/json': { schema: registry.register('CreateException', createExceptionSchema) } } } },
-    ],
+    ['/api/v1/cab/items/{id}/reject', 'post', 'Reject with a comment', jsonBody(registry.register('CabReject', rejectSchema))],
+    ['/api/v1/exceptions', 'post', 'Request a time-boxed exception', jsonBody(registry.register('CreateException', createExceptionSchema))],
     ['/api/v1/exceptions', 'get', 'List exceptions, newest first (filters status, packageName; limit, cursor pagination)'],
     ['/api/v1/exceptions/{id}/approve', 'post', 'Approve an exception (security reviewer)'],
     ['/api/v1/exceptions/{id}/reject', 'post', 'Reject an exception (security reviewer)'],

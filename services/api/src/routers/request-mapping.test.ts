@@ -16,6 +16,7 @@ import type { TokenService } from '../services/token.service';
 import { devicesRouter } from './devices.router';
 import { governanceRouter } from './governance.router';
 import { intentsRouter, type IntentRoutesService } from './intents.router';
+import { sampleIntent } from '../testing/sample-intent';
 
 // Routers with stubbed services: what reaches a service is validated and typed, and what is refused never reaches one.
 
@@ -52,24 +53,7 @@ function appWith(mount: (app: express.Express) => void): express.Express {
   return app;
 }
 
-const body = {
-  title: '  Roll out 7-Zip 24.08  ',
-  plane: 'intune',
-  artifact: {
-    name: '7-Zip',
-    version: '24.08',
-    publisher: 'Igor Pavlov',
-    platform: 'windows',
-    format: 'msi',
-    sha256: 'a'.repeat(64),
-    sizeBytes: 1_500_000,
-    installCommand: 'msiexec /i 7z2408-x64.msi /qn',
-    uninstallCommand: 'msiexec /x {23170F69-40C1-2702-2408-000001000000} /qn',
-    detectionRule: { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' },
-  },
-  targeting: { groups: ['all-windows'] },
-  rollbackPlan: { strategy: 'uninstall' },
-};
+const body = sampleIntent({ title: '  Roll out 7-Zip 24.08  ' });
 
 function assertProblem(res: request.Response, paths: string[]): void {
   assert.equal(res.status, 400, JSON.stringify(res.body));

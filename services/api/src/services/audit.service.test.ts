@@ -1,26 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { chainEvent, GENESIS_HASH, keyIdOf, type EventEnvelope, type Principal, type PublishedKey } from '@eucora/core';
+import { chainEvent, GENESIS_HASH, type EventEnvelope, type Principal } from '@eucora/core';
 import type { AuditCheckpointRow } from '@eucora/persistence';
+import { testSigningKey } from '../testing/signing-key';
 import { AuditService, type AuditCheckpointObjects, type AuditCheckpointRecords, type AuditEventReader } from './audit.service';
 
 // Unit tier: the chain walk, paging and checkpoints over in-memory fakes of the repositories and the WORM store.
 
 type Seqd = EventEnvelope & { seq: string };
 const principal: Principal = { tenantId: randomUUID(), tokenId: randomUUID(), actor: 'auditor', roles: ['auditor'] };
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const keyId = keyIdOf(publicKey);
-const published: PublishedKey[] = [
-  {
-    keyId,
-    algorithm: 'Ed25519',
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    createdAt: new Date(0).toISOString(),
-    active: true,
-  },
-];
+const { privateKey, keyId, published } = testSigningKey();
 
 class FakeEvents implements AuditEventReader {
   readonly rows: Seqd[] = [];

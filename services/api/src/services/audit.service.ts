@@ -11,6 +11,7 @@ import {
   type PublishedKey,
 } from '@eucora/core';
 import type { AuditCheckpointRepository, AuditCheckpointRow, EventRepository } from '@eucora/persistence';
+import { keysetPage } from './keyset-page';
 
 /** Filter of `GET /audit/events`, parsed by the router; `from`/`to` are ISO-8601 UTC, `cursor` a previous page's `nextCursor`. */
 export interface AuditEventFilter {
@@ -128,8 +129,8 @@ export class AuditService {
       afterSeq: f.cursor,
       limit: f.limit + 1,
     });
-    const page = rows.slice(0, f.limit);
-    return { items: page.map((r) => ({ ...r.event, seq: r.seq })), nextCursor: rows.length > f.limit ? page.at(-1)!.seq : null };
+    const { page, next } = keysetPage(rows, f.limit, (last) => last.seq);
+    return { items: page.map((r) => ({ ...r.event, seq: r.seq })), nextCursor: next };
   }
 
   /** `GET /audit/verify[?full=true]`: incremental from the last signed checkpoint by default, the whole chain with full. */

@@ -3,6 +3,7 @@ import { NotFoundError, signDecision, UpstreamUnavailableError, type DecisionKey
 import type { CabItemRow, CabRepository } from '@eucora/persistence';
 import type { CabDecisionResult } from '@eucora/workflows';
 import type { WorkflowStarter } from '../adapters/workflow-starter';
+import { keysetPage } from './keyset-page';
 
 /** The CAB items CabService reads (tenant-scoped). */
 export type CabItemStore = Pick<CabRepository, 'list' | 'findById'>;
@@ -32,8 +33,8 @@ export class CabService {
   /** Newest request first; `cursor` is the `nextCursor` of the previous page. */
   async list(principal: Principal, f: CabListQuery): Promise<{ items: CabItemRow[]; nextCursor: string | null }> {
     const rows = await this.items.list(principal.tenantId, { status: f.status, afterId: f.cursor, limit: f.limit + 1 });
-    const page = rows.slice(0, f.limit);
-    return { items: page, nextCursor: rows.length > f.limit ? page.at(-1)!.id : null };
+    const { page, next } = keysetPage(rows, f.limit, (last) => last.id);
+    return { items: page, nextCursor: next };
   }
 
   async get(principal: Principal, id: string): Promise<CabItemRow> {

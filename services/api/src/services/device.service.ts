@@ -8,6 +8,7 @@ import type {
   IntentDeviceStateRepository,
   IntentDeviceStateValue,
 } from '@eucora/persistence';
+import { keysetPage } from './keyset-page';
 
 /** The repositories DeviceService reads. */
 export interface DeviceStores {
@@ -66,9 +67,8 @@ export class DeviceService {
     if (!intent) throw new NotFoundError(`Deployment intent ${intentId} not found`);
     const query = { ring: f.ring, state: f.state, after: f.after, limit: f.limit + 1 };
     const rows = await this.stores.intentDeviceStates.page(principal.tenantId, intentId, query);
-    const items = rows.slice(0, f.limit);
-    const last = items.at(-1);
-    return { items, next: rows.length > f.limit && last ? { ring: last.ring, deviceKey: last.deviceKey } : null };
+    const { page, next } = keysetPage(rows, f.limit, (last) => ({ ring: last.ring, deviceKey: last.deviceKey }));
+    return { items: page, next };
   }
 
   /** One keyset page of the caller's devices, ordered by plane and device key; `next` is where the following page starts. */

@@ -1,24 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { keyIdOf, NotFoundError, sha256Hex, signManifest, type EvidenceManifest, type Principal, type PublishedKey } from '@eucora/core';
+import { NotFoundError, sha256Hex, signManifest, type EvidenceManifest, type Principal } from '@eucora/core';
 import type { EvidencePackRow } from '@eucora/persistence';
+import { testSigningKey } from '../testing/signing-key';
 import { EvidenceService, EvidenceStorageError, type EvidenceObjectReader, type EvidencePackReader } from './evidence.service';
 
 // Unit tier: the service over in-memory fakes of the pack rows and the object store (no PostgreSQL, no MinIO).
 
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const keyId = keyIdOf(publicKey);
-const published: PublishedKey[] = [
-  {
-    keyId,
-    algorithm: 'Ed25519',
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    createdAt: new Date(0).toISOString(),
-    active: true,
-  },
-];
+const { privateKey, keyId, published } = testSigningKey();
 const principal: Principal = { tenantId: randomUUID(), tokenId: randomUUID(), actor: 'auditor', roles: ['auditor'] };
 const intentId = randomUUID();
 const FUTURE = new Date(Date.now() + 86_400_000).toISOString();

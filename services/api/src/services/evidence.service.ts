@@ -2,24 +2,11 @@ import type { Readable } from 'node:stream';
 import { NotFoundError, sha256Hex, verifyEvidenceBundle, type PublishedKey, type Principal, type VerificationCheck } from '@eucora/core';
 import type { EvidencePackRow } from '@eucora/persistence';
 
-/** Metadata of a stored pack. */
-export interface EvidencePackView {
-  id: string;
-  intentId: string;
-  version: number;
-  sha256: string;
-  previousPackHash: string | null;
-  bucket: string;
-  objectKey: string;
-  /** The object version holding the pack; a later PUT to the key cannot replace it. */
-  versionId: string | null;
-  sizeBytes: number;
-  retention: { mode: string; retainUntil: string };
-  manifest: unknown;
-  signature: string | null;
-  keyId: string | null;
-  createdAt: string;
-}
+/**
+ * Metadata of a stored pack, as auditors see it: the stored row without the tenant (implied by the caller) and the manifest's
+ * object key. `versionId` pins the object version holding the pack; a later PUT to the key cannot replace it.
+ */
+export type EvidencePackView = Omit<EvidencePackRow, 'tenantId' | 'manifestKey'>;
 
 /** The pack metadata the service reads (`EvidencePackRepository` in production), scoped by tenant. */
 export interface EvidencePackReader {
@@ -39,7 +26,7 @@ export interface EvidenceObjectReader {
   ): Promise<{ mode?: unknown; retainUntilDate?: string | Date } | null | undefined>;
 }
 
-// The auditor's view leaves out the tenant (implied by the caller) and the manifest's object key.
+// Field by field on purpose: a column added to the row reaches auditors only once it is listed here.
 function view(r: EvidencePackRow): EvidencePackView {
   return {
     id: r.id,

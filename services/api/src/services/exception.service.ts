@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, type Principal } from '@eucora/core';
 import type { ExceptionEventAction, ExceptionEventType } from '@eucora/core';
 import type { EventRepository, ExceptionRepository, ExceptionRow, Tx, UnitOfWork } from '@eucora/persistence';
+import { keysetPage } from './keyset-page';
 
 const MAX_DAYS = 365;
 
@@ -94,12 +95,12 @@ export class ExceptionService {
   async list(principal: Principal, f: ExceptionListQuery): Promise<{ items: EffectiveException[]; nextCursor: string | null }> {
     const filter = { status: f.status, packageName: f.packageName, afterId: f.cursor, limit: f.limit + 1 };
     const rows = await this.repo.list(principal.tenantId, filter);
-    const page = rows.slice(0, f.limit);
+    const { page, next } = keysetPage(rows, f.limit, (last) => last.id);
     const now = this.clock().getTime();
     // `effective`: what the policy will count right now (approved and unexpired).
     return {
       items: page.map((r) => ({ ...r, effective: r.status === 'approved' && Date.parse(r.expiresAt) > now })),
-      nextCursor: rows.length > f.limit ? page.at(-1)!.id : null,
+      nextCursor: next,
     };
   }
 

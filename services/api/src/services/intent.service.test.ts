@@ -5,28 +5,12 @@ import type { Logger } from 'pino';
 import { createIntentSchema, isConflictError, isNotFoundError, type Principal } from '@eucora/core';
 import type { DeploymentIntentEntity, IdempotencyClaim, Tx } from '@eucora/persistence';
 import type { WorkflowStarter } from '../adapters/workflow-starter';
+import { sampleIntent } from '../testing/sample-intent';
 import { IntentService, type CreateIntentInput, type IntentStores } from './intent.service';
 
 // IntentService without HTTP or a database: in-memory repositories behind its narrow store interfaces.
 
-const spec = createIntentSchema.parse({
-  title: 'Roll out 7-Zip 24.08',
-  plane: 'intune',
-  artifact: {
-    name: '7-Zip',
-    version: '24.08',
-    publisher: 'Igor Pavlov',
-    platform: 'windows',
-    format: 'msi',
-    sha256: 'a'.repeat(64),
-    sizeBytes: 1_500_000,
-    installCommand: 'msiexec /i 7z2408-x64.msi /qn',
-    uninstallCommand: 'msiexec /x {23170F69-40C1-2702-2408-000001000000} /qn',
-    detectionRule: { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' },
-  },
-  targeting: { groups: ['all-windows'] },
-  rollbackPlan: { strategy: 'uninstall' },
-});
+const spec = createIntentSchema.parse(sampleIntent());
 
 function fakeStores() {
   const rows = new Map<string, DeploymentIntentEntity>();

@@ -22,6 +22,7 @@ import type {
   UnitOfWork,
 } from '@eucora/persistence';
 import type { WorkflowStarter } from '../adapters/workflow-starter';
+import { keysetPage } from './keyset-page';
 
 /** The repositories IntentService reads and writes; the create's key claim and insert share one `uow` transaction. */
 export interface IntentStores {
@@ -268,8 +269,8 @@ export class IntentService {
       afterId: f.cursor,
       limit: f.limit + 1,
     });
-    const page = rows.slice(0, f.limit);
-    return { items: page.map((i) => summary(i)), nextCursor: rows.length > f.limit ? page.at(-1)!.id : null };
+    const { page, next } = keysetPage(rows, f.limit, (last) => last.id);
+    return { items: page.map((i) => summary(i)), nextCursor: next };
   }
 
   /** The intent's timeline alone. */

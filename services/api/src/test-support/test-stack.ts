@@ -11,6 +11,8 @@ import { bootstrapStores, tokenStores } from '../stores';
 import { wireApi, type ApiRuntime } from '../wiring';
 import type { Role } from '@eucora/core';
 
+export { sampleIntent } from '../testing/sample-intent';
+
 /** Service config from the test stack's environment, with overrides. */
 export function testConfig(overrides: Record<string, string> = {}): ServiceConfig {
   if (!process.env.DATABASE_URL) throw new Error('Integration tests run under `npm test`, which starts the real stack');
@@ -53,29 +55,6 @@ export async function createTestTenant(ds: DataSource): Promise<TestTenant> {
     adminToken: t.adminToken.token,
     issue: async (roles, name = roles.join('+')) =>
       (await tokens.issue(t.tenantId, { name, roles }, { name: 'test', tokenId: null, correlationId: 'test' })).token,
-  };
-}
-
-/** A valid intent body; override fields per test. */
-export function sampleIntent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    title: 'Roll out 7-Zip 24.08',
-    plane: 'intune',
-    artifact: {
-      name: '7-Zip',
-      version: '24.08',
-      publisher: 'Igor Pavlov',
-      platform: 'windows',
-      format: 'msi',
-      sha256: 'a'.repeat(64),
-      sizeBytes: 1_500_000,
-      installCommand: 'msiexec /i 7z2408-x64.msi /qn',
-      uninstallCommand: 'msiexec /x {23170F69-40C1-2702-2408-000001000000} /qn',
-      detectionRule: { type: 'product_code', value: '{23170F69-40C1-2702-2408-000001000000}' },
-    },
-    targeting: { groups: ['all-windows'] },
-    rollbackPlan: { strategy: 'uninstall' },
-    ...overrides,
   };
 }
 

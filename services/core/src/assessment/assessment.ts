@@ -45,10 +45,7 @@ export interface ArtifactCheckResult {
   stored?: { bucket: string; key: string };
 }
 
-/**
- * The artifact as connectors receive it: the declared values, never derived stand-ins. Structurally the connectors'
- * `DeployArtifact` (core cannot import connectors; the activities' compile checks the two stay assignable).
- */
+/** The artifact as connectors receive it (their `DeployArtifact`): the declared values, never derived stand-ins. */
 export interface DeployArtifactSpec {
   name: string;
   version: string;

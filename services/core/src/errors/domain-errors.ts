@@ -18,70 +18,55 @@ abstract class DomainError extends Error {
   abstract readonly retryable: boolean;
 }
 
+/**
+ * The base class of one error kind: `kind` doubles as `name`, so logs and guards agree. Each exported class below is
+ * still its own class (own `instanceof`, own literal `kind`); only the shared constructor shape lives here.
+ */
+function domainError<K extends string, R extends boolean>(kind: K, retryable: R) {
+  return class extends DomainError {
+    readonly kind: K = kind;
+    readonly retryable: R = retryable;
+    constructor(message: string) {
+      super(message);
+      this.name = kind;
+    }
+  };
+}
+
 /** The caller sent something invalid; nothing was changed. */
-export class InputError extends DomainError {
-  readonly kind = 'InputError' as const;
-  readonly retryable = false;
+export class InputError extends domainError('InputError', false) {
   constructor(
     message: string,
     readonly issues: FieldIssue[] = [],
   ) {
     super(message);
-    this.name = 'InputError';
   }
 }
 
 /** The resource does not exist, or exists in another tenant (we never say which). */
-export class NotFoundError extends DomainError {
-  readonly kind = 'NotFoundError' as const;
-  readonly retryable = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotFoundError';
-  }
-}
+export class NotFoundError extends domainError('NotFoundError', false) {}
 
 /** The request conflicts with the current state (e.g. an idempotency key reused with another body). */
-export class ConflictError extends DomainError {
-  readonly kind = 'ConflictError' as const;
-  readonly retryable = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConflictError';
-  }
-}
+export class ConflictError extends domainError('ConflictError', false) {}
 
 /** The caller is known but lacks the permission for this action. */
-export class NotAllowedError extends DomainError {
-  readonly kind = 'NotAllowedError' as const;
-  readonly retryable = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotAllowedError';
-  }
-}
+export class NotAllowedError extends domainError('NotAllowedError', false) {}
 
 /** No valid credentials were presented. */
-export class UnauthenticatedError extends DomainError {
-  readonly kind = 'UnauthenticatedError' as const;
-  readonly retryable = false;
+export class UnauthenticatedError extends domainError('UnauthenticatedError', false) {
   constructor(message = 'A valid bearer token is required') {
     super(message);
-    this.name = 'UnauthenticatedError';
   }
 }
 
 /** A dependency (database, Temporal, object store, vendor plane) is unavailable; retrying later may succeed. */
-export class UpstreamUnavailableError extends DomainError {
-  readonly kind = 'UpstreamUnavailableError' as const;
-  readonly retryable = true;
+export class UpstreamUnavailableError extends domainError('UpstreamUnavailableError', true) {
   constructor(
     message: string,
     readonly upstream: string,
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
-    this.name = 'UpstreamUnavailableError';
   }
 }
 

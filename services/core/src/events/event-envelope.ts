@@ -47,36 +47,26 @@ export interface ChainVerification {
   firstBroken?: { eventId: string; reason: 'hash_mismatch' | 'prev_hash_mismatch' };
 }
 
+/** Every hashed field of an envelope: the type makes a field added to `EventEnvelope` fail to compile until it is listed here. */
+const HASHED_FIELDS: Record<keyof Omit<EventEnvelope, 'hash'>, true> = {
+  eventId: true,
+  tenantId: true,
+  aggregateType: true,
+  aggregateId: true,
+  eventType: true,
+  actor: true,
+  reason: true,
+  data: true,
+  correlationId: true,
+  createdAt: true,
+  schemaVersion: true,
+  prevHash: true,
+};
+
 /** The hashed fields of an envelope, whatever else a stored row carries (e.g. its sequence number). */
 function envelopeFields(e: EventEnvelope): Omit<EventEnvelope, 'hash'> {
-  const {
-    eventId,
-    tenantId,
-    aggregateType,
-    aggregateId,
-    eventType,
-    actor,
-    reason,
-    data,
-    correlationId,
-    createdAt,
-    schemaVersion,
-    prevHash,
-  } = e;
-  return {
-    eventId,
-    tenantId,
-    aggregateType,
-    aggregateId,
-    eventType,
-    actor,
-    reason,
-    data,
-    correlationId,
-    createdAt,
-    schemaVersion,
-    prevHash,
-  };
+  const fields = Object.keys(HASHED_FIELDS) as (keyof typeof HASHED_FIELDS)[];
+  return Object.fromEntries(fields.map((k) => [k, e[k]])) as Omit<EventEnvelope, 'hash'>;
 }
 
 /** Recomputes a tenant's chain in order; stops at the first broken link. Extra fields on the events are ignored. */

@@ -21,24 +21,12 @@ export interface EvidencePackRow {
   createdAt: string;
 }
 
-/** What the worker records once the pack and its signed manifest are stored. */
-export interface NewEvidencePack {
-  id: string;
-  tenantId: string;
-  intentId: string;
-  version: number;
-  sha256: string;
-  previousPackHash: string | null;
-  bucket: string;
-  objectKey: string;
-  sizeBytes: number;
-  retention: { mode: string; retainUntil: string };
-  manifest: unknown;
+/** What the worker records once the pack and its signed manifest are stored (every pack it records now is signed). */
+export type NewEvidencePack = Omit<EvidencePackRow, 'signature' | 'keyId' | 'manifestKey' | 'createdAt'> & {
   signature: string;
   keyId: string;
   manifestKey: string;
-  versionId: string | null;
-}
+};
 
 function map(r: Record<string, unknown>): EvidencePackRow {
   return {

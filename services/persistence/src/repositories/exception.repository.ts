@@ -1,18 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { ExceptionRecord } from '@eucora/core';
 
-/** An exception row as the API returns it. */
-export interface ExceptionRow {
-  id: string;
-  packageName: string;
-  findingIds: string[];
-  compensatingControls: string;
-  justification: string;
-  expiresAt: string;
+/** An exception row as the API returns it: the fields evidence packs record (`ExceptionRecord`) and the request's bookkeeping. */
+export interface ExceptionRow extends ExceptionRecord {
   status: 'pending' | 'approved' | 'rejected';
-  requestedBy: string;
   requestedByTokenId: string;
-  decidedBy: string | null;
-  decidedAt: string | null;
   decisionComment: string | null;
   createdAt: string;
 }

@@ -4,7 +4,6 @@
 // are checked against the simulator's own counts per platform.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import {
   AwxSimulator,
   generateFleet,
@@ -13,29 +12,22 @@ import {
   LandscapeSimulator,
   PLANE_PLATFORMS,
   SccmSimulator,
-  type FleetInventory,
 } from '@eucora/agent-sim';
-import { createTestTenant, startTestApi } from '@eucora/api/dist/test-support/test-stack';
+import { createTestTenant } from '@eucora/api/dist/test-support/test-stack';
 import { PRODUCT_VERSION } from '@eucora/core';
 import { DeviceRepository } from '@eucora/persistence';
 import { createLogger } from '@eucora/runtime';
 import { inventoryWorkflowId, WORKFLOW_TYPES, type InventorySyncInput, type InventorySyncRun } from '@eucora/workflows';
 import { installTemporalLogging } from '../temporal-logging';
-import { createIntentWorker } from '../worker';
 import { writeReport } from './bench-support';
+import { startBenchRuntime } from './bench-runtime';
 import { outboundAllow } from '../test-support/lifecycle-harness';
+import { connectorBodies, type ConfigurablePlaneSims, type PlaneSim } from '../test-support/plane-connectors';
 
 const DEVICES = Number(process.env.BENCH_INVENTORY_DEVICES ?? 10_000);
 const CHANGED = 10;
 const REMOVED = 5;
 type Plane = keyof typeof PLANE_PLATFORMS;
-
-interface Sim {
-  inventory: FleetInventory;
-  getStats(): { requests: number };
-  listen(port?: number): Promise<string>;
-  close(): Promise<void>;
-}
 
 /** The smallest fleet in which `plane` manages exactly DEVICES devices (the fleet's platform mix is fixed). */
 function fleetSizeFor(plane: Plane): number {
@@ -51,7 +43,7 @@ async function main(): Promise<void> {
   installTemporalLogging(createLogger({ service: 'bench', level: 'warn' }), 'warn');
   const sizes = Object.fromEntries((Object.keys(PLANE_PLATFORMS) as Plane[]).map((p) => [p, fleetSizeFor(p)])) as Record<Plane, number>;
   const intune = new IntuneSimulator({ size: sizes.intune, labSize: 20 });
-  const sims: Record<Plane, Sim> = {
+  const sims: Record<Plane, PlaneSim> = {
     intune,
     jamf: new JamfSimulator({ size: sizes.jamf, labSize: 20 }),
     sccm: new SccmSimulator({ size: sizes.sccm, labSize: 20 }),
@@ -63,7 +55,7 @@ async function main(): Promise<void> {
     string
   >;
   const taskQueue = `bench-inventory-${randomUUID()}`;
-  const api = await startTestApi({
+  const { api, base, stop } = await startBenchRuntime({
     TEMPORAL_TASK_QUEUE: taskQueue,
     INTUNE_GRAPH_URL: urls.intune,
     INTUNE_CLIENT_ID: intune.clientId,
@@ -71,22 +63,9 @@ async function main(): Promise<void> {
     // Tenants configure the other simulators on loopback, which the outbound-URL guard allows only when listed.
     ...outboundAllow(Object.values(urls)),
   });
-  const server = api.app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-  const { worker, connection } = await createIntentWorker({ config: api.config, ds: api.ds, taskQueue });
-  const running = worker.run();
   const tenant = await createTestTenant(api.ds);
-  const jamf = sims.jamf as JamfSimulator;
-  const sccm = sims.sccm as SccmSimulator;
-  const landscape = sims.landscape as LandscapeSimulator;
-  const awx = sims.awx as AwxSimulator;
-  const bodies: Record<string, object> = {
-    jamf: { baseUrl: urls.jamf, settings: { clientId: jamf.clientId }, credentials: { clientSecret: jamf.clientSecret } },
-    sccm: { baseUrl: urls.sccm, settings: { username: sccm.username }, credentials: { password: sccm.password } },
-    landscape: { baseUrl: urls.landscape, settings: { accessKey: landscape.accessKey }, credentials: { secretKey: landscape.secretKey } },
-    awx: { baseUrl: urls.awx, settings: { username: awx.username }, credentials: { password: awx.password } },
-  };
+  const configurable = { jamf: sims.jamf, sccm: sims.sccm, landscape: sims.landscape, awx: sims.awx } as ConfigurablePlaneSims;
+  const bodies = connectorBodies(configurable, urls);
   for (const [plane, body] of Object.entries(bodies)) {
     const res = await fetch(`${base}/connectors/${plane}`, {
       method: 'PUT',
@@ -177,11 +156,7 @@ async function main(): Promise<void> {
     results,
   });
   process.stdout.write(`report: ${file}\n`);
-  worker.shutdown();
-  await running;
-  await connection.close();
-  server.close();
-  await api.close();
+  await stop();
   for (const s of Object.values(sims)) await s.close();
   if (results.some((r) => !r.inventoryEqualsSimulator || !r.staleMarkedNotDeleted)) process.exit(1);
 }

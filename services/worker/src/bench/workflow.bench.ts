@@ -2,16 +2,15 @@
 // instant installs, the same ring loop as a bare Temporal workflow, and 100 CAB approvals.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { Worker } from '@temporalio/worker';
 import { IntuneSimulator } from '@eucora/agent-sim';
-import { createTestTenant, sampleIntent, startTestApi } from '@eucora/api/dist/test-support/test-stack';
+import { createTestTenant, sampleIntent } from '@eucora/api/dist/test-support/test-stack';
 import { EventTypes, PRODUCT_VERSION } from '@eucora/core';
 import { createLogger } from '@eucora/runtime';
 import { BENCH_WORKFLOWS_PATH, createBenchActivities } from '@eucora/workflows/dist/bench';
 import { installTemporalLogging } from '../temporal-logging';
-import { createIntentWorker } from '../worker';
 import { latencySummary, mapLimit, writeReport } from './bench-support';
+import { startBenchRuntime } from './bench-runtime';
 
 const INTENTS = Number(process.env.BENCH_INTENTS ?? 200);
 const APPROVALS = Number(process.env.BENCH_APPROVALS ?? 100);
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
   sim.engine.config.installDurationMs = 0;
   const simUrl = await sim.listen(0);
   const taskQueue = `bench-${randomUUID()}`;
-  const api = await startTestApi({
+  const { api, base, connection, stop } = await startBenchRuntime({
     TEMPORAL_TASK_QUEUE: taskQueue,
     INTUNE_GRAPH_URL: simUrl,
     INTUNE_CLIENT_ID: sim.clientId,
@@ -34,11 +33,6 @@ async function main(): Promise<void> {
     // One tenant's engine throughput is measured here, so the per-tenant fairness cap (issue 8, finding 6) is lifted.
     EUCORA_TENANT_MAX_ASSESSING: '100000',
   });
-  const server = api.app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-  const { worker, connection } = await createIntentWorker({ config: api.config, ds: api.ds, taskQueue });
-  const running = worker.run();
   const tenant = await createTestTenant(api.ds);
   const rel = await tenant.issue(['release_engineer'], 'bench-release');
   const cm = await tenant.issue(['change_manager'], 'bench-cab');
@@ -193,11 +187,7 @@ async function main(): Promise<void> {
   const file = writeReport('workflow', report);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n[bench] report: ${file}\n`);
 
-  worker.shutdown();
-  await running;
-  await connection.close();
-  server.close();
-  await api.close();
+  await stop();
   await sim.close();
 }
 

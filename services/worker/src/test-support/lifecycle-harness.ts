@@ -1,8 +1,10 @@
 // Integration harness for lifecycle tests: a real API runtime and a real worker against the test stack's PostgreSQL,
 // Temporal and MinIO, plus the Intune simulator over real HTTP.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import request from 'supertest';
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection, Worker } from '@temporalio/worker';
@@ -26,24 +28,38 @@ export interface Harness {
   auditor: string;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
+  /** A real worker process (`main.js`) on this harness's settings, for tests that `kill -9` it; `close()` kills any left. */
+  spawnWorkerProcess(): ChildProcess;
   close(): Promise<void>;
   submit(overrides?: Record<string, unknown>, token?: string): Promise<{ id: string; workflowId: string }>;
+  /** POSTs an intent body as given (fresh Idempotency-Key, no artifact upload) and returns the raw response, e.g. a refusal. */
+  postIntent(body: object, token?: string): Promise<request.Response>;
   get(id: string, token?: string): Promise<request.Response>;
+  /** The CAB queue's item for an intent (pending ones by default), as the first change manager sees it; undefined if none. */
+  cabItem(intentId: string): Promise<request.Response['body']>;
   waitForState(id: string, states: string[], timeoutMs?: number): Promise<request.Response>;
   waitForEvent(id: string, type: string, timeoutMs?: number): Promise<request.Response>;
   saveHistory(workflowId: string, name: string): Promise<void>;
 }
 
+/**
+ * What `startHarness` starts: `installDurationMs` (default 200) per simulated install, `fleetSize` (default 1000) Intune devices,
+ * extra `env` for API and worker, `allowUrls`: loopback simulator URLs that tenants may configure as planes (the outbound policy
+ * refuses loopback otherwise), `unverified`: submit intents without artifact bytes (default false: each submit uploads a
+ * stand-in installer first).
+ */
+export interface HarnessOptions {
+  installDurationMs?: number;
+  fleetSize?: number;
+  env?: Record<string, string>;
+  allowUrls?: string[];
+  unverified?: boolean;
+}
+
 let runtimeInstalled = false;
 
 /** Starts everything; `sim` installs finish within `installDurationMs`. */
-/**
- * `allowUrls`: loopback simulator URLs that tenants may configure as planes (the outbound policy refuses loopback otherwise).
- * `unverified`: submit intents without artifact bytes (default false: each submit uploads a stand-in installer first).
- */
-export async function startHarness(
-  opts: { installDurationMs?: number; fleetSize?: number; env?: Record<string, string>; allowUrls?: string[]; unverified?: boolean } = {},
-): Promise<Harness> {
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     installTemporalLogging(createLogger({ service: 'worker', level: process.env.LOG_LEVEL ?? 'silent' }), 'warn');
     runtimeInstalled = true;
@@ -67,6 +83,7 @@ export async function startHarness(
   let worker: Worker | undefined;
   let connection: NativeConnection | undefined;
   let running: Promise<void> | undefined;
+  const processes: ChildProcess[] = [];
 
   const h: Harness = {
     api,
@@ -91,7 +108,16 @@ export async function startHarness(
       await connection?.close();
       worker = undefined;
     },
+    spawnWorkerProcess() {
+      const child = spawn(process.execPath, [path.resolve(__dirname, '../main.js')], {
+        env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      processes.push(child);
+      return child;
+    },
     async close() {
+      for (const child of processes) child.kill('SIGKILL');
       await h.stopWorker();
       await api.close();
       await sim.close();
@@ -110,15 +136,21 @@ export async function startHarness(
         if (up.status !== 201) throw new Error(`artifact upload failed ${up.status}: ${JSON.stringify(up.body)}`);
         intent.artifact = { ...intent.artifact, sha256: up.body.sha256, sizeBytes: up.body.sizeBytes, checkId: up.body.id };
       }
-      const res = await request(api.app)
-        .post('/api/v1/deployment-intents')
-        .set('Authorization', `Bearer ${token}`)
-        .set('Idempotency-Key', `k-${randomUUID()}`)
-        .send(intent);
+      const res = await h.postIntent(intent, token);
       if (res.status !== 201) throw new Error(`submit failed ${res.status}: ${JSON.stringify(res.body)}`);
       return { id: res.body.id, workflowId: res.body.workflowId };
     },
+    postIntent: (body, token = h.rel) =>
+      request(api.app)
+        .post('/api/v1/deployment-intents')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Idempotency-Key', `k-${randomUUID()}`)
+        .send(body),
     get: (id, token = h.rel) => request(api.app).get(`/api/v1/deployment-intents/${id}`).set('Authorization', `Bearer ${token}`),
+    async cabItem(intentId) {
+      const list = await request(api.app).get('/api/v1/cab/items').set('Authorization', `Bearer ${h.cm1}`);
+      return list.body.items.find((i: { intentId: string }) => i.intentId === intentId);
+    },
     async waitForState(id, states, timeoutMs = 60_000) {
       return eventually(
         async () => {
@@ -153,10 +185,54 @@ export async function startHarness(
   return h;
 }
 
+/**
+ * Hooks the enclosing suite: `before` starts a harness with its in-process worker running (`worker: false` leaves the worker to
+ * the test, e.g. a `spawnWorkerProcess()` to kill) and hands it to `set`; `after` closes it.
+ */
+export function useHarness(opts: HarnessOptions & { worker?: boolean }, set: (h: Harness) => void): void {
+  let h: Harness | undefined;
+  before(async () => {
+    h = await startHarness(opts);
+    if (opts.worker !== false) await h.startWorker();
+    set(h);
+  });
+  after(async () => h?.close());
+}
+
+/** Kills a worker process without a chance to clean up and waits until it is gone. */
+export async function killHard(child: ChildProcess): Promise<void> {
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+}
+
+/** A Contoso MSI named `name` (version 1.0.0, installed under Program Files); override any field per test. */
+export function msiArtifact(name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    version: '1.0.0',
+    publisher: 'Contoso',
+    platform: 'windows',
+    format: 'msi',
+    sha256: 'b'.repeat(64),
+    sizeBytes: 2_000_000,
+    installCommand: `msiexec /i ${name}.msi /qn`,
+    uninstallCommand: `msiexec /x ${name}.msi /qn`,
+    detectionRule: { type: 'file', value: `C:\\Program Files\\${name}\\${name}.exe` },
+    ...overrides,
+  };
+}
+
 /** The operator settings that let `urls` (loopback simulators) through the outbound-URL policy, by exact host:port. */
 export function outboundAllow(urls: string[]): Record<string, string> {
   const hosts = urls.map((u) => new URL(u).host).join(',');
   return { EUCORA_OUTBOUND_ALLOW_HTTP_HOSTS: hosts, EUCORA_OUTBOUND_ALLOW_HOSTS: hosts };
+}
+
+/** A supertest parser that keeps the body as the exact bytes served (evidence packs are checked against their hash). */
+export function asBytes(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
 }
 
 /** Event types of a response's timeline, in order. */
