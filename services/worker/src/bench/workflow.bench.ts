@@ -37,12 +37,23 @@ async function main(): Promise<void> {
   const rel = await tenant.issue(['release_engineer'], 'bench-release');
   const cm = await tenant.issue(['change_manager'], 'bench-cab');
 
+  // Intune uploads real bytes, so every intent references one verified upload (made before any timing starts): without
+  // it the Intune connector refuses the deploy ("artifact bytes were never verified") and the intents fail.
+  const upload = await fetch(`${base}/artifacts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${rel}`, 'content-type': 'application/octet-stream', 'x-file-name': 'bench-installer.msi' },
+    body: Buffer.from('MZ stand-in installer for the workflow bench\n'.repeat(64)),
+  });
+  const verified = (await upload.json()) as { id: string; sha256: string; sizeBytes: number };
+  if (upload.status !== 201) throw new Error(`artifact upload failed ${upload.status}: ${JSON.stringify(verified)}`);
   const submit = async (overrides: Record<string, unknown>) => {
+    const intent = sampleIntent(overrides) as { artifact: Record<string, unknown> };
+    intent.artifact = { ...intent.artifact, sha256: verified.sha256, sizeBytes: verified.sizeBytes, checkId: verified.id };
     const t0 = performance.now();
     const res = await fetch(`${base}/deployment-intents`, {
       method: 'POST',
       headers: { authorization: `Bearer ${rel}`, 'content-type': 'application/json', 'idempotency-key': `bench-${randomUUID()}` },
-      body: JSON.stringify(sampleIntent(overrides)),
+      body: JSON.stringify(intent),
     });
     const body = (await res.json()) as { id: string };
     if (res.status !== 201) throw new Error(`create failed ${res.status}: ${JSON.stringify(body)}`);
